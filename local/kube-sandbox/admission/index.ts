@@ -1,0 +1,26 @@
+import { errors } from '../errors';
+import type { ResourceType } from '../resources';
+import type { KubeObject } from '../store';
+import { coreAdmission } from './core';
+import { podAdmission } from './pod';
+import { deploymentAdmission } from './deployment';
+import { workloadAdmission } from './workloads';
+import type { AdmissionTable } from './types';
+
+const table: AdmissionTable = {
+  ...coreAdmission,
+  ...podAdmission,
+  ...deploymentAdmission,
+  ...workloadAdmission,
+};
+
+/**
+ * Defaults and validates an object of type `t` before it is stored (create when `old` is
+ * unset, update otherwise). Throws a 422 Invalid ApiError naming every bad field.
+ */
+export function admit(t: ResourceType, obj: KubeObject, old?: KubeObject): void {
+  const rules = table[t.storageKey];
+  rules?.default?.(obj);
+  const causes = rules?.validate?.(obj, old) ?? [];
+  if (causes.length > 0) throw errors.invalid(t.kind, t.group, obj.metadata.name ?? '', causes);
+}

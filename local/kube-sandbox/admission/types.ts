@@ -1,0 +1,23 @@
+import type { KubeObject } from '../store';
+
+/** A field error, reported in a 422 Invalid Status as the API server does. */
+export interface FieldCause {
+  field: string;
+  message: string;
+  /** metav1.CauseType, e.g. FieldValueRequired, FieldValueInvalid. @default FieldValueInvalid */
+  reason?: string;
+}
+
+/**
+ * What the API server does to an object of one type before storing it: fill defaults
+ * (as the defaulting functions in k8s.io/kubernetes/pkg/apis/.../defaults.go do) and
+ * validate (as pkg/apis/.../validation does), for create and update alike.
+ */
+export interface AdmissionRules {
+  default?(obj: KubeObject): void;
+  /** `old` is set on update. Returns the field errors, empty when valid. */
+  validate?(obj: KubeObject, old?: KubeObject): FieldCause[];
+}
+
+/** Admission rules keyed by the resource type's storage key (`pods`, `deployments.apps`). */
+export type AdmissionTable = Record<string, AdmissionRules>;

@@ -1,0 +1,3 @@
+import type { AdmissionTable } from './types';
+
+export const workloadAdmission: AdmissionTable = {};

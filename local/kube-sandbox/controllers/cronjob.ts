@@ -1,0 +1,6 @@
+import type { Controller } from '../runtime';
+
+export const cronJobController: Controller = {
+  name: 'cronjob',
+  start: () => () => undefined,
+};

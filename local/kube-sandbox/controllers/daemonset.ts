@@ -1,0 +1,6 @@
+import type { Controller } from '../runtime';
+
+export const daemonSetController: Controller = {
+  name: 'daemonset',
+  start: () => () => undefined,
+};

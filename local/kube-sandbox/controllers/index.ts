@@ -1,0 +1,21 @@
+import type { Controller } from '../runtime';
+import { deploymentController } from './deployment';
+import { replicaSetController } from './replicaset';
+import { schedulerController } from './scheduler';
+import { kubeletController } from './kubelet';
+import { statefulSetController } from './statefulset';
+import { daemonSetController } from './daemonset';
+import { jobController } from './job';
+import { cronJobController } from './cronjob';
+
+/** The control plane and node agents the sandbox runs, in start order. */
+export const CONTROLLERS: Controller[] = [
+  schedulerController,
+  kubeletController,
+  replicaSetController,
+  deploymentController,
+  statefulSetController,
+  daemonSetController,
+  jobController,
+  cronJobController,
+];

@@ -1,0 +1,6 @@
+import type { Controller } from '../runtime';
+
+export const jobController: Controller = {
+  name: 'job',
+  start: () => () => undefined,
+};

@@ -1,0 +1,6 @@
+import type { Controller } from '../runtime';
+
+export const schedulerController: Controller = {
+  name: 'scheduler',
+  start: () => () => undefined,
+};

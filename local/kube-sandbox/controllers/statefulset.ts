@@ -1,0 +1,6 @@
+import type { Controller } from '../runtime';
+
+export const statefulSetController: Controller = {
+  name: 'statefulset',
+  start: () => () => undefined,
+};
