@@ -56,6 +56,11 @@ export class SandboxClock {
     return new Date(at).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
   }
 
+  /** RFC 3339 with nanoseconds, as the container runtime stamps log lines. */
+  rfc3339Nano(at = this.now()): string {
+    return new Date(at).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+  }
+
   /** Runs `fn` after `delayMs` of sandbox time. Returns a handle for `clearTimeout`. */
   setTimeout(fn: () => void, delayMs: number): number {
     const id = this.nextId++;

@@ -1,9 +1,17 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { admit } from './admission';
 import type { SandboxClock } from './clock';
+import { ApiError, errors } from './errors';
+import { fromEventsV1, toEventsV1 } from './event-versions';
 import type { FaultInjector } from './faults';
-import type { RequestLog } from './request-log';
+import { applyPatchByType } from './patch';
+import type { RecordedRequest, RequestLog } from './request-log';
+import { apiGroups, apiResourceList, apiVersionOf, findResourceType, type ResourceType } from './resources';
 import type { LogStore } from './runtime';
-import type { ObjectStore } from './store';
+import { parseFieldSelector, parseLabelSelector, type Predicate } from './selectors';
+import { lowerBound, type DeleteOptions, type KubeObject, type ObjectStore, type StoreEvent } from './store';
+import { toTable, type IncludeObject } from './tables';
 
 export interface ApiServerDeps {
   store: ObjectStore;
@@ -14,10 +22,805 @@ export interface ApiServerDeps {
   token?: string;
 }
 
-// In progress: the HTTP API (discovery, verbs, selectors, patch, watch) lands next.
-export function createApiHandler(_deps: ApiServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (_req, res) => {
-    res.writeHead(501);
-    res.end();
+/** The largest request body the API server accepts (its default is 3 MiB). */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
+
+interface ResourceRoute {
+  t: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+type Route = { kind: 'discovery'; body: () => unknown } | ({ kind: 'resource' } & ResourceRoute);
+
+interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  deps: ApiServerDeps;
+  entry: RecordedRequest;
+}
+
+/** An HTTP handler speaking the Kubernetes REST API (JSON) over the sandbox's store. */
+export function createApiHandler(deps: ApiServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const entry: RecordedRequest = {
+      at: Date.now(),
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      verb: 'discovery',
+      status: 0,
+      userAgent: req.headers['user-agent'],
+      dryRun: url.searchParams.get('dryRun') === 'All',
+    };
+    const ctx: RequestContext = { req, res, url, deps, entry };
+    handle(ctx)
+      .catch((error: unknown) => {
+        const apiError =
+          error instanceof ApiError
+            ? error
+            : errors.internal(error instanceof Error ? error.message : String(error));
+        if (!res.headersSent) sendJson(ctx, apiError.code, apiError.toStatus(), apiError.headers);
+        else res.end();
+      })
+      .finally(() => deps.requests.record(entry));
   };
+}
+
+async function handle(ctx: RequestContext): Promise<void> {
+  const { req, url, deps, entry } = ctx;
+  if (deps.token !== undefined && !authorized(req.headers.authorization, deps.token))
+    throw errors.unauthorized();
+  const route = parseRoute(url.pathname);
+  if (route.kind === 'discovery') {
+    if (req.method !== 'GET') throw errors.methodNotAllowed(req.method ?? '');
+    sendJson(ctx, 200, route.body());
+    return;
+  }
+  const verb = verbOf(req.method ?? 'GET', route, url);
+  Object.assign(entry, {
+    verb,
+    resource: route.t.plural,
+    subresource: route.subresource,
+    namespace: route.namespace,
+    name: route.name,
+  });
+  const fault = deps.faults.match({
+    verb,
+    resource: route.subresource ? `${route.t.plural}/${route.subresource}` : route.t.plural,
+    namespace: route.namespace,
+    name: route.name,
+  });
+  if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+  if (fault?.drop) {
+    req.socket.destroy();
+    return;
+  }
+  if (fault?.status) throw injectedError(fault.status);
+  switch (verb) {
+    case 'get':
+      return route.subresource === 'log' ? getLog(ctx, route) : getOne(ctx, route);
+    case 'list':
+      return list(ctx, route);
+    case 'watch':
+      return watch(ctx, route);
+    case 'create':
+      return create(ctx, route);
+    case 'update':
+    case 'patch':
+      return write(ctx, route, verb);
+    case 'delete':
+      return deleteOne(ctx, route);
+    case 'deletecollection':
+      return deleteCollection(ctx, route);
+  }
+  throw errors.methodNotAllowed(req.method ?? '');
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+function injectedError(status: number): ApiError {
+  if (status === 429) return errors.tooManyRequests(1);
+  if (status === 500) return errors.internal('injected fault');
+  if (status === 503)
+    return new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+  if (status === 504)
+    return new ApiError(
+      504,
+      'Timeout',
+      'the server was unable to return a response in the time allotted, but may still be processing the request',
+    );
+  return new ApiError(status, 'Unknown', `injected fault: HTTP ${status}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Routing
+
+function parseRoute(pathname: string): Route {
+  const segments = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (segments.length === 1 && segments[0] === 'version') return { kind: 'discovery', body: versionInfo };
+  if (segments.length === 1 && ['healthz', 'livez', 'readyz'].includes(segments[0])) {
+    return { kind: 'discovery', body: () => 'ok' };
+  }
+  if (segments[0] === 'api') {
+    if (segments.length === 1) {
+      return {
+        kind: 'discovery',
+        body: () => ({
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
+        }),
+      };
+    }
+    return resourceRoute('', segments[1], segments.slice(2));
+  }
+  if (segments[0] === 'apis') {
+    if (segments.length === 1) {
+      return {
+        kind: 'discovery',
+        body: () => ({ kind: 'APIGroupList', apiVersion: 'v1', groups: apiGroups().map(apiGroup) }),
+      };
+    }
+    const group = apiGroups().find((g) => g.name === segments[1]);
+    if (!group) throw errors.notFoundPath();
+    if (segments.length === 2)
+      return { kind: 'discovery', body: () => ({ kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group) }) };
+    return resourceRoute(segments[1], segments[2], segments.slice(3));
+  }
+  throw errors.notFoundPath();
+}
+
+function apiGroup(g: { name: string; versions: string[] }): Record<string, unknown> {
+  const versions = g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v }));
+  return { name: g.name, versions, preferredVersion: versions[0] };
+}
+
+function versionInfo(): Record<string, string> {
+  return {
+    major: '1',
+    minor: '32',
+    gitVersion: 'v1.32.3-eks-sandbox',
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+    goVersion: 'go1.23.6',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
+}
+
+function resourceRoute(group: string, version: string, rest: string[]): Route {
+  if (rest.length === 0) {
+    const list = apiResourceList(group, version);
+    if (!list) throw errors.notFoundPath();
+    return { kind: 'discovery', body: () => list };
+  }
+  let namespace: string | undefined;
+  let parts = rest;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    parts = rest.slice(2);
+  }
+  const [plural, name, subresource, ...extra] = parts;
+  const t = findResourceType(group, version, plural);
+  if (!t || extra.length > 0) throw errors.notFoundPath();
+  if (namespace !== undefined && !t.namespaced) throw errors.notFoundPath();
+  if (name !== undefined && t.namespaced && namespace === undefined) throw errors.notFoundPath();
+  if (subresource !== undefined && !(t.subresources ?? []).includes(subresource as 'status')) {
+    throw errors.notFoundPath();
+  }
+  return { kind: 'resource', t, namespace, name, subresource };
+}
+
+function verbOf(method: string, route: ResourceRoute, url: URL): string {
+  const watchParam = url.searchParams.get('watch');
+  const isWatch = watchParam === 'true' || watchParam === '1';
+  switch (method) {
+    case 'GET':
+      if (isWatch) return 'watch';
+      return route.name ? 'get' : 'list';
+    case 'POST':
+      if (route.name) throw errors.methodNotAllowed(method);
+      return 'create';
+    case 'PUT':
+      if (!route.name) throw errors.methodNotAllowed(method);
+      return 'update';
+    case 'PATCH':
+      if (!route.name) throw errors.methodNotAllowed(method);
+      return 'patch';
+    case 'DELETE':
+      return route.name ? 'delete' : 'deletecollection';
+    default:
+      throw errors.methodNotAllowed(method);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Responses
+
+function sendJson(
+  ctx: RequestContext,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  ctx.entry.status = code;
+  const text = JSON.stringify(body);
+  ctx.res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+    ...headers,
+  });
+  ctx.res.end(text);
+}
+
+/** An object as clients of this resource type see it (events.k8s.io/v1 Events are converted). */
+function view(t: ResourceType, obj: KubeObject): KubeObject {
+  if (t.storageKey === 'events' && t.group === 'events.k8s.io') return toEventsV1(obj);
+  return { ...obj, apiVersion: apiVersionOf(t), kind: t.kind };
+}
+
+function wantsTable(ctx: RequestContext): boolean {
+  return (ctx.req.headers.accept ?? '').includes('as=Table');
+}
+
+function includeObject(ctx: RequestContext): IncludeObject {
+  const value = ctx.url.searchParams.get('includeObject');
+  if (value === 'None' || value === 'Object') return value;
+  return 'Metadata';
+}
+
+function tableOf(
+  ctx: RequestContext,
+  t: ResourceType,
+  items: KubeObject[],
+  meta: Record<string, unknown>,
+): unknown {
+  const table = toTable(t, items, ctx.deps.clock.now());
+  const include = includeObject(ctx);
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: meta,
+    columnDefinitions: table.columnDefinitions,
+    rows: table.rows.map((row) => ({
+      cells: row.cells,
+      object:
+        include === 'None'
+          ? undefined
+          : include === 'Object'
+            ? view(t, row.object)
+            : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: row.object.metadata },
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads
+
+function getOne(ctx: RequestContext, route: ResourceRoute): void {
+  const { t } = route;
+  const obj = ctx.deps.store.mustGet(t, route.namespace, route.name!);
+  if (route.subresource === 'scale') {
+    sendJson(ctx, 200, scaleOf(t, obj));
+    return;
+  }
+  if (wantsTable(ctx)) {
+    sendJson(ctx, 200, tableOf(ctx, t, [obj], { resourceVersion: obj.metadata.resourceVersion }));
+    return;
+  }
+  sendJson(ctx, 200, view(t, obj));
+}
+
+function selectorsOf(ctx: RequestContext, t: ResourceType): Predicate {
+  const labels = parseLabelSelector(ctx.url.searchParams.get('labelSelector') ?? undefined);
+  const fields = parseFieldSelector(t, ctx.url.searchParams.get('fieldSelector') ?? undefined);
+  // Field selectors name the fields of the version asked for (regarding.* for events.k8s.io).
+  return (obj) => labels(obj) && fields(view(t, obj));
+}
+
+interface ContinueToken {
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(token: ContinueToken): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: token.rv, start: token.start })).toString(
+    'base64url',
+  );
+}
+
+function decodeContinue(raw: string, oldest: number): ContinueToken {
+  let parsed: { v?: string; rv?: number; start?: string };
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw errors.badRequest('continue key is not valid: illegal base64 data at input byte 0');
+  }
+  if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') {
+    throw errors.badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
+  }
+  if (parsed.rv < oldest) {
+    throw errors.gone(
+      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+    );
+  }
+  return { rv: parsed.rv, start: parsed.start };
+}
+
+function list(ctx: RequestContext, route: ResourceRoute): void {
+  const { t } = route;
+  const { store } = ctx.deps;
+  const params = ctx.url.searchParams;
+  const matches = selectorsOf(ctx, t);
+  const limitParam = params.get('limit');
+  const limit = limitParam ? Number(limitParam) : 0;
+  if (limitParam && (!Number.isInteger(limit) || limit < 0)) {
+    throw errors.badRequest(`invalid limit: ${limitParam}`);
+  }
+  const continueParam = params.get('continue');
+  const token = continueParam ? decodeContinue(continueParam, store.oldestWatchableVersion) : undefined;
+  const listVersion = token?.rv ?? store.resourceVersion;
+  const all = store.list(t, route.namespace);
+  const filtered = !params.get('labelSelector') && !params.get('fieldSelector');
+  let index = token
+    ? lowerBound(
+        all.map((o) => store.keyOf(t, o)),
+        token.start,
+      )
+    : 0;
+  const items: KubeObject[] = [];
+  let next: string | undefined;
+  for (; index < all.length; index++) {
+    const obj = all[index];
+    if (!matches(obj)) continue;
+    if (limit > 0 && items.length === limit) {
+      next = encodeContinue({ rv: listVersion, start: store.keyOf(t, obj) });
+      break;
+    }
+    items.push(obj);
+  }
+  const meta: Record<string, unknown> = { resourceVersion: String(listVersion) };
+  if (next) {
+    meta.continue = next;
+    if (filtered) meta.remainingItemCount = all.length - index;
+  }
+  if (wantsTable(ctx)) {
+    sendJson(ctx, 200, tableOf(ctx, t, items, meta));
+    return;
+  }
+  sendJson(ctx, 200, {
+    kind: `${t.kind}List`,
+    apiVersion: apiVersionOf(t),
+    metadata: meta,
+    items: items.map((obj) => {
+      const { apiVersion: _a, kind: _k, ...rest } = view(t, obj);
+      return rest;
+    }),
+  });
+}
+
+function watch(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const { t } = route;
+  const { store } = ctx.deps;
+  const { req, res, url } = ctx;
+  const matches = selectorsOf(ctx, t);
+  const inScope = (obj: KubeObject): boolean =>
+    (!route.namespace || obj.metadata.namespace === route.namespace) &&
+    (!route.name || obj.metadata.name === route.name) &&
+    matches(obj);
+  const rvParam = url.searchParams.get('resourceVersion');
+  const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? DEFAULT_WATCH_TIMEOUT_SECONDS);
+  const table = wantsTable(ctx);
+
+  ctx.entry.status = 200;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  const send = (type: string, obj: unknown): void => {
+    res.write(`${JSON.stringify({ type, object: obj })}\n`);
+  };
+  const sendObject = (type: string, obj: KubeObject): void => {
+    send(
+      type,
+      table ? tableOf(ctx, t, [obj], { resourceVersion: obj.metadata.resourceVersion }) : view(t, obj),
+    );
+  };
+
+  const pending: StoreEvent[] = [];
+  let replaying = true;
+  const unsubscribe = store.subscribe((event) => {
+    if (event.storageKey !== t.storageKey) return;
+    if (replaying) pending.push(event);
+    else if (inScope(event.object)) sendObject(event.type, event.object);
+  });
+
+  if (!rvParam || rvParam === '0') {
+    for (const obj of store.list(t, route.namespace)) if (inScope(obj)) sendObject('ADDED', obj);
+  } else {
+    const since = store.changesSince(Number(rvParam));
+    if (since === undefined || Number.isNaN(Number(rvParam))) {
+      const gone = errors.gone(`too old resource version: ${rvParam} (${store.oldestWatchableVersion})`);
+      send('ERROR', gone.toStatus());
+      unsubscribe();
+      res.end();
+      return Promise.resolve();
+    }
+    for (const event of since)
+      if (event.storageKey === t.storageKey && inScope(event.object)) sendObject(event.type, event.object);
+  }
+  replaying = false;
+  for (const event of pending.splice(0)) if (inScope(event.object)) sendObject(event.type, event.object);
+
+  return new Promise<void>((resolve) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      if (!res.writableEnded) res.end();
+      resolve();
+    };
+    const timer = setTimeout(finish, timeoutSeconds * 1000);
+    timer.unref();
+    req.on('close', finish);
+  });
+}
+
+function getLog(ctx: RequestContext, route: ResourceRoute): void {
+  const { store, logs } = ctx.deps;
+  const params = ctx.url.searchParams;
+  const pod = store.mustGet(route.t, route.namespace, route.name!);
+  const spec = pod.spec as { containers: Array<{ name: string }>; initContainers?: Array<{ name: string }> };
+  const containers = spec.containers.map((c) => c.name);
+  const initContainers = (spec.initContainers ?? []).map((c) => c.name);
+  let container = params.get('container') ?? undefined;
+  if (!container) {
+    if (containers.length !== 1) {
+      const init = initContainers.length
+        ? ` or one of the init containers: [${initContainers.join(' ')}]`
+        : '';
+      throw errors.badRequest(
+        `a container name must be specified for pod ${route.name}, choose one of: [${containers.join(' ')}]${init}`,
+      );
+    }
+    container = containers[0];
+  }
+  if (!containers.includes(container) && !initContainers.includes(container)) {
+    throw errors.badRequest(`container ${container} is not valid for pod ${route.name}`);
+  }
+  const status = pod.status as
+    | {
+        containerStatuses?: ContainerStatusView[];
+        initContainerStatuses?: ContainerStatusView[];
+      }
+    | undefined;
+  const cs = [...(status?.containerStatuses ?? []), ...(status?.initContainerStatuses ?? [])].find(
+    (s) => s.name === container,
+  );
+  const previous = params.get('previous') === 'true';
+  if (!cs) {
+    throw errors.badRequest(
+      `container "${container}" in pod "${route.name}" is waiting to start: ContainerCreating`,
+    );
+  }
+  if (previous && (cs.restartCount === 0 || !cs.lastState?.terminated)) {
+    throw errors.badRequest(`previous terminated container "${container}" in pod "${route.name}" not found`);
+  }
+  if (!previous && cs.state?.waiting && !cs.lastState?.terminated && cs.restartCount === 0) {
+    throw errors.badRequest(
+      `container "${container}" in pod "${route.name}" is waiting to start: ${cs.state.waiting.reason ?? 'ContainerCreating'}`,
+    );
+  }
+  const instance = previous ? cs.restartCount - 1 : cs.restartCount;
+  let lines = logs.read(pod.metadata.uid!, container, instance) ?? [];
+  const sinceSeconds = params.get('sinceSeconds');
+  const sinceTime = params.get('sinceTime');
+  if (sinceSeconds) {
+    const from = ctx.deps.clock.now() - Number(sinceSeconds) * 1000;
+    lines = lines.filter((l) => l.at >= from);
+  } else if (sinceTime) {
+    const from = Date.parse(sinceTime);
+    lines = lines.filter((l) => l.at >= from);
+  }
+  const tail = params.get('tailLines');
+  if (tail !== null) {
+    const n = Number(tail);
+    if (!Number.isInteger(n) || n < 0) throw errors.badRequest(`invalid tailLines: ${tail}`);
+    lines = n === 0 ? [] : lines.slice(-n);
+  }
+  const timestamps = params.get('timestamps') === 'true';
+  let text = lines
+    .map((l) => `${timestamps ? `${ctx.deps.clock.rfc3339Nano(l.at)} ` : ''}${l.text}\n`)
+    .join('');
+  const limitBytes = params.get('limitBytes');
+  if (limitBytes !== null) {
+    const n = Number(limitBytes);
+    if (!Number.isInteger(n) || n < 1) throw errors.badRequest(`invalid limitBytes: ${limitBytes}`);
+    text = Buffer.from(text).subarray(0, n).toString('utf8');
+  }
+  ctx.entry.status = 200;
+  ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+  ctx.res.end(text);
+}
+
+interface ContainerStatusView {
+  name: string;
+  restartCount: number;
+  state?: { waiting?: { reason?: string } };
+  lastState?: { terminated?: unknown };
+}
+
+function scaleOf(t: ResourceType, obj: KubeObject): Record<string, unknown> {
+  const spec = obj.spec as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  const status = obj.status as { replicas?: number } | undefined;
+  const selector = Object.entries(spec.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status?.replicas ?? 0, selector },
+  };
+  void t;
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes
+
+async function readBody(ctx: RequestContext): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      throw new ApiError(
+        413,
+        'RequestEntityTooLarge',
+        `Request entity too large: limit is ${MAX_BODY_BYTES}`,
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readObject(ctx: RequestContext): Promise<KubeObject> {
+  const contentType = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+  if (contentType !== 'application/json' && contentType !== '*/*') {
+    // A real API server also decodes protobuf, which kubectl's generator commands
+    // (`kubectl create namespace|configmap|...`) send; the sandbox speaks JSON only.
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the sandbox accepts JSON request bodies only (received ${contentType}); send application/json, e.g. \`kubectl create -f FILE\` or \`kubectl apply -f FILE\` instead of \`kubectl create <kind> ...\``,
+    );
+  }
+  const body = await readBody(ctx);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw errors.badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw errors.badRequest('the body of the request must be a JSON object');
+  }
+  const obj = parsed as KubeObject;
+  obj.metadata = obj.metadata ?? {};
+  return obj;
+}
+
+/** Checks the body's apiVersion/kind against the URL, as the API server's decoder does. */
+function checkTypeMeta(
+  t: ResourceType,
+  obj: KubeObject,
+  expectKind = t.kind,
+  expectVersion = apiVersionOf(t),
+): void {
+  if (obj.apiVersion !== undefined && obj.apiVersion !== expectVersion) {
+    throw errors.badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectVersion})`,
+    );
+  }
+  if (obj.kind !== undefined && obj.kind !== expectKind) {
+    throw errors.badRequest(
+      `the kind in the data (${obj.kind}) does not match the expected kind (${expectKind})`,
+    );
+  }
+}
+
+/** Back to the stored (core/v1) shape when the request came in as events.k8s.io/v1. */
+function toStorage(t: ResourceType, obj: KubeObject): KubeObject {
+  if (t.storageKey === 'events' && t.group === 'events.k8s.io') return fromEventsV1(obj);
+  return { ...obj, apiVersion: apiVersionOf(t), kind: t.kind };
+}
+
+async function create(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const { t } = route;
+  const input = await readObject(ctx);
+  checkTypeMeta(t, input);
+  if (t.namespaced) {
+    if (input.metadata.namespace && input.metadata.namespace !== route.namespace) {
+      throw errors.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+    if (!route.namespace) throw errors.notFoundPath();
+    input.metadata.namespace = route.namespace;
+  }
+  if (!input.metadata.name && !input.metadata.generateName) {
+    throw errors.invalid(t.kind, t.group, '', [
+      {
+        field: 'metadata.name',
+        message: 'Required value: name or generateName is required',
+        reason: 'FieldValueRequired',
+      },
+    ]);
+  }
+  const obj = toStorage(t, input);
+  admit(t, obj);
+  ctx.entry.name = obj.metadata.name ?? obj.metadata.generateName;
+  if (ctx.entry.dryRun) {
+    sendJson(ctx, 201, view(t, { ...obj, metadata: { ...obj.metadata, uid: 'dry-run' } }));
+    return;
+  }
+  const created = ctx.deps.store.create(t, obj);
+  sendJson(ctx, 201, view(t, created));
+}
+
+/** update and patch: build the next object, keep what this endpoint may not change, store. */
+async function write(ctx: RequestContext, route: ResourceRoute, verb: 'update' | 'patch'): Promise<void> {
+  const { t } = route;
+  const { store } = ctx.deps;
+  const current = store.mustGet(t, route.namespace, route.name!);
+  let next: KubeObject;
+  if (route.subresource === 'scale') {
+    const scale =
+      verb === 'update' ? await readObject(ctx) : patched(ctx, scaleOf(t, current), await readBody(ctx));
+    checkTypeMeta(t, scale as KubeObject, 'Scale', 'autoscaling/v1');
+    const replicas = (scale as { spec?: { replicas?: number } }).spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw errors.invalid('Scale', 'autoscaling', route.name!, [
+        {
+          field: 'spec.replicas',
+          message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+        },
+      ]);
+    }
+    next = structuredClone(current);
+    (next.spec as { replicas: number }).replicas = replicas;
+  } else {
+    const proposed =
+      verb === 'update'
+        ? await readObject(ctx)
+        : (patched(ctx, view(t, current), await readBody(ctx)) as KubeObject);
+    checkTypeMeta(t, proposed);
+    if (proposed.metadata?.name !== undefined && proposed.metadata.name !== route.name) {
+      throw errors.badRequest(
+        `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${route.name})`,
+      );
+    }
+    if (t.namespaced && proposed.metadata?.namespace && proposed.metadata.namespace !== route.namespace) {
+      throw errors.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+    const incoming = toStorage(t, proposed);
+    if (route.subresource === 'status') {
+      next = { ...structuredClone(current), status: incoming.status };
+      next.metadata.resourceVersion = incoming.metadata.resourceVersion;
+    } else {
+      next = incoming;
+      next.metadata.name = route.name;
+      if (t.namespaced) next.metadata.namespace = route.namespace;
+      if ((t.subresources ?? []).includes('status')) next.status = structuredClone(current.status);
+    }
+  }
+  const expected = next.metadata.resourceVersion || undefined;
+  if (expected !== undefined && expected !== current.metadata.resourceVersion) {
+    throw errors.conflict(
+      t.plural,
+      t.group,
+      route.name!,
+      'the object has been modified; please apply your changes to the latest version and try again',
+    );
+  }
+  admit(t, next, current);
+  if (ctx.entry.dryRun) {
+    sendJson(ctx, 200, view(t, next));
+    return;
+  }
+  const stored = store.update(t, next, expected);
+  sendJson(ctx, 200, route.subresource === 'scale' ? scaleOf(t, stored) : view(t, stored));
+}
+
+function patched(ctx: RequestContext, original: object, body: string): object {
+  return applyPatchByType(ctx.req.headers['content-type'] ?? '', original, body);
+}
+
+async function deleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
+  const params = ctx.url.searchParams;
+  const body = await readBody(ctx);
+  let options: DeleteOptions = {};
+  if (body.trim()) {
+    try {
+      options = JSON.parse(body) as DeleteOptions;
+    } catch (error) {
+      throw errors.badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
+    }
+    if (((options as { dryRun?: string[] }).dryRun ?? []).includes('All')) ctx.entry.dryRun = true;
+  }
+  const policy = params.get('propagationPolicy');
+  if (policy) options.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  const grace = params.get('gracePeriodSeconds');
+  if (grace !== null) options.gracePeriodSeconds = Number(grace);
+  if (
+    options.propagationPolicy &&
+    !['Orphan', 'Background', 'Foreground'].includes(options.propagationPolicy)
+  ) {
+    throw errors.badRequest(
+      `propagationPolicy: Unsupported value: "${options.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
+  }
+  return options;
+}
+
+async function deleteOne(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const { t } = route;
+  const options = await deleteOptions(ctx);
+  const { store } = ctx.deps;
+  if (ctx.entry.dryRun) {
+    sendJson(ctx, 200, view(t, store.mustGet(t, route.namespace, route.name!)));
+    return;
+  }
+  const { object, removed } = store.delete(t, route.namespace, route.name!, options);
+  if (!removed || t.storageKey === 'pods') {
+    sendJson(ctx, 200, view(t, object));
+    return;
+  }
+  sendJson(ctx, 200, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: {
+      name: object.metadata.name,
+      group: t.group || undefined,
+      kind: t.plural,
+      uid: object.metadata.uid,
+    },
+  });
+}
+
+async function deleteCollection(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const { t } = route;
+  const options = await deleteOptions(ctx);
+  const { store } = ctx.deps;
+  const matches = selectorsOf(ctx, t);
+  const victims = store.list(t, route.namespace).filter(matches);
+  const deleted = ctx.entry.dryRun
+    ? victims
+    : victims.map((obj) => store.delete(t, obj.metadata.namespace, obj.metadata.name!, options).object);
+  sendJson(ctx, 200, {
+    kind: `${t.kind}List`,
+    apiVersion: apiVersionOf(t),
+    metadata: { resourceVersion: String(store.resourceVersion) },
+    items: deleted.map((obj) => view(t, obj)),
+  });
 }
