@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { InvalidInputError } from './errors';
+
+/**
+ * The contracts between the IncidentResponse state machine and its Lambdas.
+ *
+ * The state document (`$`) grows as the flow runs: each Task reads what it needs from it and
+ * its result lands at one ResultPath, so the execution's event log shows every step's output.
+ *
+ *   $.input          the execution input as started (untouched)
+ *   $.incident       OpenIncident (notify λ, stage "opened"): normalized input + incident id
+ *   $.diagnostics    QuickDiagnostics (diagnose λ)
+ *   $.events         CollectEvents (collect-events λ): also writes the bundle manifest
+ *   $.guard          Guard (guard λ, action "acquire")
+ *   $.restart        Restart (restart λ)
+ *   $.verification   Verify (verify λ), looped through Wait until the verify deadline
+ *   $.rollback       Rollback (rollback λ)
+ *   $.escalation     Escalate (escalate λ)
+ *   $.dump           ClusterDump (cluster-dump λ)
+ *   $.error          what a Catch caught (Error, Cause), when something failed
+ *   $.report         Report (report λ)
+ *   $.lockRelease    ReleaseLock (guard λ, action "release")
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export const SEVERITIES = ['critical', 'high', 'warning', 'info'] as const;
+
+export const targetSchema = z.object({
+  namespace: z.string().max(63).regex(DNS_LABEL, 'must be a Kubernetes namespace name (RFC 1123 label)'),
+  kind: z.enum(WORKLOAD_KINDS),
+  name: z.string().max(253).regex(DNS_SUBDOMAIN, 'must be a Kubernetes object name (RFC 1123 subdomain)'),
+});
+export type Target = z.infer<typeof targetSchema>;
+
+export const alertSchema = z.object({
+  name: z.string().min(1).max(256),
+  severity: z.enum(SEVERITIES),
+  summary: z.string().max(4096).default(''),
+  labels: z.record(z.string(), z.string()).default({}),
+  annotations: z.record(z.string(), z.string()).default({}),
+  startsAt: z.iso.datetime({ offset: true }),
+});
+
+export const optionsSchema = z
+  .object({
+    /** Diagnose and report only: no write request reaches the cluster. */
+    dryRun: z.boolean().default(false),
+    /** Seconds between a remediation and its verification (the runbook's `sleep 60`). */
+    waitSeconds: z.number().int().min(0).max(3600).default(60),
+    /** How long Verify may keep seeing "progressing" before it calls the rollout failed. */
+    verifyTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
+    allowRollback: z.boolean().default(true),
+    /** Roll back to this revision instead of the one before the incident (forced rollback). */
+    rollbackToRevision: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .default({ dryRun: false, waitSeconds: 60, verifyTimeoutSeconds: 300, allowRollback: true });
+
+export const executionInputSchema = z
+  .object({
+    source: z.enum(['alertmanager', 'manual', 'schedule']),
+    target: targetSchema,
+    alert: alertSchema,
+    options: optionsSchema,
+    /** Set by the webhook intake: Alertmanager's group key and fingerprint, for correlation. */
+    correlation: z.object({ groupKey: z.string().optional(), fingerprint: z.string().optional() }).optional(),
+  })
+  .strict();
+
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+/**
+ * Validates an execution input, naming the first bad field (`target.namespace: must be ...`).
+ * Throws InvalidInputError, which the state machine does not retry or catch: the execution
+ * fails at its first state, before anything touches the cluster.
+ */
+export function parseExecutionInput(raw: unknown): ExecutionInput {
+  const result = executionInputSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.length ? issue.path.join('.') : '(input)';
+  throw new InvalidInputError(field, issue.message);
+}
+
+/** What OpenIncident puts at `$.incident`. */
+export interface Incident extends ExecutionInput {
+  /** `<yyyymmdd>-<hhmmss>-<namespace>-<name>-<short hash>`: sortable, readable, unique. */
+  id: string;
+  openedAt: string;
+  /** `incidents/YYYY/MM/DD/<id>/` */
+  evidencePrefix: string;
+}
+
+/** Probable cause from the runbook rules. */
+export interface ProbableCause {
+  ruleId: string;
+  cause: string;
+  suggestedFix: string;
+  /** Which runbook the rule comes from. */
+  runbook: string;
+  /** What matched: a log line, a termination reason, a waiting reason. */
+  evidence: string;
+}
+
+export interface PodSummary {
+  name: string;
+  phase: string;
+  ready: boolean;
+  node?: string;
+  restarts: number;
+  containers: Array<{
+    name: string;
+    ready: boolean;
+    restartCount: number;
+    state: string;
+    reason?: string;
+    lastTermination?: { reason?: string; exitCode?: number; finishedAt?: string };
+  }>;
+}
+
+/** `$.diagnostics` */
+export interface Diagnostics {
+  workload: {
+    kind: WorkloadKind;
+    namespace: string;
+    name: string;
+    uid: string;
+    /** Deployment: `deployment.kubernetes.io/revision`; StatefulSet/DaemonSet: ControllerRevision number. */
+    revision: number;
+    /** The highest revision below the current one, if the workload has one (rollback target). */
+    previousRevision?: number;
+    replicas: number;
+    readyReplicas: number;
+    updatedReplicas: number;
+    availableReplicas: number;
+    paused: boolean;
+    conditions: Array<{ type: string; status: string; reason?: string; message?: string }>;
+  };
+  pods: PodSummary[];
+  nodes: Array<{ name: string; ready: boolean; conditions: Array<{ type: string; status: string }> }>;
+  probableCause?: ProbableCause;
+  /** S3 keys written. */
+  evidence: { diagnostics: string; logs: string[] };
+}
+
+/** `$.events` */
+export interface CollectedEvents {
+  count: number;
+  warnings: number;
+  evidence: { events: string; manifest: string };
+}
+
+/** `$.guard` */
+export interface GuardDecision {
+  allowed: boolean;
+  /** Why not, in words a human reads in the notification. */
+  reason?: 'dry-run' | 'namespace-not-allowed' | 'workload-not-allowed' | 'locked' | 'cooldown' | 'paused';
+  detail: string;
+  lock?: { namespace: string; name: string; holderIdentity: string; acquired: boolean };
+}
+
+/** `$.restart` */
+export interface RestartResult {
+  revisionBefore: number;
+  restartedAt: string;
+  generation: number;
+}
+
+export type VerifyOutcome = 'healthy' | 'progressing' | 'failed';
+
+/** `$.verification` */
+export interface Verification {
+  outcome: VerifyOutcome;
+  /** Which remediation this verifies. */
+  phase: 'restart' | 'rollback';
+  /** kubectl rollout status's message, e.g. `Waiting for deployment "x" rollout to finish: 1 of 3 updated replicas are available...`. */
+  message: string;
+  /** ISO time after which "progressing" counts as failed. */
+  deadline: string;
+  checkedAt: string;
+  /** Every check so far in this phase, oldest first (the loop carries it along). */
+  history: Array<{ outcome: VerifyOutcome; message: string; checkedAt: string }>;
+  /** Whether a rollback is possible and allowed (restart phase, failed outcome). */
+  rollbackPossible: boolean;
+}
+
+/** `$.rollback` */
+export interface RollbackResult {
+  fromRevision: number;
+  toRevision: number;
+  /** kubectl's "skipped rollback (current template already matches revision N)". */
+  skipped: boolean;
+  rolledBackAt: string;
+}
+
+/** `$.escalation` */
+export interface Escalation {
+  escalatedAt: string;
+  why: string;
+  notified: string[];
+}
+
+/** `$.dump` */
+export interface ClusterDump {
+  prefix: string;
+  objects: number;
+  bytes: number;
+  truncated: boolean;
+}
+
+/** `$.report` */
+export interface ReportResult {
+  outcome: 'recovered-by-restart' | 'recovered-by-rollback' | 'escalated' | 'dry-run';
+  markdown: string;
+  json: string;
+}
