@@ -80,7 +80,9 @@ export const errors = {
     name: string,
     causes: Array<{ field: string; message: string; reason?: string }>,
   ): ApiError {
-    const summary = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+    const each = causes.map((c) => `${c.field}: ${c.message}`);
+    // apimachinery's aggregate error brackets a list of more than one.
+    const summary = each.length === 1 ? each[0] : `[${each.join(', ')}]`;
     return new ApiError(
       422,
       'Invalid',

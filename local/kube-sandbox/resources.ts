@@ -128,6 +128,19 @@ export const RESOURCE_TYPES: ResourceType[] = [
     categories: ['all'],
     subresources: ['status'],
   }),
+  // Served (empty, no controller) because `kubectl cluster-info dump` lists them in every namespace.
+  type({
+    group: '',
+    version: 'v1',
+    kind: 'ReplicationController',
+    plural: 'replicationcontrollers',
+    singular: 'replicationcontroller',
+    namespaced: true,
+    shortNames: ['rc'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+    fieldLabels: ['status.replicas'],
+  }),
   type({
     group: '',
     version: 'v1',

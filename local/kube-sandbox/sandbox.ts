@@ -13,7 +13,7 @@ import { baseCluster } from './scenarios/base';
 import { SCENARIOS } from './scenarios';
 import type { Scenario } from './scenarios/types';
 import { createApiHandler } from './server';
-import { ObjectStore, type KubeObject } from './store';
+import { ObjectStore, resolveGeneratedName, type KubeObject } from './store';
 
 export interface SandboxOptions {
   /** TCP port; 0 picks a free one. @default 0 */
@@ -98,6 +98,7 @@ export class Sandbox {
       if (!t) throw new Error(`the sandbox does not serve ${input.apiVersion} ${input.kind}`);
       const obj = structuredClone(input);
       if (t.namespaced) obj.metadata.namespace = obj.metadata.namespace ?? 'default';
+      resolveGeneratedName(obj);
       admit(t, obj);
       return this.store.create(t, obj);
     });
@@ -196,6 +197,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (options.controllers !== false) sandbox.startControllers();
   sandbox.apply(baseCluster());
   if (scenario) sandbox.apply(scenario.objects(clock.now()));
+  await scenario?.setup?.(sandbox);
   if (options.objects) sandbox.apply(options.objects);
   await sandbox.listen();
   return sandbox;

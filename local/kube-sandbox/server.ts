@@ -10,7 +10,14 @@ import type { RecordedRequest, RequestLog } from './request-log';
 import { apiGroups, apiResourceList, apiVersionOf, findResourceType, type ResourceType } from './resources';
 import type { LogStore } from './runtime';
 import { parseFieldSelector, parseLabelSelector, type Predicate } from './selectors';
-import { lowerBound, type DeleteOptions, type KubeObject, type ObjectStore, type StoreEvent } from './store';
+import {
+  lowerBound,
+  resolveGeneratedName,
+  type DeleteOptions,
+  type KubeObject,
+  type ObjectStore,
+  type StoreEvent,
+} from './store';
 import { toTable, type IncludeObject } from './tables';
 
 export interface ApiServerDeps {
@@ -426,6 +433,9 @@ function watch(ctx: RequestContext, route: ResourceRoute): Promise<void> {
 
   ctx.entry.status = 200;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  // Headers go out now, as the API server's do: client-go blocks on them, and a reflector
+  // being stopped (kubectl rollout status, once done) waits for its watch request to return.
+  res.flushHeaders();
   const send = (type: string, obj: unknown): void => {
     res.write(`${JSON.stringify({ type, object: obj })}\n`);
   };
@@ -506,20 +516,7 @@ function getLog(ctx: RequestContext, route: ResourceRoute): void {
     (s) => s.name === container,
   );
   const previous = params.get('previous') === 'true';
-  if (!cs) {
-    throw errors.badRequest(
-      `container "${container}" in pod "${route.name}" is waiting to start: ContainerCreating`,
-    );
-  }
-  if (previous && (cs.restartCount === 0 || !cs.lastState?.terminated)) {
-    throw errors.badRequest(`previous terminated container "${container}" in pod "${route.name}" not found`);
-  }
-  if (!previous && cs.state?.waiting && !cs.lastState?.terminated && cs.restartCount === 0) {
-    throw errors.badRequest(
-      `container "${container}" in pod "${route.name}" is waiting to start: ${cs.state.waiting.reason ?? 'ContainerCreating'}`,
-    );
-  }
-  const instance = previous ? cs.restartCount - 1 : cs.restartCount;
+  const instance = logInstance(cs, previous, container, route.name!);
   let lines = logs.read(pod.metadata.uid!, container, instance) ?? [];
   const sinceSeconds = params.get('sinceSeconds');
   const sinceTime = params.get('sinceTime');
@@ -554,8 +551,42 @@ function getLog(ctx: RequestContext, route: ResourceRoute): void {
 interface ContainerStatusView {
   name: string;
   restartCount: number;
-  state?: { waiting?: { reason?: string } };
+  state?: { waiting?: { reason?: string }; running?: unknown; terminated?: unknown };
   lastState?: { terminated?: unknown };
+}
+
+/**
+ * Which container instance a log request reads, following the kubelet's
+ * validateContainerLogStatus: `previous` is the one in lastState.terminated; otherwise the
+ * running or just-terminated one, else the last terminated one, else a "waiting to start" error.
+ * Instances are numbered by the restartCount they ran under; a container waiting in
+ * CrashLoopBackOff has not yet counted the restart, so its last run is `restartCount`.
+ */
+function logInstance(
+  cs: ContainerStatusView | undefined,
+  previous: boolean,
+  container: string,
+  pod: string,
+): number {
+  if (!cs)
+    throw errors.badRequest(
+      `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`,
+    );
+  if (previous) {
+    if (!cs.lastState?.terminated) {
+      throw errors.badRequest(`previous terminated container "${container}" in pod "${pod}" not found`);
+    }
+    return cs.state?.waiting ? cs.restartCount : cs.restartCount - 1;
+  }
+  if (cs.state?.running || cs.state?.terminated || cs.lastState?.terminated) return cs.restartCount;
+  const reason = cs.state?.waiting?.reason ?? 'ContainerCreating';
+  const why =
+    reason === 'ErrImagePull'
+      ? "image can't be pulled"
+      : reason === 'ImagePullBackOff'
+        ? 'trying and failing to pull image'
+        : reason;
+  throw errors.badRequest(`container "${container}" in pod "${pod}" is waiting to start: ${why}`);
 }
 
 function scaleOf(t: ResourceType, obj: KubeObject): Record<string, unknown> {
@@ -674,6 +705,7 @@ async function create(ctx: RequestContext, route: ResourceRoute): Promise<void> 
     ]);
   }
   const obj = toStorage(t, input);
+  resolveGeneratedName(obj);
   admit(t, obj);
   ctx.entry.name = obj.metadata.name ?? obj.metadata.generateName;
   if (ctx.entry.dryRun) {

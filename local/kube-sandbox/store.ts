@@ -59,6 +59,15 @@ function specOf(obj: KubeObject): string {
   return JSON.stringify(rest);
 }
 
+/**
+ * Turns `generateName` into a name, as the API server does before it validates a new object
+ * (so validation messages and events name the real object).
+ */
+export function resolveGeneratedName(obj: KubeObject): void {
+  if (!obj.metadata.name && obj.metadata.generateName)
+    obj.metadata.name = obj.metadata.generateName + randomSuffix();
+}
+
 function randomSuffix(length = 5): string {
   // The alphabet apimachinery's rand.String uses: no vowels, no confusable digits.
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -159,9 +168,7 @@ export class ObjectStore {
   create(t: ResourceType, input: KubeObject): KubeObject {
     const obj = structuredClone(input);
     obj.metadata = obj.metadata ?? {};
-    if (!obj.metadata.name && obj.metadata.generateName) {
-      obj.metadata.name = obj.metadata.generateName + randomSuffix();
-    }
+    resolveGeneratedName(obj);
     const name = obj.metadata.name!;
     if (t.namespaced) {
       const ns = obj.metadata.namespace!;
@@ -181,8 +188,12 @@ export class ObjectStore {
     const bucket = this.objects.get(t.storageKey)!;
     const key = this.keyOf(t, obj);
     if (bucket.has(key)) throw errors.alreadyExists(t.plural, t.group, name);
-    obj.metadata.uid = randomUUID();
-    obj.metadata.creationTimestamp = this.clock.rfc3339();
+    // A uid and creationTimestamp already set are kept: admission assigns the uid a Job's
+    // generated selector names (the API server does that before defaulting), and the sandbox's
+    // apply() lets scenarios wire owners by uid and back-date history. The HTTP create path
+    // must drop client-sent values, as FillObjectMetaSystemFields does.
+    obj.metadata.uid ||= randomUUID();
+    obj.metadata.creationTimestamp ||= this.clock.rfc3339();
     if (GENERATION_TRACKED.has(t.storageKey)) obj.metadata.generation = 1;
     delete obj.metadata.deletionTimestamp;
     delete obj.metadata.resourceVersion;

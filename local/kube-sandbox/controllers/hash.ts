@@ -22,12 +22,16 @@ function fnv32a(bytes: Uint8Array, seed = FNV32_OFFSET): number {
   return hash;
 }
 
-/** JSON with object keys sorted at every level, so key order in the input does not matter. */
-function canonicalJson(value: unknown): string {
+/**
+ * JSON with object keys sorted at every level, so key order does not matter, and without the
+ * fields a Go struct cannot tell from absent ones (null, empty lists): two templates are equal
+ * here when the API server would store them alike.
+ */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
+      .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }

@@ -1,0 +1,206 @@
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { admit } from '../../../local/kube-sandbox/admission';
+import { SandboxClock } from '../../../local/kube-sandbox/clock';
+import { deploymentController } from '../../../local/kube-sandbox/controllers/deployment';
+import { replicaSetController } from '../../../local/kube-sandbox/controllers/replicaset';
+import { controllerUid, types } from '../../../local/kube-sandbox/runtime';
+import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
+import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
+
+export type DeploymentObject = KubeObject & Writable<Deployment>;
+export type ReplicaSetObject = KubeObject & Writable<ReplicaSet>;
+export type PodObject = KubeObject & Writable<Pod>;
+
+export const START = Date.parse('2026-03-01T12:00:00Z');
+
+/**
+ * A sandbox on a manual clock running only the ReplicaSet and Deployment controllers: no
+ * scheduler and no kubelet, so pods stay unscheduled and Pending until `markReady` plays the
+ * kubelet. Stop it with `stopControllersOnly`.
+ */
+export async function controllersOnlySandbox(): Promise<{ sandbox: Sandbox; stop: () => Promise<void> }> {
+  const sandbox = await startSandbox({
+    clock: new SandboxClock({ mode: 'manual', start: START }),
+    controllers: false,
+  });
+  const stops = [replicaSetController.start(sandbox.context), deploymentController.start(sandbox.context)];
+  return {
+    sandbox,
+    stop: async () => {
+      for (const stop of stops) stop();
+      await sandbox.stop();
+    },
+  };
+}
+
+export interface DeploymentOptions {
+  replicas?: number;
+  namespace?: string;
+  strategy?: Record<string, unknown>;
+  spec?: Record<string, unknown>;
+  templateAnnotations?: Record<string, string>;
+  annotations?: Record<string, string>;
+  image?: string;
+}
+
+/** A Deployment manifest as a user writes it (no defaults). */
+export function deploymentManifest(name: string, options: DeploymentOptions = {}): DeploymentObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: options.namespace ?? 'default',
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+    },
+    spec: {
+      replicas: options.replicas ?? 3,
+      selector: { matchLabels: { app: name } },
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      template: {
+        metadata: {
+          labels: { app: name },
+          ...(options.templateAnnotations ? { annotations: options.templateAnnotations } : {}),
+        },
+        spec: { containers: [{ name: 'app', image: options.image ?? 'nginx:1.27' }] },
+      },
+      ...options.spec,
+    },
+  };
+}
+
+export function getDeployment(sandbox: Sandbox, name: string, namespace = 'default'): DeploymentObject {
+  const d = sandbox.store.get(types['deployments.apps'], namespace, name);
+  if (!d) throw new Error(`deployment ${namespace}/${name} does not exist`);
+  return d as DeploymentObject;
+}
+
+/** Changes a Deployment as an API client's update would: admission, then the store. */
+export function updateDeployment(
+  sandbox: Sandbox,
+  name: string,
+  change: (d: DeploymentObject) => void,
+  namespace = 'default',
+): DeploymentObject {
+  const current = getDeployment(sandbox, name, namespace);
+  const next = structuredClone(current);
+  change(next);
+  admit(types['deployments.apps'], next, current);
+  return sandbox.store.update(types['deployments.apps'], next) as DeploymentObject;
+}
+
+/** What `kubectl rollout restart` sends: the restartedAt template annotation. */
+export function rolloutRestart(sandbox: Sandbox, name: string, at: string): DeploymentObject {
+  return updateDeployment(sandbox, name, (d) => {
+    const meta = (d.spec!.template.metadata ??= {});
+    meta.annotations = { ...meta.annotations, 'kubectl.kubernetes.io/restartedAt': at };
+  });
+}
+
+/** The ReplicaSets a Deployment controls, oldest revision first. */
+export function replicaSetsOf(sandbox: Sandbox, name: string, namespace = 'default'): ReplicaSetObject[] {
+  const uid = getDeployment(sandbox, name, namespace).metadata.uid;
+  return (sandbox.store.list(types['replicasets.apps'], namespace) as ReplicaSetObject[])
+    .filter((rs) => controllerUid(rs) === uid)
+    .sort((a, b) => revision(a) - revision(b));
+}
+
+export function revision(obj: KubeObject): number {
+  return Number(obj.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+}
+
+/** Pods controlled by a ReplicaSet, terminating ones included. */
+export function podsOf(sandbox: Sandbox, rs: KubeObject): PodObject[] {
+  return (sandbox.store.list(types.pods, rs.metadata.namespace) as PodObject[]).filter(
+    (p) => controllerUid(p) === rs.metadata.uid,
+  );
+}
+
+export function isReady(pod: PodObject): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** Plays the kubelet for pods that match: Running and Ready from now. */
+export function markReady(sandbox: Sandbox, pods: PodObject[]): void {
+  const now = sandbox.clock.rfc3339();
+  for (const pod of pods) {
+    const next = structuredClone(pod);
+    next.status = {
+      phase: 'Running',
+      conditions: [
+        { type: 'Initialized', status: 'True', lastTransitionTime: now },
+        { type: 'Ready', status: 'True', lastTransitionTime: now },
+        { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+      ],
+      startTime: now,
+    };
+    sandbox.store.update(types.pods, next);
+  }
+}
+
+/** Marks every not-ready pod of the namespace ready and lets the controllers react, until none is left. */
+export async function readyAll(sandbox: Sandbox, namespace = 'default'): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    await sandbox.settle();
+    const pending = (sandbox.store.list(types.pods, namespace) as PodObject[]).filter(
+      (p) => !isReady(p) && !p.metadata.deletionTimestamp,
+    );
+    if (pending.length === 0) return;
+    markReady(sandbox, pending);
+  }
+  throw new Error('pods kept appearing: the rollout did not finish in 20 rounds');
+}
+
+export interface EventView {
+  reason: string;
+  message: string;
+  type: string;
+  component: string;
+  kind: string;
+}
+
+/** core/v1 events about one object, in the order they were first recorded. */
+export function eventsAbout(sandbox: Sandbox, name: string, namespace = 'default'): EventView[] {
+  return sandbox.store
+    .list(types.events, namespace)
+    .filter((e) => (e.involvedObject as { name: string }).name === name)
+    .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
+    .map((e) => ({
+      reason: e.reason as string,
+      message: e.message as string,
+      type: e.type as string,
+      component: (e.source as { component: string }).component,
+      kind: (e.involvedObject as { kind: string }).kind,
+    }));
+}
+
+export function condition(
+  d: DeploymentObject,
+  type: string,
+):
+  | {
+      status: string;
+      reason?: string;
+      message?: string;
+      lastUpdateTime?: string;
+      lastTransitionTime?: string;
+    }
+  | undefined {
+  return d.status?.conditions?.find((c) => c.type === type);
+}
+
+/** A full sandbox (scheduler, kubelet and every controller) on a manual clock. */
+export async function fullSandbox(): Promise<Sandbox> {
+  return startSandbox({ clock: new SandboxClock({ mode: 'manual', start: START }) });
+}
+
+/** Moves sandbox time forward in steps, letting the controllers react after each one. */
+export async function elapse(sandbox: Sandbox, ms: number, stepMs = 1000): Promise<void> {
+  await sandbox.settle();
+  for (let done = 0; done < ms; done += stepMs) {
+    sandbox.clock.advance(Math.min(stepMs, ms - done));
+    await sandbox.settle();
+  }
+}
