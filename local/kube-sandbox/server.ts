@@ -705,6 +705,11 @@ async function create(ctx: RequestContext, route: ResourceRoute): Promise<void> 
     ]);
   }
   const obj = toStorage(t, input);
+  // The API server owns identity and history: what a client sends for them is dropped.
+  delete obj.metadata.uid;
+  delete obj.metadata.creationTimestamp;
+  delete obj.metadata.deletionTimestamp;
+  delete obj.metadata.generation;
   resolveGeneratedName(obj);
   admit(t, obj);
   ctx.entry.name = obj.metadata.name ?? obj.metadata.generateName;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { ObjectMeta as ReadonlyObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1';
 import type { SandboxClock } from './clock';
 import { ApiError, errors } from './errors';
@@ -54,9 +55,10 @@ function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
-function specOf(obj: KubeObject): string {
+/** Everything but metadata and status, as plain JSON: what moves `metadata.generation`. */
+function specOf(obj: KubeObject): unknown {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return JSON.stringify(rest);
+  return JSON.parse(JSON.stringify(rest));
 }
 
 /**
@@ -227,7 +229,8 @@ export class ObjectStore {
     obj.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
     if (!obj.metadata.deletionTimestamp) delete obj.metadata.deletionTimestamp;
     if (current.metadata.generation !== undefined) {
-      obj.metadata.generation = current.metadata.generation + (specOf(obj) !== specOf(current) ? 1 : 0);
+      obj.metadata.generation =
+        current.metadata.generation + (isDeepStrictEqual(specOf(obj), specOf(current)) ? 0 : 1);
     }
     const lastFinalizerRemoved =
       current.metadata.deletionTimestamp &&

@@ -20,7 +20,7 @@ const table: AdmissionTable = {
  */
 export function admit(t: ResourceType, obj: KubeObject, old?: KubeObject): void {
   const rules = table[t.storageKey];
-  rules?.default?.(obj);
+  rules?.default?.(obj, old);
   const causes = rules?.validate?.(obj, old) ?? [];
   if (causes.length > 0) throw errors.invalid(t.kind, t.group, obj.metadata.name ?? '', causes);
 }

@@ -14,7 +14,8 @@ export interface FieldCause {
  * validate (as pkg/apis/.../validation does), for create and update alike.
  */
 export interface AdmissionRules {
-  default?(obj: KubeObject): void;
+  /** `old` is set on update (some defaults, like a Job's generated selector, apply on create only). */
+  default?(obj: KubeObject, old?: KubeObject): void;
   /** `old` is set on update. Returns the field errors, empty when valid. */
   validate?(obj: KubeObject, old?: KubeObject): FieldCause[];
 }

@@ -2,7 +2,6 @@ import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernet
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import { isDeepStrictEqual } from 'node:util';
-import { admit } from '../admission';
 import { ApiError } from '../errors';
 import {
   controllerRef,
@@ -14,7 +13,8 @@ import {
   type ControllerContext,
 } from '../runtime';
 import { labelSelectorPredicate } from '../selectors';
-import { resolveGeneratedName, type KubeObject, type Writable } from '../store';
+import type { KubeObject, Writable } from '../store';
+import { createPod } from './workload-common';
 
 export type ReplicaSetObject = KubeObject & Writable<ReplicaSet>;
 export type PodObject = KubeObject & Writable<Pod>;
@@ -222,21 +222,16 @@ class ReplicaSetSync {
     const diff = pods.length - (rs.spec?.replicas ?? 1);
     if (diff < 0) {
       for (let i = 0; i < Math.min(-diff, BURST_REPLICAS); i++) {
-        const pod = podFromTemplate(rs);
-        try {
-          resolveGeneratedName(pod);
-          admit(types.pods, pod);
-          const created = store.create(types.pods, pod);
-          events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, {
+        const created = createPod(this.ctx, podFromTemplate(rs));
+        if (created instanceof ApiError) {
+          events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${created.message}`, {
             component: COMPONENT,
           });
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${message}`, {
-            component: COMPONENT,
-          });
-          return { reason: 'FailedCreate', message };
+          return { reason: 'FailedCreate', message: created.message };
         }
+        events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, {
+          component: COMPONENT,
+        });
       }
     } else if (diff > 0) {
       const related = this.relatedPods(rs);

@@ -1,0 +1,169 @@
+import type { Pod } from 'kubernetes-types/core/v1';
+import { admit } from '../admission';
+import type { SandboxClock } from '../clock';
+import { ApiError } from '../errors';
+import { controllerUid, types, type ControllerContext, type EventSource } from '../runtime';
+import { resolveGeneratedName, type KubeObject, type Writable } from '../store';
+
+/*
+ * What the StatefulSet, DaemonSet, Job and CronJob controllers share: pod state as
+ * k8s.io/kubernetes/pkg/api/v1/pod reads it, creating pods through admission as a controller's
+ * API call would, and wake-ups at a sandbox time.
+ */
+
+export type PodObject = KubeObject & Writable<Pod>;
+
+export function isPodReady(pod: PodObject): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+export function isTerminal(pod: PodObject): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+export function isTerminating(pod: PodObject): boolean {
+  return Boolean(pod.metadata.deletionTimestamp);
+}
+
+export function isRunningAndReady(pod: PodObject): boolean {
+  return pod.status?.phase === 'Running' && isPodReady(pod);
+}
+
+/**
+ * When a Ready pod counts as available: `minReadySeconds` after its Ready condition turned true
+ * (podutil.IsPodAvailable). Undefined when the pod is not Ready.
+ */
+export function availableSince(pod: PodObject, minReadySeconds = 0): number | undefined {
+  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready' && c.status === 'True');
+  if (!ready) return undefined;
+  if (minReadySeconds <= 0) return 0;
+  const since = ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : 0;
+  return since + minReadySeconds * 1000;
+}
+
+export function isPodAvailable(pod: PodObject, minReadySeconds: number | undefined, now: number): boolean {
+  const at = availableSince(pod, minReadySeconds);
+  return at !== undefined && at <= now;
+}
+
+/** The pods of a namespace whose controlling owner is `ownerUid`. */
+export function podsControlledBy(ctx: ControllerContext, namespace: string, ownerUid: string): PodObject[] {
+  return ctx.store.list(types.pods, namespace).filter((p) => controllerUid(p) === ownerUid) as PodObject[];
+}
+
+/** The `namespace/name` of the owner of kind `kind` controlling `obj`, for work-queue keys. */
+export function controllerKeyOf(obj: KubeObject, kind: string): string | undefined {
+  const ref = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === kind);
+  return ref ? `${obj.metadata.namespace}/${ref.name}` : undefined;
+}
+
+/**
+ * Creates a pod as a controller does, through the API server's admission (service account,
+ * default tolerations, validation). An API error is returned, not thrown: controllers report
+ * it as a FailedCreate event and try again on their next sync.
+ */
+export function createPod(ctx: ControllerContext, pod: KubeObject): PodObject | ApiError {
+  try {
+    const obj = structuredClone(pod);
+    resolveGeneratedName(obj);
+    admit(types.pods, obj);
+    return ctx.store.create(types.pods, obj) as PodObject;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+}
+
+/** Deletes a pod as a controller does (graceful when the pod is bound to a node). */
+export function deletePod(ctx: ControllerContext, pod: PodObject): boolean {
+  try {
+    ctx.store.delete(types.pods, pod.metadata.namespace, pod.metadata.name!);
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 404) return false;
+    throw error;
+  }
+}
+
+/** Records an event from a controller of the controller-manager. */
+export function recordEvent(
+  ctx: ControllerContext,
+  component: string,
+  obj: KubeObject,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+): void {
+  const source: EventSource = { component };
+  ctx.events.record(obj, type, reason, message, source);
+}
+
+/** Writes `status` when it differs from the stored one (a no-op sync writes nothing). */
+export function writeStatus(
+  ctx: ControllerContext,
+  storageKey: string,
+  obj: KubeObject,
+  status: unknown,
+): void {
+  if (JSON.stringify(sortKeys(status)) === JSON.stringify(sortKeys(obj.status))) return;
+  const next = structuredClone(obj);
+  next.status = status;
+  ctx.store.update(types[storageKey], next);
+}
+
+/** A copy with object keys sorted at every level, as Go's json.Marshal writes maps. */
+export function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => sortKeys(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)])) as T;
+  }
+  return value;
+}
+
+/**
+ * Longest single wait. A monthly schedule is weeks away, past what a Node timer can hold
+ * (2^31 ms) at time scale 1; waking up daily to look again costs nothing.
+ */
+const MAX_WAIT_MS = 86_400_000;
+
+/**
+ * Per-key wake-ups at a sandbox time (the work queue's AddAfter): the earliest pending one
+ * wins, later requests for the same key are dropped.
+ */
+export class Wakeups {
+  private readonly pending = new Map<string, { id: number; due: number }>();
+
+  constructor(
+    private readonly clock: SandboxClock,
+    private readonly wake: (key: string) => void,
+  ) {}
+
+  after(key: string, requestedMs: number): void {
+    const delayMs = Math.min(Math.max(0, requestedMs), MAX_WAIT_MS);
+    const due = this.clock.now() + delayMs;
+    const existing = this.pending.get(key);
+    if (existing && existing.due <= due) return;
+    if (existing) this.clock.clearTimeout(existing.id);
+    const id = this.clock.setTimeout(() => {
+      this.pending.delete(key);
+      this.wake(key);
+    }, delayMs);
+    this.pending.set(key, { id, due });
+  }
+
+  clear(): void {
+    for (const { id } of this.pending.values()) this.clock.clearTimeout(id);
+    this.pending.clear();
+  }
+}
+
+/** `a` before `b` when created earlier (ties by name), as controllers order "oldest first". */
+export function byCreation(a: KubeObject, b: KubeObject): number {
+  const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
+  const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
+  if (ta !== tb) return ta - tb;
+  return (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
+}
