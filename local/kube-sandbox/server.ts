@@ -11,7 +11,6 @@ import { apiGroups, apiResourceList, apiVersionOf, findResourceType, type Resour
 import type { LogStore } from './runtime';
 import { parseFieldSelector, parseLabelSelector, type Predicate } from './selectors';
 import {
-  lowerBound,
   resolveGeneratedName,
   type DeleteOptions,
   type KubeObject,
@@ -379,21 +378,15 @@ function list(ctx: RequestContext, route: ResourceRoute): void {
   const continueParam = params.get('continue');
   const token = continueParam ? decodeContinue(continueParam, store.oldestWatchableVersion) : undefined;
   const listVersion = token?.rv ?? store.resourceVersion;
-  const all = store.list(t, route.namespace);
-  const filtered = !params.get('labelSelector') && !params.get('fieldSelector');
-  let index = token
-    ? lowerBound(
-        all.map((o) => store.keyOf(t, o)),
-        token.start,
-      )
-    : 0;
+  const unfiltered = !params.get('labelSelector') && !params.get('fieldSelector');
   const items: KubeObject[] = [];
   let next: string | undefined;
-  for (; index < all.length; index++) {
-    const obj = all[index];
+  let remaining: number | undefined;
+  for (const [key, obj] of store.scan(t, route.namespace, token?.start)) {
     if (!matches(obj)) continue;
     if (limit > 0 && items.length === limit) {
-      next = encodeContinue({ rv: listVersion, start: store.keyOf(t, obj) });
+      next = encodeContinue({ rv: listVersion, start: key });
+      if (unfiltered) remaining = store.countFrom(t, route.namespace, key);
       break;
     }
     items.push(obj);
@@ -401,7 +394,7 @@ function list(ctx: RequestContext, route: ResourceRoute): void {
   const meta: Record<string, unknown> = { resourceVersion: String(listVersion) };
   if (next) {
     meta.continue = next;
-    if (filtered) meta.remainingItemCount = all.length - index;
+    if (remaining !== undefined) meta.remainingItemCount = remaining;
   }
   if (wantsTable(ctx)) {
     sendJson(ctx, 200, tableOf(ctx, t, items, meta));

@@ -138,14 +138,30 @@ export class ObjectStore {
 
   /** Objects of a type, in key order (namespace/name), optionally in one namespace. */
   list(t: ResourceType, namespace?: string): KubeObject[] {
+    return [...this.scan(t, namespace)].map(([, obj]) => obj);
+  }
+
+  /**
+   * Walks the objects of a type in key order, optionally in one namespace, starting at the
+   * first key >= `fromKey`: what a paginated list needs without copying the whole type.
+   * Yields [key, object]; the store must not change while the walk is consumed.
+   */
+  *scan(t: ResourceType, namespace?: string, fromKey?: string): Generator<[string, KubeObject]> {
     const bucket = this.objects.get(t.storageKey)!;
     const keys = this.keysOf(t.storageKey);
-    if (!namespace || !t.namespaced) return keys.map((k) => bucket.get(k)!);
-    const prefix = `${namespace}/`;
-    const from = lowerBound(keys, prefix);
-    const out: KubeObject[] = [];
-    for (let i = from; i < keys.length && keys[i].startsWith(prefix); i++) out.push(bucket.get(keys[i])!);
-    return out;
+    const prefix = namespace && t.namespaced ? `${namespace}/` : '';
+    const start = fromKey !== undefined && fromKey > prefix ? fromKey : prefix;
+    for (let i = lowerBound(keys, start); i < keys.length && keys[i].startsWith(prefix); i++) {
+      yield [keys[i], bucket.get(keys[i])!];
+    }
+  }
+
+  /** How many objects of a type (in a namespace) have a key >= `fromKey`. */
+  countFrom(t: ResourceType, namespace: string | undefined, fromKey: string): number {
+    const keys = this.keysOf(t.storageKey);
+    const prefix = namespace && t.namespaced ? `${namespace}/` : '';
+    const end = prefix ? lowerBound(keys, `${prefix.slice(0, -1)}0`) : keys.length;
+    return Math.max(0, end - lowerBound(keys, fromKey > prefix ? fromKey : prefix));
   }
 
   /** Keys in order, for pagination: `namespace/name` or `name`. */
@@ -367,5 +383,3 @@ function lowerBound(sorted: string[], value: string): number {
   }
   return lo;
 }
-
-export { lowerBound };
