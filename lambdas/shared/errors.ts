@@ -81,6 +81,17 @@ export class ActionNotAllowedError extends Error {
   }
 }
 
+/**
+ * A rollout operation kubectl itself would refuse, with kubectl's message: restart or undo of
+ * a paused Deployment, an unknown `--to-revision`, no earlier revision to go back to.
+ */
+export class RolloutRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RolloutRefusedError';
+  }
+}
+
 /** The errors the state machine retries with back-off before giving up. */
 export const TRANSIENT_ERRORS = [
   'KubernetesThrottledError',

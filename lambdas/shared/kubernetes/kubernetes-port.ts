@@ -1,0 +1,817 @@
+import {
+  PatchStrategy,
+  V1MicroTime,
+  setHeaderOptions,
+  type CoreV1Event,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1ControllerRevision,
+  type V1DaemonSet,
+  type V1Deployment,
+  type V1LabelSelector,
+  type V1Lease,
+  type V1ListMeta,
+  type V1Node,
+  type V1ObjectMeta,
+  type V1Pod,
+  type V1PodTemplateSpec,
+  type V1ReplicaSet,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import type { Target, WorkloadKind } from '../contracts';
+import { KubernetesRequestError, WorkloadNotFoundError } from '../errors';
+import type { DumpResource } from './api-usage';
+import { kubernetesApis, type KubernetesApis } from './client';
+import { request } from './errors';
+import {
+  CHANGE_CAUSE_ANNOTATION,
+  CONTROLLER_REVISION_HASH_LABEL,
+  controllerRevisionMatches,
+  controllerRevisionTemplate,
+  controllerRevisionUndo,
+  daemonSetStatus,
+  deploymentRevisionOf,
+  deploymentRollbackTarget,
+  deploymentStatus,
+  deploymentUndo,
+  findNewReplicaSet,
+  isControlledBy,
+  labelSelectorString,
+  liveRevision,
+  restartPatch,
+  sortEvents,
+  statefulSetStatus,
+  toCoreEvent,
+  withoutHash,
+  type StatusView,
+} from './kubectl';
+
+/**
+ * The one Kubernetes adapter of the workflow's Lambdas. Reads and writes go through
+ * client-node with a per-request timeout; failures surface as the named errors of
+ * lambdas/shared/errors.ts. Rollout operations behave as kubectl 1.32's do (see kubectl.ts).
+ */
+
+export type Workload =
+  | { kind: 'Deployment'; object: V1Deployment }
+  | { kind: 'StatefulSet'; object: V1StatefulSet }
+  | { kind: 'DaemonSet'; object: V1DaemonSet };
+
+export interface LogOptions {
+  /** The previous (terminated) instance of the container. */
+  previous?: boolean;
+  tailLines?: number;
+  limitBytes?: number;
+}
+
+/** An object events may be about; a RegExp name also matches objects that no longer exist. */
+export interface EventSubject {
+  kind: string;
+  name: string | RegExp;
+}
+
+export interface WorkloadRevision {
+  revision: number;
+  /** The ReplicaSet or ControllerRevision that holds it. */
+  name: string;
+  /** The pod template of that revision (a ReplicaSet's without pod-template-hash). */
+  template: V1PodTemplateSpec;
+  createdAt?: string;
+  changeCause?: string;
+  /** The workload's template is this revision's. */
+  current: boolean;
+}
+
+export interface RestartOutcome {
+  /** The revision running before the restart. */
+  revisionBefore: number;
+  /** The `kubectl.kubernetes.io/restartedAt` value written. */
+  restartedAt: string;
+  /** metadata.generation after the patch. */
+  generation: number;
+}
+
+export interface UndoOutcome {
+  fromRevision: number;
+  toRevision: number;
+  /** kubectl's "skipped rollback (current template already matches revision N)". */
+  skipped: boolean;
+  /** kubectl's output: `rolled back` or the skip message. */
+  message: string;
+}
+
+export interface PodReadiness {
+  /** Pods of the current revision that are not being deleted. */
+  total: number;
+  ready: number;
+  notReady: Array<{ name: string; reason: string }>;
+}
+
+export interface RolloutStatus extends StatusView {
+  /** Deployment: revision annotation; StatefulSet/DaemonSet: the live template's ControllerRevision. */
+  revision: number;
+  pods: PodReadiness;
+}
+
+export interface LeaseOutcome {
+  acquired: boolean;
+  /** Who holds the lease now (us when acquired). */
+  holderIdentity: string;
+  /** When the holder's claim lapses unless renewed. */
+  expiresAt: string;
+}
+
+export interface Page {
+  items: KubernetesObject[];
+  /** Token for the next page; absent on the last one. */
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface KubernetesPort {
+  /** The target workload; WorkloadNotFoundError names what was looked for when it does not exist. */
+  getWorkload(target: Target): Promise<Workload>;
+  /** Pods matching a workload's selector. */
+  listPods(namespace: string, selector: V1LabelSelector): Promise<V1Pod[]>;
+  /** The named nodes that exist. */
+  getNodes(names: string[]): Promise<V1Node[]>;
+  readLog(namespace: string, pod: string, container: string, options?: LogOptions): Promise<string>;
+  /** The workload, its ReplicaSets/ControllerRevisions and its pods, present and past. */
+  eventSubjects(target: Target): Promise<EventSubject[]>;
+  /** Events about `subjects` from core/v1 and events.k8s.io/v1, once each, in `kubectl events` order. */
+  listEvents(namespace: string, subjects: EventSubject[]): Promise<CoreV1Event[]>;
+  /** The workload's revisions, oldest first (`kubectl rollout history`). */
+  revisions(target: Target): Promise<WorkloadRevision[]>;
+  /** `kubectl rollout restart` at `now`. */
+  rolloutRestart(target: Target, now: Date): Promise<RestartOutcome>;
+  /** `kubectl rollout undo [--to-revision=N]`. */
+  rolloutUndo(target: Target, toRevision?: number): Promise<UndoOutcome>;
+  /** One check of `kubectl rollout status`, plus the readiness of the current revision's pods. */
+  rolloutStatus(target: Target): Promise<RolloutStatus>;
+  /** Takes the Lease for `holder`: creates it, renews our own, or takes over an expired one. */
+  acquireLease(
+    namespace: string,
+    name: string,
+    holder: string,
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<LeaseOutcome>;
+  /** Gives the Lease up if `holder` holds it; false when it was not ours (or is gone). */
+  releaseLease(namespace: string, name: string, holder: string, now: Date): Promise<boolean>;
+  getLease(namespace: string, name: string): Promise<V1Lease | undefined>;
+  /** One page of a resource for the cluster dump (all namespaces when `namespace` is unset). */
+  listPage(
+    resource: DumpResource,
+    namespace: string | undefined,
+    page: { limit: number; continue?: string },
+  ): Promise<Page>;
+}
+
+export interface ClientNodeKubernetesOptions {
+  /** Client-side timeout of one request (KUBE_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** The field manager recorded for our writes. @default 'eks-incident-response' */
+  fieldManager?: string;
+}
+
+const LIST_CHUNK = 500;
+const PLURAL: Record<WorkloadKind, string> = {
+  Deployment: 'deployments.apps',
+  StatefulSet: 'statefulsets.apps',
+  DaemonSet: 'daemonsets.apps',
+};
+
+/**
+ * What client-go's metadata client asks for: the server answers with PartialObjectMetadata
+ * (no data at all), and one that cannot falls back to the full objects.
+ */
+const METADATA_ONLY_ACCEPT =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof KubernetesRequestError && error.status === 404;
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof KubernetesRequestError && error.status === 409;
+}
+
+function isTerminating(pod: V1Pod): boolean {
+  return !!pod.metadata?.deletionTimestamp;
+}
+
+function isPodReady(pod: V1Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function notReadyReason(pod: V1Pod): string {
+  for (const status of pod.status?.containerStatuses ?? []) {
+    if (status.state?.waiting?.reason) return status.state.waiting.reason;
+    if (status.state?.terminated?.reason) return status.state.terminated.reason;
+  }
+  return pod.status?.phase ?? 'Unknown';
+}
+
+function readiness(pods: V1Pod[]): PodReadiness {
+  const live = pods.filter((p) => !isTerminating(p));
+  const notReady = live.filter((p) => !isPodReady(p));
+  return {
+    total: live.length,
+    ready: live.length - notReady.length,
+    notReady: notReady.map((p) => ({ name: p.metadata?.name ?? '', reason: notReadyReason(p) })),
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function leaseExpiry(lease: V1Lease): number {
+  const spec = lease.spec ?? {};
+  const renewed = Date.parse(String(spec.renewTime ?? spec.acquireTime ?? ''));
+  if (Number.isNaN(renewed)) return 0;
+  return renewed + (spec.leaseDurationSeconds ?? 0) * 1000;
+}
+
+/** Only what identifies an object: a dump never carries ConfigMap or Secret contents. */
+function identityOnly(apiVersion: string, kind: string, item: { metadata?: V1ObjectMeta }): KubernetesObject {
+  const m = item.metadata ?? {};
+  return {
+    apiVersion,
+    kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+      labels: m.labels,
+      ownerReferences: m.ownerReferences,
+    },
+  };
+}
+
+interface ListResult {
+  items: Array<{ metadata?: V1ObjectMeta }>;
+  metadata?: V1ListMeta;
+}
+
+interface ListParams {
+  limit: number;
+  _continue?: string;
+}
+
+export class ClientNodeKubernetes implements KubernetesPort {
+  private readonly api: KubernetesApis;
+  private readonly timeoutMs: number;
+  private readonly fieldManager: string;
+
+  constructor(kubeConfig: KubeConfig, options: ClientNodeKubernetesOptions) {
+    this.api = kubernetesApis(kubeConfig, options.requestTimeoutMs);
+    this.timeoutMs = options.requestTimeoutMs;
+    this.fieldManager = options.fieldManager ?? 'eks-incident-response';
+  }
+
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return request(what, this.timeoutMs, fn);
+  }
+
+  /** Every item of a list, following `continue` as kubectl's FollowContinue does. */
+  private async listAll<T>(
+    what: string,
+    fetchPage: (params: ListParams) => Promise<{ items: T[]; metadata?: V1ListMeta }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(what, () => fetchPage({ limit: LIST_CHUNK, _continue: token }));
+      items.push(...page.items);
+      token = page.metadata?._continue || undefined;
+    } while (token);
+    return items;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Reads
+
+  async getWorkload(target: Target): Promise<Workload> {
+    const { namespace, name, kind } = target;
+    const what = `get ${PLURAL[kind]} ${namespace}/${name}`;
+    try {
+      switch (kind) {
+        case 'Deployment':
+          return {
+            kind,
+            object: await this.call(what, () => this.api.apps.readNamespacedDeployment({ namespace, name })),
+          };
+        case 'StatefulSet':
+          return {
+            kind,
+            object: await this.call(what, () => this.api.apps.readNamespacedStatefulSet({ namespace, name })),
+          };
+        case 'DaemonSet':
+          return {
+            kind,
+            object: await this.call(what, () => this.api.apps.readNamespacedDaemonSet({ namespace, name })),
+          };
+      }
+    } catch (error) {
+      if (isNotFound(error)) {
+        throw new WorkloadNotFoundError(`${PLURAL[kind]} "${name}" not found in namespace "${namespace}"`);
+      }
+      throw error;
+    }
+  }
+
+  listPods(namespace: string, selector: V1LabelSelector): Promise<V1Pod[]> {
+    const labelSelector = labelSelectorString(selector);
+    return this.listAll(`list pods ${namespace} -l ${labelSelector}`, (params) =>
+      this.api.core.listNamespacedPod({ namespace, labelSelector, ...params }),
+    );
+  }
+
+  async getNodes(names: string[]): Promise<V1Node[]> {
+    const nodes: V1Node[] = [];
+    for (const name of new Set(names)) {
+      try {
+        nodes.push(await this.call(`get nodes ${name}`, () => this.api.core.readNode({ name })));
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return nodes;
+  }
+
+  readLog(namespace: string, pod: string, container: string, options: LogOptions = {}): Promise<string> {
+    return this.call(
+      `get pods/log ${namespace}/${pod} -c ${container}${options.previous ? ' --previous' : ''}`,
+      () =>
+        this.api.core.readNamespacedPodLog({
+          namespace,
+          name: pod,
+          container,
+          previous: options.previous,
+          tailLines: options.tailLines,
+          limitBytes: options.limitBytes,
+        }),
+    );
+  }
+
+  private ownedReplicaSets(deployment: V1Deployment): Promise<V1ReplicaSet[]> {
+    const namespace = deployment.metadata!.namespace!;
+    const labelSelector = labelSelectorString(deployment.spec?.selector);
+    return this.listAll(`list replicasets.apps ${namespace} -l ${labelSelector}`, (params) =>
+      this.api.apps.listNamespacedReplicaSet({ namespace, labelSelector, ...params }),
+    ).then((all) => all.filter((rs) => isControlledBy(rs, deployment)));
+  }
+
+  /** controlledHistoryV1: the ControllerRevisions a StatefulSet/DaemonSet controls. */
+  private ownedHistory(workload: V1StatefulSet | V1DaemonSet): Promise<V1ControllerRevision[]> {
+    const namespace = workload.metadata!.namespace!;
+    const labelSelector = labelSelectorString(workload.spec?.selector);
+    return this.listAll(`list controllerrevisions.apps ${namespace} -l ${labelSelector}`, (params) =>
+      this.api.apps.listNamespacedControllerRevision({ namespace, labelSelector, ...params }),
+    ).then((all) => all.filter((cr) => isControlledBy(cr, workload)));
+  }
+
+  private controlledPods(
+    owner: { metadata?: V1ObjectMeta },
+    selector: V1LabelSelector | undefined,
+  ): Promise<V1Pod[]> {
+    return this.listPods(owner.metadata!.namespace!, selector ?? {}).then((pods) =>
+      pods.filter((p) => isControlledBy(p, owner)),
+    );
+  }
+
+  async revisions(target: Target): Promise<WorkloadRevision[]> {
+    return this.revisionsOf(await this.getWorkload(target));
+  }
+
+  private async revisionsOf(workload: Workload): Promise<WorkloadRevision[]> {
+    const createdAt = (meta?: V1ObjectMeta): string | undefined =>
+      meta?.creationTimestamp ? new Date(meta.creationTimestamp).toISOString() : undefined;
+    if (workload.kind === 'Deployment') {
+      const owned = await this.ownedReplicaSets(workload.object);
+      const current = findNewReplicaSet(workload.object, owned);
+      return owned
+        .filter((rs) => deploymentRevisionOf(rs) !== undefined)
+        .map((rs) => ({
+          revision: deploymentRevisionOf(rs)!,
+          name: rs.metadata?.name ?? '',
+          template: withoutHash(rs.spec?.template ?? {}),
+          createdAt: createdAt(rs.metadata),
+          changeCause: rs.metadata?.annotations?.[CHANGE_CAUSE_ANNOTATION],
+          current: rs === current,
+        }))
+        .sort((a, b) => a.revision - b.revision);
+    }
+    const history = await this.ownedHistory(workload.object);
+    const template = workload.object.spec?.template;
+    return history
+      .map((cr) => ({
+        revision: cr.revision,
+        name: cr.metadata?.name ?? '',
+        template: controllerRevisionTemplate(cr),
+        createdAt: createdAt(cr.metadata),
+        changeCause: cr.metadata?.annotations?.[CHANGE_CAUSE_ANNOTATION],
+        current: controllerRevisionMatches(template, cr),
+      }))
+      .sort((a, b) => a.revision - b.revision);
+  }
+
+  /** The revision the workload runs: the Deployment's annotation, else its live ControllerRevision. */
+  private async revisionNumber(workload: Workload): Promise<number> {
+    if (workload.kind === 'Deployment') return deploymentRevisionOf(workload.object) ?? 0;
+    return (
+      liveRevision(workload.object.spec?.template, await this.ownedHistory(workload.object))?.revision ?? 0
+    );
+  }
+
+  async eventSubjects(target: Target): Promise<EventSubject[]> {
+    const workload = await this.getWorkload(target);
+    const subjects: EventSubject[] = [{ kind: target.kind, name: target.name }];
+    const pods = await this.listPods(target.namespace, workload.object.spec?.selector ?? {});
+    const podSubjects = (owners: Array<{ metadata?: V1ObjectMeta }>): EventSubject[] =>
+      pods
+        .filter((p) => owners.some((owner) => isControlledBy(p, owner)))
+        .map((p) => ({ kind: 'Pod', name: p.metadata?.name ?? '' }));
+    if (workload.kind === 'Deployment') {
+      const owned = await this.ownedReplicaSets(workload.object);
+      subjects.push(...owned.map((rs) => ({ kind: 'ReplicaSet', name: rs.metadata?.name ?? '' })));
+      subjects.push(...podSubjects(owned));
+      // Pods of these ReplicaSets that are gone still have their events: `<replicaset>-<5 chars>`.
+      if (owned.length) {
+        const sets = owned.map((rs) => escapeRegExp(rs.metadata?.name ?? '')).join('|');
+        subjects.push({ kind: 'Pod', name: new RegExp(`^(${sets})-[a-z0-9]{5}$`) });
+      }
+      return subjects;
+    }
+    const history = await this.ownedHistory(workload.object);
+    subjects.push(...history.map((cr) => ({ kind: 'ControllerRevision', name: cr.metadata?.name ?? '' })));
+    subjects.push(...podSubjects([workload.object]));
+    // Gone pods too: StatefulSet pods are `<set>-<ordinal>`, DaemonSet pods `<set>-<5 chars>`.
+    const name = escapeRegExp(target.name);
+    subjects.push({
+      kind: 'Pod',
+      name: new RegExp(workload.kind === 'StatefulSet' ? `^${name}-\\d+$` : `^${name}-[a-z0-9]{5}$`),
+    });
+    return subjects;
+  }
+
+  async listEvents(namespace: string, subjects: EventSubject[]): Promise<CoreV1Event[]> {
+    const core = await this.listAll(`list events ${namespace}`, (params) =>
+      this.api.core.listNamespacedEvent({ namespace, ...params }),
+    );
+    const v1 = await this.listAll(`list events.events.k8s.io ${namespace}`, (params) =>
+      this.api.events.listNamespacedEvent({ namespace, ...params }),
+    );
+    // On a real server both lists hold the same objects; the uid keeps each event once.
+    const byUid = new Map<string, CoreV1Event>();
+    for (const event of [...core, ...v1.map(toCoreEvent)]) {
+      const uid = event.metadata?.uid ?? `${event.metadata?.namespace}/${event.metadata?.name}`;
+      if (!byUid.has(uid)) byUid.set(uid, event);
+    }
+    const about = (event: CoreV1Event): boolean =>
+      subjects.some(
+        (s) =>
+          s.kind === event.involvedObject?.kind &&
+          (typeof s.name === 'string'
+            ? s.name === event.involvedObject?.name
+            : s.name.test(event.involvedObject?.name ?? '')),
+      );
+    return sortEvents([...byUid.values()].filter(about));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Rollouts
+
+  private patch(target: Target, body: object, strategy: PatchStrategy): Promise<V1ObjectMeta | undefined> {
+    const { namespace, name } = target;
+    const params = { namespace, name, body, fieldManager: this.fieldManager };
+    const options = setHeaderOptions('Content-Type', strategy);
+    const what = `patch ${PLURAL[target.kind]} ${namespace}/${name}`;
+    switch (target.kind) {
+      case 'Deployment':
+        return this.call(what, () => this.api.apps.patchNamespacedDeployment(params, options)).then(
+          (o) => o.metadata,
+        );
+      case 'StatefulSet':
+        return this.call(what, () => this.api.apps.patchNamespacedStatefulSet(params, options)).then(
+          (o) => o.metadata,
+        );
+      case 'DaemonSet':
+        return this.call(what, () => this.api.apps.patchNamespacedDaemonSet(params, options)).then(
+          (o) => o.metadata,
+        );
+    }
+  }
+
+  async rolloutRestart(target: Target, now: Date): Promise<RestartOutcome> {
+    const workload = await this.getWorkload(target);
+    const { patch, restartedAt } = restartPatch(workload.kind, workload.object, now);
+    const revisionBefore = await this.revisionNumber(workload);
+    const patched = await this.patch(target, patch, PatchStrategy.StrategicMergePatch);
+    return { revisionBefore, restartedAt, generation: patched?.generation ?? 0 };
+  }
+
+  async rolloutUndo(target: Target, toRevision = 0): Promise<UndoOutcome> {
+    const workload = await this.getWorkload(target);
+    if (workload.kind === 'Deployment') {
+      const owned = await this.ownedReplicaSets(workload.object);
+      const rs = deploymentRollbackTarget(workload.object, owned, toRevision);
+      const decision = deploymentUndo(workload.object, rs, toRevision);
+      if (decision.patch) await this.patch(target, decision.patch, PatchStrategy.JsonPatch);
+      return {
+        fromRevision: deploymentRevisionOf(workload.object) ?? 0,
+        toRevision: deploymentRevisionOf(rs)!,
+        skipped: decision.skipped,
+        message: decision.message,
+      };
+    }
+    const history = await this.ownedHistory(workload.object);
+    const template = workload.object.spec?.template;
+    const decision = controllerRevisionUndo(template, history, toRevision);
+    if (decision.patch) await this.patch(target, decision.patch, PatchStrategy.StrategicMergePatch);
+    return {
+      fromRevision: liveRevision(template, history)?.revision ?? 0,
+      toRevision: decision.target.revision,
+      skipped: decision.skipped,
+      message: decision.message,
+    };
+  }
+
+  async rolloutStatus(target: Target): Promise<RolloutStatus> {
+    const workload = await this.getWorkload(target);
+    switch (workload.kind) {
+      case 'Deployment': {
+        const d = workload.object;
+        const newRs = findNewReplicaSet(d, await this.ownedReplicaSets(d));
+        const pods = newRs ? await this.controlledPods(newRs, d.spec?.selector) : [];
+        return { ...deploymentStatus(d), revision: deploymentRevisionOf(d) ?? 0, pods: readiness(pods) };
+      }
+      case 'StatefulSet': {
+        const sts = workload.object;
+        // StatefulSet pods name their whole revision (`<set>-<hash>`) in controller-revision-hash.
+        const pods = (await this.controlledPods(sts, sts.spec?.selector)).filter(
+          (p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === sts.status?.updateRevision,
+        );
+        return {
+          ...statefulSetStatus(sts),
+          revision: await this.revisionNumber(workload),
+          pods: readiness(pods),
+        };
+      }
+      case 'DaemonSet': {
+        const ds = workload.object;
+        const history = await this.ownedHistory(ds);
+        const live = liveRevision(ds.spec?.template, history);
+        // DaemonSet pods carry only the hash, which the revision also has as a label.
+        const hash =
+          live?.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ??
+          live?.metadata?.name?.slice((ds.metadata?.name ?? '').length + 1);
+        const pods = (await this.controlledPods(ds, ds.spec?.selector)).filter(
+          (p) => hash !== undefined && p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash,
+        );
+        return { ...daemonSetStatus(ds), revision: live?.revision ?? 0, pods: readiness(pods) };
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Lease lock
+
+  async getLease(namespace: string, name: string): Promise<V1Lease | undefined> {
+    try {
+      return await this.call(`get leases.coordination.k8s.io ${namespace}/${name}`, () =>
+        this.api.coordination.readNamespacedLease({ namespace, name }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private outcome(lease: V1Lease, holder: string): LeaseOutcome {
+    const holderIdentity = lease.spec?.holderIdentity ?? '';
+    return {
+      acquired: holderIdentity === holder,
+      holderIdentity,
+      expiresAt: new Date(leaseExpiry(lease)).toISOString(),
+    };
+  }
+
+  /** What the lease looks like after a write we lost: somebody else's. */
+  private async lost(namespace: string, name: string, holder: string): Promise<LeaseOutcome> {
+    const lease = await this.getLease(namespace, name);
+    if (!lease) return { acquired: false, holderIdentity: '', expiresAt: new Date(0).toISOString() };
+    return { ...this.outcome(lease, holder), acquired: false };
+  }
+
+  async acquireLease(
+    namespace: string,
+    name: string,
+    holder: string,
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<LeaseOutcome> {
+    const stamp = new V1MicroTime(now.getTime());
+    const current = await this.getLease(namespace, name);
+    if (!current) {
+      try {
+        const created = await this.call(`create leases.coordination.k8s.io ${namespace}/${name}`, () =>
+          this.api.coordination.createNamespacedLease({
+            namespace,
+            fieldManager: this.fieldManager,
+            body: {
+              metadata: { name, namespace },
+              spec: {
+                holderIdentity: holder,
+                leaseDurationSeconds: ttlSeconds,
+                acquireTime: stamp,
+                renewTime: stamp,
+                leaseTransitions: 0,
+              },
+            },
+          }),
+        );
+        return this.outcome(created, holder);
+      } catch (error) {
+        if (isConflict(error)) return this.lost(namespace, name, holder);
+        throw error;
+      }
+    }
+    const spec = current.spec ?? {};
+    const ours = spec.holderIdentity === holder;
+    const free = !spec.holderIdentity || leaseExpiry(current) <= now.getTime();
+    if (!ours && !free) return this.outcome(current, holder);
+    const next: V1Lease = {
+      ...current,
+      spec: {
+        ...spec,
+        holderIdentity: holder,
+        leaseDurationSeconds: ttlSeconds,
+        renewTime: stamp,
+        ...(ours ? {} : { acquireTime: stamp, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 }),
+      },
+    };
+    try {
+      // The resourceVersion read above is the precondition: of two takers, one gets 409.
+      const updated = await this.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
+        this.api.coordination.replaceNamespacedLease({
+          namespace,
+          name,
+          body: next,
+          fieldManager: this.fieldManager,
+        }),
+      );
+      return this.outcome(updated, holder);
+    } catch (error) {
+      if (isConflict(error)) return this.lost(namespace, name, holder);
+      throw error;
+    }
+  }
+
+  async releaseLease(namespace: string, name: string, holder: string, now: Date): Promise<boolean> {
+    const current = await this.getLease(namespace, name);
+    if (!current || current.spec?.holderIdentity !== holder) return false;
+    // As client-go's leader election releases: no holder, expired, transitions kept.
+    const next: V1Lease = {
+      ...current,
+      spec: {
+        ...current.spec,
+        holderIdentity: undefined,
+        leaseDurationSeconds: 1,
+        renewTime: new V1MicroTime(now.getTime()),
+      },
+    };
+    try {
+      await this.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
+        this.api.coordination.replaceNamespacedLease({
+          namespace,
+          name,
+          body: next,
+          fieldManager: this.fieldManager,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConflict(error) || isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Cluster dump
+
+  async listPage(
+    resource: DumpResource,
+    namespace: string | undefined,
+    page: { limit: number; continue?: string },
+  ): Promise<Page> {
+    const params = { limit: page.limit, _continue: page.continue };
+    const { core, apps, batch } = this.api;
+    const metadataOnly = setHeaderOptions('Accept', METADATA_ONLY_ACCEPT);
+    const ns = namespace;
+    const lists: Record<DumpResource, { apiVersion: string; kind: string; list: () => Promise<ListResult> }> =
+      {
+        namespaces: { apiVersion: 'v1', kind: 'Namespace', list: () => core.listNamespace(params) },
+        nodes: { apiVersion: 'v1', kind: 'Node', list: () => core.listNode(params) },
+        pods: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          list: () =>
+            ns ? core.listNamespacedPod({ namespace: ns, ...params }) : core.listPodForAllNamespaces(params),
+        },
+        events: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          list: () =>
+            ns
+              ? core.listNamespacedEvent({ namespace: ns, ...params })
+              : core.listEventForAllNamespaces(params),
+        },
+        services: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          list: () =>
+            ns
+              ? core.listNamespacedService({ namespace: ns, ...params })
+              : core.listServiceForAllNamespaces(params),
+        },
+        configmaps: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          list: () =>
+            ns
+              ? core.listNamespacedConfigMap({ namespace: ns, ...params }, metadataOnly)
+              : core.listConfigMapForAllNamespaces(params, metadataOnly),
+        },
+        secrets: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          list: () =>
+            ns
+              ? core.listNamespacedSecret({ namespace: ns, ...params }, metadataOnly)
+              : core.listSecretForAllNamespaces(params, metadataOnly),
+        },
+        deployments: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          list: () =>
+            ns
+              ? apps.listNamespacedDeployment({ namespace: ns, ...params })
+              : apps.listDeploymentForAllNamespaces(params),
+        },
+        replicasets: {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          list: () =>
+            ns
+              ? apps.listNamespacedReplicaSet({ namespace: ns, ...params })
+              : apps.listReplicaSetForAllNamespaces(params),
+        },
+        statefulsets: {
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          list: () =>
+            ns
+              ? apps.listNamespacedStatefulSet({ namespace: ns, ...params })
+              : apps.listStatefulSetForAllNamespaces(params),
+        },
+        daemonsets: {
+          apiVersion: 'apps/v1',
+          kind: 'DaemonSet',
+          list: () =>
+            ns
+              ? apps.listNamespacedDaemonSet({ namespace: ns, ...params })
+              : apps.listDaemonSetForAllNamespaces(params),
+        },
+        jobs: {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          list: () =>
+            ns
+              ? batch.listNamespacedJob({ namespace: ns, ...params })
+              : batch.listJobForAllNamespaces(params),
+        },
+        cronjobs: {
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          list: () =>
+            ns
+              ? batch.listNamespacedCronJob({ namespace: ns, ...params })
+              : batch.listCronJobForAllNamespaces(params),
+        },
+      };
+    const { apiVersion, kind, list } = lists[resource];
+    const result = await this.call(`list ${resource}${ns ? ` ${ns}` : ''}`, list);
+    const secretive = resource === 'configmaps' || resource === 'secrets';
+    return {
+      items: result.items.map((item) =>
+        secretive ? identityOnly(apiVersion, kind, item) : { ...item, apiVersion, kind },
+      ),
+      continue: result.metadata?._continue || undefined,
+      remainingItemCount: result.metadata?.remainingItemCount,
+    };
+  }
+}
