@@ -22,5 +22,8 @@ module.exports = {
       },
     ],
   },
+  // fauxqs exports only an `import` condition; jest resolves CommonJS tests with `require`,
+  // and Node 24 loads the ES module through require() once it is found.
+  moduleNameMapper: { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' },
   testTimeout: 60000,
 };

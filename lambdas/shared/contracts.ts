@@ -7,7 +7,8 @@ import { InvalidInputError } from './errors';
  * The state document (`$`) grows as the flow runs: each Task reads what it needs from it and
  * its result lands at one ResultPath, so the execution's event log shows every step's output.
  *
- *   $.input          the execution input as started (untouched)
+ *   $.source, $.target, $.alert, $.options, $.correlation
+ *                    the execution input as started, untouched at the top level
  *   $.incident       OpenIncident (notify λ, stage "opened"): normalized input + incident id
  *   $.diagnostics    QuickDiagnostics (diagnose λ)
  *   $.events         CollectEvents (collect-events λ): also writes the bundle manifest
@@ -183,8 +184,11 @@ export interface Verification {
   /** ISO time after which "progressing" counts as failed. */
   deadline: string;
   checkedAt: string;
-  /** Every check so far in this phase, oldest first (the loop carries it along). */
-  history: Array<{ outcome: VerifyOutcome; message: string; checkedAt: string }>;
+  /**
+   * Every check so far, oldest first, restart phase then rollback phase (the loop carries it
+   * along, so the report can show what the restart looked like before the rollback).
+   */
+  history: Array<{ phase: 'restart' | 'rollback'; outcome: VerifyOutcome; message: string; checkedAt: string }>;
   /** Whether a rollback is possible and allowed (restart phase, failed outcome). */
   rollbackPossible: boolean;
 }
@@ -218,4 +222,50 @@ export interface ReportResult {
   outcome: 'recovered-by-restart' | 'recovered-by-rollback' | 'escalated' | 'dry-run';
   markdown: string;
   json: string;
+}
+
+/** `$.notified` (notify λ, stage "recovered"). */
+export interface Notified {
+  notifiedAt: string;
+  /** Channels that delivered: `sns`, `slack`. */
+  notified: string[];
+}
+
+/** `$.lockRelease` (guard λ, action "release"). */
+export interface LockRelease {
+  released: boolean;
+  detail: string;
+}
+
+/** What a Catch put at `$.error`: Step Functions' error name and its cause (often JSON of the Lambda error). */
+export interface CaughtError {
+  Error: string;
+  Cause?: string;
+}
+
+/** The state document every Task after `Open Incident` receives (see the table at the top). */
+export interface WorkflowState {
+  incident: Incident;
+  diagnostics?: Diagnostics;
+  events?: CollectedEvents;
+  guard?: GuardDecision;
+  restart?: RestartResult;
+  verification?: Verification;
+  rollback?: RollbackResult;
+  notified?: Notified;
+  escalation?: Escalation;
+  dump?: ClusterDump;
+  error?: CaughtError;
+  report?: ReportResult;
+  lockRelease?: LockRelease;
+}
+
+/**
+ * The payload every Lambda Task sends (docs/workflow.md, "Lambda event"). `state` is `$`:
+ * the raw execution input for `Open Incident`, a WorkflowState for every later Task.
+ */
+export interface StepEvent<State = WorkflowState, Params = Record<string, string>> {
+  state: State;
+  execution: { id: string; name: string; startTime: string };
+  params?: Params;
 }

@@ -1,0 +1,138 @@
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { ConfigurationError } from '../lambdas/shared/errors';
+import { DEFAULT_RBAC_GROUP } from '../lambdas/shared/rbac';
+
+/**
+ * The stack's configuration, read from CDK context (`-c key=value` or cdk.json's `context`).
+ *
+ * The defaults below are the user-facing settings a deployer may change, so they live here,
+ * next to their documentation, and nowhere else: the stack passes every value on explicitly
+ * and the functions' environment schemas have no defaults of their own.
+ *
+ * On the command line every value is a string, in cdk.json it may be a number or a list:
+ * both spellings are accepted (`-c allowedNamespaces=a,b` or `"allowedNamespaces": ["a", "b"]`).
+ */
+
+const list = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
+      : value,
+  z.array(z.string().min(1)),
+);
+
+/** A whole number from cdk.json (number) or the command line (string). */
+const wholeNumber = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value),
+    z.number().int().min(min).max(max),
+  );
+
+/** EC2 ids: the prefix, then 8 (older) or 17 hex digits. */
+const awsId = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** `namespace/Kind/name`, each part may be `*` (the guard's ALLOWED_WORKLOADS format). */
+const WORKLOAD_PATTERN = /^([a-z0-9-]+|\*)\/(Deployment|StatefulSet|DaemonSet|\*)\/([a-z0-9.-]+|\*)$/;
+
+export const configSchema = z
+  .object({
+    /** The EKS cluster the workflow acts on (required). */
+    clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'must be an EKS cluster name'),
+    /** Deploy to this region; unset: an environment-agnostic stack (the CLI's region at deploy time). */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')
+      .optional(),
+    /** Namespaces where the workflow may restart or roll back workloads (required, at least one). */
+    allowedNamespaces: list.pipe(
+      z
+        .array(z.string().regex(DNS_LABEL, 'must be Kubernetes namespace names'))
+        .min(1, 'must name at least one namespace'),
+    ),
+    /** Narrower allow-list of `namespace/Kind/name` (each part may be `*`); unset: every workload there. */
+    allowedWorkloads: list
+      .pipe(z.array(z.string().regex(WORKLOAD_PATTERN, 'must be namespace/Kind/name entries')))
+      .optional(),
+    /** Days before incident evidence and backup-verification results expire from S3. */
+    evidenceRetentionDays: wholeNumber(1, 3650).default(90),
+    /** Secrets Manager secret (name) holding the Slack incoming-webhook URL; unset: SNS only. */
+    slackSecretName: z.string().min(1).optional(),
+    /** VPC to run the functions in, for clusters with a private endpoint; unset: no VPC. */
+    vpcId: z.string().regex(awsId('vpc'), 'must be a VPC id').optional(),
+    /** Subnets (in vpcId) for the functions; required with vpcId. */
+    subnetIds: list.pipe(z.array(z.string().regex(awsId('subnet'), 'must be subnet ids'))).optional(),
+    /** Security groups for the functions; unset with vpcId: one egress-only group per function. */
+    securityGroupIds: list
+      .pipe(z.array(z.string().regex(awsId('sg'), 'must be security group ids')))
+      .optional(),
+    /** API endpoint; unset: read with eks:DescribeCluster at cold start. */
+    clusterEndpoint: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    /** Base64 PEM of the cluster CA; unset: read with eks:DescribeCluster at cold start. */
+    clusterCaData: z.base64('must be base64').optional(),
+    /** No second remediation of the same workload within this many seconds: escalate instead. */
+    cooldownSeconds: wholeNumber(0, 86400).default(900),
+    /**
+     * How long the per-workload lock (a Lease) holds without renewal: longer than the longest
+     * remediation (waits and verify deadlines of a restart and a rollback), so it never lapses
+     * while an execution still acts, yet a crashed execution cannot block the workload forever.
+     */
+    lockTtlSeconds: wholeNumber(60, 86400).default(3600),
+    /** Client-side timeout of one Kubernetes request, in milliseconds. */
+    kubeRequestTimeoutMs: wholeNumber(1000, 120000).default(10000),
+    /** Lines of each container log kept by diagnostics (the runbook's log analyzer uses 1000). */
+    logTailLines: wholeNumber(1, 100000).default(1000),
+    /** Cap on each container log, in bytes. */
+    logLimitBytes: wholeNumber(1024, 10485760).default(262144),
+    /** Cap on the cluster dump's total size, in bytes. */
+    dumpMaxBytes: wholeNumber(1048576, 1073741824).default(104857600),
+    /** Parallel Kubernetes requests of the cluster dump. */
+    dumpConcurrency: wholeNumber(1, 32).default(4),
+    /** Kubernetes group the access entry maps the functions' roles to (the RBAC manifest binds it). */
+    rbacGroup: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase Kubernetes group name')
+      .default(DEFAULT_RBAC_GROUP),
+  })
+  .superRefine((config, ctx) => {
+    if (config.vpcId && !config.subnetIds?.length) {
+      ctx.addIssue({ code: 'custom', path: ['subnetIds'], message: 'is required with vpcId' });
+    }
+    if (!config.vpcId && (config.subnetIds || config.securityGroupIds)) {
+      const path = config.subnetIds ? 'subnetIds' : 'securityGroupIds';
+      ctx.addIssue({ code: 'custom', path: [path], message: 'needs vpcId' });
+    }
+    if (Boolean(config.clusterEndpoint) !== Boolean(config.clusterCaData)) {
+      const path = config.clusterEndpoint ? 'clusterCaData' : 'clusterEndpoint';
+      ctx.addIssue({
+        code: 'custom',
+        path: [path],
+        message: 'clusterEndpoint and clusterCaData go together',
+      });
+    }
+  });
+
+export type StackConfig = z.output<typeof configSchema>;
+
+/** The context keys the configuration reads. */
+const CONFIG_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
+
+/**
+ * Reads and validates the configuration from a construct's context (normally the App's).
+ * Throws ConfigurationError naming every bad key, e.g.
+ * `invalid CDK context: allowedNamespaces: must name at least one namespace (set with -c allowedNamespaces=...)`.
+ */
+export function loadConfig(node: Node): StackConfig {
+  const raw = Object.fromEntries(CONFIG_KEYS.map((key) => [key, node.tryGetContext(key)]));
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '(context)');
+    const message = raw[key] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+    return `${key}: ${message} (set with -c ${key}=...)`;
+  });
+  throw new ConfigurationError(`invalid CDK context: ${problems.join('; ')}`);
+}

@@ -1,0 +1,59 @@
+import { Stack } from 'aws-cdk-lib';
+import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { DEFAULT_RBAC_GROUP } from '../../lambdas/shared/rbac';
+
+export interface ClusterAccessProps {
+  /** The EKS cluster, whose authentication mode must be `API` or `API_AND_CONFIG_MAP`. */
+  readonly clusterName: string;
+  /** Roles of the functions that talk to Kubernetes, by a name for each: every role gets an access entry. */
+  readonly roles: Record<string, Role>;
+  /**
+   * The Kubernetes group the access entries map the roles to; the RBAC from
+   * `rbacManifest(group, namespaces)` (lambdas/shared/rbac.ts) binds it.
+   * @default 'eks-incident-response'
+   */
+  readonly kubernetesGroup?: string;
+  /**
+   * Grant eks:DescribeCluster, which the functions call at cold start to find the endpoint and
+   * CA when the stack was not given them.
+   * @default true
+   */
+  readonly describeCluster?: boolean;
+}
+
+/**
+ * How the functions get into the cluster: an EKS access entry per role (type STANDARD) that
+ * puts it in one Kubernetes group, and nothing else. What that group may do is Kubernetes RBAC,
+ * generated from the rule list in lambdas/shared/rbac.ts and applied by the cluster's admin
+ * (`npx eks-incident rbac`), because CloudFormation cannot reach into an existing cluster's
+ * API without a kubectl provider that would need cluster-admin itself.
+ */
+export class ClusterAccess extends Construct {
+  readonly kubernetesGroup: string;
+  readonly clusterArn: string;
+
+  constructor(scope: Construct, id: string, props: ClusterAccessProps) {
+    super(scope, id);
+    this.kubernetesGroup = props.kubernetesGroup ?? DEFAULT_RBAC_GROUP;
+    this.clusterArn = Stack.of(this).formatArn({
+      service: 'eks',
+      resource: 'cluster',
+      resourceName: props.clusterName,
+    });
+    for (const [name, role] of Object.entries(props.roles)) {
+      new CfnAccessEntry(this, name, {
+        clusterName: props.clusterName,
+        principalArn: role.roleArn,
+        type: 'STANDARD',
+        kubernetesGroups: [this.kubernetesGroup],
+      });
+      if (props.describeCluster ?? true) {
+        role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [this.clusterArn] }),
+        );
+      }
+    }
+  }
+}

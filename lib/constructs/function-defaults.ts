@@ -1,0 +1,175 @@
+import * as path from 'node:path';
+import { Duration, Token, Validations } from 'aws-cdk-lib';
+import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { z } from 'zod';
+import { ConfigurationError } from '../../lambdas/shared/errors';
+import type { EnvOf } from '../../lambdas/shared/env';
+
+/**
+ * The one place that sets how the workflow's functions are built and run. Every Lambda of
+ * the stack is an IncidentFunction; a step only says which handler, which environment (typed
+ * by its zod schema) and how long it may run.
+ */
+
+/** Where `lambdas/<step>/handler.ts` live. */
+export const LAMBDAS_DIR = path.resolve(__dirname, '..', '..', 'lambdas');
+
+/** Where a function runs inside a VPC (clusters with a private API endpoint). */
+export interface FunctionVpcPlacement {
+  readonly vpc: IVpc;
+  readonly subnets: ISubnet[];
+  /** @default - one security group per function, egress only */
+  readonly securityGroups?: ISecurityGroup[];
+}
+
+export interface IncidentFunctionProps<S extends z.ZodObject> {
+  /** The directory under `lambdas/`: the entry is `lambdas/<step>/handler.ts`, export `handler`. */
+  readonly step: string;
+  /**
+   * The function's environment schema (lambdas/shared/env.ts). The handler parses
+   * `process.env` with it at cold start; here it types `environment` and checks, at synth
+   * time, every value that is already known (values that are deploy-time tokens are checked
+   * by the handler).
+   */
+  readonly envSchema: S;
+  /** The function's environment, exactly what its schema reads. */
+  readonly environment: EnvOf<S>;
+  /**
+   * What this function is for, shown in the console.
+   * @default - none
+   */
+  readonly description?: string;
+  /**
+   * The function's timeout; the state machine's TimeoutSeconds adds a margin to it.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB (CPU scales with it).
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * How long the function's log group keeps logs.
+   * @default RetentionDays.THREE_MONTHS (as long as the evidence, by default)
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Run inside a VPC.
+   * @default - no VPC
+   */
+  readonly vpcPlacement?: FunctionVpcPlacement;
+}
+
+/**
+ * Node.js 24 on ARM (cheaper per GB-second, and every dependency is pure JavaScript), X-Ray
+ * tracing, its own log group with a retention, its own role (no managed policy but, in a VPC,
+ * the ENI one: each step is granted exactly what it uses), and an esbuild bundle that runs
+ * with source maps.
+ *
+ * Bundling: ES module output (`index.mjs`), because `@kubernetes/client-node` is ESM-only and
+ * is bundled, not externalized (the Lambda runtime does not ship it). The `require` banner lets
+ * the CommonJS dependencies bundled alongside it load Node built-ins from an ES module. Only
+ * the AWS SDK's service clients (`@aws-sdk/client-*`) stay external, because every Node.js
+ * Lambda runtime ships them; helpers such as `@aws-sdk/lib-storage` or `@smithy/signature-v4`
+ * are bundled, so a function never depends on which helper packages a runtime release carries.
+ * A function whose code does not import the Kubernetes client does not carry it: esbuild
+ * bundles only what the handler imports (test/lib/bundling.test.ts checks both).
+ */
+export class IncidentFunction<S extends z.ZodObject> extends Construct {
+  readonly function: NodejsFunction;
+  /** The function's own role: the stack grants each step what it uses, and nothing else. */
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: IncidentFunctionProps<S>) {
+    super(scope, id);
+    const environment = checkedEnvironment(this, props.envSchema, props.environment);
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.step} step of the incident-response workflow`,
+    });
+    this.logGroup.grantWrite(this.role);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support ' +
+        'resource-level permissions; that statement is the only one with Resource "*".',
+    });
+    if (props.vpcPlacement) {
+      this.role.addManagedPolicy(
+        ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+      );
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'A function in a VPC must create and delete its network interfaces; the EC2 ENI actions ' +
+          'this AWS-maintained policy grants do not support resource-level permissions.',
+      });
+    }
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(LAMBDAS_DIR, props.step, 'handler.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? 512,
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      vpc: props.vpcPlacement?.vpc,
+      vpcSubnets: props.vpcPlacement ? { subnets: props.vpcPlacement.subnets } : undefined,
+      securityGroups: props.vpcPlacement?.securityGroups,
+      environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // Stack traces map to file:line without shipping the sources themselves.
+        sourcesContent: false,
+        externalModules: ['@aws-sdk/client-*'],
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}
+
+/**
+ * The environment without unset optional variables, after checking every value known at synth
+ * time against the schema, so a bad setting fails `cdk synth` instead of the first cold start.
+ */
+function checkedEnvironment<S extends z.ZodObject>(
+  scope: Construct,
+  schema: S,
+  environment: EnvOf<S>,
+): Record<string, string> {
+  const defined = Object.fromEntries(
+    Object.entries(environment as Record<string, string | undefined>).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+  const result = schema.safeParse(defined);
+  if (!result.success) {
+    const problems = result.error.issues.filter((issue) => {
+      const value = defined[String(issue.path[0])];
+      return value === undefined || !Token.isUnresolved(value);
+    });
+    if (problems.length > 0) {
+      const described = problems.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      throw new ConfigurationError(`${scope.node.path}: invalid function environment: ${described}`);
+    }
+  }
+  return defined;
+}

@@ -1,0 +1,260 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Errors,
+  Fail,
+  JitterType,
+  JsonPath,
+  LogLevel,
+  QueryLanguage,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+  Wait,
+  WaitTime,
+  type TaskStateBase,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { TRANSIENT_ERRORS } from '../../lambdas/shared/errors';
+import { acknowledgeTopicKeyActions } from './notifications';
+
+/** The functions behind the workflow's Tasks, one per step (notify and guard serve two states each). */
+export interface IncidentWorkflowFunctions {
+  readonly notify: LambdaFunction;
+  readonly diagnose: LambdaFunction;
+  readonly collectEvents: LambdaFunction;
+  readonly guard: LambdaFunction;
+  readonly restart: LambdaFunction;
+  readonly verify: LambdaFunction;
+  readonly rollback: LambdaFunction;
+  readonly escalate: LambdaFunction;
+  readonly clusterDump: LambdaFunction;
+  readonly report: LambdaFunction;
+}
+
+export interface IncidentWorkflowProps {
+  readonly functions: IncidentWorkflowFunctions;
+  /** Where `Last-Resort Notify` publishes when even releasing the lock failed. */
+  readonly topic: ITopic;
+  /**
+   * Added to each function's timeout to make its Task's TimeoutSeconds, so Step Functions only
+   * gives up on an invocation the function itself would not end (cold start, invoke overhead).
+   * @default Duration.seconds(30)
+   */
+  readonly taskTimeoutMargin?: Duration;
+  /**
+   * How long the state machine's execution log keeps events.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/** Lambda's own transient failures, retried like the Kubernetes ones (docs/workflow.md). */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+const RETRY = {
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 4,
+  jitterStrategy: JitterType.FULL,
+};
+
+/** What a Catch stores: the failure's Error and Cause, for Escalate and Report to show. */
+const ERROR_PATH = '$.error';
+
+/**
+ * The IncidentResponse state machine, exactly as docs/workflow.md specifies it: state names
+ * (the local runner binds Tasks to handlers by name), result paths, Choice rules, retries and
+ * catches. JSONPath only, because aws-local-stepfunctions, which runs this same definition
+ * locally, supports neither JSONata nor variables.
+ *
+ * Lambda Tasks use the function ARN as their Resource (payload-response-only): the
+ * Parameters are the event and the function's return value is the result stored at the
+ * ResultPath, with no `{Payload}` envelope to unwrap.
+ *
+ * Execution logging is LogLevel ALL without execution data: the log records every state
+ * transition and error name, while inputs and outputs (alert text, pod names, error causes)
+ * stay in the execution history, which Standard workflows keep for 90 days behind
+ * states:GetExecutionHistory, instead of being copied into a second store.
+ */
+export class IncidentWorkflow extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: IncidentWorkflowProps) {
+    super(scope, id);
+    const { functions } = props;
+    const margin = props.taskTimeoutMargin ?? Duration.seconds(30);
+
+    const lambdaTask = (
+      name: string,
+      fn: LambdaFunction,
+      resultPath: string,
+      params: Record<string, string> = {},
+    ): LambdaInvoke => {
+      if (!fn.timeout)
+        throw new Error(`${name}: the function must set a timeout, TimeoutSeconds is built from it`);
+      const task = new LambdaInvoke(this, name, {
+        lambdaFunction: fn,
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        payload: TaskInput.fromObject({
+          state: JsonPath.entirePayload,
+          execution: {
+            id: JsonPath.stringAt('$$.Execution.Id'),
+            name: JsonPath.stringAt('$$.Execution.Name'),
+            startTime: JsonPath.stringAt('$$.Execution.StartTime'),
+          },
+          params,
+        }),
+        resultPath,
+        taskTimeout: Timeout.duration(fn.timeout.plus(margin)),
+      });
+      task.addRetry({ errors: TRANSIENT_ERRORS, ...RETRY });
+      task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, ...RETRY });
+      return task;
+    };
+    const catchInto = (task: TaskStateBase, next: Parameters<TaskStateBase['addCatch']>[0]) =>
+      task.addCatch(next, { errors: [Errors.ALL], resultPath: ERROR_PATH });
+
+    const openIncident = lambdaTask('Open Incident', functions.notify, '$.incident', { stage: 'opened' });
+    const quickDiagnostics = lambdaTask('Quick Diagnostics', functions.diagnose, '$.diagnostics');
+    const collectEvents = lambdaTask('Collect Events', functions.collectEvents, '$.events');
+    const guard = lambdaTask('Guard', functions.guard, '$.guard', { action: 'acquire' });
+    const restart = lambdaTask('Restart', functions.restart, '$.restart');
+    const wait = new Wait(this, 'Wait', {
+      time: WaitTime.secondsPath('$.incident.options.waitSeconds'),
+    });
+    const verify = lambdaTask('Verify', functions.verify, '$.verification');
+    const rollback = lambdaTask('Rollback', functions.rollback, '$.rollback');
+    const notifyRecovered = lambdaTask('Notify Recovered', functions.notify, '$.notified', {
+      stage: 'recovered',
+    });
+    const escalate = lambdaTask('Escalate', functions.escalate, '$.escalation');
+    const clusterDump = lambdaTask('Cluster Dump', functions.clusterDump, '$.dump');
+    const report = lambdaTask('Report', functions.report, '$.report');
+    const releaseLock = lambdaTask('Release Lock', functions.guard, '$.lockRelease', { action: 'release' });
+    const done = new Succeed(this, 'Done');
+    const escalated = new Fail(this, 'Escalated', {
+      error: 'IncidentEscalated',
+      cause: 'Automatic remediation did not recover the workload; a human was paged with the evidence.',
+    });
+    const failed = new Fail(this, 'Failed', {
+      error: 'IncidentWorkflowFailed',
+      cause: 'The workflow itself failed; the last-resort notification carries the error.',
+    });
+    // Bad input fails the execution under the error the validation threw, naming the field.
+    const invalidInput = new Fail(this, 'Invalid Input', {
+      error: 'InvalidInputError',
+      causePath: JsonPath.stringAt(`${ERROR_PATH}.Cause`),
+    });
+
+    const lastResort = new SnsPublish(this, 'Last-Resort Notify', {
+      topic: props.topic,
+      subject: 'EKS incident workflow failed',
+      message: TaskInput.fromText(
+        JsonPath.format(
+          'The incident-response execution {} failed and could not finish cleanly; the per-workload lock ' +
+            'may still be held until it expires. Error: {}',
+          JsonPath.stringAt('$$.Execution.Id'),
+          JsonPath.jsonToString(JsonPath.objectAt(ERROR_PATH)),
+        ),
+      ),
+      resultPath: '$.lastResort',
+      taskTimeout: Timeout.duration(Duration.seconds(30)),
+    });
+    lastResort.addRetry({ errors: [Errors.TASKS_FAILED, Errors.TIMEOUT], ...RETRY });
+    lastResort.addCatch(failed, { errors: [Errors.ALL], resultPath: '$.lastResort' });
+    lastResort.next(failed);
+
+    const remediationAllowed = new Choice(this, 'Remediation Allowed?')
+      .when(Condition.booleanEquals('$.guard.allowed', true), restart)
+      .otherwise(escalate);
+    const verifyOutcome = new Choice(this, 'Verify Outcome')
+      .when(Condition.stringEquals('$.verification.outcome', 'healthy'), notifyRecovered)
+      .when(Condition.stringEquals('$.verification.outcome', 'progressing'), wait)
+      .when(
+        Condition.and(
+          Condition.stringEquals('$.verification.outcome', 'failed'),
+          Condition.booleanEquals('$.verification.rollbackPossible', true),
+        ),
+        rollback,
+      )
+      .otherwise(escalate);
+    // A report that could not be written is a workflow failure someone must hear about. Spelled
+    // `Not IsPresent` because aws-local-stepfunctions 3.0.0 never matches `IsPresent: false`.
+    const outcome = new Choice(this, 'Outcome?')
+      .when(Condition.not(Condition.isPresent('$.report')), lastResort)
+      .when(Condition.stringEquals('$.report.outcome', 'escalated'), escalated)
+      .otherwise(done);
+
+    openIncident.addCatch(invalidInput, { errors: ['InvalidInputError'], resultPath: ERROR_PATH });
+    catchInto(openIncident, escalate);
+    for (const task of [quickDiagnostics, collectEvents, guard, restart, verify, rollback, notifyRecovered]) {
+      catchInto(task, escalate);
+    }
+    catchInto(escalate, clusterDump);
+    catchInto(clusterDump, report);
+    catchInto(report, releaseLock);
+    catchInto(releaseLock, lastResort);
+
+    openIncident.next(quickDiagnostics);
+    quickDiagnostics.next(collectEvents);
+    collectEvents.next(guard);
+    guard.next(remediationAllowed);
+    restart.next(wait);
+    wait.next(verify);
+    verify.next(verifyOutcome);
+    rollback.next(wait);
+    notifyRecovered.next(report);
+    escalate.next(clusterDump);
+    clusterDump.next(report);
+    report.next(releaseLock);
+    releaseLock.next(outcome);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-IncidentResponse`,
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      comment:
+        'EKS incident response: notify, diagnose, collect events, restart, verify, roll back or escalate',
+      definitionBody: DefinitionBody.fromChainable(openIncident),
+      stateMachineType: StateMachineType.STANDARD,
+      queryLanguage: QueryLanguage.JSON_PATH,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    // SnsPublish grants sns:Publish only; the topic's key must also let the state machine encrypt.
+    props.topic.grantPublish(this.stateMachine);
+    acknowledgeTopicKeyActions(this.stateMachine.role);
+    Validations.of(this.stateMachine.role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) ' +
+          'and execution logging (logs:CreateLogDelivery and the other log-delivery actions) do not support ' +
+          'resource-level permissions.',
+      },
+      ...Object.values(functions).map((fn) => ({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
+        reason:
+          'LambdaInvoke grants lambda:InvokeFunction on the function and its qualified ARNs (versions, ' +
+          'aliases) of this one function; the definition invokes the unqualified ARN only.',
+      })),
+    );
+  }
+}

@@ -1,0 +1,293 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import type { z } from 'zod';
+import {
+  clusterDumpEnv,
+  collectEventsEnv,
+  diagnoseEnv,
+  escalateEnv,
+  guardEnv,
+  notifyEnv,
+  remediateEnv,
+  reportEnv,
+  verifyEnv,
+  type EnvOf,
+} from '../lambdas/shared/env';
+import type { StackConfig } from './config';
+import { ClusterAccess } from './constructs/cluster-access';
+import { EvidenceBucket } from './constructs/evidence-bucket';
+import { IncidentFunction, type FunctionVpcPlacement } from './constructs/function-defaults';
+import { IncidentWorkflow } from './constructs/incident-workflow';
+import { Notifications } from './constructs/notifications';
+
+export interface IncidentResponseStackProps extends StackProps {
+  /** The validated configuration (lib/config.ts). */
+  readonly config: StackConfig;
+}
+
+/** The steps, by the name of their directory under `lambdas/`. */
+export const INCIDENT_STEPS = [
+  'notify',
+  'diagnose',
+  'collect-events',
+  'guard',
+  'restart',
+  'verify',
+  'rollback',
+  'escalate',
+  'cluster-dump',
+  'report',
+] as const;
+export type IncidentStep = (typeof INCIDENT_STEPS)[number];
+
+interface StepSpec {
+  /** Construct id of the step's function. */
+  readonly id: string;
+  readonly description: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  /** Talks to the Kubernetes API: gets an access entry and, when configured, runs in the VPC. */
+  readonly kubernetes: boolean;
+}
+
+/**
+ * Per-step sizing. Timeouts cover the step's slowest legitimate run (diagnostics read many
+ * logs; the dump lists the whole cluster); the state machine adds its margin on top.
+ */
+const STEPS: Record<IncidentStep, StepSpec> = {
+  notify: {
+    id: 'Notify',
+    description: 'Opens the incident and announces recovery',
+    timeoutSeconds: 30,
+    memorySize: 256,
+    kubernetes: false,
+  },
+  diagnose: {
+    id: 'Diagnose',
+    description: 'Workload, pods, logs and nodes of the target; probable cause',
+    timeoutSeconds: 120,
+    memorySize: 1024,
+    kubernetes: true,
+  },
+  'collect-events': {
+    id: 'CollectEvents',
+    description: 'Events of the target; writes the evidence manifest',
+    timeoutSeconds: 60,
+    memorySize: 512,
+    kubernetes: true,
+  },
+  guard: {
+    id: 'Guard',
+    description: 'Decides whether remediation may run; takes and releases the per-workload lock',
+    timeoutSeconds: 30,
+    memorySize: 256,
+    kubernetes: true,
+  },
+  restart: {
+    id: 'Restart',
+    description: 'kubectl rollout restart',
+    timeoutSeconds: 30,
+    memorySize: 256,
+    kubernetes: true,
+  },
+  verify: {
+    id: 'Verify',
+    description: 'kubectl rollout status plus pod readiness',
+    timeoutSeconds: 30,
+    memorySize: 256,
+    kubernetes: true,
+  },
+  rollback: {
+    id: 'Rollback',
+    description: 'kubectl rollout undo',
+    timeoutSeconds: 60,
+    memorySize: 256,
+    kubernetes: true,
+  },
+  escalate: {
+    id: 'Escalate',
+    description: 'Pages a human with the evidence',
+    timeoutSeconds: 30,
+    memorySize: 256,
+    kubernetes: false,
+  },
+  'cluster-dump': {
+    id: 'ClusterDump',
+    description: 'kubectl cluster-info dump, to S3',
+    timeoutSeconds: 600,
+    memorySize: 1024,
+    kubernetes: true,
+  },
+  report: {
+    id: 'Report',
+    description: 'Post-incident report (Markdown + JSON)',
+    timeoutSeconds: 60,
+    memorySize: 512,
+    kubernetes: false,
+  },
+};
+
+/**
+ * The incident-response workflow: evidence bucket, notifications, one function per step, their
+ * access to the cluster and the IncidentResponse state machine.
+ *
+ * Each function has its own role and is granted only what its step does: S3 object access
+ * under `incidents/` for the steps that write evidence (read too for those that rewrite the
+ * manifest), SNS publish and the Slack secret for the steps that notify, an EKS access entry and
+ * eks:DescribeCluster for the steps that talk to Kubernetes.
+ */
+export class IncidentResponseStack extends Stack {
+  readonly functions: Record<IncidentStep, IncidentFunction<z.ZodObject>>;
+  readonly workflow: IncidentWorkflow;
+  readonly evidence: EvidenceBucket;
+  readonly notifications: Notifications;
+  readonly clusterAccess: ClusterAccess;
+
+  constructor(scope: Construct, id: string, props: IncidentResponseStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.evidence = new EvidenceBucket(this, 'Evidence', { retentionDays: config.evidenceRetentionDays });
+    this.notifications = new Notifications(this, 'Notifications', {
+      slackSecretName: config.slackSecretName,
+    });
+    const vpcPlacement = this.vpcPlacement(config);
+    const bucket = this.evidence.bucket.bucketName;
+    const kube: EnvOf<typeof verifyEnv> = {
+      CLUSTER_NAME: config.clusterName,
+      CLUSTER_ENDPOINT: config.clusterEndpoint,
+      CLUSTER_CA_DATA: config.clusterCaData,
+      KUBE_REQUEST_TIMEOUT_MS: String(config.kubeRequestTimeoutMs),
+    };
+    const notify: EnvOf<typeof notifyEnv> = {
+      EVIDENCE_BUCKET: bucket,
+      TOPIC_ARN: this.notifications.topic.topicArn,
+      SLACK_SECRET_ARN: this.notifications.slackSecret?.secretArn,
+    };
+    const allowed: EnvOf<typeof remediateEnv> = {
+      ...kube,
+      ALLOWED_NAMESPACES: config.allowedNamespaces.join(','),
+    };
+
+    const fn = <S extends z.ZodObject>(step: IncidentStep, envSchema: S, environment: EnvOf<S>) => {
+      const spec = STEPS[step];
+      return new IncidentFunction(this, spec.id, {
+        step,
+        envSchema,
+        environment,
+        description: spec.description,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        memorySize: spec.memorySize,
+        // Only the Kubernetes steps need the cluster's private endpoint; the others reach AWS APIs only.
+        vpcPlacement: spec.kubernetes ? vpcPlacement : undefined,
+      });
+    };
+
+    this.functions = {
+      notify: fn('notify', notifyEnv, notify),
+      diagnose: fn('diagnose', diagnoseEnv, {
+        ...kube,
+        EVIDENCE_BUCKET: bucket,
+        LOG_TAIL_LINES: String(config.logTailLines),
+        LOG_LIMIT_BYTES: String(config.logLimitBytes),
+      }),
+      'collect-events': fn('collect-events', collectEventsEnv, { ...kube, EVIDENCE_BUCKET: bucket }),
+      guard: fn('guard', guardEnv, {
+        ...allowed,
+        ALLOWED_WORKLOADS: config.allowedWorkloads?.join(','),
+        COOLDOWN_SECONDS: String(config.cooldownSeconds),
+        LOCK_TTL_SECONDS: String(config.lockTtlSeconds),
+      }),
+      restart: fn('restart', remediateEnv, allowed),
+      verify: fn('verify', verifyEnv, kube),
+      rollback: fn('rollback', remediateEnv, allowed),
+      escalate: fn('escalate', escalateEnv, notify),
+      'cluster-dump': fn('cluster-dump', clusterDumpEnv, {
+        ...kube,
+        EVIDENCE_BUCKET: bucket,
+        DUMP_MAX_BYTES: String(config.dumpMaxBytes),
+        DUMP_CONCURRENCY: String(config.dumpConcurrency),
+        LOG_LIMIT_BYTES: String(config.logLimitBytes),
+      }),
+      report: fn('report', reportEnv, { EVIDENCE_BUCKET: bucket }),
+    };
+
+    const f = this.functions;
+    this.evidence.grantIncidentEvidence(f.diagnose.role, 'write');
+    this.evidence.grantIncidentEvidence(f['collect-events'].role, 'read-write');
+    this.evidence.grantIncidentEvidence(f['cluster-dump'].role, 'read-write');
+    this.evidence.grantIncidentEvidence(f.report.role, 'read-write');
+    this.notifications.grantNotify(f.notify.role);
+    this.notifications.grantNotify(f.escalate.role);
+
+    this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
+      clusterName: config.clusterName,
+      roles: Object.fromEntries(
+        INCIDENT_STEPS.filter((step) => STEPS[step].kubernetes).map((step) => [STEPS[step].id, f[step].role]),
+      ),
+      kubernetesGroup: config.rbacGroup,
+      describeCluster: !config.clusterEndpoint,
+    });
+
+    this.workflow = new IncidentWorkflow(this, 'IncidentResponse', {
+      functions: {
+        notify: f.notify.function,
+        diagnose: f.diagnose.function,
+        collectEvents: f['collect-events'].function,
+        guard: f.guard.function,
+        restart: f.restart.function,
+        verify: f.verify.function,
+        rollback: f.rollback.function,
+        escalate: f.escalate.function,
+        clusterDump: f['cluster-dump'].function,
+        report: f.report.function,
+      },
+      topic: this.notifications.topic,
+    });
+
+    new CfnOutput(this, 'StateMachineArn', {
+      description:
+        'Start an incident: aws stepfunctions start-execution --state-machine-arn <this> --input file://incident.json',
+      value: this.workflow.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'EvidenceBucketName', {
+      description: 'Incident evidence: incidents/YYYY/MM/DD/<incident-id>/',
+      value: this.evidence.bucket.bucketName,
+    });
+    new CfnOutput(this, 'NotificationTopicArn', {
+      description: 'Subscribe e-mail, chat or paging here',
+      value: this.notifications.topic.topicArn,
+    });
+    new CfnOutput(this, 'RbacCommand', {
+      description: 'Grant the functions their Kubernetes permissions (run once with cluster-admin)',
+      value: `npx eks-incident rbac --group ${this.clusterAccess.kubernetesGroup} --namespaces ${config.allowedNamespaces.join(',')} | kubectl apply -f -`,
+    });
+  }
+
+  /** The functions' VPC, from ids only (never a lookup: synth stays offline). */
+  private vpcPlacement(config: StackConfig): FunctionVpcPlacement | undefined {
+    if (!config.vpcId || !config.subnetIds) return undefined;
+    return {
+      // The functions get their subnets explicitly, so the VPC's own subnet lists stay empty and
+      // its zones are only there to satisfy fromVpcAttributes.
+      vpc: Vpc.fromVpcAttributes(this, 'Vpc', {
+        vpcId: config.vpcId,
+        availabilityZones: this.availabilityZones,
+      }),
+      subnets: config.subnetIds.map((id, i) => {
+        const subnet = Subnet.fromSubnetId(this, `Subnet${i}`, id);
+        Validations.of(subnet).acknowledge({
+          id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+          reason:
+            'The subnet is imported by id only to place the functions network interfaces in it; nothing in the ' +
+            'stack reads or changes its route table.',
+        });
+        return subnet;
+      }),
+      securityGroups: config.securityGroupIds?.map((id, i) =>
+        SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id, { mutable: false }),
+      ),
+    };
+  }
+}

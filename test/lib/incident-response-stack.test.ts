@@ -1,0 +1,427 @@
+import { Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from './stack-fixture';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+/** Every configurable part switched on: VPC, Slack, a known endpoint, a narrower allow-list. */
+const FULL_CONTEXT = {
+  clusterName: 'prod-1',
+  region: 'eu-west-1',
+  allowedNamespaces: 'one-data-alldata',
+  allowedWorkloads: 'one-data-alldata/Deployment/alldata-api',
+  evidenceRetentionDays: '30',
+  slackSecretName: 'incident/slack-webhook',
+  vpcId: 'vpc-0123456789abcdef0',
+  subnetIds: 'subnet-0a1b2c3d,subnet-0e1f2a3b',
+  securityGroupIds: 'sg-0c1d2e3f',
+  clusterEndpoint: 'https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com',
+  clusterCaData: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t',
+  rbacGroup: 'incident-bots',
+};
+
+const STEPS_WITH_KUBERNETES = [
+  'Diagnose',
+  'CollectEvents',
+  'Guard',
+  'Restart',
+  'Verify',
+  'Rollback',
+  'ClusterDump',
+];
+const STEPS_WITHOUT_KUBERNETES = ['Notify', 'Escalate', 'Report'];
+
+function resourcesOf(template: Template, type: string): Record<string, Resource> {
+  return template.findResources(type) as Record<string, Resource>;
+}
+
+function logicalIdOf(built: BuiltStack, construct: IConstruct): string {
+  return built.stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+/** The statements of the inline policy attached to a step's role. */
+function statementsOf(built: BuiltStack, step: string): Statement[] {
+  const roleId = logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Role'));
+  const policies = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
+    JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`),
+  );
+  return policies.flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return statements.flatMap((statement) => [statement.Action].flat());
+}
+
+/** Every acknowledgement recorded in the construct tree, with where it was made. */
+function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+}
+
+describe.each([
+  ['minimal configuration', MINIMAL_CONTEXT],
+  ['full configuration', FULL_CONTEXT],
+])('IncidentResponseStack (%s)', (_name, context) => {
+  let built: BuiltStack;
+
+  beforeAll(() => {
+    built = buildStack(context);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding, error or warning', () => {
+    // Act
+    const report = new AwsSolutionsChecks().validateScope(built.app);
+
+    // Assess
+    expect(
+      report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources[0].constructPath}`),
+    ).toEqual([]);
+  });
+
+  it('gives every acknowledged finding (cdk-nag, CDK warning, CloudFormation check) a specific reason', () => {
+    // Act
+    const acks = acknowledgements(built.app);
+
+    // Assess
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      const explained = ack.reason.split(/\s+/).length >= 12;
+      expect({ ...ack, explained }).toEqual({ ...ack, explained: true });
+    }
+  });
+
+  it('keeps the evidence encrypted, TLS-only, private, versioned and expiring', () => {
+    // Prepare
+    const bucketId = logicalIdOf(built, built.stack.evidence.bucket);
+    const logsId = logicalIdOf(built, built.stack.evidence.accessLogs);
+    const retention = 'evidenceRetentionDays' in context ? Number(context.evidenceRetentionDays) : 90;
+
+    // Assess
+    built.template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: false },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LoggingConfiguration: { DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'evidence/' },
+        LifecycleConfiguration: {
+          Rules: [
+            { Id: 'expire-incidents', Prefix: 'incidents/', ExpirationInDays: retention, Status: 'Enabled' },
+            {
+              Id: 'expire-backup-verification',
+              Prefix: 'backup-verification/',
+              ExpirationInDays: retention,
+              Status: 'Enabled',
+            },
+            {
+              Id: 'tidy-versions-and-uploads',
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+              ExpiredObjectDeleteMarker: true,
+              Status: 'Enabled',
+            },
+          ],
+        },
+      },
+    });
+    built.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: Match.objectLike({
+        BlockPublicAcls: true,
+        RestrictPublicBuckets: true,
+      }),
+    });
+    for (const id of [bucketId, logsId]) {
+      built.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('never grants an S3 or SNS action on "*"', () => {
+    // Prepare
+    const statements = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).flatMap(
+      (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+
+    // Assess
+    const storageOrMessaging = statements.filter((s) => actionsOf([s]).some((a) => /^(s3|sns):/.test(a)));
+    expect(storageOrMessaging.length).toBeGreaterThan(0);
+    for (const statement of storageOrMessaging) {
+      expect([statement.Resource].flat()).not.toContain('*');
+      expect(actionsOf([statement]).filter((a) => a.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('grants each step exactly the evidence, notification and cluster access it uses', () => {
+    // Prepare
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built, built.stack.evidence.bucket), 'Arn'] };
+    const incidents = { 'Fn::Join': ['', [bucketArn, '/incidents/*']] };
+    const topic = { Ref: logicalIdOf(built, built.stack.notifications.topic) };
+    const s3 = (step: string) =>
+      actionsOf(statementsOf(built, step).filter((s) => /s3:/.test(String(s.Action))));
+
+    // Assess
+    expect(s3('Diagnose').sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    for (const step of ['CollectEvents', 'ClusterDump', 'Report']) {
+      expect(s3(step).sort()).toEqual([
+        's3:AbortMultipartUpload',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+      ]);
+      expect(statementsOf(built, step)).toContainEqual({
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringLike: { 's3:prefix': 'incidents/*' } },
+      });
+    }
+    for (const step of ['Diagnose', 'CollectEvents', 'ClusterDump', 'Report']) {
+      for (const statement of statementsOf(built, step).filter((s) =>
+        /s3:(Put|Get)Object/.test(String(s.Action)),
+      )) {
+        expect(statement.Resource).toEqual(incidents);
+      }
+    }
+    for (const step of ['Notify', 'Escalate', 'Guard', 'Restart', 'Verify', 'Rollback']) {
+      expect({ step, s3: s3(step) }).toEqual({ step, s3: [] });
+    }
+    for (const step of ['Notify', 'Escalate']) {
+      expect(statementsOf(built, step)).toContainEqual({
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Resource: topic,
+      });
+    }
+    for (const step of [...STEPS_WITH_KUBERNETES, 'Report']) {
+      expect({ step, actions: actionsOf(statementsOf(built, step)) }).not.toEqual({
+        step,
+        actions: expect.arrayContaining(['sns:Publish']),
+      });
+    }
+  });
+
+  it('reads the Slack secret only where configured and only from the notifying steps', () => {
+    // Prepare
+    const secretReaders = [...STEPS_WITH_KUBERNETES, ...STEPS_WITHOUT_KUBERNETES].filter((step) =>
+      actionsOf(statementsOf(built, step)).includes('secretsmanager:GetSecretValue'),
+    );
+
+    // Assess
+    expect(secretReaders).toEqual('slackSecretName' in context ? ['Notify', 'Escalate'] : []);
+    if ('slackSecretName' in context) {
+      built.template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ SLACK_SECRET_ARN: Match.anyValue() }) },
+      });
+    }
+  });
+
+  it('gives every Kubernetes step an access entry in one group, and eks:DescribeCluster on the cluster only when needed', () => {
+    // Prepare
+    const group = 'rbacGroup' in context ? context.rbacGroup : 'eks-incident-response';
+    const entries = Object.values(resourcesOf(built.template, 'AWS::EKS::AccessEntry'));
+
+    // Assess
+    expect(entries.map((entry) => entry.Properties.PrincipalArn).sort()).toEqual(
+      STEPS_WITH_KUBERNETES.map((step) => ({
+        'Fn::GetAtt': [logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Role')), 'Arn'],
+      })).sort(),
+    );
+    for (const entry of entries) {
+      expect(entry.Properties).toMatchObject({
+        ClusterName: context.clusterName,
+        Type: 'STANDARD',
+        KubernetesGroups: [group],
+      });
+    }
+    for (const step of STEPS_WITH_KUBERNETES) {
+      const describe = statementsOf(built, step).filter((s) => s.Action === 'eks:DescribeCluster');
+      expect(describe).toEqual(
+        'clusterEndpoint' in context ? [] : [expect.objectContaining({ Resource: expect.anything() })],
+      );
+      for (const statement of describe) {
+        expect(JSON.stringify(statement.Resource)).toContain(`:cluster/${context.clusterName}`);
+        expect(statement.Resource).not.toEqual('*');
+      }
+    }
+    for (const step of STEPS_WITHOUT_KUBERNETES) {
+      expect(actionsOf(statementsOf(built, step))).not.toContain('eks:DescribeCluster');
+    }
+  });
+
+  it('builds every function the one way function-defaults.ts says', () => {
+    // Prepare
+    const functions = Object.values(resourcesOf(built.template, 'AWS::Lambda::Function'));
+    const logGroups = resourcesOf(built.template, 'AWS::Logs::LogGroup');
+
+    // Assess
+    expect(functions).toHaveLength(10);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+      });
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(logGroups[logGroupId].Properties.RetentionInDays).toBe(90);
+    }
+    expect(Object.values(logGroups).map((group) => group.Properties.RetentionInDays)).toEqual(
+      Object.values(logGroups).map(() => 90),
+    );
+  });
+
+  it('passes each function exactly the environment its schema reads', () => {
+    // Prepare
+    const environmentOf = (step: string) =>
+      (
+        resourcesOf(built.template, 'AWS::Lambda::Function')[
+          logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Function'))
+        ].Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    const kube = ['CLUSTER_NAME', 'KUBE_REQUEST_TIMEOUT_MS', 'NODE_OPTIONS'].concat(
+      'clusterEndpoint' in context ? ['CLUSTER_ENDPOINT', 'CLUSTER_CA_DATA'] : [],
+    );
+    const notify = ['EVIDENCE_BUCKET', 'TOPIC_ARN', 'NODE_OPTIONS'].concat(
+      'slackSecretName' in context ? ['SLACK_SECRET_ARN'] : [],
+    );
+
+    // Assess
+    expect(Object.keys(environmentOf('Notify')).sort()).toEqual(notify.sort());
+    expect(Object.keys(environmentOf('Escalate')).sort()).toEqual(notify.sort());
+    expect(Object.keys(environmentOf('Report')).sort()).toEqual(['EVIDENCE_BUCKET', 'NODE_OPTIONS']);
+    expect(Object.keys(environmentOf('Verify')).sort()).toEqual([...kube].sort());
+    expect(Object.keys(environmentOf('Restart')).sort()).toEqual([...kube, 'ALLOWED_NAMESPACES'].sort());
+    expect(environmentOf('Guard')).toMatchObject({
+      CLUSTER_NAME: context.clusterName,
+      ALLOWED_NAMESPACES: context.allowedNamespaces,
+      COOLDOWN_SECONDS: '900',
+      LOCK_TTL_SECONDS: '3600',
+      ...('allowedWorkloads' in context ? { ALLOWED_WORKLOADS: context.allowedWorkloads } : {}),
+    });
+    expect(Object.keys(environmentOf('Diagnose')).sort()).toEqual(
+      [...kube, 'EVIDENCE_BUCKET', 'LOG_TAIL_LINES', 'LOG_LIMIT_BYTES'].sort(),
+    );
+    expect(Object.keys(environmentOf('ClusterDump')).sort()).toEqual(
+      [...kube, 'EVIDENCE_BUCKET', 'DUMP_MAX_BYTES', 'DUMP_CONCURRENCY', 'LOG_LIMIT_BYTES'].sort(),
+    );
+  });
+
+  it('runs only the Kubernetes steps in the VPC, when one is configured', () => {
+    // Prepare
+    const functions = resourcesOf(built.template, 'AWS::Lambda::Function');
+    const vpcConfigOf = (step: string) =>
+      functions[logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Function'))].Properties
+        .VpcConfig;
+
+    // Assess
+    for (const step of STEPS_WITH_KUBERNETES) {
+      expect(vpcConfigOf(step)).toEqual(
+        'vpcId' in context
+          ? { SubnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'], SecurityGroupIds: ['sg-0c1d2e3f'] }
+          : undefined,
+      );
+    }
+    for (const step of STEPS_WITHOUT_KUBERNETES) {
+      expect(vpcConfigOf(step)).toBeUndefined();
+    }
+  });
+
+  it('encrypts the topic with a rotated key and accepts only TLS', () => {
+    // Prepare
+    const keyId = logicalIdOf(built, built.stack.notifications.key);
+
+    // Assess
+    built.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    built.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    built.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('runs a Standard, JSONPath, traced and logged state machine', () => {
+    // Prepare
+    const logGroupId = logicalIdOf(built, built.stack.workflow.logGroup);
+
+    // Assess
+    built.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
+      },
+    });
+    built.template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/vendedlogs/states/EksIncidentResponse-IncidentResponse',
+      RetentionInDays: 90,
+    });
+  });
+
+  it('outputs what an operator needs next', () => {
+    // Assess
+    built.template.hasOutput('StateMachineArn', { Value: { Ref: Match.anyValue() } });
+    built.template.hasOutput('EvidenceBucketName', {
+      Value: { Ref: logicalIdOf(built, built.stack.evidence.bucket) },
+    });
+    built.template.hasOutput('NotificationTopicArn', {
+      Value: { Ref: logicalIdOf(built, built.stack.notifications.topic) },
+    });
+    built.template.hasOutput('RbacCommand', {
+      Value: `npx eks-incident rbac --group ${'rbacGroup' in context ? context.rbacGroup : 'eks-incident-response'} --namespaces ${context.allowedNamespaces} | kubectl apply -f -`,
+    });
+  });
+});

@@ -1,0 +1,547 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import {
+  InvalidInputError,
+  KubernetesServerError,
+  KubernetesThrottledError,
+  TRANSIENT_ERRORS,
+} from '../../lambdas/shared/errors';
+import { LAMBDA_SERVICE_ERRORS } from '../../lib/constructs/incident-workflow';
+import { synthesizeDefinitions, type AslDefinition } from '../../lib/synth';
+import { MINIMAL_CONTEXT, buildStack } from './stack-fixture';
+
+type State = Record<string, unknown>;
+type Handler = (input: never) => unknown;
+
+/** The Lambda Tasks of docs/workflow.md: state name → [function step, result path, static params]. */
+const LAMBDA_TASKS: Record<string, [string, string, Record<string, string>]> = {
+  'Open Incident': ['notify', '$.incident', { stage: 'opened' }],
+  'Quick Diagnostics': ['diagnose', '$.diagnostics', {}],
+  'Collect Events': ['collect-events', '$.events', {}],
+  Guard: ['guard', '$.guard', { action: 'acquire' }],
+  Restart: ['restart', '$.restart', {}],
+  Verify: ['verify', '$.verification', {}],
+  Rollback: ['rollback', '$.rollback', {}],
+  'Notify Recovered': ['notify', '$.notified', { stage: 'recovered' }],
+  Escalate: ['escalate', '$.escalation', {}],
+  'Cluster Dump': ['cluster-dump', '$.dump', {}],
+  Report: ['report', '$.report', {}],
+  'Release Lock': ['guard', '$.lockRelease', { action: 'release' }],
+};
+
+/** A manual execution input as design §4 documents it, with no wait so the runs are quick. */
+const INPUT = {
+  source: 'manual',
+  target: { namespace: 'apps', kind: 'Deployment', name: 'alldata-api' },
+  alert: {
+    name: 'ServiceDown',
+    severity: 'critical',
+    summary: 'alldata-api is down',
+    labels: { namespace: 'apps' },
+    annotations: {},
+    startsAt: '2026-01-01T00:00:00Z',
+  },
+  options: { dryRun: false, waitSeconds: 0, verifyTimeoutSeconds: 300, allowRollback: true },
+};
+
+const INCIDENT = {
+  ...INPUT,
+  id: '20260101-000000-apps-alldata-api-a1b2c3',
+  openedAt: '2026-01-01T00:00:05Z',
+  evidencePrefix: 'incidents/2026/01/01/20260101-000000-apps-alldata-api-a1b2c3/',
+};
+
+function verification(outcome: string, rollbackPossible = false) {
+  return {
+    outcome,
+    phase: 'restart',
+    message:
+      outcome === 'healthy' ? 'deployment "alldata-api" successfully rolled out' : 'Waiting for rollout',
+    deadline: '2026-01-01T00:06:00Z',
+    checkedAt: '2026-01-01T00:01:00Z',
+    history: [],
+    rollbackPossible,
+  };
+}
+
+/** Handlers for a run that recovers by restart; each test overrides the states it is about. */
+function recoveringHandlers(): Record<string, Handler> {
+  return {
+    'Open Incident': () => INCIDENT,
+    'Quick Diagnostics': () => ({
+      pods: [],
+      evidence: { diagnostics: `${INCIDENT.evidencePrefix}diagnostics.json` },
+    }),
+    'Collect Events': () => ({ count: 3, warnings: 1, evidence: {} }),
+    Guard: () => ({ allowed: true, detail: 'lock acquired' }),
+    Restart: () => ({ revisionBefore: 4, restartedAt: '2026-01-01T00:00:30Z', generation: 7 }),
+    Verify: () => verification('healthy'),
+    Rollback: () => ({
+      fromRevision: 5,
+      toRevision: 4,
+      skipped: false,
+      rolledBackAt: '2026-01-01T00:02:00Z',
+    }),
+    'Notify Recovered': () => ({ notified: ['sns'] }),
+    Escalate: () => ({ escalatedAt: '2026-01-01T00:03:00Z', why: 'verify failed', notified: ['sns'] }),
+    'Cluster Dump': () => ({
+      prefix: `${INCIDENT.evidencePrefix}cluster-dump/`,
+      objects: 10,
+      bytes: 1000,
+      truncated: false,
+    }),
+    Report: () => ({ outcome: 'recovered-by-restart', markdown: 'report.md', json: 'report.json' }),
+    'Release Lock': () => ({ released: true, detail: 'lease released' }),
+    'Last-Resort Notify': () => ({ MessageId: 'b0f3c5a2-0000-4000-8000-000000000000' }),
+  };
+}
+
+/** An entry of the execution's event log (the library does not export its type). */
+type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
+
+interface Run {
+  states: string[];
+  events: Exclude<EventLog, void>[];
+  inputs: Record<string, unknown[]>;
+  output?: State;
+  error?: { name: string; cause: unknown };
+}
+
+let definition: AslDefinition;
+
+beforeAll(() => {
+  definition = synthesizeDefinitions(MINIMAL_CONTEXT).incidentResponse;
+});
+
+/** Runs the synthesized definition locally, Task handlers bound by state name like the local runner does. */
+async function run(overrides: Record<string, Handler> = {}, input: unknown = INPUT): Promise<Run> {
+  const handlers = { ...recoveringHandlers(), ...overrides };
+  const inputs: Record<string, unknown[]> = {};
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      async (event: unknown) => {
+        (inputs[name] ??= []).push(event);
+        return handler(event as never);
+      },
+    ]),
+  ) as never;
+  const execution = new StateMachine(definition as never).run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers,
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
+    },
+    context: {
+      Execution: {
+        Id: 'arn:aws:states:us-east-1:000000000000:execution:IncidentResponse:run-1',
+        Name: 'run-1',
+      },
+    } as never,
+  });
+  const result: Run = { states: [], events: [], inputs };
+  try {
+    result.output = (await execution.result) as State;
+  } catch (error) {
+    const cause = (error as Error).cause as { name: string; message: unknown };
+    result.error = { name: cause.name, cause: cause.message };
+  }
+  for await (const event of execution.eventLogs) {
+    result.events.push(event);
+    if (event.type === 'StateEntered') result.states.push(event.state.name);
+  }
+  return result;
+}
+
+describe('IncidentResponse definition (synthesized)', () => {
+  it('is a JSONPath state machine with exactly the states of docs/workflow.md', () => {
+    // Assess
+    expect(definition.QueryLanguage).toBe('JSONPath');
+    expect(definition.StartAt).toBe('Open Incident');
+    expect(Object.fromEntries(Object.entries(definition.States).map(([name, s]) => [name, s.Type]))).toEqual({
+      'Open Incident': 'Task',
+      'Quick Diagnostics': 'Task',
+      'Collect Events': 'Task',
+      Guard: 'Task',
+      'Remediation Allowed?': 'Choice',
+      Restart: 'Task',
+      Wait: 'Wait',
+      Verify: 'Task',
+      'Verify Outcome': 'Choice',
+      Rollback: 'Task',
+      'Notify Recovered': 'Task',
+      Escalate: 'Task',
+      'Cluster Dump': 'Task',
+      Report: 'Task',
+      'Release Lock': 'Task',
+      'Outcome?': 'Choice',
+      Done: 'Succeed',
+      Escalated: 'Fail',
+      'Last-Resort Notify': 'Task',
+      Failed: 'Fail',
+      'Invalid Input': 'Fail',
+    });
+  });
+
+  it('sends every Lambda Task the uniform event, stores its result at its result path and moves on as specified', () => {
+    // Prepare
+    const next: Record<string, string> = {
+      'Open Incident': 'Quick Diagnostics',
+      'Quick Diagnostics': 'Collect Events',
+      'Collect Events': 'Guard',
+      Guard: 'Remediation Allowed?',
+      Restart: 'Wait',
+      Verify: 'Verify Outcome',
+      Rollback: 'Wait',
+      'Notify Recovered': 'Report',
+      Escalate: 'Cluster Dump',
+      'Cluster Dump': 'Report',
+      Report: 'Release Lock',
+      'Release Lock': 'Outcome?',
+    };
+
+    for (const [name, [step, resultPath, params]] of Object.entries(LAMBDA_TASKS)) {
+      // Assess
+      expect({ name, ...definition.States[name] }).toMatchObject({
+        name,
+        Resource: `arn:aws:lambda:us-east-1:000000000000:function:${step}`,
+        ResultPath: resultPath,
+        Next: next[name],
+        Parameters: {
+          'state.$': '$',
+          execution: {
+            'id.$': '$$.Execution.Id',
+            'name.$': '$$.Execution.Name',
+            'startTime.$': '$$.Execution.StartTime',
+          },
+          params,
+        },
+      });
+      expect(definition.States[name]).not.toHaveProperty('ResultSelector');
+    }
+    expect(definition.States.Wait).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.incident.options.waitSeconds',
+      Next: 'Verify',
+    });
+  });
+
+  it('retries the transient Kubernetes errors and the Lambda service errors on every Lambda Task', () => {
+    for (const name of Object.keys(LAMBDA_TASKS)) {
+      // Assess
+      const retry = { IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 4, JitterStrategy: 'FULL' };
+      expect({ name, Retry: definition.States[name].Retry }).toEqual({
+        name,
+        Retry: [
+          { ErrorEquals: TRANSIENT_ERRORS, ...retry },
+          { ErrorEquals: LAMBDA_SERVICE_ERRORS, ...retry },
+        ],
+      });
+    }
+  });
+
+  it('catches as docs/workflow.md says, so no path ends without a notification', () => {
+    // Prepare
+    const catchTo = (next: string) => [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: next }];
+
+    // Assess
+    expect(definition.States['Open Incident'].Catch).toEqual([
+      { ErrorEquals: ['InvalidInputError'], ResultPath: '$.error', Next: 'Invalid Input' },
+      ...catchTo('Escalate'),
+    ]);
+    for (const name of [
+      'Quick Diagnostics',
+      'Collect Events',
+      'Guard',
+      'Restart',
+      'Verify',
+      'Rollback',
+      'Notify Recovered',
+    ]) {
+      expect({ name, Catch: definition.States[name].Catch }).toEqual({ name, Catch: catchTo('Escalate') });
+    }
+    expect(definition.States.Escalate.Catch).toEqual(catchTo('Cluster Dump'));
+    expect(definition.States['Cluster Dump'].Catch).toEqual(catchTo('Report'));
+    expect(definition.States.Report.Catch).toEqual(catchTo('Release Lock'));
+    expect(definition.States['Release Lock'].Catch).toEqual(catchTo('Last-Resort Notify'));
+    expect(definition.States['Last-Resort Notify'].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.lastResort', Next: 'Failed' },
+    ]);
+  });
+
+  it("gives every Task a TimeoutSeconds of its function's timeout plus 30 s", () => {
+    // Prepare
+    const { stack } = buildStack(MINIMAL_CONTEXT);
+    const functionTimeout = (step: string) =>
+      stack.functions[step as keyof typeof stack.functions].function.timeout?.toSeconds();
+
+    // Assess
+    for (const [name, [step]] of Object.entries(LAMBDA_TASKS)) {
+      expect({ name, TimeoutSeconds: definition.States[name].TimeoutSeconds }).toEqual({
+        name,
+        TimeoutSeconds: (functionTimeout(step) ?? NaN) + 30,
+      });
+    }
+    expect(definition.States['Last-Resort Notify']).toMatchObject({
+      Resource: 'arn:aws:states:::sns:publish',
+      TimeoutSeconds: 30,
+      ResultPath: '$.lastResort',
+      Next: 'Failed',
+      Retry: [{ ErrorEquals: ['States.TaskFailed', 'States.Timeout'], IntervalSeconds: 2, MaxAttempts: 4 }],
+      Parameters: {
+        TopicArn: 'arn:aws:sns:us-east-1:000000000000:eks-incident-response-notifications',
+        'Message.$': expect.stringContaining('States.JsonToString($.error)'),
+      },
+    });
+  });
+
+  it('routes the Choice states by the results', () => {
+    // Assess
+    expect(definition.States['Remediation Allowed?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Restart' }],
+      Default: 'Escalate',
+    });
+    expect(definition.States['Verify Outcome']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.verification.outcome', StringEquals: 'healthy', Next: 'Notify Recovered' },
+        { Variable: '$.verification.outcome', StringEquals: 'progressing', Next: 'Wait' },
+        {
+          And: [
+            { Variable: '$.verification.outcome', StringEquals: 'failed' },
+            { Variable: '$.verification.rollbackPossible', BooleanEquals: true },
+          ],
+          Next: 'Rollback',
+        },
+      ],
+      Default: 'Escalate',
+    });
+    expect(definition.States['Outcome?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Not: { Variable: '$.report', IsPresent: true }, Next: 'Last-Resort Notify' },
+        { Variable: '$.report.outcome', StringEquals: 'escalated', Next: 'Escalated' },
+      ],
+      Default: 'Done',
+    });
+    expect(definition.States.Escalated).toMatchObject({ Type: 'Fail', Error: 'IncidentEscalated' });
+    expect(definition.States.Failed).toMatchObject({ Type: 'Fail', Error: 'IncidentWorkflowFailed' });
+    expect(definition.States['Invalid Input']).toEqual({
+      Type: 'Fail',
+      Error: 'InvalidInputError',
+      CausePath: '$.error.Cause',
+    });
+  });
+});
+
+describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
+  it('recovers by restart, looping through Wait while the rollout progresses', async () => {
+    // Prepare
+    const outcomes = ['progressing', 'healthy'];
+
+    // Act
+    const result = await run({ Verify: () => verification(outcomes.shift() ?? 'healthy') });
+
+    // Assess
+    expect(result.error).toBeUndefined();
+    expect(result.states).toEqual([
+      'Open Incident',
+      'Quick Diagnostics',
+      'Collect Events',
+      'Guard',
+      'Remediation Allowed?',
+      'Restart',
+      'Wait',
+      'Verify',
+      'Verify Outcome',
+      'Wait',
+      'Verify',
+      'Verify Outcome',
+      'Notify Recovered',
+      'Report',
+      'Release Lock',
+      'Outcome?',
+      'Done',
+    ]);
+    expect(result.inputs['Open Incident'][0]).toEqual({
+      state: INPUT,
+      execution: {
+        id: 'arn:aws:states:us-east-1:000000000000:execution:IncidentResponse:run-1',
+        name: 'run-1',
+        startTime: expect.any(String),
+      },
+      params: { stage: 'opened' },
+    });
+    expect(result.inputs['Release Lock'][0]).toMatchObject({
+      state: { incident: INCIDENT, guard: { allowed: true }, report: { outcome: 'recovered-by-restart' } },
+      params: { action: 'release' },
+    });
+    expect(result.output).toMatchObject({ incident: INCIDENT, lockRelease: { released: true } });
+  });
+
+  it('rolls back when the restart fails and a rollback is possible, then verifies again', async () => {
+    // Prepare
+    const outcomes = [verification('failed', true), { ...verification('healthy'), phase: 'rollback' }];
+
+    // Act
+    const result = await run({
+      Verify: () => outcomes.shift(),
+      Report: () => ({ outcome: 'recovered-by-rollback', markdown: 'report.md', json: 'report.json' }),
+    });
+
+    // Assess
+    expect(result.error).toBeUndefined();
+    expect(result.states.slice(5, 13)).toEqual([
+      'Restart',
+      'Wait',
+      'Verify',
+      'Verify Outcome',
+      'Rollback',
+      'Wait',
+      'Verify',
+      'Verify Outcome',
+    ]);
+    expect(result.states.at(-1)).toBe('Done');
+  });
+
+  it('escalates, dumps the cluster and ends in Escalated when verification fails without a rollback', async () => {
+    // Act
+    const result = await run({
+      Verify: () => verification('failed', false),
+      Report: () => ({ outcome: 'escalated', markdown: 'report.md', json: 'report.json' }),
+    });
+
+    // Assess
+    expect(result.states.slice(-7)).toEqual([
+      'Verify Outcome',
+      'Escalate',
+      'Cluster Dump',
+      'Report',
+      'Release Lock',
+      'Outcome?',
+      'Escalated',
+    ]);
+    expect(result.error).toEqual({ name: 'IncidentEscalated', cause: expect.any(String) });
+  });
+
+  it('takes the dry-run path: no remediation, escalation with the evidence, and Done', async () => {
+    // Act
+    const result = await run({
+      Guard: () => ({ allowed: false, reason: 'dry-run', detail: 'dry run: nothing was changed' }),
+      Report: () => ({ outcome: 'dry-run', markdown: 'report.md', json: 'report.json' }),
+    });
+
+    // Assess
+    expect(result.error).toBeUndefined();
+    expect(result.states.slice(4)).toEqual([
+      'Remediation Allowed?',
+      'Escalate',
+      'Cluster Dump',
+      'Report',
+      'Release Lock',
+      'Outcome?',
+      'Done',
+    ]);
+    expect(result.inputs.Restart).toBeUndefined();
+  });
+
+  it('fails at the first state under InvalidInputError, naming the field, without running another Task', async () => {
+    // Prepare
+    const badInput = { ...INPUT, target: { ...INPUT.target, namespace: 'Not_A_Namespace' } };
+
+    // Act
+    const result = await run(
+      {
+        'Open Incident': () => {
+          throw new InvalidInputError(
+            'target.namespace',
+            'must be a Kubernetes namespace name (RFC 1123 label)',
+          );
+        },
+      },
+      badInput,
+    );
+
+    // Assess
+    expect(result.states).toEqual(['Open Incident', 'Invalid Input']);
+    expect(result.error).toEqual({
+      name: 'InvalidInputError',
+      cause:
+        'invalid execution input: target.namespace: must be a Kubernetes namespace name (RFC 1123 label)',
+    });
+    expect(Object.keys(result.inputs)).toEqual(['Open Incident']);
+  });
+
+  it('retries a throttled Kubernetes call and escalates with the error when a step keeps failing', async () => {
+    // Prepare
+    let diagnoseCalls = 0;
+    let restartCalls = 0;
+
+    // Act
+    const result = await run({
+      'Quick Diagnostics': () => {
+        diagnoseCalls += 1;
+        if (diagnoseCalls === 1) throw new KubernetesThrottledError('429 Too Many Requests', 1);
+        return { pods: [] };
+      },
+      Restart: () => {
+        restartCalls += 1;
+        throw new KubernetesServerError('500 Internal Server Error', 500);
+      },
+      Report: () => ({ outcome: 'escalated', markdown: 'report.md', json: 'report.json' }),
+    });
+
+    // Assess
+    expect(diagnoseCalls).toBe(2);
+    expect(restartCalls).toBe(5);
+    expect(
+      result.events.filter((e) => e.type === 'StateRetried').map((e) => 'state' in e && e.state.name),
+    ).toEqual(['Quick Diagnostics', 'Restart', 'Restart', 'Restart', 'Restart']);
+    expect(result.inputs.Escalate[0]).toMatchObject({
+      state: { error: { Error: 'KubernetesServerError', Cause: '500 Internal Server Error' } },
+    });
+    expect(result.states.slice(-2)).toEqual(['Outcome?', 'Escalated']);
+  });
+
+  it('sends the last-resort notification and fails when the report cannot be written', async () => {
+    // Act
+    const result = await run({
+      Report: () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'outcome')");
+      },
+    });
+
+    // Assess
+    expect(result.states.slice(-5)).toEqual([
+      'Report',
+      'Release Lock',
+      'Outcome?',
+      'Last-Resort Notify',
+      'Failed',
+    ]);
+    expect(result.inputs['Release Lock'][0]).toMatchObject({ state: { error: { Error: 'TypeError' } } });
+    expect(result.inputs['Last-Resort Notify'][0]).toEqual({
+      TopicArn: 'arn:aws:sns:us-east-1:000000000000:eks-incident-response-notifications',
+      Subject: 'EKS incident workflow failed',
+      Message: expect.stringContaining(
+        'arn:aws:states:us-east-1:000000000000:execution:IncidentResponse:run-1 failed',
+      ),
+    });
+    expect(result.error?.name).toBe('IncidentWorkflowFailed');
+  });
+
+  it('sends the last-resort notification when releasing the lock fails', async () => {
+    // Act
+    const result = await run({
+      'Release Lock': () => {
+        throw new KubernetesServerError('503 Service Unavailable', 503);
+      },
+    });
+
+    // Assess
+    expect(result.states.slice(-3)).toEqual(['Release Lock', 'Last-Resort Notify', 'Failed']);
+    expect(String((result.inputs['Last-Resort Notify'][0] as { Message: string }).Message)).toContain(
+      'KubernetesServerError',
+    );
+    expect(result.error?.name).toBe('IncidentWorkflowFailed');
+  });
+});

@@ -1,0 +1,28 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { appWithContext, buildApp } from '../../lib/app';
+import type { IncidentResponseStack } from '../../lib/incident-response-stack';
+
+export const MINIMAL_CONTEXT = { clusterName: 'demo', allowedNamespaces: 'apps,data' };
+
+export interface BuiltStack {
+  app: App;
+  stack: IncidentResponseStack;
+  template: Template;
+}
+
+/**
+ * The real app (cdk.json's feature flags, cdk-nag registered) built from `context`. Asset
+ * bundling is skipped unless `bundle` is set: tests that look at the template do not need
+ * ten esbuild runs, and test/lib/bundling.test.ts covers the bundles.
+ */
+export function buildStack(
+  context: Record<string, unknown>,
+  options: { bundle?: boolean; outdir?: string } = {},
+): BuiltStack {
+  const app = appWithContext(options.bundle ? context : { ...context, 'aws:cdk:bundling-stacks': [] }, {
+    outdir: options.outdir,
+  });
+  const stack = buildApp(app);
+  return { app, stack, template: Template.fromStack(stack) };
+}
