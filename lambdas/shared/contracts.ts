@@ -188,7 +188,12 @@ export interface Verification {
    * Every check so far, oldest first, restart phase then rollback phase (the loop carries it
    * along, so the report can show what the restart looked like before the rollback).
    */
-  history: Array<{ phase: 'restart' | 'rollback'; outcome: VerifyOutcome; message: string; checkedAt: string }>;
+  history: Array<{
+    phase: 'restart' | 'rollback';
+    outcome: VerifyOutcome;
+    message: string;
+    checkedAt: string;
+  }>;
   /** Whether a rollback is possible and allowed (restart phase, failed outcome). */
   rollbackPossible: boolean;
 }

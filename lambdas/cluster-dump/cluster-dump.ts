@@ -1,0 +1,189 @@
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { ClusterDump, StepEvent } from '../shared/contracts';
+import { KubernetesRequestError } from '../shared/errors';
+import type { EvidenceObject, EvidenceStore } from '../shared/evidence/evidence-store';
+import { evidenceKeys } from '../shared/evidence/layout';
+import type { DumpResource } from '../shared/kubernetes/api-usage';
+import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import { redactObject } from '../shared/redact';
+
+export interface ClusterDumpDeps {
+  kube: KubernetesPort;
+  evidence: EvidenceStore;
+  /** DUMP_MAX_BYTES: uncompressed bytes the dump may hold; beyond it the dump is cut and `truncated`. */
+  maxBytes: number;
+  /** DUMP_CONCURRENCY: lists and logs read at once. */
+  concurrency: number;
+  /** LOG_LIMIT_BYTES: bytes of each container log. */
+  logLimitBytes: number;
+}
+
+/** What `kubectl cluster-info dump --namespaces NS` lists per namespace, plus the workload kinds it skips. */
+const NAMESPACED: readonly DumpResource[] = [
+  'events',
+  'services',
+  'deployments',
+  'replicasets',
+  'statefulsets',
+  'daemonsets',
+  'jobs',
+  'cronjobs',
+  // Names only: the adapter lists them as metadata, never data.
+  'configmaps',
+  'secrets',
+];
+
+const PAGE_SIZE = 250;
+
+/** The dump's size cap, shared by everything written concurrently. */
+class Budget {
+  private used = 0;
+  truncated = false;
+
+  constructor(private readonly max: number) {}
+
+  /** Takes `bytes` if they fit; once something did not fit, the dump is truncated. */
+  take(bytes: number): boolean {
+    if (this.truncated || this.used + bytes > this.max) {
+      this.truncated = true;
+      return false;
+    }
+    this.used += bytes;
+    return true;
+  }
+
+  get bytes(): number {
+    return this.used;
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time (p-limit's job, without the dependency). */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** managedFields record which client wrote which field: bulk without evidence value. */
+function withoutManagedFields(item: KubernetesObject): KubernetesObject {
+  if (!item.metadata?.managedFields) return item;
+  const { managedFields: _managedFields, ...metadata } = item.metadata;
+  return { ...item, metadata };
+}
+
+interface PodRef {
+  name: string;
+  containers: Array<{ name: string; restarted: boolean }>;
+}
+
+/**
+ * Cluster Dump: `kubectl cluster-info dump --namespaces <ns>` for the incident's namespace
+ * and the nodes its pods run on, in kubectl's layout (`nodes.json`, `<ns>/<resource>.json`,
+ * `<ns>/<pod>/logs.txt`), each object gzip-streamed to S3 page by page so the dump never sits
+ * in memory whole. Everything is redacted; ConfigMaps and Secrets appear by name only.
+ */
+export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Promise<ClusterDump> {
+  const { target, evidencePrefix } = event.state.incident;
+  const namespace = target.namespace;
+  const prefix = evidenceKeys.clusterDump(evidencePrefix);
+  const budget = new Budget(deps.maxBytes);
+  const written: EvidenceObject[] = [];
+  const pods: PodRef[] = [];
+  const nodeNames = new Set<string>();
+
+  /** A List document streamed item by item; stops at the budget and still closes the JSON. */
+  async function* listDocument(items: AsyncIterable<KubernetesObject>): AsyncGenerator<string> {
+    yield '{"apiVersion":"v1","kind":"List","items":[';
+    let first = true;
+    for await (const item of items) {
+      const record = `${first ? '\n' : ',\n'}${JSON.stringify(redactObject(withoutManagedFields(item)))}`;
+      if (!budget.take(Buffer.byteLength(record))) break;
+      first = false;
+      yield record;
+    }
+    yield '\n]}\n';
+  }
+
+  async function* pages(resource: DumpResource): AsyncGenerator<KubernetesObject> {
+    let token: string | undefined;
+    do {
+      const page = await deps.kube.listPage(resource, namespace, { limit: PAGE_SIZE, continue: token });
+      yield* page.items;
+      token = page.continue;
+    } while (token && !budget.truncated);
+  }
+
+  async function* podsNoting(): AsyncGenerator<KubernetesObject> {
+    for await (const item of pages('pods')) {
+      const pod = item as V1Pod;
+      if (pod.spec?.nodeName) nodeNames.add(pod.spec.nodeName);
+      const restarted = new Set(
+        (pod.status?.containerStatuses ?? []).filter((s) => s.restartCount > 0).map((s) => s.name),
+      );
+      pods.push({
+        name: pod.metadata?.name ?? '',
+        containers: [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => ({
+          name: c.name,
+          restarted: restarted.has(c.name),
+        })),
+      });
+      yield item;
+    }
+  }
+
+  async function put(key: string, records: AsyncIterable<string>, contentType: string): Promise<void> {
+    written.push(await deps.evidence.putStream(`${prefix}${key}`, records, contentType));
+  }
+
+  const json = 'application/json';
+  await eachLimited(['pods' as const, ...NAMESPACED], deps.concurrency, async (resource) => {
+    if (budget.truncated) return;
+    await put(
+      `${namespace}/${resource}.json.gz`,
+      listDocument(resource === 'pods' ? podsNoting() : pages(resource)),
+      json,
+    );
+  });
+
+  async function* nodes(): AsyncGenerator<KubernetesObject> {
+    for (const node of await deps.kube.getNodes([...nodeNames]))
+      yield { apiVersion: 'v1', kind: 'Node', ...node };
+  }
+  if (!budget.truncated) await put('nodes.json.gz', listDocument(nodes()), json);
+
+  /** kubectl's logs.txt: every container's log between START and END markers. */
+  async function* podLogs(pod: PodRef): AsyncGenerator<string> {
+    for (const container of pod.containers) {
+      for (const previous of container.restarted ? [true, false] : [false]) {
+        const which = `${previous ? 'previous ' : ''}logs for container ${container.name} of pod ${namespace}/${pod.name}`;
+        let text: string;
+        try {
+          text = await deps.kube.readLog(namespace, pod.name, container.name, {
+            previous,
+            limitBytes: deps.logLimitBytes,
+          });
+        } catch (error) {
+          // A container that has not started has no log: say so, as kubectl's dump does.
+          if (!(error instanceof KubernetesRequestError)) throw error;
+          text = `unable to retrieve logs: ${error.message}\n`;
+        }
+        const record = `==== START ${which} ====\n${text}${text.endsWith('\n') ? '' : '\n'}==== END ${which} ====\n`;
+        if (!budget.take(Buffer.byteLength(record))) return;
+        yield record;
+      }
+    }
+  }
+  await eachLimited(pods, deps.concurrency, async (pod) => {
+    if (budget.truncated) return;
+    await put(`${namespace}/${pod.name}/logs.txt.gz`, podLogs(pod), 'text/plain; charset=utf-8');
+  });
+
+  await deps.evidence.updateManifest(evidencePrefix, written);
+  return { prefix, objects: written.length, bytes: budget.bytes, truncated: budget.truncated };
+}

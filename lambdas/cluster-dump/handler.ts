@@ -1,0 +1,19 @@
+import type { ClusterDump, StepEvent } from '../shared/contracts';
+import { clusterDumpEnv, parseEnv } from '../shared/env';
+import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { evidenceFromEnv, perContainer } from '../shared/wiring';
+import { clusterDump, type ClusterDumpDeps } from './cluster-dump';
+
+const dependencies = perContainer<ClusterDumpDeps>(async () => {
+  const env = parseEnv(clusterDumpEnv);
+  return {
+    kube: await kubernetesFromEnv(env),
+    evidence: (await evidenceFromEnv(env)).store,
+    maxBytes: env.DUMP_MAX_BYTES,
+    concurrency: env.DUMP_CONCURRENCY,
+    logLimitBytes: env.LOG_LIMIT_BYTES,
+  };
+});
+
+export const handler = async (event: StepEvent): Promise<ClusterDump> =>
+  clusterDump(event, await dependencies());

@@ -1,0 +1,36 @@
+import type { CollectedEvents, StepEvent } from '../shared/contracts';
+import type { EvidenceStore } from '../shared/evidence/evidence-store';
+import { evidenceKeys } from '../shared/evidence/layout';
+import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+
+export interface CollectEventsDeps {
+  kube: KubernetesPort;
+  evidence: EvidenceStore;
+  now: () => Date;
+}
+
+/**
+ * Collect Events: every event about the workload, its ReplicaSets/ControllerRevisions and
+ * its pods (including pods already replaced), core/v1 and events.k8s.io/v1, in `kubectl
+ * events` order. Writes events.json, then the manifest of the bundle so far.
+ */
+export async function collectEvents(event: StepEvent, deps: CollectEventsDeps): Promise<CollectedEvents> {
+  const { target, evidencePrefix: prefix } = event.state.incident;
+  const subjects = await deps.kube.eventSubjects(target);
+  const events = await deps.kube.listEvents(target.namespace, subjects);
+  const items = events.map((e) => {
+    // managedFields say which client wrote which field: noise to a responder.
+    const { managedFields: _managedFields, ...metadata } = e.metadata ?? {};
+    return { ...e, metadata };
+  });
+  const warnings = items.filter((e) => e.type === 'Warning').length;
+  const written = await deps.evidence.putJson(evidenceKeys.events(prefix), {
+    kind: 'EventList',
+    apiVersion: 'v1',
+    collectedAt: deps.now().toISOString(),
+    target,
+    items,
+  });
+  const manifest = await deps.evidence.updateManifest(prefix, [written]);
+  return { count: items.length, warnings, evidence: { events: written.key, manifest: manifest.key } };
+}

@@ -1,0 +1,17 @@
+import type { CollectedEvents, StepEvent } from '../shared/contracts';
+import { collectEventsEnv, parseEnv } from '../shared/env';
+import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { evidenceFromEnv, perContainer } from '../shared/wiring';
+import { collectEvents, type CollectEventsDeps } from './collect-events';
+
+const dependencies = perContainer<CollectEventsDeps>(async () => {
+  const env = parseEnv(collectEventsEnv);
+  return {
+    kube: await kubernetesFromEnv(env),
+    evidence: (await evidenceFromEnv(env)).store,
+    now: () => new Date(),
+  };
+});
+
+export const handler = async (event: StepEvent): Promise<CollectedEvents> =>
+  collectEvents(event, await dependencies());

@@ -1,0 +1,274 @@
+import type { V1ContainerStatus, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { Diagnostics, PodSummary, StepEvent } from '../shared/contracts';
+import { KubernetesRequestError } from '../shared/errors';
+import type { EvidenceStore } from '../shared/evidence/evidence-store';
+import { evidenceKeys } from '../shared/evidence/layout';
+import type { KubernetesPort, Workload, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import { redactObject } from '../shared/redact';
+import { diagnoseCause, type CauseEvidence } from '../shared/rules/diagnose-cause';
+
+export interface DiagnoseDeps {
+  kube: KubernetesPort;
+  evidence: EvidenceStore;
+  /** LOG_TAIL_LINES: lines of each container log kept. */
+  tailLines: number;
+  /** LOG_LIMIT_BYTES: bytes of each container log kept. */
+  limitBytes: number;
+  now: () => Date;
+}
+
+/**
+ * Logs are read for this many pods, unhealthy ones first: enough to see the failure, few
+ * enough that a 100-replica Deployment does not turn diagnostics into a log dump.
+ */
+const PODS_WITH_LOGS = 5;
+/** Pods summarized in the state document (Step Functions caps it at 256 KB); diagnostics.json has all. */
+const PODS_IN_RESULT = 30;
+
+function workloadSummary(workload: Workload, revision: number, previousRevision: number | undefined) {
+  const meta = workload.object.metadata ?? {};
+  const base = {
+    kind: workload.kind,
+    namespace: meta.namespace ?? '',
+    name: meta.name ?? '',
+    uid: meta.uid ?? '',
+    revision,
+    ...(previousRevision !== undefined ? { previousRevision } : {}),
+  };
+  const conditions = (workload.object.status?.conditions ?? []).map((c) => ({
+    type: c.type,
+    status: c.status,
+    ...(c.reason ? { reason: c.reason } : {}),
+    ...(c.message ? { message: c.message } : {}),
+  }));
+  switch (workload.kind) {
+    case 'Deployment': {
+      const { spec, status } = workload.object;
+      return {
+        ...base,
+        replicas: spec?.replicas ?? 1,
+        readyReplicas: status?.readyReplicas ?? 0,
+        updatedReplicas: status?.updatedReplicas ?? 0,
+        availableReplicas: status?.availableReplicas ?? 0,
+        paused: spec?.paused ?? false,
+        conditions,
+      };
+    }
+    case 'StatefulSet': {
+      const { spec, status } = workload.object;
+      return {
+        ...base,
+        replicas: spec?.replicas ?? 1,
+        readyReplicas: status?.readyReplicas ?? 0,
+        updatedReplicas: status?.updatedReplicas ?? 0,
+        availableReplicas: status?.availableReplicas ?? 0,
+        paused: false,
+        conditions,
+      };
+    }
+    case 'DaemonSet': {
+      const { status } = workload.object;
+      return {
+        ...base,
+        replicas: status?.desiredNumberScheduled ?? 0,
+        readyReplicas: status?.numberReady ?? 0,
+        updatedReplicas: status?.updatedNumberScheduled ?? 0,
+        availableReplicas: status?.numberAvailable ?? 0,
+        paused: false,
+        conditions,
+      };
+    }
+  }
+}
+
+function containerState(status: V1ContainerStatus): { state: string; reason?: string } {
+  if (status.state?.running) return { state: 'running' };
+  if (status.state?.terminated) return { state: 'terminated', reason: status.state.terminated.reason };
+  if (status.state?.waiting) return { state: 'waiting', reason: status.state.waiting.reason };
+  return { state: 'unknown' };
+}
+
+/** The termination that explains a restart: the current one if the container is down, else the last. */
+function lastTermination(status: V1ContainerStatus) {
+  const terminated = status.state?.terminated ?? status.lastState?.terminated;
+  if (!terminated) return undefined;
+  return {
+    ...(terminated.reason ? { reason: terminated.reason } : {}),
+    exitCode: terminated.exitCode,
+    ...(terminated.finishedAt ? { finishedAt: new Date(terminated.finishedAt).toISOString() } : {}),
+  };
+}
+
+function isReady(pod: V1Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function restartsOf(pod: V1Pod): number {
+  return (pod.status?.containerStatuses ?? []).reduce((sum, s) => sum + s.restartCount, 0);
+}
+
+function podSummary(pod: V1Pod): PodSummary {
+  const statuses = pod.status?.containerStatuses ?? [];
+  return {
+    name: pod.metadata?.name ?? '',
+    phase: pod.status?.phase ?? 'Unknown',
+    ready: isReady(pod),
+    ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
+    restarts: restartsOf(pod),
+    containers: statuses.map((s) => {
+      const { state, reason } = containerState(s);
+      const termination = lastTermination(s);
+      return {
+        name: s.name,
+        ready: s.ready,
+        restartCount: s.restartCount,
+        state,
+        ...(reason ? { reason } : {}),
+        ...(termination ? { lastTermination: termination } : {}),
+      };
+    }),
+  };
+}
+
+function nodeSummary(node: V1Node) {
+  const conditions = (node.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status }));
+  return {
+    name: node.metadata?.name ?? '',
+    ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+    conditions,
+  };
+}
+
+/** The rollback target: the highest revision below the current one. */
+function previousOf(revisions: WorkloadRevision[], current: number): number | undefined {
+  const earlier = revisions.map((r) => r.revision).filter((r) => r < current);
+  return earlier.length ? Math.max(...earlier) : undefined;
+}
+
+interface LogText {
+  pod: string;
+  container: string;
+  previous: boolean;
+  text: string;
+}
+
+/**
+ * A container that has not started has no log yet, and one that never restarted has no
+ * previous log: the API answers 400 for both, which is no evidence of anything.
+ */
+async function readLogIfAny(read: () => Promise<string>): Promise<string | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof KubernetesRequestError && error.status === 400) return undefined;
+    throw error;
+  }
+}
+
+async function collectLogs(pods: V1Pod[], deps: DiagnoseDeps): Promise<LogText[]> {
+  const logs: LogText[] = [];
+  for (const pod of pods.slice(0, PODS_WITH_LOGS)) {
+    const namespace = pod.metadata?.namespace ?? '';
+    const name = pod.metadata?.name ?? '';
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const options = { tailLines: deps.tailLines, limitBytes: deps.limitBytes };
+      const started = !status.state?.waiting || status.restartCount > 0;
+      const current = started
+        ? await readLogIfAny(() => deps.kube.readLog(namespace, name, status.name, options))
+        : undefined;
+      if (current !== undefined)
+        logs.push({ pod: name, container: status.name, previous: false, text: current });
+      if (status.restartCount > 0 || status.lastState?.terminated) {
+        const previous = await readLogIfAny(() =>
+          deps.kube.readLog(namespace, name, status.name, { ...options, previous: true }),
+        );
+        if (previous !== undefined)
+          logs.push({ pod: name, container: status.name, previous: true, text: previous });
+      }
+    }
+  }
+  return logs;
+}
+
+function causeEvidence(pods: V1Pod[], logs: LogText[]): CauseEvidence {
+  return {
+    containers: pods.flatMap((pod) =>
+      (pod.status?.containerStatuses ?? []).map((s) => {
+        const termination = s.state?.terminated ?? s.lastState?.terminated;
+        return {
+          pod: pod.metadata?.name ?? '',
+          container: s.name,
+          running: !!s.state?.running,
+          ready: s.ready,
+          waitingReason: s.state?.waiting?.reason,
+          waitingMessage: s.state?.waiting?.message,
+          terminationReason: termination?.reason,
+          exitCode: termination?.exitCode,
+        };
+      }),
+    ),
+    podConditions: pods.flatMap((pod) =>
+      (pod.status?.conditions ?? []).map((c) => ({
+        pod: pod.metadata?.name ?? '',
+        type: c.type,
+        status: c.status,
+        reason: c.reason,
+        message: c.message,
+      })),
+    ),
+    logs,
+  };
+}
+
+/**
+ * Quick Diagnostics: what `kubectl get`, `describe`, `logs` and `logs --previous` would show
+ * a responder, plus the runbook's probable cause. Writes diagnostics.json and the logs
+ * (redacted) and returns the summary the rest of the flow decides on.
+ */
+export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Diagnostics> {
+  const { incident } = event.state;
+  const { target, evidencePrefix: prefix } = incident;
+  const workload = await deps.kube.getWorkload(target);
+  const revisions = await deps.kube.revisions(target);
+  const revision =
+    revisions.find((r) => r.current)?.revision ?? Math.max(0, ...revisions.map((r) => r.revision));
+  const pods = await deps.kube.listPods(target.namespace, workload.object.spec?.selector ?? {});
+  // Unhealthy pods first, most restarted first: their logs are the evidence.
+  const ordered = [...pods].sort(
+    (a, b) => Number(isReady(a)) - Number(isReady(b)) || restartsOf(b) - restartsOf(a),
+  );
+  const logs = await collectLogs(ordered, deps);
+  const nodeNames = [...new Set(ordered.map((p) => p.spec?.nodeName).filter((n): n is string => !!n))];
+  const nodes = (await deps.kube.getNodes(nodeNames)).map(nodeSummary);
+  const probableCause = diagnoseCause(causeEvidence(ordered, logs));
+
+  const logKeys: string[] = [];
+  for (const log of logs) {
+    const key = evidenceKeys.log(prefix, log.pod, log.container, log.previous);
+    await deps.evidence.putText(key, log.text);
+    logKeys.push(key);
+  }
+  const diagnosticsKey = evidenceKeys.diagnostics(prefix);
+  const summaries = ordered.map(podSummary);
+  const diagnostics: Diagnostics = {
+    workload: workloadSummary(workload, revision, previousOf(revisions, revision)),
+    pods: summaries.slice(0, PODS_IN_RESULT),
+    nodes,
+    ...(probableCause ? { probableCause } : {}),
+    evidence: { diagnostics: diagnosticsKey, logs: logKeys },
+  };
+  await deps.evidence.putJson(diagnosticsKey, {
+    collectedAt: deps.now().toISOString(),
+    target,
+    ...diagnostics,
+    pods: summaries,
+    history: revisions.map((r) => ({
+      revision: r.revision,
+      current: r.current,
+      createdAt: r.createdAt,
+      changeCause: r.changeCause,
+      images: (r.template.spec?.containers ?? []).map((c) => `${c.name}=${c.image}`),
+    })),
+  });
+  return redactObject(diagnostics);
+}

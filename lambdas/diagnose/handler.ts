@@ -1,0 +1,19 @@
+import type { Diagnostics, StepEvent } from '../shared/contracts';
+import { diagnoseEnv, parseEnv } from '../shared/env';
+import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { evidenceFromEnv, perContainer } from '../shared/wiring';
+import { diagnose, type DiagnoseDeps } from './diagnose';
+
+const dependencies = perContainer<DiagnoseDeps>(async () => {
+  const env = parseEnv(diagnoseEnv);
+  return {
+    kube: await kubernetesFromEnv(env),
+    evidence: (await evidenceFromEnv(env)).store,
+    tailLines: env.LOG_TAIL_LINES,
+    limitBytes: env.LOG_LIMIT_BYTES,
+    now: () => new Date(),
+  };
+});
+
+export const handler = async (event: StepEvent): Promise<Diagnostics> =>
+  diagnose(event, await dependencies());

@@ -1,0 +1,100 @@
+import type { CaughtError, Escalation, StepEvent, WorkflowState } from '../shared/contracts';
+import { incidentEvidenceLinks } from '../shared/evidence/links';
+import type { Notifier } from '../shared/notify/notifier';
+import { outcomeOf } from '../shared/outcome';
+import { rollbackTarget } from '../shared/remediation';
+
+export interface EscalateDeps {
+  notifier: Notifier;
+  bucket: string;
+  region: string;
+  now: () => Date;
+}
+
+const CAUSE_MAX = 1000;
+
+/** The message inside a Catch's Cause: Lambda reports `{"errorType","errorMessage",...}` as JSON. */
+function errorText(error: CaughtError): string {
+  let message = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // A plain-text cause (a States.* error) is already the message.
+  }
+  message = message.length > CAUSE_MAX ? `${message.slice(0, CAUSE_MAX - 1)}…` : message;
+  return message ? `${error.Error}: ${message}` : error.Error;
+}
+
+/** Why a human is needed, in one sentence a responder reads first. */
+export function escalationReason(state: WorkflowState): string {
+  const { guard, verification, error } = state;
+  if (error) return `A step of the workflow failed: ${errorText(error)}`;
+  if (guard && !guard.allowed) return `Remediation not allowed (${guard.reason}): ${guard.detail}`;
+  if (verification?.outcome === 'failed') {
+    if (verification.phase === 'rollback') {
+      return `The rollback to revision ${state.rollback?.toRevision} did not recover the workload: ${verification.message}`;
+    }
+    const why = !state.incident.options.allowRollback
+      ? 'rollback is not allowed for this incident'
+      : `there is no revision ${rollbackTarget(state) ?? 'before the incident'} to roll back to`;
+    return `The rollout restart did not recover the workload and ${why}: ${verification.message}`;
+  }
+  return 'The workflow could not confirm that the workload recovered.';
+}
+
+function actionsTaken(state: WorkflowState): string[] {
+  const lines: string[] = [];
+  if (state.restart) {
+    lines.push(
+      `Restarted at ${state.restart.restartedAt} (revision ${state.restart.revisionBefore} was running).`,
+    );
+  }
+  if (state.rollback) {
+    lines.push(
+      state.rollback.skipped
+        ? `Rollback skipped: the template already matched revision ${state.rollback.toRevision}.`
+        : `Rolled back from revision ${state.rollback.fromRevision} to ${state.rollback.toRevision} at ${state.rollback.rolledBackAt}.`,
+    );
+  }
+  if (!lines.length) lines.push('Nothing in the cluster was changed.');
+  return lines;
+}
+
+/**
+ * Escalate: pages a human with why, what was done, the probable cause and links to the
+ * evidence. Also reached from every Catch, so it must work with whatever the state holds.
+ */
+export async function escalate(event: StepEvent, deps: EscalateDeps): Promise<Escalation> {
+  const { state } = event;
+  const { incident } = state;
+  const why = escalationReason(state);
+  const cause = state.diagnostics?.probableCause;
+  const outcome = outcomeOf(state);
+  const target = `${incident.target.kind} ${incident.target.namespace}/${incident.target.name}`;
+  const notified = await deps.notifier.notify({
+    stage: 'escalated',
+    incidentId: incident.id,
+    target: incident.target,
+    severity: incident.alert.severity,
+    outcome: outcome === 'dry-run' ? 'dry-run' : 'escalated',
+    title:
+      outcome === 'dry-run'
+        ? `Dry run finished, human decision needed: ${target}`
+        : `Needs a human: ${target}`,
+    details: [
+      why,
+      ...actionsTaken(state),
+      ...(cause
+        ? [
+            `Probable cause: ${cause.cause}`,
+            `Suggested fix: ${cause.suggestedFix}`,
+            `Runbook: ${cause.runbook}`,
+          ]
+        : []),
+      `Alert: ${incident.alert.name} (${incident.alert.severity})${incident.alert.summary ? `: ${incident.alert.summary}` : ''}`,
+    ],
+    evidence: incidentEvidenceLinks(deps.bucket, deps.region, state),
+  });
+  return { escalatedAt: deps.now().toISOString(), why, notified };
+}

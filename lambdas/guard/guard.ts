@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type { GuardDecision, LockRelease, StepEvent, Target } from '../shared/contracts';
+import { ConfigurationError } from '../shared/errors';
+import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';
+
+export interface GuardConfig {
+  /** ALLOWED_NAMESPACES */
+  allowedNamespaces: string[];
+  /** ALLOWED_WORKLOADS: `namespace/Kind/name`, each part may be `*`. */
+  allowedWorkloads?: string[];
+  /** COOLDOWN_SECONDS */
+  cooldownSeconds: number;
+  /** LOCK_TTL_SECONDS */
+  lockTtlSeconds: number;
+}
+
+export interface GuardDeps {
+  kube: KubernetesPort;
+  config: GuardConfig;
+  now: () => Date;
+}
+
+const LEASE_NAME_MAX = 63;
+
+/**
+ * The per-workload Lease: `eks-incident-<kind>-<name>` in the workload's namespace. Names
+ * too long for a label-sized name keep a readable head and a hash of the whole, so two long
+ * names never share a lock.
+ */
+export function lockName(target: Target): string {
+  const full = `eks-incident-${target.kind.toLowerCase()}-${target.name}`;
+  if (full.length <= LEASE_NAME_MAX) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  const head = full.slice(0, LEASE_NAME_MAX - hash.length - 1).replace(/[-.]+$/, '');
+  return `${head}-${hash}`;
+}
+
+export function workloadAllowed(target: Target, patterns: string[]): boolean {
+  return patterns.some((pattern) => {
+    const parts = pattern.split('/');
+    if (parts.length !== 3) {
+      throw new ConfigurationError(`ALLOWED_WORKLOADS entry "${pattern}" is not namespace/Kind/name`);
+    }
+    const [namespace, kind, name] = parts;
+    return (
+      (namespace === '*' || namespace === target.namespace) &&
+      (kind === '*' || kind.toLowerCase() === target.kind.toLowerCase()) &&
+      (name === '*' || name === target.name)
+    );
+  });
+}
+
+function describe(target: Target): string {
+  return `${target.kind} ${target.namespace}/${target.name}`;
+}
+
+/**
+ * Guard (acquire): whether the workflow may touch the workload. The checks that need no
+ * cluster come first, so a dry run or a workload outside the allow-lists makes no request
+ * at all; then the workload (paused? restarted too recently?), and last the Lease, so the
+ * lock is only taken when the restart will happen.
+ */
+export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardDecision> {
+  const { incident } = event.state;
+  const { target } = incident;
+  const { config } = deps;
+  if (incident.options.dryRun) {
+    return {
+      allowed: false,
+      reason: 'dry-run',
+      detail: 'Dry run: no remediation; nothing in the cluster was changed.',
+    };
+  }
+  if (!config.allowedNamespaces.includes(target.namespace)) {
+    return {
+      allowed: false,
+      reason: 'namespace-not-allowed',
+      detail: `Namespace "${target.namespace}" is not in ALLOWED_NAMESPACES (${config.allowedNamespaces.join(', ')}).`,
+    };
+  }
+  if (config.allowedWorkloads && !workloadAllowed(target, config.allowedWorkloads)) {
+    return {
+      allowed: false,
+      reason: 'workload-not-allowed',
+      detail: `${describe(target)} matches no ALLOWED_WORKLOADS entry.`,
+    };
+  }
+  const workload = await deps.kube.getWorkload(target);
+  if (workload.kind === 'Deployment' && workload.object.spec?.paused) {
+    return {
+      allowed: false,
+      reason: 'paused',
+      detail: `${describe(target)} is paused: a human is in control of its rollout.`,
+    };
+  }
+  const now = deps.now();
+  const restartedAt = workload.object.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION];
+  const sinceRestart = restartedAt
+    ? (now.getTime() - Date.parse(restartedAt)) / 1000
+    : Number.POSITIVE_INFINITY;
+  if (sinceRestart < config.cooldownSeconds) {
+    return {
+      allowed: false,
+      reason: 'cooldown',
+      detail: `${describe(target)} was last restarted at ${restartedAt} (${Math.floor(sinceRestart)} s ago), within the cooldown of ${config.cooldownSeconds} s: restarting again would not help.`,
+    };
+  }
+  const name = lockName(target);
+  const holder = event.execution.name;
+  const lease = await deps.kube.acquireLease(target.namespace, name, holder, config.lockTtlSeconds, now);
+  const lock = {
+    namespace: target.namespace,
+    name,
+    holderIdentity: lease.holderIdentity,
+    acquired: lease.acquired,
+  };
+  if (!lease.acquired) {
+    return {
+      allowed: false,
+      reason: 'locked',
+      detail: `Another execution (${lease.holderIdentity}) holds the lock ${target.namespace}/${name} until ${lease.expiresAt}.`,
+      lock,
+    };
+  }
+  return {
+    allowed: true,
+    detail: `Lock ${target.namespace}/${name} acquired until ${lease.expiresAt}.`,
+    lock,
+  };
+}
+
+/**
+ * Release Lock: gives the Lease back if this execution holds it. When Guard did not finish
+ * (its error was caught), the lock may still be ours, so the deterministic name is tried;
+ * releaseLease only ever touches a Lease whose holder is this execution.
+ */
+export async function release(event: StepEvent, deps: GuardDeps): Promise<LockRelease> {
+  const { incident, guard } = event.state;
+  const { target } = incident;
+  if (incident.options.dryRun) return { released: false, detail: 'Dry run: no lock was taken.' };
+  if (guard && !guard.lock?.acquired)
+    return { released: false, detail: 'No lock was taken by this execution.' };
+  if (!deps.config.allowedNamespaces.includes(target.namespace)) {
+    return { released: false, detail: `No lock can exist outside ALLOWED_NAMESPACES.` };
+  }
+  const name = guard?.lock?.name ?? lockName(target);
+  const released = await deps.kube.releaseLease(target.namespace, name, event.execution.name, deps.now());
+  return {
+    released,
+    detail: released
+      ? `Lock ${target.namespace}/${name} released.`
+      : `Lock ${target.namespace}/${name} was not held by this execution.`,
+  };
+}
+
+/** The guard λ: `params.action` says acquire or release. */
+export async function guard(event: StepEvent, deps: GuardDeps): Promise<GuardDecision | LockRelease> {
+  const action = event.params?.action;
+  if (action === 'acquire') return acquire(event, deps);
+  if (action === 'release') return release(event, deps);
+  throw new ConfigurationError(`guard: unknown action "${String(action)}" (expected "acquire" or "release")`);
+}

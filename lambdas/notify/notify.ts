@@ -1,0 +1,97 @@
+import {
+  parseExecutionInput,
+  type Incident,
+  type Notified,
+  type StepEvent,
+  type WorkflowState,
+} from '../shared/contracts';
+import { ConfigurationError } from '../shared/errors';
+import { evidenceLink, incidentEvidenceLinks } from '../shared/evidence/links';
+import { incidentId, incidentPrefix } from '../shared/evidence/layout';
+import type { Notifier } from '../shared/notify/notifier';
+import { redactObject } from '../shared/redact';
+
+export interface NotifyDeps {
+  notifier: Notifier;
+  bucket: string;
+  region: string;
+  now: () => Date;
+}
+
+function targetText(t: Incident['target']): string {
+  return `${t.kind} ${t.namespace}/${t.name}`;
+}
+
+/**
+ * Open Incident: validates the execution input, names the incident and tells humans. The
+ * input is validated before the dependencies are even built, so bad input fails here having
+ * made no request anywhere. The id and times come from the execution, so a retried Open
+ * Incident names the same incident.
+ */
+export async function openIncident(
+  event: StepEvent<unknown>,
+  deps: () => Promise<NotifyDeps>,
+): Promise<Incident> {
+  const input = parseExecutionInput(event.state);
+  const startedAt = Date.parse(event.execution?.startTime);
+  if (Number.isNaN(startedAt)) {
+    throw new ConfigurationError('the Lambda event carries no execution.startTime ($$.Execution.StartTime)');
+  }
+  const { notifier, bucket, region } = await deps();
+  const openedAt = new Date(startedAt).toISOString();
+  const id = incidentId(openedAt, input.target, event.execution.id);
+  // The alert text ends up in every later state, report and page: credentials in it stop here.
+  const alert = redactObject(input.alert);
+  const incident: Incident = { ...input, alert, id, openedAt, evidencePrefix: incidentPrefix(openedAt, id) };
+  const { options } = incident;
+  await notifier.notify({
+    stage: 'opened',
+    incidentId: id,
+    target: incident.target,
+    severity: alert.severity,
+    outcome: 'investigating',
+    title: `Incident opened: ${alert.name} on ${targetText(incident.target)}`,
+    details: [
+      `Alert: ${alert.name} (${alert.severity}) since ${alert.startsAt}, from ${incident.source}`,
+      ...(alert.summary ? [`Summary: ${alert.summary}`] : []),
+      options.dryRun
+        ? 'Dry run: the workflow diagnoses and reports; nothing in the cluster will be changed.'
+        : `Next: diagnostics, then a rollout restart if allowed (verified after ${options.waitSeconds} s).`,
+    ],
+    evidence: [evidenceLink(bucket, region, incident.evidencePrefix, 'Evidence folder')],
+  });
+  return incident;
+}
+
+/** Notify Recovered: the workload is healthy again; says how, and links the evidence. */
+export async function notifyRecovered(event: StepEvent, deps: NotifyDeps): Promise<Notified> {
+  const state: WorkflowState = event.state;
+  const { incident, verification, rollback } = state;
+  const how = rollback ? `rollback to revision ${rollback.toRevision}` : 'rollout restart';
+  const cause = state.diagnostics?.probableCause;
+  const notified = await deps.notifier.notify({
+    stage: 'recovered',
+    incidentId: incident.id,
+    target: incident.target,
+    severity: incident.alert.severity,
+    outcome: rollback ? 'recovered-by-rollback' : 'recovered-by-restart',
+    title: `Recovered by ${how}: ${targetText(incident.target)}`,
+    details: [
+      ...(verification ? [`Verified at ${verification.checkedAt}: ${verification.message}`] : []),
+      ...(cause ? [`Probable cause: ${cause.cause}`, `Suggested fix: ${cause.suggestedFix}`] : []),
+    ],
+    evidence: incidentEvidenceLinks(deps.bucket, deps.region, state),
+  });
+  return { notifiedAt: deps.now().toISOString(), notified };
+}
+
+/** The notify λ: `params.stage` says which notification. */
+export async function notify(
+  event: StepEvent<unknown>,
+  deps: () => Promise<NotifyDeps>,
+): Promise<Incident | Notified> {
+  const stage = event.params?.stage;
+  if (stage === 'opened') return openIncident(event, deps);
+  if (stage === 'recovered') return notifyRecovered(event as StepEvent, await deps());
+  throw new ConfigurationError(`notify: unknown stage "${String(stage)}" (expected "opened" or "recovered")`);
+}

@@ -1,0 +1,8 @@
+import type { RestartResult, StepEvent } from '../shared/contracts';
+import { assertRemediationAllowed, type RemediateDeps } from '../shared/remediation';
+
+/** Restart: `kubectl rollout restart`, recording the revision that was running. */
+export async function restart(event: StepEvent, deps: RemediateDeps): Promise<RestartResult> {
+  assertRemediationAllowed(event.state, deps.allowedNamespaces, 'rollout restart');
+  return deps.kube.rolloutRestart(event.state.incident.target, deps.now());
+}

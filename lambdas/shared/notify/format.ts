@@ -1,0 +1,106 @@
+import { redactObject } from '../redact';
+import type { Notification } from './notifier';
+
+/**
+ * How a Notification reads, for each channel. Everything passes through redactObject first,
+ * so a credential in an alert annotation or an error message never reaches a human's inbox.
+ */
+
+const SUBJECT_MAX = 100;
+
+export function safeNotification(notification: Notification): Notification {
+  return redactObject(notification);
+}
+
+function targetText(n: Notification): string {
+  return `${n.target.kind} ${n.target.namespace}/${n.target.name}`;
+}
+
+/**
+ * SNS subjects must be ASCII without line breaks and under 100 characters (email uses them
+ * as the subject line).
+ */
+export function subjectLine(n: Notification): string {
+  const text = `[${n.severity.toUpperCase()}] ${n.stage}: ${targetText(n)} (${n.outcome}) ${n.incidentId}`;
+  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= SUBJECT_MAX ? ascii : `${ascii.slice(0, SUBJECT_MAX - 3)}...`;
+}
+
+/** Plain text for email, SMS and anyone reading the raw message. */
+export function plainText(n: Notification): string {
+  return [
+    n.title,
+    '',
+    `Incident: ${n.incidentId}`,
+    `Target:   ${targetText(n)}`,
+    `Stage:    ${n.stage}`,
+    `Outcome:  ${n.outcome}`,
+    `Severity: ${n.severity}`,
+    ...(n.details.length ? ['', ...n.details] : []),
+    '',
+    'Evidence:',
+    ...n.evidence.map((e) => `- ${e.label}: ${e.consoleUrl}\n  ${e.s3Uri}`),
+  ].join('\n');
+}
+
+/** The machine-readable form (SQS, Lambda and HTTPS subscribers). */
+export function structured(n: Notification): Record<string, unknown> {
+  return {
+    version: 1,
+    incidentId: n.incidentId,
+    stage: n.stage,
+    outcome: n.outcome,
+    severity: n.severity,
+    target: n.target,
+    title: n.title,
+    details: n.details,
+    evidence: n.evidence,
+  };
+}
+
+/** Slack mrkdwn needs &, < and > escaped; anything else is literal. */
+function mrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const STAGE_ICON: Record<Notification['stage'], string> = { opened: '🚨', recovered: '✅', escalated: '⚠️' };
+
+/** A Slack incoming-webhook payload (Block Kit), within Slack's per-block limits. */
+export function slackPayload(n: Notification): Record<string, unknown> {
+  const field = (label: string, value: string) => ({
+    type: 'mrkdwn',
+    text: clip(`*${label}*\n${mrkdwn(value)}`, 2000),
+  });
+  const evidence = n.evidence.map((e) => `• <${e.consoleUrl}|${mrkdwn(e.label)}>  \`${mrkdwn(e.s3Uri)}\``);
+  const blocks: Array<Record<string, unknown>> = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: clip(`${STAGE_ICON[n.stage]} ${n.title}`, 150), emoji: true },
+    },
+    {
+      type: 'section',
+      fields: [
+        field('Incident', n.incidentId),
+        field('Target', targetText(n)),
+        field('Stage', n.stage),
+        field('Outcome', n.outcome),
+        field('Severity', n.severity),
+      ],
+    },
+  ];
+  if (n.details.length) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(mrkdwn(n.details.join('\n')), 3000) },
+    });
+  }
+  blocks.push({
+    type: 'section',
+    text: { type: 'mrkdwn', text: clip(`*Evidence*\n${evidence.join('\n')}`, 3000) },
+  });
+  return { text: `${STAGE_ICON[n.stage]} ${n.title} (${n.incidentId})`, blocks };
+}

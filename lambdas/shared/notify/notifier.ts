@@ -1,0 +1,56 @@
+import type { Incident, Target } from '../contracts';
+import type { EvidenceLink } from '../evidence/links';
+
+/** Where the incident is in the flow when a human is told about it. */
+export type NotificationStage = 'opened' | 'recovered' | 'escalated';
+
+/** What every message says: which incident, which workload, where in the flow, how it ended, and the evidence. */
+export interface Notification {
+  stage: NotificationStage;
+  incidentId: string;
+  target: Target;
+  severity: Incident['alert']['severity'];
+  /** `investigating` while open; the report's outcome once known. */
+  outcome: 'investigating' | 'recovered-by-restart' | 'recovered-by-rollback' | 'escalated' | 'dry-run';
+  /** One line: what happened. */
+  title: string;
+  /** Further lines a human reads first (alert summary, why escalated, what was done). */
+  details: string[];
+  evidence: EvidenceLink[];
+}
+
+/** Tells humans. Resolves with the channels that delivered (`sns`, `slack`). */
+export interface Notifier {
+  notify(notification: Notification): Promise<string[]>;
+}
+
+/** No channel delivered a notification. */
+export class NotificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotificationError';
+  }
+}
+
+/**
+ * Sends to every channel; one failing channel does not stop the others. It fails only when
+ * no channel delivered, because then no human has been told.
+ */
+export class FanOutNotifier implements Notifier {
+  constructor(
+    private readonly channels: Notifier[],
+    private readonly onChannelError: (error: unknown) => void,
+  ) {}
+
+  async notify(notification: Notification): Promise<string[]> {
+    const results = await Promise.allSettled(this.channels.map((c) => c.notify(notification)));
+    const delivered = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    failures.forEach((error) => this.onChannelError(error));
+    if (delivered.length === 0 && failures.length > 0) {
+      const reasons = failures.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+      throw new NotificationError(`no notification channel delivered: ${reasons}`);
+    }
+    return delivered;
+  }
+}

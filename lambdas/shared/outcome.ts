@@ -1,0 +1,15 @@
+import type { ReportResult, WorkflowState } from './contracts';
+
+/**
+ * How an execution ended, from its state: a healthy verification means the workload
+ * recovered (even if a later notification failed and a human was paged as well); a dry run
+ * that hit no error changed nothing by design; everything else needed a human.
+ */
+export function outcomeOf(state: WorkflowState): ReportResult['outcome'] {
+  const verification = state.verification;
+  if (verification?.outcome === 'healthy') {
+    return verification.phase === 'rollback' ? 'recovered-by-rollback' : 'recovered-by-restart';
+  }
+  if (state.incident.options.dryRun && !state.error) return 'dry-run';
+  return 'escalated';
+}

@@ -1,0 +1,12 @@
+import type { StepEvent, Verification } from '../shared/contracts';
+import { parseEnv, verifyEnv } from '../shared/env';
+import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { perContainer } from '../shared/wiring';
+import { verify, type VerifyDeps } from './verify';
+
+const dependencies = perContainer<VerifyDeps>(async () => {
+  const env = parseEnv(verifyEnv);
+  return { kube: await kubernetesFromEnv(env), now: () => new Date() };
+});
+
+export const handler = async (event: StepEvent): Promise<Verification> => verify(event, await dependencies());

@@ -1,0 +1,119 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { Incident, ReportResult } from '../../lambdas/shared/contracts';
+import { receiveNotifications, REGION, startLocalAws, type LocalAws } from './aws-local';
+import { EXECUTION, incident, stepEvent, target } from './step-fixtures';
+
+// The handlers as Lambda runs them: configuration from the environment only, AWS endpoints
+// through the SDK's standard AWS_ENDPOINT_URL (pointing at fauxqs here).
+let aws: LocalAws;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+
+afterAll(async () => {
+  await aws.stop();
+});
+
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+function lambdaEnvironment(variables: Record<string, string>): void {
+  process.env = {
+    ...saved,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL: aws.server.address,
+    ...variables,
+  };
+}
+
+/** A handler module as a fresh Lambda container loads it (nothing cached from another test). */
+function coldStart<T extends object>(path: string): T {
+  let module: T | undefined;
+  jest.isolateModules(() => {
+    module = jest.requireActual<T>(path);
+  });
+  return module!;
+}
+
+type NotifyModule = typeof import('../../lambdas/notify/handler');
+type ReportModule = typeof import('../../lambdas/report/handler');
+
+const input = {
+  source: 'manual',
+  target: { namespace: 'one-data-alldata', kind: 'Deployment', name: 'alldata-api' },
+  alert: { name: 'ServiceDown', severity: 'critical', startsAt: '2025-12-31T23:58:00Z' },
+};
+
+describe('notify handler', () => {
+  it('opens an incident with the topic and bucket of its environment', async () => {
+    // Prepare
+    lambdaEnvironment({ EVIDENCE_BUCKET: aws.bucket, TOPIC_ARN: aws.topicArn });
+    const { handler } = coldStart<NotifyModule>('../../lambdas/notify/handler');
+
+    // Act
+    const result = (await handler({
+      state: input,
+      execution: EXECUTION,
+      params: { stage: 'opened' },
+    })) as Incident;
+
+    // Assess
+    expect(result.evidencePrefix).toBe(`incidents/2026/01/01/${result.id}/`);
+    const [message] = await receiveNotifications(aws);
+    expect(JSON.parse(message.Message).default).toContain(
+      `https://${REGION}.console.aws.amazon.com/s3/buckets/${aws.bucket}`,
+    );
+  });
+
+  it('rejects bad input before it even reads its environment', async () => {
+    // Prepare: no environment at all.
+    lambdaEnvironment({});
+    const { handler } = coldStart<NotifyModule>('../../lambdas/notify/handler');
+
+    // Act
+    const failure = handler({
+      state: { ...input, source: 'pagerduty' },
+      execution: EXECUTION,
+      params: { stage: 'opened' },
+    });
+
+    // Assess
+    await expect(failure).rejects.toMatchObject({ name: 'InvalidInputError', field: 'source' });
+  });
+});
+
+describe('report handler', () => {
+  it('writes the report to the bucket of its environment', async () => {
+    // Prepare
+    lambdaEnvironment({ EVIDENCE_BUCKET: aws.bucket });
+    const { handler } = coldStart<ReportModule>('../../lambdas/report/handler');
+    const inc = incident(target('alldata-api'), { dryRun: true });
+
+    // Act
+    const result: ReportResult = await handler(stepEvent({ incident: inc }));
+
+    // Assess
+    const stored = await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: result.markdown }));
+    expect(await stored.Body!.transformToString()).toContain(`# Incident ${inc.id}`);
+  });
+});
+
+describe('a handler with a broken environment', () => {
+  it('fails with ConfigurationError naming the variable', async () => {
+    // Prepare
+    lambdaEnvironment({ EVIDENCE_BUCKET: 'x' });
+    const { handler } = coldStart<ReportModule>('../../lambdas/report/handler');
+
+    // Act
+    const failure = handler(stepEvent({ incident: incident(target('alldata-api')) }));
+
+    // Assess
+    await expect(failure).rejects.toMatchObject({ name: 'ConfigurationError' });
+    await expect(failure).rejects.toThrow('EVIDENCE_BUCKET');
+  });
+});
