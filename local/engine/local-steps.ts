@@ -1,0 +1,77 @@
+import { clusterDump } from '../../lambdas/cluster-dump/cluster-dump';
+import { collectEvents } from '../../lambdas/collect-events/collect-events';
+import { diagnose } from '../../lambdas/diagnose/diagnose';
+import { escalate } from '../../lambdas/escalate/escalate';
+import { guard } from '../../lambdas/guard/guard';
+import { notify } from '../../lambdas/notify/notify';
+import { report } from '../../lambdas/report/report';
+import { restart } from '../../lambdas/restart/restart';
+import { rollback } from '../../lambdas/rollback/rollback';
+import { verify } from '../../lambdas/verify/verify';
+import type { StepEvent } from '../../lambdas/shared/contracts';
+import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
+import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
+import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
+import type { StackConfig } from '../../lib/config';
+import type { IncidentStep } from '../../lib/incident-response-stack';
+import type { LocalAws } from '../aws/local-aws';
+
+/** What the steps run against locally: the same logic the Lambdas run, other adapters. */
+export interface LocalStepEnvironment {
+  kube: KubernetesPort;
+  aws: LocalAws;
+  /** The deployed stack's settings (allowed namespaces, cooldown, caps), with the same defaults. */
+  config: StackConfig;
+  /** The clock the cluster runs on (the sandbox's, when time is scaled). */
+  now: () => Date;
+}
+
+export type StepHandler = (event: StepEvent) => Promise<unknown>;
+
+/**
+ * One handler per Lambda step, built as each handler.ts builds its dependencies from the
+ * function environment, but from local adapters: the Kubernetes port of a kubeconfig, S3 and
+ * SNS on the local emulator. The step logic is the deployed code, unchanged.
+ */
+export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentStep, StepHandler> {
+  const { kube, aws, config, now } = env;
+  const evidence = new S3EvidenceStore(aws.s3, aws.bucket, { now });
+  const notifier = new SnsNotifier(aws.sns, aws.topicArn);
+  const links = { bucket: aws.bucket, region: aws.region };
+  return {
+    notify: (event) => notify(event, async () => ({ notifier, ...links, now })),
+    diagnose: (event) =>
+      diagnose(event, {
+        kube,
+        evidence,
+        tailLines: config.logTailLines,
+        limitBytes: config.logLimitBytes,
+        now,
+      }),
+    'collect-events': (event) => collectEvents(event, { kube, evidence, now }),
+    guard: (event) =>
+      guard(event, {
+        kube,
+        config: {
+          allowedNamespaces: config.allowedNamespaces,
+          allowedWorkloads: config.allowedWorkloads,
+          cooldownSeconds: config.cooldownSeconds,
+          lockTtlSeconds: config.lockTtlSeconds,
+        },
+        now,
+      }),
+    restart: (event) => restart(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
+    verify: (event) => verify(event, { kube, now }),
+    rollback: (event) => rollback(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
+    escalate: (event) => escalate(event, { notifier, ...links, now }),
+    'cluster-dump': (event) =>
+      clusterDump(event, {
+        kube,
+        evidence,
+        maxBytes: config.dumpMaxBytes,
+        concurrency: config.dumpConcurrency,
+        logLimitBytes: config.logLimitBytes,
+      }),
+    report: (event) => report(event, { evidence, now }),
+  };
+}
