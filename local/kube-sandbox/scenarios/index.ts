@@ -1,3 +1,5 @@
+import { demo } from './demo';
+import { scaleScenario } from './scale';
 import type { Scenario } from './types';
 
 const empty: Scenario = {
@@ -7,4 +9,6 @@ const empty: Scenario = {
 };
 
 /** Every named scenario, by name. */
-export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([empty].map((s) => [s.name, s]));
+export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
+  [empty, demo, scaleScenario()].map((s) => [s.name, s]),
+);
