@@ -102,6 +102,34 @@ export const errors = {
   badRequest(message: string): ApiError {
     return new ApiError(400, 'BadRequest', message);
   },
+  /** What RBAC answers when no rule allows `user` to `verb` the resource (`pods/log` for a subresource). */
+  forbidden(
+    user: string,
+    verb: string,
+    target: { plural: string; group: string; subresource?: string; namespace?: string; name?: string },
+  ): ApiError {
+    const { plural, group, subresource, namespace, name } = target;
+    const resource = subresource ? `${plural}/${subresource}` : plural;
+    const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
+    const why = `User "${user}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`;
+    const qualified = qualifiedResource(plural, group);
+    return new ApiError(
+      403,
+      'Forbidden',
+      `${name ? `${qualified} "${name}"` : qualified} is forbidden: ${why}`,
+      {
+        name: name || undefined,
+        group: group || undefined,
+        kind: plural,
+      },
+    );
+  },
+  notAcceptable(message: string): ApiError {
+    return new ApiError(406, 'NotAcceptable', message);
+  },
+  requestEntityTooLarge(limitBytes: number): ApiError {
+    return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limitBytes}`);
+  },
   unsupportedMediaType(contentType: string): ApiError {
     return new ApiError(
       415,
@@ -129,6 +157,19 @@ export const errors = {
       'Too many requests, please try again later.',
       { retryAfterSeconds },
       { 'Retry-After': String(retryAfterSeconds) },
+    );
+  },
+  /** 503, or another 5xx a proxy in front of the API server answers with when it cannot reach it. */
+  serviceUnavailable(code = 503): ApiError {
+    return new ApiError(code, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+  },
+  /** What the API server's request-timeout filter answers. */
+  timeout(): ApiError {
+    return new ApiError(
+      504,
+      'Timeout',
+      'Timeout: request did not complete within requested timeout - context deadline exceeded',
+      {},
     );
   },
   internal(message: string): ApiError {

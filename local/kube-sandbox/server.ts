@@ -31,6 +31,8 @@ export interface ApiServerDeps {
 /** The largest request body the API server accepts (its default is 3 MiB). */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
+const CONTINUE_EXPIRED =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
 
 interface ResourceRoute {
   t: ResourceType;
@@ -100,12 +102,12 @@ async function handle(ctx: RequestContext): Promise<void> {
     namespace: route.namespace,
     name: route.name,
   });
-  if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+  if (fault?.latencyMs && !(await answerLate(ctx, fault.latencyMs))) return;
   if (fault?.drop) {
     req.socket.destroy();
     return;
   }
-  if (fault?.status) throw injectedError(fault.status);
+  if (fault?.status) throw injectedError(ctx, route, verb, fault.status);
   switch (verb) {
     case 'get':
       return route.subresource === 'log' ? getLog(ctx, route) : getOne(ctx, route);
@@ -132,18 +134,93 @@ function authorized(header: string | undefined, token: string): boolean {
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
-function injectedError(status: number): ApiError {
-  if (status === 429) return errors.tooManyRequests(1);
-  if (status === 500) return errors.internal('injected fault');
-  if (status === 503)
-    return new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
-  if (status === 504)
-    return new ApiError(
-      504,
-      'Timeout',
-      'the server was unable to return a response in the time allotted, but may still be processing the request',
-    );
-  return new ApiError(status, 'Unknown', `injected fault: HTTP ${status}`);
+/**
+ * Waits `ms` of wall-clock time before the request is handled, unless the connection closes
+ * first (the client gave up, or the sandbox stopped): false then, and nothing is left pending.
+ */
+function answerLate(ctx: RequestContext, ms: number): Promise<boolean> {
+  const { res } = ctx;
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const closed = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', closed);
+      resolve(true);
+    }, ms);
+    timer.unref();
+    res.once('close', closed);
+  });
+}
+
+/** Who RBAC would name in a refusal: the token's user, or the anonymous one when none is needed. */
+function requestUser(deps: ApiServerDeps): string {
+  return deps.token === undefined ? 'system:anonymous' : 'kubernetes-admin';
+}
+
+/**
+ * An injected fault's status code, answered with the reason and message the API server gives
+ * that code for this request.
+ */
+function injectedError(ctx: RequestContext, route: ResourceRoute, verb: string, status: number): ApiError {
+  const { t, namespace, name, subresource } = route;
+  const params = ctx.url.searchParams;
+  switch (status) {
+    case 400:
+      return errors.badRequest('the server rejected our request for an unknown reason');
+    case 401:
+      return errors.unauthorized();
+    case 403:
+      return errors.forbidden(requestUser(ctx.deps), verb, {
+        plural: t.plural,
+        group: t.group,
+        subresource,
+        namespace,
+        name,
+      });
+    case 404:
+      return name ? errors.notFound(t.plural, t.group, name) : errors.notFoundPath();
+    case 405:
+      return errors.methodNotAllowed(ctx.req.method ?? '');
+    case 409:
+      return errors.conflict(
+        t.plural,
+        t.group,
+        name ?? '',
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    case 410:
+      return params.get('continue')
+        ? errors.gone(CONTINUE_EXPIRED)
+        : errors.gone(
+            `too old resource version: ${params.get('resourceVersion') || 0} (${ctx.deps.store.oldestWatchableVersion})`,
+          );
+    case 413:
+      return errors.requestEntityTooLarge(MAX_BODY_BYTES);
+    case 415:
+      return errors.unsupportedMediaType(ctx.req.headers['content-type'] ?? 'application/json');
+    case 422:
+      return errors.invalid(t.kind, t.group, name ?? '', [
+        { field: 'metadata', message: 'Invalid value: "injected": rejected by an injected fault' },
+      ]);
+    case 429:
+      return errors.tooManyRequests(1);
+    case 500:
+      return errors.internal('injected fault');
+    case 502:
+    case 503:
+      return errors.serviceUnavailable(status);
+    case 504:
+      return errors.timeout();
+    default:
+      return new ApiError(
+        status,
+        'Unknown',
+        `the server responded with the status code ${status} but did not return more information`,
+      );
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -269,14 +346,80 @@ function sendJson(
   ctx.res.end(text);
 }
 
+/** Events are stored as core/v1 and converted for events.k8s.io/v1 requests. */
+function isEventsV1(t: ResourceType): boolean {
+  return t.storageKey === 'events' && t.group === 'events.k8s.io';
+}
+
 /** An object as clients of this resource type see it (events.k8s.io/v1 Events are converted). */
 function view(t: ResourceType, obj: KubeObject): KubeObject {
-  if (t.storageKey === 'events' && t.group === 'events.k8s.io') return toEventsV1(obj);
+  if (isEventsV1(t)) return toEventsV1(obj);
   return { ...obj, apiVersion: apiVersionOf(t), kind: t.kind };
 }
 
-function wantsTable(ctx: RequestContext): boolean {
-  return (ctx.req.headers.accept ?? '').includes('as=Table');
+/** A list item: the object without apiVersion and kind, which the list carries once. */
+function listItem(t: ResourceType, obj: KubeObject): Omit<KubeObject, 'apiVersion' | 'kind'> {
+  const { apiVersion: _a, kind: _k, ...rest } = isEventsV1(t) ? toEventsV1(obj) : obj;
+  return rest;
+}
+
+type Conversion = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList';
+
+/**
+ * What a response carries, as the API server negotiates it from Accept: the objects, a Table
+ * (kubectl get), or their metadata only (`as=PartialObjectMetadata[List]`: client-go's metadata
+ * client, the garbage collector). `version` is the meta.k8s.io version asked for.
+ */
+type Shape = { as: 'Object' } | { as: Conversion; version: string };
+
+const CONVERSIONS = new Set<string>(['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList']);
+
+/**
+ * The first media type in Accept the sandbox can answer with (it speaks JSON only, so protobuf
+ * and YAML are passed over); the plain object when none is, as before content negotiation.
+ */
+function responseShape(ctx: RequestContext): Shape {
+  for (const clause of (ctx.req.headers.accept ?? '').split(',')) {
+    const [mediaType, ...rest] = clause.split(';').map((part) => part.trim());
+    if (mediaType !== 'application/json' && mediaType !== 'application/*' && mediaType !== '*/*') continue;
+    const params = new Map(
+      rest.map((p) => {
+        const eq = p.indexOf('=');
+        return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()] as const;
+      }),
+    );
+    if (params.get('q') === '0') continue;
+    const as = params.get('as');
+    if (!as) return { as: 'Object' };
+    const version = params.get('v') ?? '';
+    if (
+      CONVERSIONS.has(as) &&
+      params.get('g') === 'meta.k8s.io' &&
+      (version === 'v1' || version === 'v1beta1')
+    ) {
+      return { as: as as Conversion, version };
+    }
+  }
+  return { as: 'Object' };
+}
+
+/** Go's name for the stored (internal) type, as the API server's 406 messages print it. */
+function internalTypeName(t: ResourceType, list: boolean): string {
+  const pkg = t.group && t.storageKey !== 'events' ? t.group.split('.')[0] : 'core';
+  return `*${pkg}.${t.kind}${list ? 'List' : ''}`;
+}
+
+/** The 406 the API server answers when the metadata form asked for does not fit the endpoint. */
+function metadataMismatch(t: ResourceType, asked: string, list: boolean): ApiError {
+  return errors.notAcceptable(
+    list
+      ? `you requested ${asked}, but the requested object is a list (${internalTypeName(t, true)})`
+      : `you requested ${asked}, but the requested object is not a list (${internalTypeName(t, false)})`,
+  );
+}
+
+function partialObjectMetadata(obj: KubeObject, version: string): Record<string, unknown> {
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: obj.metadata };
 }
 
 function includeObject(ctx: RequestContext): IncludeObject {
@@ -320,18 +463,29 @@ function getOne(ctx: RequestContext, route: ResourceRoute): void {
     sendJson(ctx, 200, scaleOf(t, obj));
     return;
   }
-  if (wantsTable(ctx)) {
+  const shape = responseShape(ctx);
+  if (shape.as === 'Table') {
     sendJson(ctx, 200, tableOf(ctx, t, [obj], { resourceVersion: obj.metadata.resourceVersion }));
     return;
   }
-  sendJson(ctx, 200, view(t, obj));
+  if (shape.as === 'PartialObjectMetadataList') throw metadataMismatch(t, shape.as, false);
+  sendJson(
+    ctx,
+    200,
+    shape.as === 'PartialObjectMetadata' ? partialObjectMetadata(obj, shape.version) : view(t, obj),
+  );
 }
 
 function selectorsOf(ctx: RequestContext, t: ResourceType): Predicate {
-  const labels = parseLabelSelector(ctx.url.searchParams.get('labelSelector') ?? undefined);
-  const fields = parseFieldSelector(t, ctx.url.searchParams.get('fieldSelector') ?? undefined);
-  // Field selectors name the fields of the version asked for (regarding.* for events.k8s.io).
-  return (obj) => labels(obj) && fields(view(t, obj));
+  const labelSelector = ctx.url.searchParams.get('labelSelector') ?? undefined;
+  const fieldSelector = ctx.url.searchParams.get('fieldSelector') ?? undefined;
+  const labels = parseLabelSelector(labelSelector);
+  const fields = parseFieldSelector(t, fieldSelector);
+  if (!fieldSelector?.trim()) return labels;
+  // Field selectors name the fields of the version asked for (regarding.* for events.k8s.io):
+  // only those requests pay for converting each stored core/v1 Event.
+  const selectable = isEventsV1(t) ? (obj: KubeObject): boolean => fields(toEventsV1(obj)) : fields;
+  return labelSelector?.trim() ? (obj) => labels(obj) && selectable(obj) : selectable;
 }
 
 interface ContinueToken {
@@ -358,9 +512,7 @@ function decodeContinue(raw: string, oldest: number): ContinueToken {
     );
   }
   if (parsed.rv < oldest) {
-    throw errors.gone(
-      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
-    );
+    throw errors.gone(CONTINUE_EXPIRED);
   }
   return { rv: parsed.rv, start: parsed.start };
 }
@@ -369,6 +521,8 @@ function list(ctx: RequestContext, route: ResourceRoute): void {
   const { t } = route;
   const { store } = ctx.deps;
   const params = ctx.url.searchParams;
+  const shape = responseShape(ctx);
+  if (shape.as === 'PartialObjectMetadata') throw metadataMismatch(t, shape.as, true);
   const matches = selectorsOf(ctx, t);
   const limitParam = params.get('limit');
   const limit = limitParam ? Number(limitParam) : 0;
@@ -396,18 +550,24 @@ function list(ctx: RequestContext, route: ResourceRoute): void {
     meta.continue = next;
     if (remaining !== undefined) meta.remainingItemCount = remaining;
   }
-  if (wantsTable(ctx)) {
+  if (shape.as === 'Table') {
     sendJson(ctx, 200, tableOf(ctx, t, items, meta));
+    return;
+  }
+  if (shape.as === 'PartialObjectMetadataList') {
+    sendJson(ctx, 200, {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: `meta.k8s.io/${shape.version}`,
+      metadata: meta,
+      items: items.map((obj) => partialObjectMetadata(obj, shape.version)),
+    });
     return;
   }
   sendJson(ctx, 200, {
     kind: `${t.kind}List`,
     apiVersion: apiVersionOf(t),
     metadata: meta,
-    items: items.map((obj) => {
-      const { apiVersion: _a, kind: _k, ...rest } = view(t, obj);
-      return rest;
-    }),
+    items: items.map((obj) => listItem(t, obj)),
   });
 }
 
@@ -422,7 +582,9 @@ function watch(ctx: RequestContext, route: ResourceRoute): Promise<void> {
     matches(obj);
   const rvParam = url.searchParams.get('resourceVersion');
   const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? DEFAULT_WATCH_TIMEOUT_SECONDS);
-  const table = wantsTable(ctx);
+  const shape = responseShape(ctx);
+  // Each event carries one object, so a watch takes the single form (as the metadata client asks).
+  if (shape.as === 'PartialObjectMetadataList') throw metadataMismatch(t, shape.as, false);
 
   ctx.entry.status = 200;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
@@ -433,10 +595,10 @@ function watch(ctx: RequestContext, route: ResourceRoute): Promise<void> {
     res.write(`${JSON.stringify({ type, object: obj })}\n`);
   };
   const sendObject = (type: string, obj: KubeObject): void => {
-    send(
-      type,
-      table ? tableOf(ctx, t, [obj], { resourceVersion: obj.metadata.resourceVersion }) : view(t, obj),
-    );
+    if (shape.as === 'Table')
+      send(type, tableOf(ctx, t, [obj], { resourceVersion: obj.metadata.resourceVersion }));
+    else if (shape.as === 'PartialObjectMetadata') send(type, partialObjectMetadata(obj, shape.version));
+    else send(type, view(t, obj));
   };
 
   const pending: StoreEvent[] = [];
@@ -613,11 +775,7 @@ async function readBody(ctx: RequestContext): Promise<string> {
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
     if (size > MAX_BODY_BYTES) {
-      throw new ApiError(
-        413,
-        'RequestEntityTooLarge',
-        `Request entity too large: limit is ${MAX_BODY_BYTES}`,
-      );
+      throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
     }
     chunks.push(chunk as Buffer);
   }

@@ -1,23 +1,9 @@
-import type { FieldCause, AdmissionTable } from './types';
-import type { KubeObject } from '../store';
+import type { AdmissionTable } from './types';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-function labelName(obj: KubeObject, what: string): FieldCause[] {
-  const name = obj.metadata.name ?? '';
-  if (name.length > 63 || !DNS1123_LABEL.test(name)) {
-    return [
-      {
-        field: 'metadata.name',
-        message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
-      },
-    ];
-  }
-  void what;
-  return [];
-}
-
-/** Namespaces, Services, Secrets and ConfigMaps: the defaulting the API server applies. */
+/**
+ * Namespaces, Services, Secrets and Events: the defaulting the API server applies, and the
+ * name rules that differ from the usual RFC 1123 subdomain.
+ */
 export const coreAdmission: AdmissionTable = {
   namespaces: {
     default(obj) {
@@ -26,7 +12,7 @@ export const coreAdmission: AdmissionTable = {
       obj.spec = { finalizers: ['kubernetes'], ...(obj.spec as object) };
       obj.status = { phase: 'Active' };
     },
-    validate: (obj) => labelName(obj, 'namespace'),
+    name: 'label',
   },
   secrets: {
     default(obj) {
@@ -41,6 +27,8 @@ export const coreAdmission: AdmissionTable = {
       obj.type = obj.type ?? 'Opaque';
     },
   },
+  // Only events.k8s.io/v1 checks an Event's name; core/v1 stays lenient for old clients.
+  events: { name: (t) => (t.group === 'events.k8s.io' ? 'subdomain' : 'none') },
   services: {
     default(obj) {
       const spec = (obj.spec ?? {}) as Record<string, unknown>;
@@ -61,6 +49,6 @@ export const coreAdmission: AdmissionTable = {
       obj.spec = spec;
       obj.status = obj.status ?? { loadBalancer: {} };
     },
-    validate: (obj) => labelName(obj, 'service'),
+    name: 'dns1035-label',
   },
 };

@@ -2,10 +2,11 @@ import { errors } from '../errors';
 import type { ResourceType } from '../resources';
 import type { KubeObject } from '../store';
 import { coreAdmission } from './core';
-import { podAdmission } from './pod';
 import { deploymentAdmission } from './deployment';
-import { workloadAdmission } from './workloads';
+import { validateObjectName } from './fields';
+import { podAdmission } from './pod';
 import type { AdmissionTable } from './types';
+import { workloadAdmission } from './workloads';
 
 const table: AdmissionTable = {
   ...coreAdmission,
@@ -21,6 +22,10 @@ const table: AdmissionTable = {
 export function admit(t: ResourceType, obj: KubeObject, old?: KubeObject): void {
   const rules = table[t.storageKey];
   rules?.default?.(obj, old);
-  const causes = rules?.validate?.(obj, old) ?? [];
+  const nameRule = typeof rules?.name === 'function' ? rules.name(t) : (rules?.name ?? 'subdomain');
+  const causes = [
+    ...(old ? [] : validateObjectName(obj, nameRule, rules?.maxNameLength)),
+    ...(rules?.validate?.(obj, old) ?? []),
+  ];
   if (causes.length > 0) throw errors.invalid(t.kind, t.group, obj.metadata.name ?? '', causes);
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type {
   Container,
   PodSpec,
+  PodTemplateSpec,
   Probe,
   ResourceRequirements,
   Toleration,
@@ -9,18 +10,11 @@ import type {
 } from 'kubernetes-types/core/v1';
 import { isQuantity, parseQuantity } from '../quantity';
 import type { KubeObject, Writable } from '../store';
+import { duplicate, forbidden, invalid, isDns1123Label, notFound, notSupported, required } from './fields';
 import type { AdmissionTable, FieldCause } from './types';
 
 type PodSpecW = Writable<PodSpec>;
 type ContainerW = Writable<Container>;
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-const LABEL_MESSAGE =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const SUBDOMAIN_MESSAGE =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 /** Where the ServiceAccount admission plugin mounts the API token. */
 export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -108,6 +102,22 @@ export function defaultPodSpec<T extends PodSpecW>(spec: T): T {
   return spec;
 }
 
+/**
+ * A pod template's defaults: its spec's, and the `creationTimestamp: null` the API server
+ * writes for the zero metav1.Time of an ObjectMeta that is never stored on its own (a Go
+ * struct field is never omitted), as `kubectl get -o yaml` shows under every template.
+ */
+export function defaultPodTemplate(template: Writable<PodTemplateSpec> | undefined): void {
+  if (!template) return;
+  defaultTemplateMetadata(template);
+  if (template.spec) defaultPodSpec(template.spec);
+}
+
+/** `metadata.creationTimestamp: null` on an embedded object (pod, job or claim template). */
+export function defaultTemplateMetadata(template: { metadata?: object }): void {
+  template.metadata = { creationTimestamp: null, ...template.metadata };
+}
+
 function requestsFromLimits(resources: Writable<ResourceRequirements> | undefined): void {
   if (!resources?.limits) return;
   resources.requests = { ...resources.limits, ...resources.requests };
@@ -184,28 +194,8 @@ export function podQosClass(spec: PodSpec): 'Guaranteed' | 'Burstable' | 'BestEf
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-function required(field: string): FieldCause {
-  return { field, message: 'Required value', reason: 'FieldValueRequired' };
-}
-
-function invalid(field: string, value: unknown, detail: string): FieldCause {
-  const shown = typeof value === 'string' ? `"${value}"` : String(value);
-  return { field, message: `Invalid value: ${shown}: ${detail}`, reason: 'FieldValueInvalid' };
-}
-
-function notSupported(field: string, value: unknown, supported: string[]): FieldCause {
-  return {
-    field,
-    message: `Unsupported value: "${String(value)}": supported values: ${supported.map((s) => `"${s}"`).join(', ')}`,
-    reason: 'FieldValueNotSupported',
-  };
-}
-
 function validateLabel(field: string, value: string): FieldCause[] {
-  const causes: FieldCause[] = [];
-  if (value.length > 63) causes.push(invalid(field, value, 'must be no more than 63 characters'));
-  if (!DNS1123_LABEL.test(value)) causes.push(invalid(field, value, LABEL_MESSAGE));
-  return causes;
+  return isDns1123Label(value).map((problem) => invalid(field, value, problem));
 }
 
 function validateResources(resources: ResourceRequirements | undefined, path: string): FieldCause[] {
@@ -248,11 +238,7 @@ function validateContainer(c: Container, path: string, names: Set<string>, forPo
     const nameCauses = validateLabel(`${path}.name`, c.name);
     causes.push(...nameCauses);
     if (nameCauses.length === 0 && names.has(c.name)) {
-      causes.push({
-        field: `${path}.name`,
-        message: `Duplicate value: "${c.name}"`,
-        reason: 'FieldValueDuplicate',
-      });
+      causes.push(duplicate(`${path}.name`, c.name));
     }
     names.add(c.name);
   }
@@ -339,33 +325,10 @@ export function validatePodSpec(
         : `${path}.initContainers[${(spec?.initContainers ?? []).indexOf(c)}]`;
     (c.volumeMounts ?? []).forEach((m, i) => {
       if (m.name && !volumeNames.has(m.name)) {
-        causes.push({
-          field: `${containerPath}.volumeMounts[${i}].name`,
-          message: `Not found: "${m.name}"`,
-          reason: 'FieldValueNotFound',
-        });
+        causes.push(notFound(`${containerPath}.volumeMounts[${i}].name`, m.name));
       }
     });
   });
-  return causes;
-}
-
-function validatePodName(pod: KubeObject): FieldCause[] {
-  const name = pod.metadata.name;
-  if (!name) {
-    return pod.metadata.generateName
-      ? []
-      : [
-          {
-            field: 'metadata.name',
-            message: 'Required value: name or generateName is required',
-            reason: 'FieldValueRequired',
-          },
-        ];
-  }
-  const causes: FieldCause[] = [];
-  if (name.length > 253) causes.push(invalid('metadata.name', name, 'must be no more than 253 characters'));
-  if (!DNS1123_SUBDOMAIN.test(name)) causes.push(invalid('metadata.name', name, SUBDOMAIN_MESSAGE));
   return causes;
 }
 
@@ -405,12 +368,10 @@ function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldCause[] {
     return [];
   }
   return [
-    {
-      field: 'spec',
-      message:
-        'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
-      reason: 'FieldValueForbidden',
-    },
+    forbidden(
+      'spec',
+      'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+    ),
   ];
 }
 
@@ -438,10 +399,7 @@ export const podAdmission: AdmissionTable = {
       if (!status.phase) pod.status = { phase: 'Pending', qosClass: podQosClass(spec) };
     },
     validate(pod, old) {
-      const causes = [
-        ...validatePodName(pod),
-        ...validatePodSpec(pod.spec as PodSpec, 'spec', { forPod: true }),
-      ];
+      const causes = validatePodSpec(pod.spec as PodSpec, 'spec', { forPod: true });
       if (old && causes.length === 0) causes.push(...validatePodUpdate(pod, old));
       return causes;
     },

@@ -1,14 +1,31 @@
-import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { DaemonSet, StatefulSet } from 'kubernetes-types/apps/v1';
 import type { CronJob, Job, JobSpec } from 'kubernetes-types/batch/v1';
-import type { PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1';
-import type { LabelSelector } from 'kubernetes-types/meta/v1';
+import type { PodSpec } from 'kubernetes-types/core/v1';
 import { isKnownTimeZone, parseSchedule, ScheduleError } from '../controllers/cron-schedule';
-import { labelSelectorPredicate } from '../selectors';
 import type { KubeObject, Writable } from '../store';
-import { defaultPodSpec, validatePodSpec } from './pod';
+import {
+  GoSyntax,
+  forbidden,
+  goIntOrString,
+  goLabelSelector,
+  goStringMap,
+  invalid,
+  nonNegative,
+  notSupported,
+  percentValue,
+  required,
+  validateIntOrPercent,
+} from './fields';
+import { defaultPodTemplate, defaultTemplateMetadata, validatePodSpec } from './pod';
 import type { AdmissionTable, FieldCause } from './types';
+import {
+  sameSelector,
+  selectorImmutable,
+  semanticallyEqual,
+  validateSelector,
+  validateServiceTemplate,
+} from './workload-common';
 
 /*
  * StatefulSets, DaemonSets (apps/v1), Jobs and CronJobs (batch/v1): the defaulting of
@@ -22,8 +39,6 @@ type StatefulSetObject = KubeObject & Writable<StatefulSet>;
 type DaemonSetObject = KubeObject & Writable<DaemonSet>;
 type JobObject = KubeObject & Writable<Job>;
 type CronJobObject = KubeObject & Writable<CronJob>;
-type Template = Writable<PodTemplateSpec>;
-type Selector = Writable<LabelSelector>;
 
 export const JOB_CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -31,184 +46,9 @@ const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
 const LEGACY_JOB_NAME_LABEL = 'job-name';
 const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const PERCENT = /^[0-9]+%$/;
-
-/* Values in messages are printed as Go's field errors print them (%#v for maps and structs). */
-function goString(value: string): string {
-  return JSON.stringify(value);
-}
-
-function goStringMap(map: Record<string, string> | undefined): string {
-  if (!map) return 'map[string]string(nil)';
-  const entries = Object.keys(map)
-    .sort()
-    .map((k) => `${goString(k)}:${goString(map[k])}`);
-  return `map[string]string{${entries.join(', ')}}`;
-}
-
-function goSelector(selector: Selector | undefined): string {
-  if (!selector) return '(*v1.LabelSelector)(nil)';
-  const expressions = selector.matchExpressions
-    ? `[]v1.LabelSelectorRequirement{${selector.matchExpressions
-        .map(
-          (e) =>
-            `v1.LabelSelectorRequirement{Key:${goString(e.key)}, Operator:${goString(e.operator)}, Values:${
-              e.values ? `[]string{${e.values.map(goString).join(', ')}}` : '[]string(nil)'
-            }}`,
-        )
-        .join(', ')}}`
-    : '[]v1.LabelSelectorRequirement(nil)';
-  return `v1.LabelSelector{MatchLabels:${goStringMap(selector.matchLabels)}, MatchExpressions:${expressions}}`;
-}
-
-function required(field: string, detail = ''): FieldCause {
-  return { field, message: `Required value${detail ? `: ${detail}` : ''}`, reason: 'FieldValueRequired' };
-}
-
-function invalid(field: string, shown: string, detail: string): FieldCause {
-  return { field, message: `Invalid value: ${shown}: ${detail}`, reason: 'FieldValueInvalid' };
-}
-
-function notSupported(field: string, value: string, supported: string[]): FieldCause {
-  return {
-    field,
-    message: `Unsupported value: ${goString(value)}: supported values: ${supported.map(goString).join(', ')}`,
-    reason: 'FieldValueNotSupported',
-  };
-}
-
-function forbidden(field: string, detail: string): FieldCause {
-  return { field, message: `Forbidden: ${detail}`, reason: 'FieldValueForbidden' };
-}
-
-function nonNegative(value: number | undefined | null, field: string): FieldCause[] {
-  if (value === undefined || value === null || value >= 0) return [];
-  return [invalid(field, String(value), 'must be greater than or equal to 0')];
-}
-
-function validateName(obj: KubeObject, maxLength = 253): FieldCause[] {
-  const name = obj.metadata.name;
-  if (!name) {
-    return obj.metadata.generateName ? [] : [required('metadata.name', 'name or generateName is required')];
-  }
-  const causes: FieldCause[] = [];
-  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    causes.push(
-      invalid(
-        'metadata.name',
-        goString(name),
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-      ),
-    );
-  }
-  if (name.length > maxLength && maxLength < 253) {
-    causes.push(invalid('metadata.name', goString(name), `must be no more than ${maxLength} characters`));
-  }
-  return causes;
-}
-
-function defaultTemplate(template: Template | undefined): void {
-  if (template?.spec) defaultPodSpec(template.spec);
-}
-
-/** A selector that must be set, non-empty, and select the template's labels. */
-function validateSelector(
-  selector: Selector | undefined,
-  template: Template | undefined,
-  kind: string,
-): FieldCause[] {
-  const causes: FieldCause[] = [];
-  if (!selector) {
-    causes.push(required('spec.selector'));
-  } else if (
-    Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length ===
-    0
-  ) {
-    causes.push(invalid('spec.selector', goSelector(selector), `empty selector is invalid for ${kind}`));
-  }
-  const labels = template?.metadata?.labels;
-  if (!selector || !labelSelectorPredicate(selector)(labels ?? {})) {
-    causes.push(
-      invalid(
-        'spec.template.metadata.labels',
-        goStringMap(labels),
-        '`selector` does not match template `labels`',
-      ),
-    );
-  }
-  return causes;
-}
-
-/** A pod template for long-running pods (StatefulSet, DaemonSet): restartPolicy Always only. */
-function validateServiceTemplate(
-  template: Template | undefined,
-  kind: string,
-  extraVolumes: string[] = [],
-): FieldCause[] {
-  const spec = template?.spec;
-  const withClaims = spec
-    ? ({
-        ...spec,
-        volumes: [...(spec.volumes ?? []), ...extraVolumes.map((name) => ({ name, emptyDir: {} }))],
-      } as PodSpec)
-    : undefined;
-  const causes = validatePodSpec(withClaims, 'spec.template.spec');
-  const restartPolicy = spec?.restartPolicy ?? 'Always';
-  if (restartPolicy !== 'Always') {
-    causes.push(notSupported('spec.template.spec.restartPolicy', restartPolicy, ['Always']));
-  }
-  if (spec?.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
-    causes.push(
-      forbidden(
-        'spec.template.spec.activeDeadlineSeconds',
-        `activeDeadlineSeconds in ${kind} is not Supported`,
-      ),
-    );
-  }
-  return causes;
-}
-
-function selectorImmutable(selector: Selector | undefined, oldSelector: Selector | undefined): FieldCause[] {
-  if (JSON.stringify(normalizeSelector(selector)) === JSON.stringify(normalizeSelector(oldSelector)))
-    return [];
-  return [invalid('spec.selector', goSelector(selector), 'field is immutable')];
-}
-
-function normalizeSelector(selector: Selector | undefined): unknown {
-  if (!selector) return null;
-  const labels = selector.matchLabels ?? {};
-  return {
-    matchLabels: Object.fromEntries(
-      Object.keys(labels)
-        .sort()
-        .map((k) => [k, labels[k]]),
-    ),
-    matchExpressions: selector.matchExpressions ?? [],
-  };
-}
-
-/** Equal as JSON values, whatever the key order (clients send objects back in their own order). */
-function sameJson(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
-}
-
-function validateIntOrPercent(value: number | string | undefined, field: string): FieldCause[] {
-  if (typeof value === 'string') {
-    if (PERCENT.test(value)) return [];
-    return [
-      invalid(
-        field,
-        `intstr.IntOrString{Type:1, IntVal:0, StrVal:${goString(value)}}`,
-        "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
-      ),
-    ];
-  }
-  return nonNegative(value, field);
-}
-
+/** A DaemonSet's rolling-update numbers as the strategy compares them (a bad percent is -1). */
 function intOrPercentValue(value: number | string | undefined): number {
-  if (typeof value === 'string') return PERCENT.test(value) ? Number(value.slice(0, -1)) : -1;
+  if (typeof value === 'string') return percentValue(value) ?? -1;
   return value ?? 0;
 }
 
@@ -238,8 +78,9 @@ function defaultStatefulSet(obj: KubeObject): void {
   retention.whenScaled ||= 'Retain';
   spec.replicas ??= 1;
   spec.revisionHistoryLimit ??= 10;
-  defaultTemplate(spec.template);
+  defaultPodTemplate(spec.template);
   for (const claim of spec.volumeClaimTemplates ?? []) {
+    defaultTemplateMetadata(claim);
     claim.apiVersion ??= 'v1';
     claim.kind ??= 'PersistentVolumeClaim';
     if (claim.spec) claim.spec.volumeMode ??= 'Filesystem';
@@ -252,12 +93,10 @@ function defaultStatefulSet(obj: KubeObject): void {
 function validateStatefulSet(obj: KubeObject, old?: KubeObject): FieldCause[] {
   const set = obj as StatefulSetObject;
   const spec = set.spec;
-  const causes = [...validateName(set)];
+  const causes: FieldCause[] = [];
   const policy = spec?.podManagementPolicy ?? '';
   if (policy !== 'OrderedReady' && policy !== 'Parallel') {
-    causes.push(
-      invalid('spec.podManagementPolicy', goString(policy), "must be 'OrderedReady' or 'Parallel'"),
-    );
+    causes.push(invalid('spec.podManagementPolicy', policy, "must be 'OrderedReady' or 'Parallel'"));
   }
   const strategy = spec?.updateStrategy ?? {};
   if (strategy.type === 'OnDelete') {
@@ -265,7 +104,7 @@ function validateStatefulSet(obj: KubeObject, old?: KubeObject): FieldCause[] {
       causes.push(
         invalid(
           'spec.updateStrategy.rollingUpdate',
-          'apps.RollingUpdateStatefulSetStrategy{...}',
+          new GoSyntax('apps.RollingUpdateStatefulSetStrategy{...}'),
           "only allowed for updateStrategy 'RollingUpdate'",
         ),
       );
@@ -275,9 +114,7 @@ function validateStatefulSet(obj: KubeObject, old?: KubeObject): FieldCause[] {
       ...nonNegative(strategy.rollingUpdate?.partition, 'spec.updateStrategy.rollingUpdate.partition'),
     );
   } else {
-    causes.push(
-      invalid('spec.updateStrategy', goString(strategy.type ?? ''), "must be 'RollingUpdate' or 'OnDelete'"),
-    );
+    causes.push(invalid('spec.updateStrategy', strategy.type ?? '', "must be 'RollingUpdate' or 'OnDelete'"));
   }
   causes.push(
     ...nonNegative(spec?.replicas, 'spec.replicas'),
@@ -294,7 +131,7 @@ function validateStatefulSet(obj: KubeObject, old?: KubeObject): FieldCause[] {
     const oldSpec = (old as StatefulSetObject).spec as Record<string, unknown> | undefined;
     const fixed = (s: Record<string, unknown> | undefined): Record<string, unknown> =>
       Object.fromEntries(Object.entries(s ?? {}).filter(([k]) => !STATEFULSET_MUTABLE.includes(k)));
-    if (!sameJson(fixed(spec as Record<string, unknown>), fixed(oldSpec))) {
+    if (!semanticallyEqual(fixed(spec as Record<string, unknown>), fixed(oldSpec))) {
       causes.push(
         forbidden(
           'spec',
@@ -319,10 +156,10 @@ function defaultDaemonSet(obj: KubeObject, old?: KubeObject): void {
     rolling.maxSurge ??= 0;
   }
   spec.revisionHistoryLimit ??= 10;
-  defaultTemplate(spec.template);
+  defaultPodTemplate(spec.template);
   // The registry strategy's templateGeneration, which apps/v1 shows as this annotation.
   const previous = Number(old?.metadata.annotations?.[TEMPLATE_GENERATION_ANNOTATION] ?? 0);
-  const templateChanged = !old || !sameJson((old as DaemonSetObject).spec?.template, spec.template);
+  const templateChanged = !old || !semanticallyEqual((old as DaemonSetObject).spec?.template, spec.template);
   const generation = templateChanged ? previous + 1 : Math.max(previous, 1);
   ds.metadata.annotations = {
     ...ds.metadata.annotations,
@@ -340,7 +177,6 @@ function validateDaemonSet(obj: KubeObject, old?: KubeObject): FieldCause[] {
   const ds = obj as DaemonSetObject;
   const spec = ds.spec;
   const causes = [
-    ...validateName(ds),
     ...validateSelector(spec?.selector, spec?.template, 'daemonset'),
     ...validateServiceTemplate(spec?.template, 'DaemonSet'),
     ...nonNegative(spec?.minReadySeconds, 'spec.minReadySeconds'),
@@ -358,7 +194,7 @@ function validateDaemonSet(obj: KubeObject, old?: KubeObject): FieldCause[] {
       causes.push(
         invalid(
           `${at}.maxUnavailable`,
-          `intstr.IntOrString{Type:0, IntVal:0, StrVal:""}`,
+          goIntOrString(rolling.maxUnavailable),
           'may not be 0 when `maxSurge` is 0',
         ),
       );
@@ -390,7 +226,7 @@ function defaultJob(obj: KubeObject, old?: KubeObject): void {
   const job = obj as JobObject;
   const spec = (job.spec ??= { template: {} });
   defaultJobSpec(spec);
-  defaultTemplate(spec.template);
+  defaultPodTemplate(spec.template);
   if (!old && !spec.manualSelector) {
     // The API server assigns the uid before the Job strategy builds the selector from it; a uid
     // given to the sandbox's own apply() (scenarios wiring owners up) is kept.
@@ -459,8 +295,8 @@ function validateGeneratedSelector(job: JobObject): FieldCause[] {
     else if (labels[key] !== value) causes.push(invalid(field, goStringMap(labels), `must be '${value}'`));
   }
   const expected = { matchLabels: { [JOB_CONTROLLER_UID_LABEL]: uid } };
-  if (!sameJson(normalizeSelector(spec?.selector), normalizeSelector(expected))) {
-    causes.push(invalid('spec.selector', goSelector(spec?.selector), '`selector` not auto-generated'));
+  if (!sameSelector(spec?.selector, expected)) {
+    causes.push(invalid('spec.selector', goLabelSelector(spec?.selector), '`selector` not auto-generated'));
   }
   return causes;
 }
@@ -468,20 +304,20 @@ function validateGeneratedSelector(job: JobObject): FieldCause[] {
 function validateJob(obj: KubeObject, old?: KubeObject): FieldCause[] {
   const job = obj as JobObject;
   const spec = job.spec;
-  const causes = [...validateName(job), ...validateJobSpec(spec, 'spec')];
+  const causes = validateJobSpec(spec, 'spec');
   if (spec?.manualSelector) causes.push(...validateSelector(spec.selector, spec.template, 'job'));
   else if (!old) causes.push(...validateGeneratedSelector(job));
   if (old) {
     const oldSpec = (old as JobObject).spec;
     causes.push(...selectorImmutable(spec?.selector, oldSpec?.selector));
-    if (!sameJson(spec?.template, oldSpec?.template)) {
-      causes.push(invalid('spec.template', 'core.PodTemplateSpec{...}', 'field is immutable'));
+    if (!semanticallyEqual(spec?.template, oldSpec?.template)) {
+      causes.push(invalid('spec.template', new GoSyntax('core.PodTemplateSpec{...}'), 'field is immutable'));
     }
-    if (!sameJson(spec?.completions, oldSpec?.completions)) {
-      causes.push(invalid('spec.completions', String(spec?.completions), 'field is immutable'));
+    if (!semanticallyEqual(spec?.completions, oldSpec?.completions)) {
+      causes.push(invalid('spec.completions', spec?.completions, 'field is immutable'));
     }
-    if (!sameJson(spec?.completionMode, oldSpec?.completionMode)) {
-      causes.push(invalid('spec.completionMode', goString(spec?.completionMode ?? ''), 'field is immutable'));
+    if (!semanticallyEqual(spec?.completionMode, oldSpec?.completionMode)) {
+      causes.push(invalid('spec.completionMode', spec?.completionMode ?? '', 'field is immutable'));
     }
   }
   return causes;
@@ -496,14 +332,17 @@ function defaultCronJob(obj: KubeObject): void {
   spec.suspend ??= false;
   spec.successfulJobsHistoryLimit ??= 3;
   spec.failedJobsHistoryLimit ??= 1;
-  defaultTemplate(spec.jobTemplate?.spec?.template);
+  if (spec.jobTemplate) {
+    defaultTemplateMetadata(spec.jobTemplate);
+    defaultPodTemplate(spec.jobTemplate.spec?.template);
+  }
   cj.status ??= {};
 }
 
 function validateCronJob(obj: KubeObject, old?: KubeObject): FieldCause[] {
   const cj = obj as CronJobObject;
   const spec = cj.spec;
-  const causes = [...validateName(cj, 52)];
+  const causes: FieldCause[] = [];
   const schedule = spec?.schedule ?? '';
   const timeZone = spec?.timeZone ?? undefined;
   if (!schedule) {
@@ -513,18 +352,14 @@ function validateCronJob(obj: KubeObject, old?: KubeObject): FieldCause[] {
     (!old || (old as CronJobObject).spec?.schedule !== schedule)
   ) {
     causes.push(
-      invalid(
-        'spec.schedule',
-        goString(schedule),
-        'cannot use TZ or CRON_TZ in schedule, use timeZone field instead',
-      ),
+      invalid('spec.schedule', schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'),
     );
   } else {
     try {
       parseSchedule(schedule);
     } catch (error) {
       if (!(error instanceof ScheduleError)) throw error;
-      causes.push(invalid('spec.schedule', goString(schedule), error.message));
+      causes.push(invalid('spec.schedule', schedule, error.message));
     }
   }
   if (timeZone !== undefined) {
@@ -532,12 +367,12 @@ function validateCronJob(obj: KubeObject, old?: KubeObject): FieldCause[] {
       causes.push(
         invalid(
           'spec.timeZone',
-          goString(timeZone),
+          timeZone,
           'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones',
         ),
       );
     } else if (!isKnownTimeZone(timeZone)) {
-      causes.push(invalid('spec.timeZone', goString(timeZone), `unknown time zone ${timeZone}`));
+      causes.push(invalid('spec.timeZone', timeZone, `unknown time zone ${timeZone}`));
     }
   }
   const policy = spec?.concurrencyPolicy ?? '';
@@ -557,5 +392,6 @@ export const workloadAdmission: AdmissionTable = {
   'statefulsets.apps': { default: defaultStatefulSet, validate: validateStatefulSet },
   'daemonsets.apps': { default: defaultDaemonSet, validate: validateDaemonSet },
   'jobs.batch': { default: defaultJob, validate: validateJob },
-  'cronjobs.batch': { default: defaultCronJob, validate: validateCronJob },
+  // The controller names a CronJob's Jobs `<name>-<minutes since epoch>`, which must stay within 63 characters.
+  'cronjobs.batch': { default: defaultCronJob, validate: validateCronJob, maxNameLength: 52 },
 };

@@ -112,7 +112,7 @@ describe('refusals become KubernetesRequestError with the Status message', () =>
     expect(forbidden).toBeInstanceOf(KubernetesRequestError);
     expect(forbidden).toMatchObject({ status: 403 });
     expect(forbidden.message).toBe(
-      'get leases.coordination.k8s.io one-data-alldata/lock: injected fault: HTTP 403',
+      'get leases.coordination.k8s.io one-data-alldata/lock: leases.coordination.k8s.io "lock" is forbidden: User "system:anonymous" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "one-data-alldata"',
     );
     expect(TRANSIENT_ERRORS).not.toContain(forbidden.name);
   });
