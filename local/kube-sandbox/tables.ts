@@ -143,11 +143,17 @@ function column(name: string, type: string, description: string, priority = 0, f
 
 const nameColumn = column('Name', 'string', DOC.name, 0, 'name');
 const ageColumn = column('Age', 'string', DOC.age);
-const wideTemplateColumns = [
+const wideContainerColumns = [
   column('Containers', 'string', DOC.containers, 1),
   column('Images', 'string', DOC.images, 1),
-  column('Selector', 'string', DOC.selector, 1),
 ];
+const wideTemplateColumns = [...wideContainerColumns, column('Selector', 'string', DOC.selector, 1)];
+const desiredColumn = column('Desired', 'integer', 'Replicas is the number of desired replicas.');
+const currentColumn = column(
+  'Current',
+  'integer',
+  'Replicas is the most recently observed number of replicas.',
+);
 
 // ---------------------------------------------------------------------------------------
 // Pods: the STATUS column logic of printPod
@@ -353,6 +359,51 @@ function num(value: number | undefined): number {
   return value ?? 0;
 }
 
+/** The Desired, Current and Ready cells of printReplicaSet and printReplicationController. */
+function replicaCells(obj: KubeObject): Cell[] {
+  const status = (obj.status ?? {}) as Numbers;
+  return [num((obj.spec as Numbers).replicas), num(status.replicas), num(status.readyReplicas)];
+}
+
+interface NamedPrinter {
+  /** The columns between Name and Age, and their cells. */
+  columns: TableColumn[];
+  cells(obj: KubeObject, now: number): Cell[];
+}
+
+/** Printers whose columns are Name, their own, then Age. */
+function namedPrinter(printer: NamedPrinter): Printer {
+  return {
+    columns: [nameColumn, ...printer.columns, ageColumn],
+    cells: (obj, now) => [
+      obj.metadata.name!,
+      ...printer.cells(obj, now),
+      since(obj.metadata.creationTimestamp, now),
+    ],
+  };
+}
+
+interface TemplateOwnerPrinter extends NamedPrinter {
+  /** The pod template's spec, for the Containers and Images columns (spec.template by default). */
+  template?(obj: KubeObject): PodSpecView | undefined;
+  /** The Selector column; a printer without one has none. */
+  selector?(obj: KubeObject): string;
+}
+
+/** Printers of pod-template owners: a named printer, then the wide template columns. */
+function templateOwnerPrinter(printer: TemplateOwnerPrinter): Printer {
+  const named = namedPrinter(printer);
+  const { selector } = printer;
+  return {
+    columns: [...named.columns, ...(selector ? wideTemplateColumns : wideContainerColumns)],
+    cells: (obj, now) => [
+      ...named.cells(obj, now),
+      ...containerCells((printer.template ?? templateSpec)(obj)),
+      ...(selector ? [selector(obj)] : []),
+    ],
+  };
+}
+
 const PRINTERS: Record<string, Printer> = {
   pods: {
     columns: [
@@ -424,14 +475,10 @@ const PRINTERS: Record<string, Printer> = {
     ],
     cells: eventCells,
   },
-  namespaces: {
-    columns: [nameColumn, column('Status', 'string', 'The status of the namespace'), ageColumn],
-    cells: (obj, now) => [
-      obj.metadata.name!,
-      (obj.status as { phase?: string } | undefined)?.phase ?? '',
-      since(obj.metadata.creationTimestamp, now),
-    ],
-  },
+  namespaces: namedPrinter({
+    columns: [column('Status', 'string', 'The status of the namespace')],
+    cells: (obj) => [(obj.status as { phase?: string } | undefined)?.phase ?? ''],
+  }),
   nodes: {
     columns: [
       nameColumn,
@@ -563,31 +610,19 @@ const PRINTERS: Record<string, Printer> = {
       ];
     },
   },
-  configmaps: {
-    columns: [nameColumn, column('Data', 'string', 'Data contains the configuration data.'), ageColumn],
-    cells: (obj, now) => [
-      obj.metadata.name!,
-      Object.keys(obj.data ?? {}).length + Object.keys(obj.binaryData ?? {}).length,
-      since(obj.metadata.creationTimestamp, now),
-    ],
-  },
-  secrets: {
+  configmaps: namedPrinter({
+    columns: [column('Data', 'string', 'Data contains the configuration data.')],
+    cells: (obj) => [Object.keys(obj.data ?? {}).length + Object.keys(obj.binaryData ?? {}).length],
+  }),
+  secrets: namedPrinter({
     columns: [
-      nameColumn,
       column('Type', 'string', 'Used to facilitate programmatic handling of secret data.'),
       column('Data', 'string', 'Data contains the secret data.'),
-      ageColumn,
     ],
-    cells: (obj, now) => [
-      obj.metadata.name!,
-      (obj.type as string | undefined) ?? '',
-      Object.keys(obj.data ?? {}).length,
-      since(obj.metadata.creationTimestamp, now),
-    ],
-  },
-  'deployments.apps': {
+    cells: (obj) => [(obj.type as string | undefined) ?? '', Object.keys(obj.data ?? {}).length],
+  }),
+  'deployments.apps': templateOwnerPrinter({
     columns: [
-      nameColumn,
       column('Ready', 'string', 'Number of the pod with ready state'),
       column(
         'Up-to-date',
@@ -599,91 +634,48 @@ const PRINTERS: Record<string, Printer> = {
         'string',
         'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
       ),
-      ageColumn,
-      ...wideTemplateColumns,
     ],
-    cells: (obj, now) => {
-      const spec = obj.spec as { replicas?: number; selector?: LabelSelector };
+    cells: (obj) => {
+      const spec = obj.spec as { replicas?: number };
       const status = (obj.status ?? {}) as Numbers;
       return [
-        obj.metadata.name!,
         `${num(status.readyReplicas)}/${num(spec.replicas)}`,
         num(status.updatedReplicas),
         num(status.availableReplicas),
-        since(obj.metadata.creationTimestamp, now),
-        ...containerCells(templateSpec(obj)),
-        selectorString(spec.selector),
       ];
     },
-  },
-  'replicasets.apps': {
+    selector: (obj) => selectorString((obj.spec as { selector?: LabelSelector }).selector),
+  }),
+  'replicasets.apps': templateOwnerPrinter({
     columns: [
-      nameColumn,
-      column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
-      column('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
+      desiredColumn,
+      currentColumn,
       column(
         'Ready',
         'integer',
         'readyReplicas is the number of pods targeted by this ReplicaSet with a Ready Condition.',
       ),
-      ageColumn,
-      ...wideTemplateColumns,
     ],
-    cells: (obj, now) => {
-      const spec = obj.spec as { replicas?: number; selector?: LabelSelector };
-      const status = (obj.status ?? {}) as Numbers;
-      return [
-        obj.metadata.name!,
-        num(spec.replicas),
-        num(status.replicas),
-        num(status.readyReplicas),
-        since(obj.metadata.creationTimestamp, now),
-        ...containerCells(templateSpec(obj)),
-        formatSelector(spec.selector),
-      ];
-    },
-  },
-  replicationcontrollers: {
+    cells: replicaCells,
+    selector: (obj) => formatSelector((obj.spec as { selector?: LabelSelector }).selector),
+  }),
+  replicationcontrollers: templateOwnerPrinter({
     columns: [
-      nameColumn,
-      column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
-      column('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
+      desiredColumn,
+      currentColumn,
       column('Ready', 'integer', 'The number of ready replicas for this replication controller.'),
-      ageColumn,
-      ...wideTemplateColumns,
     ],
-    cells: (obj, now) => {
-      const spec = obj.spec as { replicas?: number; selector?: Record<string, string> };
-      const status = (obj.status ?? {}) as Numbers;
-      return [
-        obj.metadata.name!,
-        num(spec.replicas),
-        num(status.replicas),
-        num(status.readyReplicas),
-        since(obj.metadata.creationTimestamp, now),
-        ...containerCells(templateSpec(obj)),
-        formatLabels(spec.selector),
-      ];
-    },
-  },
-  'statefulsets.apps': {
-    columns: [
-      nameColumn,
-      column('Ready', 'string', 'Number of the pod with ready state'),
-      ageColumn,
-      column('Containers', 'string', DOC.containers, 1),
-      column('Images', 'string', DOC.images, 1),
-    ],
-    cells: (obj, now) => [
-      obj.metadata.name!,
+    cells: replicaCells,
+    selector: (obj) => formatLabels((obj.spec as { selector?: Record<string, string> }).selector),
+  }),
+  'statefulsets.apps': templateOwnerPrinter({
+    columns: [column('Ready', 'string', 'Number of the pod with ready state')],
+    cells: (obj) => [
       `${num((obj.status as Numbers | undefined)?.readyReplicas)}/${num((obj.spec as Numbers).replicas)}`,
-      since(obj.metadata.creationTimestamp, now),
-      ...containerCells(templateSpec(obj)),
     ],
-  },
-  'daemonsets.apps': {
+  }),
+  'daemonsets.apps': templateOwnerPrinter({
     columns: [
-      nameColumn,
       column('Desired', 'integer', 'The total number of nodes that should be running the daemon pod.'),
       column(
         'Current',
@@ -706,65 +698,46 @@ const PRINTERS: Record<string, Printer> = {
         'string',
         'NodeSelector is a selector which must be true for the pod to fit on a node.',
       ),
-      ageColumn,
-      ...wideTemplateColumns,
     ],
-    cells: (obj, now) => {
+    cells: (obj) => {
       const status = (obj.status ?? {}) as Numbers;
       return [
-        obj.metadata.name!,
         num(status.desiredNumberScheduled),
         num(status.currentNumberScheduled),
         num(status.numberReady),
         num(status.updatedNumberScheduled),
         num(status.numberAvailable),
         formatLabels(templateSpec(obj)?.nodeSelector),
-        since(obj.metadata.creationTimestamp, now),
-        ...containerCells(templateSpec(obj)),
-        formatSelector((obj.spec as { selector?: LabelSelector }).selector),
       ];
     },
-  },
-  'controllerrevisions.apps': {
+    selector: (obj) => formatSelector((obj.spec as { selector?: LabelSelector }).selector),
+  }),
+  'controllerrevisions.apps': namedPrinter({
     columns: [
-      nameColumn,
       column('Controller', 'string', 'Controller of the object'),
       column('Revision', 'string', 'Revision indicates the revision of the state represented by Data.'),
-      ageColumn,
     ],
-    cells: (obj, now) => {
+    cells: (obj) => {
       const owner = obj.metadata.ownerReferences?.find((r) => r.controller);
       let controller = '<none>';
       if (owner) {
         const group = owner.apiVersion.includes('/') ? owner.apiVersion.split('/')[0] : '';
         controller = `${(group ? `${owner.kind}.${group}` : owner.kind).toLowerCase()}/${owner.name}`;
       }
-      return [
-        obj.metadata.name!,
-        controller,
-        num(obj.revision as number | undefined),
-        since(obj.metadata.creationTimestamp, now),
-      ];
+      return [controller, num(obj.revision as number | undefined)];
     },
-  },
-  'jobs.batch': {
+  }),
+  'jobs.batch': templateOwnerPrinter({
     columns: [
-      nameColumn,
       column('Status', 'string', 'Status of the job.'),
       column('Completions', 'string', 'The number of pods which reached phase Succeeded.'),
       column('Duration', 'string', 'Time required to complete the job.'),
-      ageColumn,
-      ...wideTemplateColumns,
     ],
-    cells: (obj, now) => [
-      ...jobCells(obj, now),
-      ...containerCells(templateSpec(obj)),
-      formatSelector((obj.spec as { selector?: LabelSelector }).selector),
-    ],
-  },
-  'cronjobs.batch': {
+    cells: jobCells,
+    selector: (obj) => formatSelector((obj.spec as { selector?: LabelSelector }).selector),
+  }),
+  'cronjobs.batch': templateOwnerPrinter({
     columns: [
-      nameColumn,
       column('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
       column(
         'Timezone',
@@ -782,44 +755,30 @@ const PRINTERS: Record<string, Printer> = {
         'string',
         'Information when was the last time the job was successfully scheduled.',
       ),
-      ageColumn,
-      ...wideTemplateColumns,
     ],
     cells: (obj, now) => {
-      const spec = obj.spec as {
-        schedule?: string;
-        timeZone?: string;
-        suspend?: boolean;
-        jobTemplate?: { spec?: { selector?: LabelSelector; template?: { spec?: PodSpecView } } };
-      };
+      const spec = obj.spec as { schedule?: string; timeZone?: string; suspend?: boolean };
       const status = (obj.status ?? {}) as { active?: unknown[]; lastScheduleTime?: string };
       return [
-        obj.metadata.name!,
         spec.schedule ?? '',
         spec.timeZone ?? '<none>',
         spec.suspend === undefined ? '<unset>' : spec.suspend ? 'True' : 'False',
         (status.active ?? []).length,
         status.lastScheduleTime ? since(status.lastScheduleTime, now) : '<none>',
-        since(obj.metadata.creationTimestamp, now),
-        ...containerCells(spec.jobTemplate?.spec?.template?.spec),
-        formatSelector(spec.jobTemplate?.spec?.selector),
       ];
     },
-  },
-  'leases.coordination.k8s.io': {
+    template: (obj) => cronJobTemplate(obj)?.template?.spec,
+    selector: (obj) => formatSelector(cronJobTemplate(obj)?.selector),
+  }),
+  'leases.coordination.k8s.io': namedPrinter({
     columns: [
-      nameColumn,
       column('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'),
-      ageColumn,
     ],
-    cells: (obj, now) => [
-      obj.metadata.name!,
-      (obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '',
-      since(obj.metadata.creationTimestamp, now),
-    ],
-  },
+    cells: (obj) => [(obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? ''],
+  }),
 };
 
+/** The Status, Completions and Duration cells of printJob. */
 function jobCells(obj: KubeObject, now: number): Cell[] {
   const spec = obj.spec as { completions?: number; parallelism?: number };
   const status = (obj.status ?? {}) as {
@@ -849,7 +808,15 @@ function jobCells(obj: KubeObject, now: number): Cell[] {
   else if (has('Suspended')) state = 'Suspended';
   else if (has('FailureTarget')) state = 'FailureTarget';
   else state = 'Running';
-  return [obj.metadata.name!, state, completions, duration, since(obj.metadata.creationTimestamp, now)];
+  return [state, completions, duration];
+}
+
+function cronJobTemplate(
+  obj: KubeObject,
+): { selector?: LabelSelector; template?: { spec?: PodSpecView } } | undefined {
+  return (
+    obj.spec as { jobTemplate?: { spec?: { selector?: LabelSelector; template?: { spec?: PodSpecView } } } }
+  ).jobTemplate?.spec;
 }
 
 /**

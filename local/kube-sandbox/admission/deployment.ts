@@ -9,15 +9,18 @@ import {
   nonNegative,
   notSupported,
   percentValue,
-  validateIntOrPercent,
 } from './fields';
 import { defaultPodTemplate } from './pod';
 import type { AdmissionTable, FieldCause } from './types';
-import { selectorImmutable, validateSelector, validateServiceTemplate } from './workload-common';
+import {
+  selectorImmutable,
+  validateRollingBudgets,
+  validateSelector,
+  validateServiceTemplate,
+} from './workload-common';
 
 type DeploymentObject = KubeObject & Writable<Deployment>;
 type ReplicaSetObject = KubeObject & Writable<ReplicaSet>;
-type IntOrString = number | string;
 
 function validateStrategy(d: DeploymentObject): FieldCause[] {
   const strategy = d.spec?.strategy ?? {};
@@ -35,21 +38,7 @@ function validateStrategy(d: DeploymentObject): FieldCause[] {
   }
   const rolling = strategy.rollingUpdate ?? {};
   const at = 'spec.strategy.rollingUpdate';
-  const causes = [
-    ...validateIntOrPercent(rolling.maxUnavailable, `${at}.maxUnavailable`),
-    ...validateIntOrPercent(rolling.maxSurge, `${at}.maxSurge`),
-  ];
-  const asNumber = (v: IntOrString | undefined): number =>
-    typeof v === 'string' ? (percentValue(v) ?? -1) : (v ?? 0);
-  if (asNumber(rolling.maxUnavailable) === 0 && asNumber(rolling.maxSurge) === 0) {
-    causes.push(
-      invalid(
-        `${at}.maxUnavailable`,
-        goIntOrString(rolling.maxUnavailable),
-        'may not be 0 when `maxSurge` is 0',
-      ),
-    );
-  }
+  const causes = validateRollingBudgets(rolling, at);
   const unavailablePercent = percentValue(rolling.maxUnavailable);
   if (unavailablePercent !== undefined && unavailablePercent > 100) {
     causes.push(

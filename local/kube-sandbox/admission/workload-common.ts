@@ -3,7 +3,17 @@ import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import { canonicalJson } from '../controllers/hash';
 import { labelSelectorPredicate } from '../selectors';
 import type { Writable } from '../store';
-import { forbidden, goLabelSelector, goStringMap, invalid, notSupported, required } from './fields';
+import {
+  forbidden,
+  goIntOrString,
+  goLabelSelector,
+  goStringMap,
+  invalid,
+  notSupported,
+  percentValue,
+  required,
+  validateIntOrPercent,
+} from './fields';
 import { validatePodSpec } from './pod';
 import type { FieldCause } from './types';
 
@@ -125,4 +135,33 @@ export function selectorImmutable(
 ): FieldCause[] {
   if (sameSelector(selector, oldSelector)) return [];
   return [invalid('spec.selector', goLabelSelector(selector), 'field is immutable')];
+}
+
+interface RollingBudgets {
+  maxUnavailable?: number | string;
+  maxSurge?: number | string;
+}
+
+/** A rolling update's numbers as validation compares them (a bad percent is -1). */
+function intOrPercentValue(value: number | string | undefined): number {
+  if (typeof value === 'string') return percentValue(value) ?? -1;
+  return value ?? 0;
+}
+
+/** A rolling update's maxUnavailable and maxSurge (at `at`): ints or percents, not both 0. */
+export function validateRollingBudgets(rolling: RollingBudgets, at: string): FieldCause[] {
+  const causes = [
+    ...validateIntOrPercent(rolling.maxUnavailable, `${at}.maxUnavailable`),
+    ...validateIntOrPercent(rolling.maxSurge, `${at}.maxSurge`),
+  ];
+  if (intOrPercentValue(rolling.maxUnavailable) === 0 && intOrPercentValue(rolling.maxSurge) === 0) {
+    causes.push(
+      invalid(
+        `${at}.maxUnavailable`,
+        goIntOrString(rolling.maxUnavailable),
+        'may not be 0 when `maxSurge` is 0',
+      ),
+    );
+  }
+  return causes;
 }

@@ -7,15 +7,12 @@ import type { KubeObject, Writable } from '../store';
 import {
   GoSyntax,
   forbidden,
-  goIntOrString,
   goLabelSelector,
   goStringMap,
   invalid,
   nonNegative,
   notSupported,
-  percentValue,
   required,
-  validateIntOrPercent,
 } from './fields';
 import { defaultPodTemplate, defaultTemplateMetadata, validatePodSpec } from './pod';
 import type { AdmissionTable, FieldCause } from './types';
@@ -23,6 +20,7 @@ import {
   sameSelector,
   selectorImmutable,
   semanticallyEqual,
+  validateRollingBudgets,
   validateSelector,
   validateServiceTemplate,
 } from './workload-common';
@@ -45,12 +43,6 @@ export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
 const LEGACY_JOB_NAME_LABEL = 'job-name';
 const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
-
-/** A DaemonSet's rolling-update numbers as the strategy compares them (a bad percent is -1). */
-function intOrPercentValue(value: number | string | undefined): number {
-  if (typeof value === 'string') return percentValue(value) ?? -1;
-  return value ?? 0;
-}
 
 /* ---------------------------------------------------------------- StatefulSet */
 
@@ -186,19 +178,7 @@ function validateDaemonSet(obj: KubeObject, old?: KubeObject): FieldCause[] {
   if (strategy.type === 'RollingUpdate') {
     const rolling = strategy.rollingUpdate ?? {};
     const at = 'spec.updateStrategy.rollingUpdate';
-    causes.push(
-      ...validateIntOrPercent(rolling.maxUnavailable, `${at}.maxUnavailable`),
-      ...validateIntOrPercent(rolling.maxSurge, `${at}.maxSurge`),
-    );
-    if (intOrPercentValue(rolling.maxUnavailable) === 0 && intOrPercentValue(rolling.maxSurge) === 0) {
-      causes.push(
-        invalid(
-          `${at}.maxUnavailable`,
-          goIntOrString(rolling.maxUnavailable),
-          'may not be 0 when `maxSurge` is 0',
-        ),
-      );
-    }
+    causes.push(...validateRollingBudgets(rolling, at));
   } else if (strategy.type !== 'OnDelete') {
     causes.push(notSupported('spec.updateStrategy.type', strategy.type ?? '', ['OnDelete', 'RollingUpdate']));
   }

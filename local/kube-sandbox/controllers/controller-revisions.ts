@@ -51,33 +51,55 @@ export function nextRevision(revisions: RevisionObject[]): number {
 }
 
 /** `<owner>-<hash>`, with the owner's name cut to 223 characters as history.ControllerRevisionName does. */
-export function revisionName(ownerName: string, hash: string): string {
+function revisionName(ownerName: string, hash: string): string {
   return `${ownerName.slice(0, 223)}-${hash}`;
 }
 
 export interface NewRevision {
-  name: string;
-  labels: Record<string, string>;
   data: Record<string, unknown>;
   revision: number;
+  /** The owner's template labels: the revision carries them, with its hash under `hashLabel`. */
+  templateLabels: Record<string, string> | undefined;
+  hashLabel: string;
+  /** The name's hash at a collision count (a DaemonSet hashes its template, a StatefulSet the data). */
+  hash(collisionCount: number | undefined): string;
 }
 
-/** Stores a revision owned by `owner`, carrying the owner's annotations as both controllers do. */
-export function createRevision(ctx: ControllerContext, owner: KubeObject, spec: NewRevision): RevisionObject {
-  const annotations = owner.metadata.annotations;
-  return ctx.store.create(types['controllerrevisions.apps'], {
-    apiVersion: 'apps/v1',
-    kind: 'ControllerRevision',
-    metadata: {
-      name: spec.name,
-      namespace: owner.metadata.namespace,
-      labels: spec.labels,
-      ...(annotations && Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
-      ownerReferences: [controllerRef(owner)],
-    },
-    data: spec.data,
-    revision: spec.revision,
-  }) as RevisionObject;
+/**
+ * Stores a revision owned by `owner`, carrying the owner's annotations as both controllers do,
+ * under the first free name `<owner>-<hash>`: each name another revision holds already bumps
+ * `collisionCount`, which goes into the next hash.
+ */
+export function createRevision<C extends number | undefined>(
+  ctx: ControllerContext,
+  owner: KubeObject,
+  spec: NewRevision,
+  collisionCount: C,
+): { created: RevisionObject; collisionCount: C | number } {
+  let count: C | number = collisionCount;
+  for (;;) {
+    const hash = spec.hash(count);
+    const name = revisionName(owner.metadata.name!, hash);
+    if (ctx.store.get(types['controllerrevisions.apps'], owner.metadata.namespace, name)) {
+      count = (count ?? 0) + 1;
+      continue;
+    }
+    const annotations = owner.metadata.annotations;
+    const created = ctx.store.create(types['controllerrevisions.apps'], {
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: {
+        name,
+        namespace: owner.metadata.namespace,
+        labels: { ...spec.templateLabels, [spec.hashLabel]: hash },
+        ...(annotations && Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
+        ownerReferences: [controllerRef(owner)],
+      },
+      data: spec.data,
+      revision: spec.revision,
+    }) as RevisionObject;
+    return { created, collisionCount: count };
+  }
 }
 
 /** Renumbers a revision that became current again (a rollback) to `revision`. */

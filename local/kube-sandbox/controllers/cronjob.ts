@@ -6,8 +6,6 @@ import {
   controllerRef,
   controllerUid,
   keyOf,
-  onStoreEvents,
-  splitKey,
   types,
   type Controller,
   type ControllerContext,
@@ -15,7 +13,7 @@ import {
 import type { KubeObject, Writable } from '../store';
 import { formatInZone, isKnownTimeZone, parseSchedule, ScheduleError, type Schedule } from './cron-schedule';
 import { jobCondition, isJobFinished } from './job';
-import { controllerKeyOf, recordEvent, Wakeups, writeStatus } from './workload-common';
+import { ownerController, recordEvent, writeStatus, type Wakeups } from './workload-common';
 
 /*
  * The CronJob controller (pkg/controller/cronjob, v2): at each schedule time it creates the Job
@@ -346,27 +344,10 @@ function rfc1123z(at: number): string {
   return new Date(at).toUTCString().replace('GMT', '+0000');
 }
 
-export const cronJobController: Controller = {
+export const cronJobController: Controller = ownerController<CronJobObject>({
   name: 'cronjob',
-  start(ctx: ControllerContext) {
-    const queue = ctx.queue('cronjob', (key) => {
-      const { namespace, name } = splitKey(key);
-      const cj = ctx.store.get(types['cronjobs.batch'], namespace, name) as CronJobObject | undefined;
-      if (cj) new CronJobSync(ctx, cj, wakeups).run();
-    });
-    const wakeups = new Wakeups(ctx.clock, (key) => queue.add(key));
-    const unsubscribe = onStoreEvents(
-      ctx.store,
-      ['cronjobs.batch', 'jobs.batch'],
-      ({ storageKey, object }) => {
-        const key = storageKey === 'cronjobs.batch' ? keyOf(object) : controllerKeyOf(object, 'CronJob');
-        if (key) queue.add(key);
-      },
-    );
-    for (const cj of ctx.store.list(types['cronjobs.batch'])) queue.add(keyOf(cj));
-    return () => {
-      unsubscribe();
-      wakeups.clear();
-    };
-  },
-};
+  storageKey: 'cronjobs.batch',
+  kind: 'CronJob',
+  owned: ['jobs.batch'],
+  sync: (ctx, cj, wakeups) => new CronJobSync(ctx, cj, wakeups).run(),
+});

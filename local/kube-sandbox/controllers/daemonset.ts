@@ -1,49 +1,35 @@
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
-import type {
-  Node,
-  NodeSelectorRequirement,
-  NodeSelectorTerm,
-  PodSpec,
-  Taint,
-  Toleration,
-} from 'kubernetes-types/core/v1';
+import type { Node, PodSpec, Taint, Toleration } from 'kubernetes-types/core/v1';
 import { ApiError } from '../errors';
-import {
-  controllerRef,
-  keyOf,
-  onStoreEvents,
-  splitKey,
-  types,
-  type Controller,
-  type ControllerContext,
-} from '../runtime';
+import { keyOf, types, type Controller, type ControllerContext } from '../runtime';
 import type { KubeObject, Writable } from '../store';
 import {
   createRevision,
   nextRevision,
   renumberRevision,
   revisionData,
-  revisionName,
   revisionsOf,
   sameData,
   truncateHistory,
   type RevisionObject,
 } from './controller-revisions';
 import { computeTemplateHash } from './hash';
+import { fitsNodeAffinity, readinessTaintKey, untoleratedTaints } from './node-matching';
 import {
   availableSince,
   byCreation,
-  controllerKeyOf,
   createPod,
   deletePod,
   isPodAvailable,
   isPodReady,
   isTerminal,
+  ownerController,
   podsControlledBy,
   recordEvent,
-  Wakeups,
+  templatePod,
   writeStatus,
   type PodObject,
+  type Wakeups,
 } from './workload-common';
 
 /*
@@ -88,15 +74,6 @@ function daemonTolerations(spec: Writable<PodSpec>): Toleration[] {
   return tolerations;
 }
 
-function tolerates(tolerations: Toleration[], taint: Taint): boolean {
-  return tolerations.some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (!t.key) return t.operator === 'Exists';
-    if (t.key !== taint.key) return false;
-    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
-  });
-}
-
 /** A node's taints with those the node lifecycle controller adds for its conditions. */
 function effectiveTaints(node: NodeObject): Taint[] {
   const taints: Taint[] = [...(node.spec?.taints ?? [])];
@@ -104,49 +81,10 @@ function effectiveTaints(node: NodeObject): Taint[] {
     if (!taints.some((t) => t.key === key && t.effect === 'NoSchedule'))
       taints.push({ key, effect: 'NoSchedule' });
   };
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready?.status === 'False') add('node.kubernetes.io/not-ready');
-  else if (ready?.status !== 'True') add('node.kubernetes.io/unreachable');
+  const readiness = readinessTaintKey(node);
+  if (readiness) add(readiness);
   if (node.spec?.unschedulable) add('node.kubernetes.io/unschedulable');
   return taints;
-}
-
-function matchesRequirement(value: string | undefined, r: NodeSelectorRequirement): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(values[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-function matchesTerm(node: NodeObject, term: NodeSelectorTerm): boolean {
-  const labels = node.metadata.labels ?? {};
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (expressions.length === 0 && fields.length === 0) return false;
-  return (
-    expressions.every((r) => matchesRequirement(labels[r.key], r)) &&
-    fields.every((r) => r.key === 'metadata.name' && matchesRequirement(node.metadata.name, r))
-  );
-}
-
-function fitsNodeAffinity(spec: Writable<PodSpec> | undefined, node: NodeObject): boolean {
-  const labels = node.metadata.labels ?? {};
-  if (!Object.entries(spec?.nodeSelector ?? {}).every(([k, v]) => labels[k] === v)) return false;
-  const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  return !required || required.nodeSelectorTerms.some((term) => matchesTerm(node, term));
 }
 
 /** NodeShouldRunDaemonPod: whether a pod should start on the node, and whether one may stay. */
@@ -157,11 +95,8 @@ function nodeShouldRun(
   const spec = ds.spec?.template?.spec;
   if (spec?.nodeName && spec.nodeName !== node.metadata.name)
     return { shouldRun: false, shouldContinue: false };
-  if (!fitsNodeAffinity(spec, node)) return { shouldRun: false, shouldContinue: false };
-  const tolerations = daemonTolerations(spec ?? { containers: [] });
-  const untolerated = effectiveTaints(node).filter(
-    (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(tolerations, t),
-  );
+  if (!fitsNodeAffinity(spec, node, 'unmet')) return { shouldRun: false, shouldContinue: false };
+  const untolerated = untoleratedTaints(effectiveTaints(node), daemonTolerations(spec ?? { containers: [] }));
   if (untolerated.length === 0) return { shouldRun: true, shouldContinue: true };
   return { shouldRun: false, shouldContinue: !untolerated.some((t) => t.effect === 'NoExecute') };
 }
@@ -270,21 +205,18 @@ class DaemonSetSync {
     const matching = all.filter((r) => sameData(r.data, data));
     let current: RevisionObject;
     if (matching.length === 0) {
-      for (;;) {
-        const hash = computeTemplateHash(ds.spec?.template, collisionCount);
-        const name = revisionName(ds.metadata.name!, hash);
-        if (this.ctx.store.get(types['controllerrevisions.apps'], ds.metadata.namespace, name)) {
-          collisionCount = (collisionCount ?? 0) + 1;
-          continue;
-        }
-        current = createRevision(this.ctx, ds, {
-          name,
-          labels: { ...ds.spec?.template?.metadata?.labels, [REVISION_LABEL]: hash },
+      ({ created: current, collisionCount } = createRevision(
+        this.ctx,
+        ds,
+        {
           data,
           revision: nextRevision(all),
-        });
-        break;
-      }
+          templateLabels: ds.spec?.template?.metadata?.labels,
+          hashLabel: REVISION_LABEL,
+          hash: (count) => computeTemplateHash(ds.spec?.template, count),
+        },
+        collisionCount,
+      ));
     } else {
       current = matching[matching.length - 1];
       for (const duplicate of matching.slice(0, -1)) {
@@ -307,22 +239,13 @@ class DaemonSetSync {
     spec.tolerations = daemonTolerations(spec);
     pinToNode(spec, nodeName);
     const generation = this.ds.metadata.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
-    return {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: `${this.ds.metadata.name}-`,
-        namespace: this.ds.metadata.namespace,
-        labels: {
-          ...template.metadata?.labels,
-          ...(generation ? { [TEMPLATE_GENERATION_LABEL]: generation } : {}),
-          [REVISION_LABEL]: this.hash,
-        },
-        ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
-        ownerReferences: [controllerRef(this.ds)],
+    return templatePod(this.ds, template, {
+      labels: {
+        ...(generation ? { [TEMPLATE_GENERATION_LABEL]: generation } : {}),
+        [REVISION_LABEL]: this.hash,
       },
       spec,
-    };
+    });
   }
 
   /** syncNodes: creates and deletes, with the controller's events. */
@@ -535,31 +458,11 @@ class DaemonSetSync {
   }
 }
 
-export const daemonSetController: Controller = {
+export const daemonSetController: Controller = ownerController<DaemonSetObject>({
   name: 'daemonset',
-  start(ctx) {
-    const queue = ctx.queue('daemonset', (key) => {
-      const { namespace, name } = splitKey(key);
-      const ds = ctx.store.get(types['daemonsets.apps'], namespace, name) as DaemonSetObject | undefined;
-      if (ds) new DaemonSetSync(ctx, ds, wakeups).run();
-    });
-    const wakeups = new Wakeups(ctx.clock, (key) => queue.add(key));
-    const enqueueAll = (): void => {
-      for (const ds of ctx.store.list(types['daemonsets.apps'])) queue.add(keyOf(ds));
-    };
-    const unsubscribe = onStoreEvents(
-      ctx.store,
-      ['daemonsets.apps', 'pods', 'controllerrevisions.apps', 'nodes'],
-      ({ storageKey, object }) => {
-        if (storageKey === 'nodes') return enqueueAll();
-        const key = storageKey === 'daemonsets.apps' ? keyOf(object) : controllerKeyOf(object, 'DaemonSet');
-        if (key) queue.add(key);
-      },
-    );
-    enqueueAll();
-    return () => {
-      unsubscribe();
-      wakeups.clear();
-    };
-  },
-};
+  storageKey: 'daemonsets.apps',
+  kind: 'DaemonSet',
+  owned: ['pods', 'controllerrevisions.apps'],
+  resyncOn: ['nodes'],
+  sync: (ctx, ds, wakeups) => new DaemonSetSync(ctx, ds, wakeups).run(),
+});

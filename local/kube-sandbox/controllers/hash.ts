@@ -8,7 +8,7 @@
  */
 
 /** The alphabet of apimachinery's rand package: no vowels, no confusable digits. */
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+export const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 const FNV32_OFFSET = 0x811c9dc5;
 const FNV32_PRIME = 0x01000193;

@@ -1,14 +1,6 @@
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import { ApiError } from '../errors';
-import {
-  controllerRef,
-  keyOf,
-  onStoreEvents,
-  splitKey,
-  types,
-  type Controller,
-  type ControllerContext,
-} from '../runtime';
+import { keyOf, onStoreEvents, splitKey, types, type Controller, type ControllerContext } from '../runtime';
 import type { KubeObject, Writable } from '../store';
 import {
   controllerKeyOf,
@@ -18,6 +10,7 @@ import {
   isTerminal,
   podsControlledBy,
   recordEvent,
+  templatePod,
   Wakeups,
   writeStatus,
   type PodObject,
@@ -306,19 +299,7 @@ class JobSync {
 
   private newPod(): KubeObject {
     const template = structuredClone(this.job.spec!.template);
-    return {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: `${this.job.metadata.name}-`,
-        namespace: this.job.metadata.namespace,
-        labels: template.metadata?.labels ?? {},
-        ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
-        ownerReferences: [controllerRef(this.job)],
-        finalizers: [TRACKING_FINALIZER],
-      },
-      spec: template.spec,
-    };
+    return templatePod(this.job, template, { finalizers: [TRACKING_FINALIZER], spec: template.spec });
   }
 
   private write(): void {

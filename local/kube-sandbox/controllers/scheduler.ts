@@ -1,17 +1,10 @@
-import type {
-  Container,
-  Node,
-  NodeSelectorRequirement,
-  NodeSelectorTerm,
-  Pod,
-  PodCondition,
-  Taint,
-  Toleration,
-} from 'kubernetes-types/core/v1';
+import type { Container, Node, Pod, PodCondition, Taint } from 'kubernetes-types/core/v1';
 import { isQuantity, parseQuantity } from '../quantity';
 import { controllerUid, keyOf, onStoreEvents, splitKey, types, type ControllerContext } from '../runtime';
 import type { Controller } from '../runtime';
 import type { KubeObject, Writable } from '../store';
+import { fitsNodeAffinity, readinessTaintKey, tolerates, untoleratedTaints } from './node-matching';
+import { isTerminal } from './workload-common';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 
@@ -51,10 +44,6 @@ function nonZeroRequest(pod: Pod, resource: 'cpu' | 'memory'): number {
   }, 0);
 }
 
-function isTerminal(pod: Pod): boolean {
-  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-}
-
 function needsScheduling(pod: Pod): boolean {
   return (
     !pod.spec?.nodeName &&
@@ -64,67 +53,12 @@ function needsScheduling(pod: Pod): boolean {
   );
 }
 
-function tolerates(tolerations: Toleration[] | undefined, taint: Taint): boolean {
-  return (tolerations ?? []).some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (!t.key) return t.operator === 'Exists';
-    if (t.key !== taint.key) return false;
-    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
-  });
-}
-
 /** A node's taints, plus those the node lifecycle controller puts on nodes that are not Ready. */
 function effectiveTaints(node: Node): Taint[] {
   const taints = [...(node.spec?.taints ?? [])];
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  const implied =
-    ready?.status === 'True'
-      ? undefined
-      : ready?.status === 'False'
-        ? 'node.kubernetes.io/not-ready'
-        : 'node.kubernetes.io/unreachable';
+  const implied = readinessTaintKey(node);
   if (implied && !taints.some((t) => t.key === implied)) taints.push({ key: implied, effect: 'NoSchedule' });
   return taints;
-}
-
-function matchesRequirement(labels: Record<string, string>, r: NodeSelectorRequirement): boolean {
-  const value = labels[r.key];
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(values[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-function matchesTerm(node: Node, term: NodeSelectorTerm): boolean {
-  const labels = node.metadata?.labels ?? {};
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (expressions.length === 0 && fields.length === 0) return false;
-  return (
-    expressions.every((r) => matchesRequirement(labels, r)) &&
-    fields.every((r) => matchesRequirement({ 'metadata.name': node.metadata?.name ?? '' }, r))
-  );
-}
-
-function matchesNodeAffinity(pod: Pod, node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  const selector = pod.spec?.nodeSelector ?? {};
-  if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return false;
-  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  return !required || required.nodeSelectorTerms.some((term) => matchesTerm(node, term));
 }
 
 /** A filter's verdict for one node: whether preemption could ever help there. */
@@ -146,16 +80,14 @@ function filter(pod: Pod, info: NodeInfo): Rejection | undefined {
       return { reasons: ['node(s) were unschedulable'], resolvable: false };
     }
   }
-  const untolerated = effectiveTaints(node).find(
-    (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec?.tolerations, t),
-  );
+  const [untolerated] = untoleratedTaints(effectiveTaints(node), pod.spec?.tolerations);
   if (untolerated) {
     return {
       reasons: [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`],
       resolvable: false,
     };
   }
-  if (!matchesNodeAffinity(pod, node)) {
+  if (!fitsNodeAffinity(pod.spec, node, 'absent')) {
     return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
   }
   const allocatable = node.status?.allocatable ?? {};

@@ -1,22 +1,13 @@
 import type { StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec, Volume } from 'kubernetes-types/core/v1';
 import { ApiError } from '../errors';
-import {
-  controllerRef,
-  keyOf,
-  onStoreEvents,
-  splitKey,
-  types,
-  type Controller,
-  type ControllerContext,
-} from '../runtime';
+import { keyOf, type Controller, type ControllerContext } from '../runtime';
 import type { KubeObject, Writable } from '../store';
 import {
   createRevision,
   nextRevision,
   renumberRevision,
   revisionData,
-  revisionName,
   revisionsOf,
   sameData,
   templateOf,
@@ -26,18 +17,19 @@ import {
 import { computeTemplateHash } from './hash';
 import {
   availableSince,
-  controllerKeyOf,
   createPod,
   deletePod,
   isPodAvailable,
   isRunningAndReady,
   isTerminal,
   isTerminating,
+  ownerController,
   podsControlledBy,
   recordEvent,
-  Wakeups,
+  templatePod,
   writeStatus,
   type PodObject,
+  type Wakeups,
 } from './workload-common';
 
 /*
@@ -100,21 +92,18 @@ function syncRevisions(ctx: ControllerContext, set: StatefulSetObject): Revision
   } else if (equal.length) {
     update = renumberRevision(ctx, equal[equal.length - 1], nextRevision(all));
   } else {
-    for (;;) {
-      const hash = computeTemplateHash(data, collisionCount);
-      const name = revisionName(set.metadata.name!, hash);
-      if (ctx.store.get(types['controllerrevisions.apps'], set.metadata.namespace, name)) {
-        collisionCount++;
-        continue;
-      }
-      update = createRevision(ctx, set, {
-        name,
-        labels: { ...set.spec?.template?.metadata?.labels, [HASH_LABEL]: hash },
+    ({ created: update, collisionCount } = createRevision(
+      ctx,
+      set,
+      {
         data,
         revision: nextRevision(all),
-      });
-      break;
-    }
+        templateLabels: set.spec?.template?.metadata?.labels,
+        hashLabel: HASH_LABEL,
+        hash: (count) => computeTemplateHash(data, count),
+      },
+      collisionCount,
+    ));
   }
   all = revisionsOf(ctx, set);
   const current = all.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
@@ -137,23 +126,11 @@ function newPod(set: StatefulSetObject, template: Template, revision: string, or
   }
   spec.hostname = name;
   if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: set.metadata.namespace,
-      labels: {
-        ...t.metadata?.labels,
-        [POD_NAME_LABEL]: name,
-        [POD_INDEX_LABEL]: String(ordinal),
-        [REVISION_LABEL]: revision,
-      },
-      ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
-      ownerReferences: [controllerRef(set)],
-    },
+  return templatePod(set, t, {
+    name,
+    labels: { [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [REVISION_LABEL]: revision },
     spec,
-  };
+  });
 }
 
 class StatefulSetSync {
@@ -338,28 +315,10 @@ class StatefulSetSync {
   }
 }
 
-export const statefulSetController: Controller = {
+export const statefulSetController: Controller = ownerController<StatefulSetObject>({
   name: 'statefulset',
-  start(ctx) {
-    const queue = ctx.queue('statefulset', (key) => {
-      const { namespace, name } = splitKey(key);
-      const set = ctx.store.get(types['statefulsets.apps'], namespace, name) as StatefulSetObject | undefined;
-      if (set) new StatefulSetSync(ctx, set, wakeups).run();
-    });
-    const wakeups = new Wakeups(ctx.clock, (key) => queue.add(key));
-    const unsubscribe = onStoreEvents(
-      ctx.store,
-      ['statefulsets.apps', 'pods', 'controllerrevisions.apps'],
-      ({ storageKey, object }) => {
-        const key =
-          storageKey === 'statefulsets.apps' ? keyOf(object) : controllerKeyOf(object, 'StatefulSet');
-        if (key) queue.add(key);
-      },
-    );
-    for (const set of ctx.store.list(types['statefulsets.apps'])) queue.add(keyOf(set));
-    return () => {
-      unsubscribe();
-      wakeups.clear();
-    };
-  },
-};
+  storageKey: 'statefulsets.apps',
+  kind: 'StatefulSet',
+  owned: ['pods', 'controllerrevisions.apps'],
+  sync: (ctx, set, wakeups) => new StatefulSetSync(ctx, set, wakeups).run(),
+});

@@ -1,14 +1,24 @@
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Pod, PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1';
 import { admit } from '../admission';
 import type { SandboxClock } from '../clock';
 import { ApiError } from '../errors';
-import { controllerUid, types, type ControllerContext, type EventSource } from '../runtime';
+import {
+  controllerRef,
+  controllerUid,
+  keyOf,
+  onStoreEvents,
+  splitKey,
+  types,
+  type Controller,
+  type ControllerContext,
+  type EventSource,
+} from '../runtime';
 import { resolveGeneratedName, type KubeObject, type Writable } from '../store';
 
 /*
  * What the StatefulSet, DaemonSet, Job and CronJob controllers share: pod state as
  * k8s.io/kubernetes/pkg/api/v1/pod reads it, creating pods through admission as a controller's
- * API call would, and wake-ups at a sandbox time.
+ * API call would, wake-ups at a sandbox time, and the work queue fed by owners and what they own.
  */
 
 export type PodObject = KubeObject & Writable<Pod>;
@@ -17,7 +27,7 @@ export function isPodReady(pod: PodObject): boolean {
   return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-export function isTerminal(pod: PodObject): boolean {
+export function isTerminal(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
@@ -55,6 +65,35 @@ export function podsControlledBy(ctx: ControllerContext, namespace: string, owne
 export function controllerKeyOf(obj: KubeObject, kind: string): string | undefined {
   const ref = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === kind);
   return ref ? `${obj.metadata.namespace}/${ref.name}` : undefined;
+}
+
+export interface NewPod {
+  /** The pod's name; without one the API server makes one up after `<owner>-`. */
+  name?: string;
+  /** Labels over the template's. */
+  labels?: Record<string, string>;
+  finalizers?: string[];
+  spec: Writable<PodSpec> | undefined;
+}
+
+/**
+ * A pod the controller of `owner` makes from its (copied) pod template: the template's labels and
+ * annotations, the owner as controller.
+ */
+export function templatePod(owner: KubeObject, template: Writable<PodTemplateSpec>, pod: NewPod): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...(pod.name !== undefined ? { name: pod.name } : { generateName: `${owner.metadata.name}-` }),
+      namespace: owner.metadata.namespace,
+      labels: { ...template.metadata?.labels, ...pod.labels },
+      ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+      ownerReferences: [controllerRef(owner)],
+      ...(pod.finalizers ? { finalizers: pod.finalizers } : {}),
+    },
+    spec: pod.spec,
+  };
 }
 
 /**
@@ -166,4 +205,54 @@ export function byCreation(a: KubeObject, b: KubeObject): number {
   const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
   if (ta !== tb) return ta - tb;
   return (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
+}
+
+export interface OwnerControllerSpec<T extends KubeObject> {
+  /** The controller's and its work queue's name. */
+  name: string;
+  /** The owner type's storage key and kind. */
+  storageKey: string;
+  kind: string;
+  /** Storage keys of what the owner controls: a change to one syncs its controlling owner. */
+  owned: string[];
+  /** Storage keys whose every change syncs all owners (the DaemonSet controller's nodes). */
+  resyncOn?: string[];
+  sync(ctx: ControllerContext, owner: T, wakeups: Wakeups): void;
+}
+
+/**
+ * A controller that syncs each owner of one type on a work queue: when it changes, when
+ * something it controls changes, and when a wake-up it asked for is due.
+ */
+export function ownerController<T extends KubeObject>(spec: OwnerControllerSpec<T>): Controller {
+  return {
+    name: spec.name,
+    start(ctx) {
+      const t = types[spec.storageKey];
+      const queue = ctx.queue(spec.name, (key) => {
+        const { namespace, name } = splitKey(key);
+        const owner = ctx.store.get(t, namespace, name) as T | undefined;
+        if (owner) spec.sync(ctx, owner, wakeups);
+      });
+      const wakeups = new Wakeups(ctx.clock, (key) => queue.add(key));
+      const enqueueAll = (): void => {
+        for (const owner of ctx.store.list(t)) queue.add(keyOf(owner));
+      };
+      const resyncOn = new Set(spec.resyncOn ?? []);
+      const unsubscribe = onStoreEvents(
+        ctx.store,
+        [spec.storageKey, ...spec.owned, ...resyncOn],
+        ({ storageKey, object }) => {
+          if (resyncOn.has(storageKey)) return enqueueAll();
+          const key = storageKey === spec.storageKey ? keyOf(object) : controllerKeyOf(object, spec.kind);
+          if (key) queue.add(key);
+        },
+      );
+      enqueueAll();
+      return () => {
+        unsubscribe();
+        wakeups.clear();
+      };
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SAFE_ALPHABET } from '../controllers/hash';
 import type { KubeObject } from '../store';
 import { eksNode } from './base';
 import type { Scenario } from './types';
@@ -12,14 +13,13 @@ export interface ScaleOptions {
   namespace?: string;
 }
 
-const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const NODES = [0, 1, 2].map((i) => eksNode(i).metadata.name!);
 
 /** The i-th 5-character pod-name suffix: distinct for every i below 27^5. */
 function suffixOf(i: number): string {
   let out = '';
-  for (let n = i, k = 0; k < 5; k++, n = Math.floor(n / ALPHABET.length))
-    out += ALPHABET[n % ALPHABET.length];
+  for (let n = i, k = 0; k < 5; k++, n = Math.floor(n / SAFE_ALPHABET.length))
+    out += SAFE_ALPHABET[n % SAFE_ALPHABET.length];
   return out;
 }
 

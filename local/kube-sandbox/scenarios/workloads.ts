@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { admit } from '../admission';
 import { BEHAVIOR_ANNOTATION, type ContainerBehavior } from '../behavior';
-import { types } from '../runtime';
+import { SAFE_ALPHABET } from '../controllers/hash';
+import { controllerRef, types } from '../runtime';
 import type { Sandbox } from '../sandbox';
 import type { KubeObject } from '../store';
 
@@ -249,7 +250,7 @@ function finishedJob(
       creationTimestamp: rfc3339(run.scheduledAt),
       labels: { ...template.metadata.labels, ...jobLabels },
       annotations: { 'batch.kubernetes.io/cronjob-scheduled-timestamp': rfc3339(run.scheduledAt) },
-      ownerReferences: [ownerRef(cronJob)],
+      ownerReferences: [controllerRef(cronJob)],
     },
     spec: {
       backoffLimit: 1,
@@ -301,7 +302,7 @@ function finishedJob(
         creationTimestamp: rfc3339(podStart),
         labels: { ...template.metadata.labels, ...jobLabels },
         annotations: template.metadata.annotations,
-        ownerReferences: [ownerRef(job)],
+        ownerReferences: [controllerRef(job)],
       },
       spec: { ...structuredClone(template.spec), nodeName: o.nodeName },
       status: {
@@ -342,26 +343,13 @@ function condition(type: string, reason: string, message: string, at: number): R
   };
 }
 
-function ownerRef(owner: KubeObject): NonNullable<KubeObject['metadata']['ownerReferences']>[number] {
-  return {
-    apiVersion: owner.apiVersion!,
-    kind: owner.kind!,
-    name: owner.metadata.name!,
-    uid: owner.metadata.uid!,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
 /** A pod-name suffix in apimachinery's alphabet, derived from a uid so it is stable per object. */
 function suffix(seed: string, salt: number): string {
   let n = [...`${seed}${salt}`].reduce((h, c) => (h * 33 + c.charCodeAt(0)) >>> 0, 5381);
   let out = '';
   for (let i = 0; i < 5; i++) {
-    out += ALPHABET[n % ALPHABET.length];
-    n = Math.floor(n / ALPHABET.length) + i * 7919;
+    out += SAFE_ALPHABET[n % SAFE_ALPHABET.length];
+    n = Math.floor(n / SAFE_ALPHABET.length) + i * 7919;
   }
   return out;
 }

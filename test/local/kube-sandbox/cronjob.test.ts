@@ -2,16 +2,8 @@ import type { CronJob, Job } from 'kubernetes-types/batch/v1';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import {
-  cronJob,
-  elapse,
-  elapseUntil,
-  eventMessages,
-  get,
-  START,
-  updateObject,
-  workloadSandbox,
-} from './workload-helpers';
+import { elapse, manualSandbox, START } from './common-helpers';
+import { cronJob, elapseUntil, eventMessages, get, updateObject } from './workload-helpers';
 
 type CronJobObject = CronJob & KubeObject;
 type JobObject = Job & KubeObject;
@@ -49,7 +41,7 @@ describe('CronJob controller', () => {
 
   it('creates the Job of each schedule time and records its completion', async () => {
     // Prepare
-    sandbox = await workloadSandbox([cronJob('report', '*/5 * * * *')]);
+    sandbox = await manualSandbox([cronJob('report', '*/5 * * * *')]);
     const scheduled = START + 5 * MINUTE;
 
     // Act
@@ -105,7 +97,7 @@ describe('CronJob controller', () => {
 
   it('keeps successfulJobsHistoryLimit finished Jobs and deletes older ones', async () => {
     // Prepare
-    sandbox = await workloadSandbox([cronJob('tick', '* * * * *', { successfulJobsHistoryLimit: 2 })]);
+    sandbox = await manualSandbox([cronJob('tick', '* * * * *', { successfulJobsHistoryLimit: 2 })]);
 
     // Act
     await elapse(sandbox, 5 * MINUTE + 30_000);
@@ -125,7 +117,7 @@ describe('CronJob controller', () => {
 
   it('skips a schedule while the previous Job runs with concurrencyPolicy Forbid', async () => {
     // Prepare
-    sandbox = await workloadSandbox([
+    sandbox = await manualSandbox([
       cronJob('sync', '* * * * *', { concurrencyPolicy: 'Forbid' }, { app: { mode: 'healthy' } }),
     ]);
 
@@ -142,7 +134,7 @@ describe('CronJob controller', () => {
 
   it('replaces the running Job with concurrencyPolicy Replace', async () => {
     // Prepare
-    sandbox = await workloadSandbox([
+    sandbox = await manualSandbox([
       cronJob('sync', '* * * * *', { concurrencyPolicy: 'Replace' }, { app: { mode: 'healthy' } }),
     ]);
 
@@ -160,7 +152,7 @@ describe('CronJob controller', () => {
 
   it('creates nothing while suspended, and schedules again when resumed', async () => {
     // Prepare
-    sandbox = await workloadSandbox([cronJob('paused', '* * * * *', { suspend: true })]);
+    sandbox = await manualSandbox([cronJob('paused', '* * * * *', { suspend: true })]);
 
     // Act
     await elapse(sandbox, 3 * MINUTE, 10_000);
@@ -179,7 +171,7 @@ describe('CronJob controller', () => {
 
   it('evaluates the schedule in spec.timeZone', async () => {
     // Prepare: 21:30 in Seoul is 12:30 UTC.
-    sandbox = await workloadSandbox([cronJob('seoul', '30 21 * * *', { timeZone: 'Asia/Seoul' })]);
+    sandbox = await manualSandbox([cronJob('seoul', '30 21 * * *', { timeZone: 'Asia/Seoul' })]);
 
     // Act
     await elapse(sandbox, 31 * MINUTE, 30_000);
@@ -199,7 +191,7 @@ describe('CronJob controller', () => {
     const lenient = { ...cronJob('lenient', '30 * * * *'), status };
 
     // Act
-    sandbox = await workloadSandbox([strict, lenient]);
+    sandbox = await manualSandbox([strict, lenient]);
     await sandbox.settle();
 
     // Assess
@@ -211,7 +203,7 @@ describe('CronJob controller', () => {
 
   it('records a failed Job without moving lastSuccessfulTime', async () => {
     // Prepare
-    sandbox = await workloadSandbox([
+    sandbox = await manualSandbox([
       cronJob(
         'backup',
         '*/10 * * * *',

@@ -4,16 +4,8 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { eksNode } from '../../../local/kube-sandbox/scenarios/base';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
-import {
-  daemonSet,
-  elapse,
-  elapseUntil,
-  eventMessages,
-  get,
-  podsOf,
-  updateObject,
-  workloadSandbox,
-} from './workload-helpers';
+import { elapse, manualSandbox, nodeNames, podsControlledBy } from './common-helpers';
+import { daemonSet, elapseUntil, eventMessages, get, updateObject } from './workload-helpers';
 
 type PodObject = Pod & KubeObject;
 
@@ -22,11 +14,7 @@ function ds(sandbox: Sandbox, name = 'agent'): DaemonSet & KubeObject {
 }
 
 function pods(sandbox: Sandbox, name = 'agent'): PodObject[] {
-  return podsOf(sandbox, ds(sandbox, name).metadata.uid!) as PodObject[];
-}
-
-function nodeNames(sandbox: Sandbox): string[] {
-  return sandbox.store.list(types.nodes).map((n) => n.metadata.name!);
+  return podsControlledBy(sandbox, ds(sandbox, name).metadata.uid!) as PodObject[];
 }
 
 function rolledOut(sandbox: Sandbox, name = 'agent'): boolean {
@@ -53,7 +41,7 @@ describe('DaemonSet controller', () => {
 
   it('runs one pod per node, pinned by node affinity and bound by the scheduler', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
 
     // Act
     sandbox.apply([daemonSet('agent')]);
@@ -104,7 +92,7 @@ describe('DaemonSet controller', () => {
 
   it('only runs on nodes matching its nodeSelector', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
     const zoneA = nodeNames(sandbox).find((n) =>
       (sandbox.store.get(types.nodes, undefined, n) as Node).metadata?.labels?.[
         'topology.kubernetes.io/zone'
@@ -127,7 +115,7 @@ describe('DaemonSet controller', () => {
 
   it('follows nodes: a new node gets a pod, a NotReady node gets none, a cordoned one keeps its pod', async () => {
     // Prepare
-    sandbox = await workloadSandbox([daemonSet('agent')]);
+    sandbox = await manualSandbox([daemonSet('agent')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const [first] = nodeNames(sandbox);
 
@@ -162,7 +150,7 @@ describe('DaemonSet controller', () => {
 
   it('rolls out a new template one node at a time with maxUnavailable 1', async () => {
     // Prepare
-    sandbox = await workloadSandbox([daemonSet('agent')]);
+    sandbox = await manualSandbox([daemonSet('agent')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     let worstUnavailable = 0;
     sandbox.store.subscribe(({ storageKey }) => {
@@ -201,7 +189,7 @@ describe('DaemonSet controller', () => {
 
   it('replaces a failed daemon pod', async () => {
     // Prepare
-    sandbox = await workloadSandbox([daemonSet('agent')]);
+    sandbox = await manualSandbox([daemonSet('agent')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const victim = structuredClone(pods(sandbox)[0]) as Writable<Pod> & KubeObject;
 

@@ -1,22 +1,11 @@
-import { admit } from '../../../local/kube-sandbox/admission';
-import { ApiError } from '../../../local/kube-sandbox/errors';
-import { types } from '../../../local/kube-sandbox/runtime';
+import type { ApiError } from '../../../local/kube-sandbox/errors';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
+import { admissionError, admitted } from './common-helpers';
 import { deploymentManifest, type DeploymentObject, type ReplicaSetObject } from './deployment-helpers';
 
-function admitted(obj: KubeObject, storageKey = 'deployments.apps', old?: KubeObject): KubeObject {
-  const copy = structuredClone(obj);
-  admit(types[storageKey], copy, old);
-  return copy;
-}
-
 function rejection(obj: KubeObject, storageKey = 'deployments.apps', old?: KubeObject): ApiError {
-  try {
-    admitted(obj, storageKey, old);
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
+  const error = admissionError(storageKey, obj, old);
+  if (error) return error;
   throw new Error('expected admission to reject the object');
 }
 
@@ -27,7 +16,7 @@ describe('Deployment admission', () => {
     delete manifest.spec!.replicas;
 
     // Act
-    const d = admitted(manifest) as DeploymentObject;
+    const d = admitted('deployments.apps', manifest) as DeploymentObject;
 
     // Assess
     expect(d.spec).toMatchObject({
@@ -55,7 +44,7 @@ describe('Deployment admission', () => {
     const manifest = deploymentManifest('web', { strategy: { type: 'Recreate' } });
 
     // Act
-    const d = admitted(manifest) as DeploymentObject;
+    const d = admitted('deployments.apps', manifest) as DeploymentObject;
 
     // Assess
     expect(d.spec!.strategy).toEqual({ type: 'Recreate' });
@@ -196,7 +185,7 @@ describe('Deployment admission', () => {
 
   it('keeps the selector immutable on update', () => {
     // Prepare
-    const old = admitted(deploymentManifest('web'));
+    const old = admitted('deployments.apps', deploymentManifest('web'));
     const next = structuredClone(old) as DeploymentObject;
     next.spec!.selector = { matchLabels: { app: 'web', tier: 'x' } };
     next.spec!.template.metadata!.labels = { app: 'web', tier: 'x' };
@@ -232,7 +221,7 @@ describe('ReplicaSet admission', () => {
     };
 
     // Act
-    const rs = admitted(manifest, 'replicasets.apps') as ReplicaSetObject;
+    const rs = admitted('replicasets.apps', manifest) as ReplicaSetObject;
 
     // Assess
     expect(rs.spec!.replicas).toBe(1);

@@ -1,18 +1,13 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { Pod } from 'kubernetes-types/core/v1';
-import { admit } from '../../../local/kube-sandbox/admission';
-import { SandboxClock } from '../../../local/kube-sandbox/clock';
 import { deploymentController } from '../../../local/kube-sandbox/controllers/deployment';
 import { replicaSetController } from '../../../local/kube-sandbox/controllers/replicaset';
 import { controllerUid, types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
+import { admitUpdate, manualClock, podsControlledBy, storedEvents, type PodObject } from './common-helpers';
 
 export type DeploymentObject = KubeObject & Writable<Deployment>;
 export type ReplicaSetObject = KubeObject & Writable<ReplicaSet>;
-export type PodObject = KubeObject & Writable<Pod>;
-
-export const START = Date.parse('2026-03-01T12:00:00Z');
 
 /**
  * A sandbox on a manual clock running only the ReplicaSet and Deployment controllers: no
@@ -20,10 +15,7 @@ export const START = Date.parse('2026-03-01T12:00:00Z');
  * kubelet. Stop it with `stopControllersOnly`.
  */
 export async function controllersOnlySandbox(): Promise<{ sandbox: Sandbox; stop: () => Promise<void> }> {
-  const sandbox = await startSandbox({
-    clock: new SandboxClock({ mode: 'manual', start: START }),
-    controllers: false,
-  });
+  const sandbox = await startSandbox({ clock: manualClock(), controllers: false });
   const stops = [replicaSetController.start(sandbox.context), deploymentController.start(sandbox.context)];
   return {
     sandbox,
@@ -83,11 +75,7 @@ export function updateDeployment(
   change: (d: DeploymentObject) => void,
   namespace = 'default',
 ): DeploymentObject {
-  const current = getDeployment(sandbox, name, namespace);
-  const next = structuredClone(current);
-  change(next);
-  admit(types['deployments.apps'], next, current);
-  return sandbox.store.update(types['deployments.apps'], next) as DeploymentObject;
+  return admitUpdate(sandbox, 'deployments.apps', getDeployment(sandbox, name, namespace), change);
 }
 
 /** What `kubectl rollout restart` sends: the restartedAt template annotation. */
@@ -112,9 +100,7 @@ export function revision(obj: KubeObject): number {
 
 /** Pods controlled by a ReplicaSet, terminating ones included. */
 export function podsOf(sandbox: Sandbox, rs: KubeObject): PodObject[] {
-  return (sandbox.store.list(types.pods, rs.metadata.namespace) as PodObject[]).filter(
-    (p) => controllerUid(p) === rs.metadata.uid,
-  );
+  return podsControlledBy(sandbox, rs.metadata.uid!, rs.metadata.namespace);
 }
 
 export function isReady(pod: PodObject): boolean {
@@ -163,17 +149,13 @@ export interface EventView {
 
 /** core/v1 events about one object, in the order they were first recorded. */
 export function eventsAbout(sandbox: Sandbox, name: string, namespace = 'default'): EventView[] {
-  return sandbox.store
-    .list(types.events, namespace)
-    .filter((e) => (e.involvedObject as { name: string }).name === name)
-    .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
-    .map((e) => ({
-      reason: e.reason as string,
-      message: e.message as string,
-      type: e.type as string,
-      component: (e.source as { component: string }).component,
-      kind: (e.involvedObject as { kind: string }).kind,
-    }));
+  return storedEvents(sandbox, name, namespace).map((e) => ({
+    reason: e.reason!,
+    message: e.message!,
+    type: e.type!,
+    component: e.source!.component!,
+    kind: e.involvedObject.kind!,
+  }));
 }
 
 export function condition(
@@ -189,18 +171,4 @@ export function condition(
     }
   | undefined {
   return d.status?.conditions?.find((c) => c.type === type);
-}
-
-/** A full sandbox (scheduler, kubelet and every controller) on a manual clock. */
-export async function fullSandbox(): Promise<Sandbox> {
-  return startSandbox({ clock: new SandboxClock({ mode: 'manual', start: START }) });
-}
-
-/** Moves sandbox time forward in steps, letting the controllers react after each one. */
-export async function elapse(sandbox: Sandbox, ms: number, stepMs = 1000): Promise<void> {
-  await sandbox.settle();
-  for (let done = 0; done < ms; done += stepMs) {
-    sandbox.clock.advance(Math.min(stepMs, ms - done));
-    await sandbox.settle();
-  }
 }

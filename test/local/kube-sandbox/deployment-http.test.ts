@@ -1,7 +1,8 @@
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { apiError, kubeConfigFor } from '../../helpers/kube';
-import { deploymentManifest, elapse, fullSandbox } from './deployment-helpers';
+import { elapse, manualSandbox } from './common-helpers';
+import { deploymentManifest } from './deployment-helpers';
 
 /*
  * The Deployment and ReplicaSet controllers driven over HTTP by @kubernetes/client-node, the
@@ -14,7 +15,7 @@ let apps: AppsV1Api;
 let core: CoreV1Api;
 
 beforeEach(async () => {
-  sandbox = await fullSandbox();
+  sandbox = await manualSandbox();
   const kc = kubeConfigFor(sandbox);
   apps = kc.makeApiClient(AppsV1Api);
   core = kc.makeApiClient(CoreV1Api);

@@ -1,11 +1,10 @@
 import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
+import { elapse, manualSandbox } from './common-helpers';
 import {
   condition,
   deploymentManifest,
-  elapse,
   eventsAbout,
-  fullSandbox,
   getDeployment,
   isReady,
   podsOf,
@@ -23,7 +22,7 @@ import {
 let sandbox: Sandbox;
 
 beforeEach(async () => {
-  sandbox = await fullSandbox();
+  sandbox = await manualSandbox();
 });
 
 afterEach(async () => {

@@ -1,6 +1,7 @@
 import { computeTemplateHash } from '../../../local/kube-sandbox/controllers/hash';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
+import { type PodObject } from './common-helpers';
 import {
   condition,
   controllersOnlySandbox,
@@ -16,7 +17,6 @@ import {
   rolloutRestart,
   updateDeployment,
   type DeploymentObject,
-  type PodObject,
 } from './deployment-helpers';
 
 let sandbox: Sandbox;

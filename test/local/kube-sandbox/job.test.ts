@@ -4,18 +4,8 @@ import { ApiError } from '../../../local/kube-sandbox/errors';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { types } from '../../../local/kube-sandbox/runtime';
-import {
-  elapse,
-  elapseUntil,
-  eventMessages,
-  eventsFor,
-  get,
-  job,
-  podsOf,
-  START,
-  updateObject,
-  workloadSandbox,
-} from './workload-helpers';
+import { elapse, manualSandbox, podsControlledBy, START, storedEvents } from './common-helpers';
+import { elapseUntil, eventMessages, get, job, updateObject } from './workload-helpers';
 
 type JobObject = Job & KubeObject;
 type PodObject = Pod & KubeObject;
@@ -25,7 +15,7 @@ function getJob(sandbox: Sandbox, name: string): JobObject {
 }
 
 function pods(sandbox: Sandbox, name: string): PodObject[] {
-  return podsOf(sandbox, getJob(sandbox, name).metadata.uid!) as PodObject[];
+  return podsControlledBy(sandbox, getJob(sandbox, name).metadata.uid!) as PodObject[];
 }
 
 function finished(sandbox: Sandbox, name: string): boolean {
@@ -48,7 +38,7 @@ describe('Job controller', () => {
 
   it('runs a pod to completion and completes the Job as 1.32 reports it', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
 
     // Act
     const [created] = sandbox.apply([job('migrate', {}, { app: { mode: 'complete', runSeconds: 5 } })]);
@@ -93,7 +83,7 @@ describe('Job controller', () => {
 
   it('runs parallelism pods at a time until completions succeed', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
     let mostActive = 0;
     sandbox.store.subscribe(({ storageKey, object }) => {
       if (storageKey !== 'jobs.batch') return;
@@ -115,7 +105,7 @@ describe('Job controller', () => {
 
   it('fails with BackoffLimitExceeded after backoffLimit retries, backing off between them', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
 
     // Act
     sandbox.apply([
@@ -143,14 +133,14 @@ describe('Job controller', () => {
     expect(eventMessages(sandbox, 'backup').slice(-1)).toEqual([
       'BackoffLimitExceeded: Job has reached the specified backoff limit',
     ]);
-    expect(eventsFor(sandbox, 'backup').find((e) => e.reason === 'BackoffLimitExceeded')?.type).toBe(
+    expect(storedEvents(sandbox, 'backup').find((e) => e.reason === 'BackoffLimitExceeded')?.type).toBe(
       'Warning',
     );
   });
 
   it('counts container restarts against backoffLimit with restartPolicy OnFailure and deletes the pod', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
     const manifest = job('flaky', { backoffLimit: 1 }, { app: { mode: 'crash', runSeconds: 1 } });
     (manifest.spec as Job['spec'] & object).template.spec!.restartPolicy = 'OnFailure';
 
@@ -170,7 +160,7 @@ describe('Job controller', () => {
 
   it('fails with DeadlineExceeded when it runs longer than activeDeadlineSeconds', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
 
     // Act
     sandbox.apply([job('slow', { activeDeadlineSeconds: 30 })]);
@@ -193,7 +183,7 @@ describe('Job controller', () => {
 
   it('deletes a finished Job after ttlSecondsAfterFinished', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
     sandbox.apply([
       job('once', { ttlSecondsAfterFinished: 60 }, { app: { mode: 'complete', runSeconds: 1 } }),
     ]);
@@ -208,7 +198,7 @@ describe('Job controller', () => {
 
   it('suspends and resumes', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
 
     // Act
     sandbox.apply([job('later', { suspend: true }, { app: { mode: 'complete', runSeconds: 1 } })]);
@@ -236,7 +226,7 @@ describe('Job controller', () => {
 
   it('generates the selector from the uid and rejects restartPolicy Always', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
     const always = job('bad');
     delete (always.spec as Job['spec'] & object).template.spec!.restartPolicy;
 

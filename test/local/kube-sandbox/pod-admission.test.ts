@@ -6,9 +6,10 @@ import {
   podQosClass,
   validatePodSpec,
 } from '../../../local/kube-sandbox/admission/pod';
-import { ApiError } from '../../../local/kube-sandbox/errors';
+import type { ApiError } from '../../../local/kube-sandbox/errors';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
+import { admissionError } from './common-helpers';
 
 function pod(spec: Record<string, unknown>, name = 'web'): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec };
@@ -20,12 +21,8 @@ function admitted(obj: KubeObject): Pod {
 }
 
 function rejection(obj: KubeObject, old?: KubeObject): ApiError {
-  try {
-    admit(types.pods, obj, old);
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
+  const error = admissionError('pods', obj, old);
+  if (error) return error;
   throw new Error('the pod was admitted');
 }
 

@@ -1,25 +1,9 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import { BEHAVIOR_ANNOTATION, type PodBehavior } from '../../../local/kube-sandbox/behavior';
-import { SandboxClock } from '../../../local/kube-sandbox/clock';
 import { types } from '../../../local/kube-sandbox/runtime';
-import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
+import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-
-/** A sandbox on a manual clock: time moves only through `elapse`. */
-export async function manualSandbox(): Promise<Sandbox> {
-  return startSandbox({
-    clock: new SandboxClock({ mode: 'manual', start: Date.parse('2026-03-01T12:00:00Z') }),
-  });
-}
-
-/** Moves sandbox time forward one second at a time, letting the controllers react after each step. */
-export async function elapse(sandbox: Sandbox, ms: number, stepMs = 1000): Promise<void> {
-  await sandbox.settle();
-  for (let done = 0; done < ms; done += stepMs) {
-    sandbox.clock.advance(Math.min(stepMs, ms - done));
-    await sandbox.settle();
-  }
-}
+import { storedEvents } from './common-helpers';
 
 export interface PodOptions {
   behavior?: PodBehavior;
@@ -72,19 +56,15 @@ export interface EventView {
 
 /** The core/v1 events about one object, oldest first. */
 export function eventsFor(sandbox: Sandbox, name: string, namespace = 'default'): EventView[] {
-  return sandbox.store
-    .list(types.events, namespace)
-    .filter((e) => (e.involvedObject as { name: string }).name === name)
-    .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
-    .map((e) => ({
-      reason: e.reason as string,
-      message: e.message as string,
-      type: e.type as string,
-      count: e.count as number,
-      fieldPath: (e.involvedObject as { fieldPath?: string }).fieldPath,
-      component: (e.source as { component: string }).component,
-      host: (e.source as { host?: string }).host,
-    }));
+  return storedEvents(sandbox, name, namespace).map((e) => ({
+    reason: e.reason!,
+    message: e.message!,
+    type: e.type!,
+    count: e.count!,
+    fieldPath: e.involvedObject.fieldPath,
+    component: e.source!.component!,
+    host: e.source!.host,
+  }));
 }
 
 /** Errors from the controllers this suite covers (other helpers' controllers run alongside). */

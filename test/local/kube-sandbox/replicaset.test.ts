@@ -1,13 +1,13 @@
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
+import { type PodObject } from './common-helpers';
 import {
   controllersOnlySandbox,
   eventsAbout,
   isReady,
   markReady,
   podsOf,
-  type PodObject,
   type ReplicaSetObject,
 } from './deployment-helpers';
 

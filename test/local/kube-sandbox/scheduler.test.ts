@@ -3,7 +3,8 @@ import { podRequests } from '../../../local/kube-sandbox/controllers/scheduler';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { eksNode } from '../../../local/kube-sandbox/scenarios/base';
-import { elapse, eventsFor, manualSandbox, mustGetPod, ownErrors, podManifest } from './pod-helpers';
+import { elapse, manualSandbox, nodeNames } from './common-helpers';
+import { eventsFor, mustGetPod, ownErrors, podManifest } from './pod-helpers';
 
 function scheduled(pod: Pod) {
   return pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
@@ -13,10 +14,6 @@ function requesting(name: string, cpu: string, memory = '64Mi') {
   return podManifest(name, {
     containers: [{ name: 'app', image: 'api:1', resources: { requests: { cpu, memory } } }],
   });
-}
-
-function nodeNames(sandbox: Sandbox): string[] {
-  return sandbox.store.list(types.nodes).map((n) => n.metadata.name!);
 }
 
 describe('default scheduler', () => {

@@ -4,23 +4,15 @@ import { strategicMerge } from '../../../local/kube-sandbox/patch';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import {
-  elapse,
-  elapseUntil,
-  eventMessages,
-  get,
-  podsOf,
-  statefulSet,
-  updateObject,
-  workloadSandbox,
-} from './workload-helpers';
+import { elapse, manualSandbox, podsControlledBy } from './common-helpers';
+import { elapseUntil, eventMessages, get, statefulSet, updateObject } from './workload-helpers';
 
 function sts(sandbox: Sandbox, name = 'web'): StatefulSet & KubeObject {
   return get(sandbox, 'statefulsets.apps', name) as StatefulSet & KubeObject;
 }
 
 function podNames(sandbox: Sandbox, name = 'web'): string[] {
-  return podsOf(sandbox, sts(sandbox, name).metadata.uid!)
+  return podsControlledBy(sandbox, sts(sandbox, name).metadata.uid!)
     .map((p) => p.metadata.name!)
     .sort();
 }
@@ -70,7 +62,7 @@ describe('StatefulSet controller', () => {
 
   it('creates pods one ordinal at a time, each after the previous one is Running and Ready', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
 
     // Act
     sandbox.apply([statefulSet('web')]);
@@ -93,7 +85,7 @@ describe('StatefulSet controller', () => {
 
   it('labels pods with their identity and revision and records the revision', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
 
     // Act
     sandbox.apply([statefulSet('web', { replicas: 2 })]);
@@ -139,7 +131,7 @@ describe('StatefulSet controller', () => {
 
   it('rolls a template change out from the highest ordinal down, one pod at a time', async () => {
     // Prepare
-    sandbox = await workloadSandbox([statefulSet('web')]);
+    sandbox = await manualSandbox([statefulSet('web')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const before = sts(sandbox).status!.currentRevision;
     const deleted = recordDeletions(sandbox);
@@ -171,7 +163,7 @@ describe('StatefulSet controller', () => {
 
   it('updates only the ordinals at or above the partition', async () => {
     // Prepare
-    sandbox = await workloadSandbox([
+    sandbox = await manualSandbox([
       statefulSet('web', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }),
     ]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
@@ -198,7 +190,7 @@ describe('StatefulSet controller', () => {
 
   it('rolls back to an earlier revision the way `kubectl rollout undo` patches it', async () => {
     // Prepare
-    sandbox = await workloadSandbox([statefulSet('web')]);
+    sandbox = await manualSandbox([statefulSet('web')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     await updateObject(sandbox, 'statefulsets.apps', 'web', (o) => {
       (o as StatefulSet & KubeObject).spec!.template.spec!.containers[0].image = 'nginx:1.28';
@@ -229,7 +221,7 @@ describe('StatefulSet controller', () => {
 
   it('starts all pods at once with the Parallel policy', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
 
     // Act
     sandbox.apply([statefulSet('web', { podManagementPolicy: 'Parallel' })]);
@@ -241,7 +233,7 @@ describe('StatefulSet controller', () => {
 
   it('leaves pods alone with OnDelete until they are deleted', async () => {
     // Prepare
-    sandbox = await workloadSandbox([
+    sandbox = await manualSandbox([
       statefulSet('web', { replicas: 2, updateStrategy: { type: 'OnDelete' } }),
     ]);
     await elapseUntil(sandbox, () => sts(sandbox).status?.readyReplicas === 2);
@@ -263,7 +255,7 @@ describe('StatefulSet controller', () => {
 
   it('scales down from the highest ordinal', async () => {
     // Prepare
-    sandbox = await workloadSandbox([statefulSet('web')]);
+    sandbox = await manualSandbox([statefulSet('web')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const deleted = recordDeletions(sandbox);
 
@@ -282,7 +274,7 @@ describe('StatefulSet controller', () => {
 
   it('keeps revisionHistoryLimit old revisions', async () => {
     // Prepare
-    sandbox = await workloadSandbox([statefulSet('web', { replicas: 1, revisionHistoryLimit: 1 })]);
+    sandbox = await manualSandbox([statefulSet('web', { replicas: 1, revisionHistoryLimit: 1 })]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
 
     // Act

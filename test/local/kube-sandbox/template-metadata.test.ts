@@ -6,7 +6,8 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { KubectlSandbox } from '../../kubectl/kubectl';
-import { cronJob, daemonSet, elapse, job, statefulSet, template, workloadSandbox } from './workload-helpers';
+import { elapse, manualSandbox } from './common-helpers';
+import { cronJob, daemonSet, job, statefulSet, template } from './workload-helpers';
 
 // The zero metav1.Time of an embedded ObjectMeta serializes as `creationTimestamp: null`: a 1.32
 // API server shows it under every template, and the sandbox stores and serves it the same way.
@@ -91,7 +92,7 @@ describe('pod template metadata', () => {
 
   test('the null leaves template hashes and ControllerRevision data as they were', async () => {
     // Prepare
-    sandbox = await workloadSandbox([deployment('web'), statefulSet('db', { replicas: 1 })]);
+    sandbox = await manualSandbox([deployment('web'), statefulSet('db', { replicas: 1 })]);
 
     // Act
     await elapse(sandbox, 5000);

@@ -1,25 +1,13 @@
-import { admit } from '../../../local/kube-sandbox/admission';
-import { ApiError } from '../../../local/kube-sandbox/errors';
-import { types } from '../../../local/kube-sandbox/runtime';
 import type { DaemonSetSpec, StatefulSetSpec } from 'kubernetes-types/apps/v1';
 import type { CronJobSpec, JobSpec } from 'kubernetes-types/batch/v1';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
+import { admissionError, admitted } from './common-helpers';
 import { cronJob, daemonSet, job, statefulSet } from './workload-helpers';
 
-function admitted(storageKey: string, obj: KubeObject, old?: KubeObject): KubeObject {
-  const copy = structuredClone(obj);
-  admit(types[storageKey], copy, old);
-  return copy;
-}
-
 function rejection(storageKey: string, obj: KubeObject, old?: KubeObject): string {
-  try {
-    admitted(storageKey, obj, old);
-  } catch (error) {
-    if (error instanceof ApiError && error.code === 422) return error.message;
-    throw error;
-  }
-  throw new Error('expected a 422 Invalid');
+  const error = admissionError(storageKey, obj, old);
+  if (error?.code === 422) return error.message;
+  throw error ?? new Error('expected a 422 Invalid');
 }
 
 type Sts = Writable<StatefulSetSpec>;

@@ -4,7 +4,8 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { apiError, kubeConfigFor } from '../../helpers/kube';
-import { elapse, elapseUntil, START, statefulSet, workloadSandbox } from './workload-helpers';
+import { elapse, manualSandbox, START } from './common-helpers';
+import { elapseUntil, statefulSet } from './workload-helpers';
 
 const DAY = 86_400_000;
 const CRONJOB_UID = '5e1c1a7e-0000-4000-8000-00000000b4c0';
@@ -121,7 +122,7 @@ describe('workloads through @kubernetes/client-node', () => {
 
   it('starts a scenario from a back-dated CronJob whose recent Jobs failed, and reads it back', async () => {
     // Prepare
-    sandbox = await workloadSandbox(staleBackup());
+    sandbox = await manualSandbox(staleBackup());
     const batch = kubeConfigFor(sandbox).makeApiClient(BatchV1Api);
 
     // Act
@@ -170,7 +171,7 @@ describe('workloads through @kubernetes/client-node', () => {
 
   it('runs a StatefulSet created over the API and serves its status and revisions', async () => {
     // Prepare
-    sandbox = await workloadSandbox();
+    sandbox = await manualSandbox();
     const apps = kubeConfigFor(sandbox).makeApiClient(AppsV1Api);
 
     // Act

@@ -1,26 +1,8 @@
-import type { Event } from 'kubernetes-types/core/v1';
-import { admit } from '../../../local/kube-sandbox/admission';
 import { BEHAVIOR_ANNOTATION, type PodBehavior } from '../../../local/kube-sandbox/behavior';
-import { SandboxClock } from '../../../local/kube-sandbox/clock';
 import { types } from '../../../local/kube-sandbox/runtime';
-import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
+import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-
-export const START = Date.parse('2026-03-01T12:00:00Z');
-
-/** A sandbox on a manual clock starting at START: time moves only through `elapse`. */
-export async function workloadSandbox(objects: KubeObject[] = []): Promise<Sandbox> {
-  return startSandbox({ clock: new SandboxClock({ mode: 'manual', start: START }), objects });
-}
-
-/** Moves sandbox time forward step by step, letting the controllers react after each step. */
-export async function elapse(sandbox: Sandbox, ms: number, stepMs = 1000): Promise<void> {
-  await sandbox.settle();
-  for (let done = 0; done < ms; done += stepMs) {
-    sandbox.clock.advance(Math.min(stepMs, ms - done));
-    await sandbox.settle();
-  }
-}
+import { admitUpdate, storedEvents } from './common-helpers';
 
 /** Steps time until `done()` holds (at most `maxMs` of sandbox time); returns whether it did. */
 export async function elapseUntil(
@@ -46,12 +28,8 @@ export async function updateObject(
   mutate: (obj: KubeObject) => void,
   namespace = 'default',
 ): Promise<KubeObject> {
-  const t = types[storageKey];
-  const current = sandbox.store.mustGet(t, namespace, name);
-  const next = structuredClone(current);
-  mutate(next);
-  admit(t, next, current);
-  const stored = sandbox.store.update(t, next);
+  const current = sandbox.store.mustGet(types[storageKey], namespace, name);
+  const stored = admitUpdate(sandbox, storageKey, current, mutate);
   await sandbox.settle();
   return stored;
 }
@@ -60,23 +38,10 @@ export function get(sandbox: Sandbox, storageKey: string, name: string, namespac
   return sandbox.store.mustGet(types[storageKey], namespace, name);
 }
 
-/** The Events about an object, as `kubectl events --for` lists them (oldest first). */
-export function eventsFor(sandbox: Sandbox, name: string, namespace = 'default'): Event[] {
-  return (sandbox.store.list(types.events, namespace) as unknown as Event[])
-    .filter((e) => e.involvedObject.name === name)
-    .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
-}
-
 export function eventMessages(sandbox: Sandbox, name: string, reason?: string): string[] {
-  return eventsFor(sandbox, name)
+  return storedEvents(sandbox, name)
     .filter((e) => !reason || e.reason === reason)
     .map((e) => `${e.reason}: ${e.message}`);
-}
-
-export function podsOf(sandbox: Sandbox, ownerUid: string, namespace = 'default'): KubeObject[] {
-  return sandbox.store
-    .list(types.pods, namespace)
-    .filter((p) => p.metadata.ownerReferences?.some((r) => r.controller && r.uid === ownerUid));
 }
 
 export function template(
