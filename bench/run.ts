@@ -1,16 +1,55 @@
-import { recordSections } from './results-file';
+import { benchClusterDump } from './cluster-dump';
+import { benchIncidentFlow } from './incident-flow';
+import { benchLambdaBundles } from './lambda-bundles';
+import { recordSections, type Section } from './results-file';
 import { benchSandboxList } from './sandbox-list';
+import { progress } from './stats';
 
-/** `npm run bench`: runs every benchmark and writes bench/results.json and bench/results.md. */
+/** Every benchmark, by the name that selects it: `npm run bench -- flow dump`. */
+const BENCHMARKS: Record<string, () => Promise<Section>> = {
+  'sandbox-list': benchSandboxList,
+  flow: benchIncidentFlow,
+  bundles: benchLambdaBundles,
+  dump: benchClusterDump,
+};
+
+/**
+ * `npm run bench [-- name...]`: runs every benchmark (or the named ones) and writes
+ * bench/results.json and bench/results.md; sections not rerun keep their last figures.
+ */
 async function main(): Promise<void> {
-  const sections = [await benchSandboxList()];
+  const names = process.argv.slice(2);
+  const unknown = names.filter((name) => !BENCHMARKS[name]);
+  if (unknown.length) {
+    throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  }
+  const selected = names.length ? names : Object.keys(BENCHMARKS);
+  const sections: Section[] = [];
+  const start = performance.now();
+  for (const name of selected) {
+    const began = performance.now();
+    progress(name, 'started');
+    sections.push(await BENCHMARKS[name]());
+    progress(name, `done in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  }
   await recordSections(sections);
   for (const section of sections) {
     console.log(`\n${section.title}`);
-    for (const f of section.figures)
-      console.log(`  ${f.name}: ${f.value.toFixed(1)} ${f.unit}${f.note ? ` (${f.note})` : ''}`);
+    for (const f of section.figures) {
+      const spread = f.spread ? ` (${f.spread.min.toFixed(1)}–${f.spread.max.toFixed(1)})` : '';
+      console.log(`  ${f.name}: ${f.value.toFixed(1)} ${f.unit}${spread}${f.note ? ` — ${f.note}` : ''}`);
+    }
+    for (const table of section.tables ?? []) {
+      console.log(`  ${table.columns.join(' | ')}`);
+      for (const row of table.rows)
+        console.log(
+          `  ${row.map((cell) => (typeof cell === 'number' ? cell.toFixed(1) : cell)).join(' | ')}`,
+        );
+    }
   }
-  console.log('\nwritten: bench/results.json, bench/results.md');
+  console.log(
+    `\nwritten: bench/results.json, bench/results.md (${((performance.now() - start) / 1000).toFixed(0)} s)`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import { alertTargetRulesSchema } from '../lambdas/shared/alert-targets';
+import { backupConfigSchema } from '../lambdas/shared/backup-config';
 import { ConfigurationError } from '../lambdas/shared/errors';
 import { DEFAULT_RBAC_GROUP } from '../lambdas/shared/rbac';
 
@@ -31,6 +35,66 @@ const wholeNumber = (min: number, max: number) =>
     (value) => (typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value),
     z.number().int().min(min).max(max),
   );
+
+/** A switch from cdk.json (boolean) or the command line (`true`/`false`). */
+const flag = z.preprocess(
+  (value) => (value === 'true' ? true : value === 'false' ? false : value),
+  z.boolean({ error: 'must be true or false' }),
+);
+
+/**
+ * The backup configuration as cdk.json holds it (an object), or on the command line: the JSON
+ * itself, or the path of a file with it (relative to the working directory, as `cdk` runs).
+ */
+const backupSources = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    const text = value.trim();
+    try {
+      return JSON.parse(text.startsWith('{') ? text : readFileSync(path.resolve(text), 'utf8')) as unknown;
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be the backup configuration as JSON or the path of a JSON file (${(error as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(backupConfigSchema);
+
+/** EventBridge Scheduler's recurring expressions: cron() with its six fields, or rate(). */
+const SCHEDULE = /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The webhook's alert target rules as cdk.json holds them (an array), or on the command line:
+ * the JSON itself, or the path of a file with it (relative to the working directory).
+ */
+const alertTargetsDocument = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    const text = value.trim();
+    try {
+      return JSON.parse(text.startsWith('[') ? text : readFileSync(path.resolve(text), 'utf8')) as unknown;
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be the alert target rules as a JSON array or the path of a JSON file (${(error as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(alertTargetRulesSchema);
 
 /** EC2 ids: the prefix, then 8 (older) or 17 hex digits. */
 const awsId = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
@@ -96,6 +160,53 @@ export const configSchema = z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase Kubernetes group name')
       .default(DEFAULT_RBAC_GROUP),
+
+    // ---- Scheduled backup verification (the BackupVerification state machine) ----------
+    /**
+     * What to verify: S3 backup prefixes, the CronJobs that make the backups, restore tests
+     * (lambdas/shared/backup-config.ts; examples/backup-sources.json). The JSON document, the
+     * path of a file holding it, or in cdk.json the object itself. Unset: no backup verification.
+     */
+    backupSources: backupSources.optional(),
+    /**
+     * When it runs, as an EventBridge Scheduler expression: daily at 06:00, after the nightly
+     * backup window (the runbooks' MySQL dump at 02:00, MinIO mirror, Milvus backup at 03:00).
+     */
+    backupSchedule: z
+      .string()
+      .regex(
+        SCHEDULE,
+        'must be an EventBridge Scheduler cron(m h dom mon dow year) or rate(n unit) expression',
+      )
+      .default('cron(0 6 * * ? *)'),
+    /** The IANA time zone backupSchedule is in (daylight saving time is followed). */
+    backupScheduleTimeZone: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
+      .default('UTC'),
+    /** Also notify when every check passed (a failed check is always notified). */
+    backupSuccessDigest: flag.default(false),
+
+    // ---- Alertmanager webhook (API Gateway HTTP API → intake λ → StartExecution) ----------
+    /**
+     * Secrets Manager secret (name) holding the bearer token Alertmanager sends
+     * (`http_config.authorization.credentials`). Unset: the stack creates one with a random token.
+     */
+    webhookTokenSecretName: z.string().min(1).optional(),
+    /**
+     * Rules naming the target of service-level alerts (lambdas/shared/alert-targets.ts), checked
+     * before the alert's own labels: `[{"match": {"job": "data-api"}, "target": {"kind":
+     * "Deployment", "name": "alldata-api"}}]`. The JSON array, the path of a file holding it, or
+     * in cdk.json the array itself. Unset: none.
+     */
+    alertTargets: alertTargetsDocument.default([]),
+    /** Namespace whose evidence an alert without a `namespace` label (node, cluster alerts) collects. */
+    webhookDefaultNamespace: z
+      .string()
+      .regex(DNS_LABEL, 'must be a Kubernetes namespace name')
+      .default('kube-system'),
+    /** Every execution the webhook starts is a dry run: rehearse on real alerts before going live. */
+    webhookDryRun: flag.default(false),
   })
   .superRefine((config, ctx) => {
     if (config.vpcId && !config.subnetIds?.length) {
@@ -131,8 +242,16 @@ export function loadConfig(node: Node): StackConfig {
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '(context)');
+    // Within a document value (backupSources), the field inside it too: `backupSources: s3[0].bucket: ...`;
+    // an item of a list (allowedNamespaces) is named by the message alone.
+    const rest = issue.path.slice(1);
+    const inner = rest.some((part) => typeof part === 'string')
+      ? rest
+          .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`))
+          .join('')
+      : '';
     const message = raw[key] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
-    return `${key}: ${message} (set with -c ${key}=...)`;
+    return `${key}: ${inner ? `${inner}: ` : ''}${message} (set with -c ${key}=...)`;
   });
   throw new ConfigurationError(`invalid CDK context: ${problems.join('; ')}`);
 }

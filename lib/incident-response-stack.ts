@@ -14,12 +14,15 @@ import {
   verifyEnv,
   type EnvOf,
 } from '../lambdas/shared/env';
+import { scratchNamespaces } from '../lambdas/shared/backup-config';
 import type { StackConfig } from './config';
+import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
 import { EvidenceBucket } from './constructs/evidence-bucket';
 import { IncidentFunction, type FunctionVpcPlacement } from './constructs/function-defaults';
 import { IncidentWorkflow } from './constructs/incident-workflow';
 import { Notifications } from './constructs/notifications';
+import { Webhook } from './constructs/webhook';
 
 export interface IncidentResponseStackProps extends StackProps {
   /** The validated configuration (lib/config.ts). */
@@ -143,6 +146,10 @@ export class IncidentResponseStack extends Stack {
   readonly evidence: EvidenceBucket;
   readonly notifications: Notifications;
   readonly clusterAccess: ClusterAccess;
+  /** The Alertmanager webhook (API Gateway HTTP API → intake λ → StartExecution). */
+  readonly webhook: Webhook;
+  /** The scheduled backup verification, when `backupSources` is configured. */
+  readonly backupVerification?: BackupVerification;
 
   constructor(scope: Construct, id: string, props: IncidentResponseStackProps) {
     super(scope, id, props);
@@ -246,6 +253,37 @@ export class IncidentResponseStack extends Stack {
       topic: this.notifications.topic,
     });
 
+    this.webhook = new Webhook(this, 'Webhook', {
+      stateMachine: this.workflow.stateMachine,
+      evidence: this.evidence,
+      clusterAccess: this.clusterAccess,
+      kube: {
+        CLUSTER_NAME: kube.CLUSTER_NAME,
+        CLUSTER_ENDPOINT: kube.CLUSTER_ENDPOINT,
+        CLUSTER_CA_DATA: kube.CLUSTER_CA_DATA,
+      },
+      vpcPlacement,
+      tokenSecretName: config.webhookTokenSecretName,
+      alertTargets: config.alertTargets,
+      defaultNamespace: config.webhookDefaultNamespace,
+      dryRun: config.webhookDryRun,
+    });
+
+    if (config.backupSources) {
+      this.backupVerification = new BackupVerification(this, 'BackupVerification', {
+        config: config.backupSources,
+        scheduleExpression: config.backupSchedule,
+        scheduleTimeZone: config.backupScheduleTimeZone,
+        successDigest: config.backupSuccessDigest,
+        evidence: this.evidence,
+        notifications: this.notifications,
+        kube,
+        kubernetesGroup: this.clusterAccess.kubernetesGroup,
+        vpcPlacement,
+      });
+    }
+    const scratch = config.backupSources ? scratchNamespaces(config.backupSources) : [];
+
     new CfnOutput(this, 'StateMachineArn', {
       description:
         'Start an incident: aws stepfunctions start-execution --state-machine-arn <this> --input file://incident.json',
@@ -261,7 +299,7 @@ export class IncidentResponseStack extends Stack {
     });
     new CfnOutput(this, 'RbacCommand', {
       description: 'Grant the functions their Kubernetes permissions (run once with cluster-admin)',
-      value: `npx eks-incident rbac --group ${this.clusterAccess.kubernetesGroup} --namespaces ${config.allowedNamespaces.join(',')} | kubectl apply -f -`,
+      value: `npx eks-incident rbac --group ${this.clusterAccess.kubernetesGroup} --namespaces ${config.allowedNamespaces.join(',')}${scratch.length ? ` --scratch-namespaces ${scratch.join(',')}` : ''} | kubectl apply -f -`,
     });
   }
 

@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnTopic } from 'aws-cdk-lib/aws-sns';
-import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { CfnStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { appWithContext, buildApp } from './app';
+import { BACKUP_STEPS, type BackupStep } from './constructs/backup-verification';
 import { INCIDENT_STEPS, type IncidentStep } from './incident-response-stack';
 
 /** An Amazon States Language definition, as JSON. */
@@ -25,6 +26,11 @@ export interface DefinitionPlaceholders {
   functions: Record<IncidentStep, string>;
   /** `arn:aws:sns:<region>:<account>:eks-incident-response-notifications` */
   topicArn: string;
+  /**
+   * With backup verification configured: `arn:aws:lambda:<region>:<account>:function:<step>` for
+   * each backup step (`backup-check-s3`, `backup-check-cronjobs`, `backup-restore-test`, `backup-report`).
+   */
+  backupFunctions?: Record<BackupStep, string>;
 }
 
 export interface SynthesizedDefinitions {
@@ -37,6 +43,11 @@ export interface SynthesizedDefinitions {
    * are `aws`/`region`/`account`/`amazonaws.com`.
    */
   incidentResponse: AslDefinition;
+  /**
+   * The BackupVerification definition, with the same placeholders (its Lambda Tasks'
+   * `Resource` is `placeholders.backupFunctions[step]`), when the context has `backupSources`.
+   */
+  backupVerification?: AslDefinition;
   placeholders: DefinitionPlaceholders;
 }
 
@@ -79,14 +90,27 @@ export function synthesizeDefinitions(context: Record<string, unknown>): Synthes
     byLogicalId.set('AWS::AccountId', account);
     byLogicalId.set('AWS::URLSuffix', 'amazonaws.com');
 
-    const stateMachineId = stack.getLogicalId(
-      stack.workflow.stateMachine.node.defaultChild as CfnStateMachine,
-    );
-    const resource = template.Resources[stateMachineId];
-    const text = resolveString(resource.Properties.DefinitionString, byLogicalId);
+    const backup = stack.backupVerification;
+    let backupFunctions: Record<BackupStep, string> | undefined;
+    if (backup) {
+      backupFunctions = Object.fromEntries(
+        BACKUP_STEPS.map((step) => [step, `arn:aws:lambda:${region}:${account}:function:${step}`]),
+      ) as Record<BackupStep, string>;
+      for (const step of BACKUP_STEPS) {
+        const cfn = backup.functions[step].function.node.defaultChild as CfnFunction;
+        byLogicalId.set(`${stack.getLogicalId(cfn)}.Arn`, backupFunctions[step]);
+      }
+    }
+
+    const definitionOf = (stateMachine: StateMachine): AslDefinition => {
+      const resource =
+        template.Resources[stack.getLogicalId(stateMachine.node.defaultChild as CfnStateMachine)];
+      return JSON.parse(resolveString(resource.Properties.DefinitionString, byLogicalId)) as AslDefinition;
+    };
     return {
-      incidentResponse: JSON.parse(text) as AslDefinition,
-      placeholders: { region, account, functions, topicArn },
+      incidentResponse: definitionOf(stack.workflow.stateMachine),
+      ...(backup ? { backupVerification: definitionOf(backup.workflow.stateMachine) } : {}),
+      placeholders: { region, account, functions, topicArn, ...(backupFunctions ? { backupFunctions } : {}) },
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { CollectedEvents, StepEvent } from '../shared/contracts';
+import { workloadTarget, type CollectedEvents, type StepEvent } from '../shared/contracts';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
@@ -15,7 +15,8 @@ export interface CollectEventsDeps {
  * events` order. Writes events.json, then the manifest of the bundle so far.
  */
 export async function collectEvents(event: StepEvent, deps: CollectEventsDeps): Promise<CollectedEvents> {
-  const { target, evidencePrefix: prefix } = event.state.incident;
+  const { evidencePrefix: prefix } = event.state.incident;
+  const target = workloadTarget(event.state.incident.target);
   const subjects = await deps.kube.eventSubjects(target);
   const events = await deps.kube.listEvents(target.namespace, subjects);
   const items = events.map((e) => {

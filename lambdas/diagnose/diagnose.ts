@@ -1,5 +1,5 @@
 import type { V1ContainerStatus, V1Node, V1Pod } from '@kubernetes/client-node';
-import type { Diagnostics, PodSummary, StepEvent } from '../shared/contracts';
+import { workloadTarget, type Diagnostics, type PodSummary, type StepEvent } from '../shared/contracts';
 import { KubernetesRequestError } from '../shared/errors';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
@@ -227,7 +227,8 @@ function causeEvidence(pods: V1Pod[], logs: LogText[]): CauseEvidence {
  */
 export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Diagnostics> {
   const { incident } = event.state;
-  const { target, evidencePrefix: prefix } = incident;
+  const { evidencePrefix: prefix } = incident;
+  const target = workloadTarget(incident.target);
   const workload = await deps.kube.getWorkload(target);
   const revisions = await deps.kube.revisions(target);
   const revision =

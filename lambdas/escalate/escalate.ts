@@ -1,4 +1,4 @@
-import type { CaughtError, Escalation, StepEvent, WorkflowState } from '../shared/contracts';
+import { targetText, type CaughtError, type Escalation, type StepEvent, type WorkflowState } from '../shared/contracts';
 import { incidentEvidenceLinks } from '../shared/evidence/links';
 import type { Notifier } from '../shared/notify/notifier';
 import { outcomeOf } from '../shared/outcome';
@@ -30,6 +30,9 @@ function errorText(error: CaughtError): string {
 export function escalationReason(state: WorkflowState): string {
   const { guard, verification, error } = state;
   if (error) return `A step of the workflow failed: ${errorText(error)}`;
+  if (state.incident.target.kind === 'Namespace') {
+    return `The alert names no workload in namespace "${state.incident.target.namespace}" that the workflow can act on: nothing was remediated; the namespace is dumped as evidence.`;
+  }
   if (guard && !guard.allowed) return `Remediation not allowed (${guard.reason}): ${guard.detail}`;
   if (verification?.outcome === 'failed') {
     if (verification.phase === 'rollback') {
@@ -71,7 +74,7 @@ export async function escalate(event: StepEvent, deps: EscalateDeps): Promise<Es
   const why = escalationReason(state);
   const cause = state.diagnostics?.probableCause;
   const outcome = outcomeOf(state);
-  const target = `${incident.target.kind} ${incident.target.namespace}/${incident.target.name}`;
+  const target = targetText(incident.target);
   const notified = await deps.notifier.notify({
     stage: 'escalated',
     incidentId: incident.id,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GuardDecision, LockRelease, StepEvent, Target } from '../shared/contracts';
+import { workloadTarget, type GuardDecision, type LockRelease, type StepEvent, type Target } from '../shared/contracts';
 import { ConfigurationError } from '../shared/errors';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
 import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';
@@ -63,7 +63,7 @@ function describe(target: Target): string {
  */
 export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardDecision> {
   const { incident } = event.state;
-  const { target } = incident;
+  const target = workloadTarget(incident.target);
   const { config } = deps;
   if (incident.options.dryRun) {
     return {
@@ -137,8 +137,11 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
  */
 export async function release(event: StepEvent, deps: GuardDeps): Promise<LockRelease> {
   const { incident, guard } = event.state;
-  const { target } = incident;
   if (incident.options.dryRun) return { released: false, detail: 'Dry run: no lock was taken.' };
+  if (incident.target.kind === 'Namespace') {
+    return { released: false, detail: 'A namespace-level incident takes no lock.' };
+  }
+  const { target } = incident;
   if (guard && !guard.lock?.acquired)
     return { released: false, detail: 'No lock was taken by this execution.' };
   if (!deps.config.allowedNamespaces.includes(target.namespace)) {

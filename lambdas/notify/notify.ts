@@ -1,5 +1,6 @@
 import {
   parseExecutionInput,
+  targetText,
   type Incident,
   type Notified,
   type StepEvent,
@@ -16,10 +17,6 @@ export interface NotifyDeps {
   bucket: string;
   region: string;
   now: () => Date;
-}
-
-function targetText(t: Incident['target']): string {
-  return `${t.kind} ${t.namespace}/${t.name}`;
 }
 
 /**
@@ -54,9 +51,11 @@ export async function openIncident(
     details: [
       `Alert: ${alert.name} (${alert.severity}) since ${alert.startsAt}, from ${incident.source}`,
       ...(alert.summary ? [`Summary: ${alert.summary}`] : []),
-      options.dryRun
-        ? 'Dry run: the workflow diagnoses and reports; nothing in the cluster will be changed.'
-        : `Next: diagnostics, then a rollout restart if allowed (verified after ${options.waitSeconds} s).`,
+      incident.target.kind === 'Namespace'
+        ? 'The alert names no workload: the namespace is dumped as evidence and a human is paged.'
+        : options.dryRun
+          ? 'Dry run: the workflow diagnoses and reports; nothing in the cluster will be changed.'
+          : `Next: diagnostics, then a rollout restart if allowed (verified after ${options.waitSeconds} s).`,
     ],
     evidence: [evidenceLink(bucket, region, incident.evidencePrefix, 'Evidence folder')],
   });

@@ -1,3 +1,4 @@
+import type { ResolvedAlertRecord } from '../shared/alertmanager';
 import type {
   CaughtError,
   ClusterDump,
@@ -37,6 +38,10 @@ export interface IncidentReport {
   escalation?: Escalation;
   error?: CaughtError;
   clusterDump?: ClusterDump;
+  /** Alerts Alertmanager reported resolved while the incident ran (recorded by the webhook intake). */
+  resolvedAlerts: Array<
+    Pick<ResolvedAlertRecord, 'alertname' | 'fingerprint' | 'startsAt' | 'endsAt' | 'recordedAt'>
+  >;
   /** The evidence as the manifest listed it when the report was written. */
   evidence: EvidenceObject[];
 }
@@ -52,7 +57,11 @@ function verifyEntries(history: Verification['history'], phase: 'restart' | 'rol
     }));
 }
 
-function timeline(state: WorkflowState, reportedAt: string): TimelineEntry[] {
+function timeline(
+  state: WorkflowState,
+  reportedAt: string,
+  resolved: ResolvedAlertRecord[],
+): TimelineEntry[] {
   const { incident, diagnostics, events, guard, restart, rollback, notified, escalation, dump, error } =
     state;
   const history = state.verification?.history ?? [];
@@ -125,6 +134,14 @@ function timeline(state: WorkflowState, reportedAt: string): TimelineEntry[] {
       summary: `${dump.objects} objects, ${dump.bytes} bytes${dump.truncated ? ', truncated at the size cap' : ''}`,
     });
   }
+  for (const alert of resolved) {
+    entries.push({
+      step: 'Alert resolved',
+      at: alert.endsAt,
+      status: 'ok',
+      summary: `Alertmanager reported ${alert.alertname} (${alert.fingerprint}) resolved`,
+    });
+  }
   entries.push({ step: 'Report', at: reportedAt, status: 'ok', summary: `outcome: ${outcomeOf(state)}` });
   return entries;
 }
@@ -133,6 +150,7 @@ export function buildReport(
   state: WorkflowState,
   reportedAt: string,
   evidence: EvidenceObject[],
+  resolved: ResolvedAlertRecord[] = [],
 ): IncidentReport {
   const { incident, restart, rollback } = state;
   const actions: IncidentReport['actions'] = [];
@@ -166,13 +184,20 @@ export function buildReport(
       summary: incident.alert.summary,
       startsAt: incident.alert.startsAt,
     },
-    timeline: timeline(state, reportedAt),
+    timeline: timeline(state, reportedAt, resolved),
     actions,
     verification: state.verification?.history ?? [],
     ...(state.diagnostics?.probableCause ? { probableCause: state.diagnostics.probableCause } : {}),
     ...(state.escalation ? { escalation: state.escalation } : {}),
     ...(state.error ? { error: state.error } : {}),
     ...(state.dump ? { clusterDump: state.dump } : {}),
+    resolvedAlerts: resolved.map(({ alertname, fingerprint, startsAt, endsAt, recordedAt }) => ({
+      alertname,
+      fingerprint,
+      startsAt,
+      endsAt,
+      recordedAt,
+    })),
     evidence,
   };
 }

@@ -1,3 +1,4 @@
+import { targetText } from '../shared/contracts';
 import type { IncidentReport, TimelineEntry } from './incident-report';
 
 /** A table cell: pipes would end the cell and newlines the row. */
@@ -64,7 +65,7 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
     ...table(
       ['', ''],
       [
-        ['Target', `${target.kind} ${target.namespace}/${target.name}`],
+        ['Target', targetText(target)],
         ['Alert', `${alert.name} (${alert.severity}) since ${alert.startsAt}`],
         ...(alert.summary ? [['Summary', alert.summary]] : []),
         ['Source', report.source],
@@ -124,6 +125,19 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
       lines.push(
         `- **Error:** \`${report.error.Error}\`${report.error.Cause ? ` — ${cell(report.error.Cause)}` : ''}`,
       );
+  }
+  if (report.resolvedAlerts.length || report.source === 'alertmanager') {
+    lines.push(
+      '',
+      '## Alerts resolved',
+      '',
+      ...(report.resolvedAlerts.length
+        ? table(
+            ['Resolved at', 'Alert', 'Fingerprint', 'Firing since'],
+            report.resolvedAlerts.map((a) => [a.endsAt, a.alertname, `\`${a.fingerprint}\``, a.startsAt]),
+          )
+        : ['Alertmanager had not reported the alert resolved when this report was written.']),
+    );
   }
   if (report.clusterDump) {
     const d = report.clusterDump;

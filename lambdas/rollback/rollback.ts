@@ -1,4 +1,4 @@
-import type { RollbackResult, StepEvent } from '../shared/contracts';
+import { workloadTarget, type RollbackResult, type StepEvent } from '../shared/contracts';
 import { ActionNotAllowedError, RolloutRefusedError } from '../shared/errors';
 import { assertRemediationAllowed, rollbackTarget, type RemediateDeps } from '../shared/remediation';
 
@@ -15,7 +15,7 @@ export async function rollback(event: StepEvent, deps: RemediateDeps): Promise<R
       `no revision before ${state.diagnostics?.workload.revision ?? 'the current one'} to roll back to`,
     );
   }
-  const undo = await deps.kube.rolloutUndo(state.incident.target, toRevision);
+  const undo = await deps.kube.rolloutUndo(workloadTarget(state.incident.target), toRevision);
   return {
     fromRevision: undo.fromRevision,
     toRevision: undo.toRevision,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from './errors';
+import { InvalidInputError, WorkloadNotFoundError } from './errors';
 
 /**
  * The contracts between the IncidentResponse state machine and its Lambdas.
@@ -38,6 +38,43 @@ export const targetSchema = z.object({
 });
 export type Target = z.infer<typeof targetSchema>;
 
+/**
+ * The target of an alert that names no workload (or none that could be found): the incident
+ * still opens, notifies and leaves the namespace's evidence (cluster dump), but the flow skips
+ * every step that acts on a workload and goes straight to Escalate.
+ */
+export const namespaceTargetSchema = z.object({
+  namespace: targetSchema.shape.namespace,
+  kind: z.literal('Namespace'),
+});
+export type NamespaceTarget = z.infer<typeof namespaceTargetSchema>;
+
+/** What an incident is about: a workload, or a whole namespace. */
+export const incidentTargetSchema = z
+  .discriminatedUnion('kind', [targetSchema, namespaceTargetSchema])
+  .describe(
+    'The workload to diagnose and remediate, or (kind Namespace) a namespace whose evidence is collected for a human.',
+  );
+export type IncidentTarget = z.infer<typeof incidentTargetSchema>;
+
+/** `Deployment team/web`, `Namespace team`: how messages and reports name a target. */
+export function targetText(target: IncidentTarget): string {
+  return target.kind === 'Namespace'
+    ? `Namespace ${target.namespace}`
+    : `${target.kind} ${target.namespace}/${target.name}`;
+}
+
+/**
+ * The workload of a step that acts on one. The state machine routes namespace-level incidents
+ * past these steps, so reaching one with a namespace target is a definition error.
+ */
+export function workloadTarget(target: IncidentTarget): Target {
+  if (target.kind === 'Namespace') {
+    throw new WorkloadNotFoundError(`the incident is about namespace "${target.namespace}", not a workload`);
+  }
+  return target;
+}
+
 export const alertSchema = z.object({
   name: z.string().min(1).max(256),
   severity: z.enum(SEVERITIES),
@@ -49,27 +86,51 @@ export const alertSchema = z.object({
 
 export const optionsSchema = z
   .object({
-    /** Diagnose and report only: no write request reaches the cluster. */
-    dryRun: z.boolean().default(false),
-    /** Seconds between a remediation and its verification (the runbook's `sleep 60`). */
-    waitSeconds: z.number().int().min(0).max(3600).default(60),
-    /** How long Verify may keep seeing "progressing" before it calls the rollout failed. */
-    verifyTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
-    allowRollback: z.boolean().default(true),
-    /** Roll back to this revision instead of the one before the incident (forced rollback). */
-    rollbackToRevision: z.number().int().min(1).optional(),
+    dryRun: z
+      .boolean()
+      .default(false)
+      .describe('Diagnose and report only: no write request reaches the cluster.'),
+    // The runbook's `sleep 60`.
+    waitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(60)
+      .describe('Seconds between a remediation and its verification.'),
+    verifyTimeoutSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(3600)
+      .default(300)
+      .describe('How long a rollout may stay in progress before verification calls it failed.'),
+    allowRollback: z
+      .boolean()
+      .default(true)
+      .describe('Roll back when the restart does not recover the workload.'),
+    rollbackToRevision: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Roll back to this revision instead of the one before the incident (forced rollback).'),
   })
   .strict()
   .default({ dryRun: false, waitSeconds: 60, verifyTimeoutSeconds: 300, allowRollback: true });
 
 export const executionInputSchema = z
   .object({
-    source: z.enum(['alertmanager', 'manual', 'schedule']),
-    target: targetSchema,
-    alert: alertSchema,
+    source: z
+      .enum(['alertmanager', 'manual', 'schedule'])
+      .describe('Who started the execution: a console execution is manual.'),
+    target: incidentTargetSchema,
+    alert: alertSchema.describe('The alert (or, for a manual execution, the reason) the incident is about.'),
     options: optionsSchema,
-    /** Set by the webhook intake: Alertmanager's group key and fingerprint, for correlation. */
-    correlation: z.object({ groupKey: z.string().optional(), fingerprint: z.string().optional() }).optional(),
+    correlation: z
+      .object({ groupKey: z.string().optional(), fingerprint: z.string().optional() })
+      .optional()
+      .describe("Set by the webhook intake: Alertmanager's group key and fingerprint, for correlation."),
   })
   .strict();
 

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { cronJobSourceSchema, restoreTestSchema, s3SourceSchema } from './backup-config';
+import { alertTargetRulesSchema } from './alert-targets';
+import { targetSchema } from './contracts';
 import { ConfigurationError } from './errors';
 
 /**
@@ -72,6 +75,61 @@ export const clusterDumpEnv = kubeEnv.merge(evidenceEnv).extend({
 });
 
 export const reportEnv = evidenceEnv;
+
+/** The Alertmanager webhook intake (lambdas/intake). */
+export const intakeEnv = kubeEnv.merge(evidenceEnv).extend({
+  /** The IncidentResponse state machine it starts. */
+  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  /** Secrets Manager secret holding the bearer token Alertmanager sends (`http_config.authorization`). */
+  WEBHOOK_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
+  /** JSON array of the service-level alert rules (lambdas/shared/alert-targets.ts); `[]` for none. */
+  ALERT_TARGETS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(alertTargetRulesSchema),
+  /** Namespace of the namespace-level incident an alert without a namespace label opens. */
+  DEFAULT_NAMESPACE: targetSchema.shape.namespace,
+  /** `true`: every execution the webhook starts is a dry run (rehearsing before going live). */
+  DRY_RUN: z.enum(['true', 'false']).transform((value) => value === 'true'),
+});
+
+/** A JSON document in one variable, checked against `schema` (the deploy-time backup configuration). */
+const jsonOf = <S extends z.ZodType>(schema: S) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+/** The backup-verification functions get only their own part of the backup configuration. */
+export const backupCheckS3Env = z.object({ BACKUP_S3_SOURCES: jsonOf(z.array(s3SourceSchema)) });
+
+export const backupCheckCronJobsEnv = kubeEnv.extend({
+  BACKUP_CRONJOBS: jsonOf(z.array(cronJobSourceSchema)),
+});
+
+export const backupRestoreTestEnv = kubeEnv.extend({
+  BACKUP_RESTORE_TESTS: jsonOf(z.array(restoreTestSchema)),
+  BACKUP_RESTORE_POLL_SECONDS: positiveInt,
+});
+
+export const backupReportEnv = notifyEnv.extend({
+  /** Also tell people when every check passed (failures are always told). */
+  BACKUP_SUCCESS_DIGEST: z.enum(['true', 'false']).transform((value) => value === 'true'),
+});
 
 /** The environment record CDK must pass for a schema (all values are strings). */
 export type EnvOf<S extends z.ZodObject> = { [K in keyof z.input<S>]: z.input<S>[K] };

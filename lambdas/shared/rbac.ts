@@ -17,9 +17,10 @@ export interface RbacRule {
   readonly verbs: readonly RbacVerb[];
   /**
    * `cluster`: everywhere (only read verbs are ever granted this way);
-   * `allowed-namespaces`: only in the namespaces the workflow may act in.
+   * `allowed-namespaces`: only in the namespaces the workflow may act in;
+   * `scratch-namespaces`: only in the namespaces backup restore tests run in.
    */
-  readonly scope: 'cluster' | 'allowed-namespaces';
+  readonly scope: 'cluster' | 'allowed-namespaces' | 'scratch-namespaces';
   /** Which steps need it and why: it ends up in the rendered manifest as a comment for reviewers. */
   readonly why: string;
 }
@@ -122,6 +123,14 @@ export const RBAC_RULES: readonly RbacRule[] = [
     scope: 'allowed-namespaces',
     why: 'the per-workload remediation lock',
   },
+  {
+    apiGroup: 'batch',
+    resource: 'jobs',
+    // Reading them (and their pods and logs) is granted cluster-wide above.
+    verbs: ['create', 'delete'],
+    scope: 'scratch-namespaces',
+    why: 'backup restore tests: run a Job from its template, delete it when done',
+  },
 ];
 
 /** The Kubernetes group the access entry puts the functions' roles in, unless configured otherwise. */
@@ -136,14 +145,19 @@ export interface RbacRequest {
 }
 
 /** Whether the RBAC that `rbacManifest` renders lets the workflow make this request. */
-export function rbacAllows(request: RbacRequest, allowedNamespaces: readonly string[]): boolean {
+export function rbacAllows(
+  request: RbacRequest,
+  allowedNamespaces: readonly string[],
+  scratchNamespaces: readonly string[] = [],
+): boolean {
+  const namespacesOf = { 'allowed-namespaces': allowedNamespaces, 'scratch-namespaces': scratchNamespaces };
   return RBAC_RULES.some(
     (rule) =>
       rule.apiGroup === request.apiGroup &&
       rule.resource === request.resource &&
       rule.verbs.includes(request.verb) &&
       (rule.scope === 'cluster' ||
-        (request.namespace !== undefined && allowedNamespaces.includes(request.namespace))),
+        (request.namespace !== undefined && namespacesOf[rule.scope].includes(request.namespace))),
   );
 }
 
@@ -173,9 +187,14 @@ const RESERVED_GROUP_PREFIXES = ['system:', 'eks:', 'aws:', 'amazon:', 'iam:'];
  * The RBAC objects for `groupName`, as a multi-document YAML for `kubectl apply -f -`:
  * a ClusterRole with the read rules bound cluster-wide, and a ClusterRole with the write rules
  * bound by a RoleBinding in each allowed namespace (a RoleBinding to a ClusterRole grants its
- * rules in that namespace only, so the write rules are defined once).
+ * rules in that namespace only, so the write rules are defined once). With backup restore tests,
+ * their scratch namespaces too, each with a RoleBinding to the restore-test ClusterRole.
  */
-export function rbacManifest(groupName: string, namespaces: readonly string[]): string {
+export function rbacManifest(
+  groupName: string,
+  namespaces: readonly string[],
+  scratchNamespaces: readonly string[] = [],
+): string {
   if (!RBAC_NAME.test(groupName) || RESERVED_GROUP_PREFIXES.some((prefix) => groupName.startsWith(prefix))) {
     throw new Error(`invalid Kubernetes group name for the RBAC manifest: "${groupName}"`);
   }
@@ -212,6 +231,28 @@ export function rbacManifest(groupName: string, namespaces: readonly string[]): 
       subjects,
     })),
   ];
+  if (scratchNamespaces.length) {
+    const restoreName = `${groupName}-restore-test`;
+    documents.push(
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: restoreName, labels },
+        rules: policyRules(RBAC_RULES.filter((rule) => rule.scope === 'scratch-namespaces')),
+      },
+      // The scratch namespaces exist for the restore tests alone, so they come with their RBAC.
+      ...scratchNamespaces.flatMap((namespace) => [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: restoreName, namespace, labels },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: restoreName },
+          subjects,
+        },
+      ]),
+    );
+  }
   const header = RBAC_RULES.map(
     (rule) =>
       `# ${rule.apiGroup || 'core'}/${rule.resource} [${rule.verbs.join(', ')}] ${rule.scope}: ${rule.why}`,

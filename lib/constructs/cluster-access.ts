@@ -33,6 +33,8 @@ export interface ClusterAccessProps {
 export class ClusterAccess extends Construct {
   readonly kubernetesGroup: string;
   readonly clusterArn: string;
+  private readonly clusterName: string;
+  private readonly describeCluster: boolean;
 
   constructor(scope: Construct, id: string, props: ClusterAccessProps) {
     super(scope, id);
@@ -42,18 +44,23 @@ export class ClusterAccess extends Construct {
       resource: 'cluster',
       resourceName: props.clusterName,
     });
-    for (const [name, role] of Object.entries(props.roles)) {
-      new CfnAccessEntry(this, name, {
-        clusterName: props.clusterName,
-        principalArn: role.roleArn,
-        type: 'STANDARD',
-        kubernetesGroups: [this.kubernetesGroup],
-      });
-      if (props.describeCluster ?? true) {
-        role.addToPrincipalPolicy(
-          new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [this.clusterArn] }),
-        );
-      }
+    this.clusterName = props.clusterName;
+    this.describeCluster = props.describeCluster ?? true;
+    for (const [name, role] of Object.entries(props.roles)) this.addRole(name, role);
+  }
+
+  /** Gives one more function's role the same access (for constructs built after this one). */
+  addRole(name: string, role: Role): void {
+    new CfnAccessEntry(this, name, {
+      clusterName: this.clusterName,
+      principalArn: role.roleArn,
+      type: 'STANDARD',
+      kubernetesGroups: [this.kubernetesGroup],
+    });
+    if (this.describeCluster) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [this.clusterArn] }),
+      );
     }
   }
 }

@@ -95,7 +95,28 @@ export class EvidenceBucket extends Construct {
    * s3:ListBucket, S3 answers a read of a key that does not exist yet with 403 instead of 404).
    */
   grantIncidentEvidence(role: Role, access: 'write' | 'read-write'): void {
-    const objects = this.bucket.arnForObjects(`${INCIDENTS_PREFIX}*`);
+    this.grantPrefix(
+      role,
+      INCIDENTS_PREFIX,
+      access,
+      'Evidence keys are per incident (incidents/YYYY/MM/DD/<id>/...) and only known at run time; ' +
+        'the incidents/ prefix is the narrowest static scope.',
+    );
+  }
+
+  /** Lets the backup-verification report step write (and manifest) its reports under `backup-verification/`. */
+  grantBackupReports(role: Role): void {
+    this.grantPrefix(
+      role,
+      BACKUP_VERIFICATION_PREFIX,
+      'read-write',
+      'Report keys are per run (backup-verification/YYYY/MM/DD/<run-id>/...) and only known at run time; ' +
+        'the backup-verification/ prefix is the narrowest static scope.',
+    );
+  }
+
+  private grantPrefix(role: Role, prefix: string, access: 'write' | 'read-write', reason: string): void {
+    const objects = this.bucket.arnForObjects(`${prefix}*`);
     const actions = ['s3:PutObject', 's3:AbortMultipartUpload'];
     if (access === 'read-write') actions.push('s3:GetObject');
     role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [objects] }));
@@ -105,16 +126,14 @@ export class EvidenceBucket extends Construct {
           effect: Effect.ALLOW,
           actions: ['s3:ListBucket'],
           resources: [this.bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': `${INCIDENTS_PREFIX}*` } },
+          conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
         }),
       );
     }
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${INCIDENTS_PREFIX}*]`,
-      reason:
-        'Evidence keys are per incident (incidents/YYYY/MM/DD/<id>/...) and only known at run time; ' +
-        'the incidents/ prefix is the narrowest static scope.',
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+      reason,
     });
   }
 }

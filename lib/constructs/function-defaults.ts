@@ -118,6 +118,9 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(LAMBDAS_DIR, props.step, 'handler.ts'),
+      // Found from the working directory otherwise: synthesis (the CLI's included) must not
+      // depend on where it is started.
+      depsLockFilePath: path.join(LAMBDAS_DIR, '..', 'package-lock.json'),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,

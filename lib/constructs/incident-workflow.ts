@@ -1,5 +1,5 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
@@ -8,7 +8,6 @@ import {
   DefinitionBody,
   Errors,
   Fail,
-  JitterType,
   JsonPath,
   LogLevel,
   QueryLanguage,
@@ -23,8 +22,8 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { TRANSIENT_ERRORS } from '../../lambdas/shared/errors';
 import { acknowledgeTopicKeyActions } from './notifications';
+import { STEP_RETRY, acknowledgeStateMachineRole, lambdaStepTask } from './step-task';
 
 /** The functions behind the workflow's Tasks, one per step (notify and guard serve two states each). */
 export interface IncidentWorkflowFunctions {
@@ -57,20 +56,7 @@ export interface IncidentWorkflowProps {
   readonly logRetention?: RetentionDays;
 }
 
-/** Lambda's own transient failures, retried like the Kubernetes ones (docs/workflow.md). */
-export const LAMBDA_SERVICE_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
-
-const RETRY = {
-  interval: Duration.seconds(2),
-  backoffRate: 2,
-  maxAttempts: 4,
-  jitterStrategy: JitterType.FULL,
-};
+export { LAMBDA_SERVICE_ERRORS } from './step-task';
 
 /** What a Catch stores: the failure's Error and Cause, for Escalate and Report to show. */
 const ERROR_PATH = '$.error';
@@ -104,29 +90,7 @@ export class IncidentWorkflow extends Construct {
       fn: LambdaFunction,
       resultPath: string,
       params: Record<string, string> = {},
-    ): LambdaInvoke => {
-      if (!fn.timeout)
-        throw new Error(`${name}: the function must set a timeout, TimeoutSeconds is built from it`);
-      const task = new LambdaInvoke(this, name, {
-        lambdaFunction: fn,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        payload: TaskInput.fromObject({
-          state: JsonPath.entirePayload,
-          execution: {
-            id: JsonPath.stringAt('$$.Execution.Id'),
-            name: JsonPath.stringAt('$$.Execution.Name'),
-            startTime: JsonPath.stringAt('$$.Execution.StartTime'),
-          },
-          params,
-        }),
-        resultPath,
-        taskTimeout: Timeout.duration(fn.timeout.plus(margin)),
-      });
-      task.addRetry({ errors: TRANSIENT_ERRORS, ...RETRY });
-      task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, ...RETRY });
-      return task;
-    };
+    ): LambdaInvoke => lambdaStepTask(this, name, { fn, resultPath, params, timeoutMargin: margin });
     const catchInto = (task: TaskStateBase, next: Parameters<TaskStateBase['addCatch']>[0]) =>
       task.addCatch(next, { errors: [Errors.ALL], resultPath: ERROR_PATH });
 
@@ -176,10 +140,14 @@ export class IncidentWorkflow extends Construct {
       resultPath: '$.lastResort',
       taskTimeout: Timeout.duration(Duration.seconds(30)),
     });
-    lastResort.addRetry({ errors: [Errors.TASKS_FAILED, Errors.TIMEOUT], ...RETRY });
+    lastResort.addRetry({ errors: [Errors.TASKS_FAILED, Errors.TIMEOUT], ...STEP_RETRY });
     lastResort.addCatch(failed, { errors: [Errors.ALL], resultPath: '$.lastResort' });
     lastResort.next(failed);
 
+    // An alert that names no workload still gets its incident: notified, the namespace dumped, escalated.
+    const workloadTarget = new Choice(this, 'Workload Target?')
+      .when(Condition.stringEquals('$.incident.target.kind', 'Namespace'), escalate)
+      .otherwise(quickDiagnostics);
     const remediationAllowed = new Choice(this, 'Remediation Allowed?')
       .when(Condition.booleanEquals('$.guard.allowed', true), restart)
       .otherwise(escalate);
@@ -211,7 +179,7 @@ export class IncidentWorkflow extends Construct {
     catchInto(report, releaseLock);
     catchInto(releaseLock, lastResort);
 
-    openIncident.next(quickDiagnostics);
+    openIncident.next(workloadTarget);
     quickDiagnostics.next(collectEvents);
     collectEvents.next(guard);
     guard.next(remediationAllowed);
@@ -241,20 +209,6 @@ export class IncidentWorkflow extends Construct {
     // SnsPublish grants sns:Publish only; the topic's key must also let the state machine encrypt.
     props.topic.grantPublish(this.stateMachine);
     acknowledgeTopicKeyActions(this.stateMachine.role);
-    Validations.of(this.stateMachine.role).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) ' +
-          'and execution logging (logs:CreateLogDelivery and the other log-delivery actions) do not support ' +
-          'resource-level permissions.',
-      },
-      ...Object.values(functions).map((fn) => ({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
-        reason:
-          'LambdaInvoke grants lambda:InvokeFunction on the function and its qualified ARNs (versions, ' +
-          'aliases) of this one function; the definition invokes the unqualified ARN only.',
-      })),
-    );
+    acknowledgeStateMachineRole(this.stateMachine, Object.values(functions));
   }
 }

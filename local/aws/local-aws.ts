@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 // fauxqs is ESM-only: its types resolve as an import, its code loads through import().
 import type { FauxqsServer } from 'fauxqs' with { 'resolution-mode': 'import' };
+import { writeStoredObjects, type StoredS3Object } from './stored-objects';
 
 /**
  * S3, SNS and SQS on a real HTTP server (fauxqs), standing in for the AWS services the
@@ -34,6 +38,11 @@ export interface LocalAwsOptions {
   bucket?: string;
   /** @default 'eks-incident-notifications' */
   topic?: string;
+  /**
+   * Objects S3 already holds when it starts, with their Last-Modified (last nights' backups).
+   * They are written to `s3StorageDir`, or to a temporary one removed at stop.
+   */
+  s3Objects?: readonly StoredS3Object[];
 }
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -43,10 +52,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const region = options.region ?? 'eu-west-1';
   const bucket = options.bucket ?? 'eks-incident-evidence';
   const topic = options.topic ?? 'eks-incident-notifications';
+  const temporaryDir =
+    options.s3Objects?.length && !options.s3StorageDir
+      ? mkdtempSync(path.join(tmpdir(), 'eks-incident-s3-'))
+      : undefined;
+  const s3StorageDir = options.s3StorageDir ?? temporaryDir;
+  if (s3StorageDir && options.s3Objects) writeStoredObjects(s3StorageDir, options.s3Objects);
   const server = await startFauxqs({
     port: options.port ?? 0,
     logger: false,
-    ...(options.s3StorageDir ? { s3StorageDir: options.s3StorageDir } : {}),
+    ...(s3StorageDir ? { s3StorageDir } : {}),
   });
   const queue = `${topic}-subscriber`;
   const created = server.setup({
@@ -71,6 +86,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       clients.sns.destroy();
       clients.sqs.destroy();
       await server.stop();
+      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,28 +1,291 @@
-import type { Command } from 'commander';
-import { PortInUseError, serveUntilSignal, startSandboxCommand, type Output } from './sandbox-command';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { IntakeResult } from '../../lambdas/intake/intake';
+import { ClientNodeOwnerLookup } from '../../lambdas/intake/owner-lookup';
+import type { AlertmanagerPayload } from '../../lambdas/shared/alertmanager';
+import type { ExecutionInput } from '../../lambdas/shared/contracts';
+import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
+import { localKubeConfig } from '../../lambdas/shared/kubernetes/client';
+import { ClientNodeKubernetes } from '../../lambdas/shared/kubernetes/kubernetes-port';
+import { createLogger } from '../../lambdas/shared/logger';
+import { configSchema } from '../../lib/config';
+import { synthesizeDefinitions } from '../../lib/synth';
+import { types } from '../kube-sandbox/runtime';
+import { startSandbox } from '../kube-sandbox/sandbox';
+import { LocalExecutionStarter } from '../webhook/local-execution-starter';
+import { startWebhookServer } from '../webhook/serve';
+import { CliError } from './cli-error';
+import { serviceDownPayload } from './demo-alerts';
+import { localNotifications, watchedRun } from './incident-runner';
+import { evidenceSection, summaryTable, type IncidentSummary, type Outcome } from './incident-summary';
+import { LiveView } from './live-view';
+import { DEFAULT_DATA_DIR, displayPath, LOCAL_BUCKET, LocalStore } from './local-store';
+import { localLocator } from './locators';
+import type { Streams } from './output';
+import { serveUntilSignal } from './sandbox-command';
+import { formatWall } from './text-format';
 
-/** The port `npm start` prefers; another free one is used when it is taken. */
-const DEMO_PORT = 8001;
-const DEMO_KUBECONFIG = '.data/kubeconfig';
+/** The demo scenario's three incidents and how the runbook flow should end each. */
+export const DEMO_INCIDENTS: ReadonlyArray<{ namespace: string; service: string; expected: Outcome }> = [
+  { namespace: 'one-data-alldata', service: 'alldata-api', expected: 'recovered-by-restart' },
+  { namespace: 'one-data-system', service: 'agent-api', expected: 'recovered-by-rollback' },
+  { namespace: 'one-data-bisheng', service: 'bisheng-api', expected: 'escalated' },
+];
+
+/** Fast enough that the demo ends in seconds, slow enough that the sandbox keeps up. */
+const DEFAULT_TIME_SCALE = 100;
+/** How long ServiceDown had been active when Alertmanager sent it: `for: 1m` plus group_wait. */
+const ALERT_ACTIVE_FOR_MS = 95_000;
+
+export interface DemoOptions {
+  timeScale: number;
+  json: boolean;
+  dataDir: string;
+  keepSandbox: boolean;
+}
 
 /**
- * `eks-incident demo` (what `npm start` runs): for now, the sandbox with the demo scenario,
- * at real speed, on port 8001 or a free one, with its kubeconfig in `.data/kubeconfig`.
+ * `eks-incident demo` (`npm start`): the sandbox with the demo scenario; for each failing
+ * service, the webhook Alertmanager would send, POSTed to the webhook intake as `eks-incident
+ * serve` serves it; and the executions the intake starts, run on the local engine with the
+ * synthesized state machine, all at once, S3/SNS on the embedded emulator, evidence in `.data/`.
+ * Fails (after the summary) when an incident did not end as the scenario expects.
  */
-export function registerDemoCommand(program: Command, out: Output): void {
+export async function runDemo(options: DemoOptions, streams: Streams): Promise<void> {
+  const progress = options.json ? streams.err : streams.out;
+  const wallStart = Date.now();
+  const speed = options.timeScale === 1 ? 'real time' : `time ×${options.timeScale}`;
+  progress.write(
+    `eks-incident demo: three ONE-DATA-STUDIO incidents on the Kubernetes sandbox, ${speed}` +
+      (options.timeScale === 1 ? '\n' : ' (--time-scale 1 for real waits)\n'),
+  );
+  progress.write('Synthesizing the state machine with CDK (a few seconds)...\n');
+  const namespaces = DEMO_INCIDENTS.map((i) => i.namespace);
+  const synthesized = synthesizeDefinitions({
+    clusterName: 'sandbox',
+    allowedNamespaces: namespaces.join(','),
+  });
+  const config = configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: namespaces });
+
+  const store = new LocalStore(options.dataDir);
+  const aws = await store.start();
+  let sandbox;
+  try {
+    sandbox = await startSandbox({ scenario: 'demo', clock: { timeScale: options.timeScale } });
+  } catch (error) {
+    await aws.stop();
+    throw error;
+  }
+  let keep = false;
+  try {
+    await sandbox.settle();
+    const clock = sandbox.clock;
+    const now = () => new Date(clock.now());
+    const kubeConfig = localKubeConfig({ yaml: sandbox.kubeconfig() });
+    const kube = new ClientNodeKubernetes(kubeConfig, { requestTimeoutMs: config.kubeRequestTimeoutMs });
+    const environment = { kube, aws, config, now };
+    const locator = localLocator(store);
+    const view = new LiveView({
+      out: progress,
+      labels: DEMO_INCIDENTS.map((i) => i.service),
+      timeScale: options.timeScale,
+    });
+    const summaries = new Map<string, IncidentSummary>();
+    const { region, account } = synthesized.placeholders;
+    const starter = new LocalExecutionStarter({
+      stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:IncidentResponse`,
+      now,
+      run: async ({ name, input, startTime }) => {
+        const label = input.target.kind === 'Namespace' ? input.target.namespace : input.target.name;
+        const { run, summary } = await watchedRun({
+          synthesized,
+          environment,
+          timeScale: options.timeScale,
+          view,
+          locator,
+          label,
+          input,
+          executionName: name,
+          startTime,
+        });
+        summaries.set(label, summary);
+        return run;
+      },
+      onRunError: (name, error) =>
+        streams.err.write(`eks-incident demo: execution ${name} failed to run: ${String(error)}\n`),
+    });
+    const token = randomBytes(24).toString('base64url');
+    const webhook = await startWebhookServer({
+      token,
+      starter,
+      evidence: new S3EvidenceStore(aws.s3, aws.bucket, { now }),
+      resolve: {
+        rules: [],
+        owners: new ClientNodeOwnerLookup(kubeConfig, { requestTimeoutMs: config.kubeRequestTimeoutMs }),
+        defaultNamespace: 'default',
+      },
+      now,
+      log: createLogger({ level: 'warn', write: (line) => streams.err.write(`intake: ${line}\n`) }),
+    });
+    let payloads: AlertmanagerPayload[];
+    try {
+      payloads = DEMO_INCIDENTS.map(({ namespace, service }) => {
+        const pods = sandbox.store
+          .list(types.pods, namespace)
+          .filter((pod) => pod.metadata.labels?.app === service) as V1Pod[];
+        return serviceDownPayload({
+          namespace,
+          service,
+          pods,
+          activeSince: clock.now() - ALERT_ACTIVE_FOR_MS,
+        });
+      });
+      progress.write(`Alertmanager → POST ${webhook.url} (the intake of \`eks-incident serve\`):\n`);
+      for (const payload of payloads) {
+        const answer = await deliver(webhook.url, token, payload);
+        for (const execution of answer.executions) {
+          progress.write(
+            `  ${payload.commonLabels.alertname} (${payload.commonLabels.severity}, ${payload.alerts.length} firing) → ` +
+              `${execution.target} (${execution.via}) → execution ${execution.name}\n`,
+          );
+        }
+      }
+      const saved = await saveInputs(store.dataDir, payloads, starter.list());
+      progress.write(`  webhook payloads and execution inputs saved in ${saved}\n\n`);
+      view.start();
+      await starter.idle();
+    } finally {
+      view.stop();
+      await webhook.close();
+    }
+    const ordered = DEMO_INCIDENTS.flatMap(({ service }) => summaries.get(service) ?? []);
+    const notifications = await localNotifications(aws);
+    const wallSeconds = (Date.now() - wallStart) / 1000;
+
+    if (options.json) {
+      streams.out.write(
+        `${JSON.stringify(
+          {
+            timeScale: options.timeScale,
+            wallSeconds,
+            store: { path: displayPath(store.s3Dir), bucket: LOCAL_BUCKET },
+            incidents: ordered,
+            notifications,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      progress.write(`\n${summaryTable(ordered, options.timeScale)}\n`);
+      progress.write(evidenceSection(ordered, locator, 'read:   npx eks-incident report'));
+      progress.write(`\nNotifications (local SNS topic, as a subscriber received them):\n`);
+      for (const n of notifications) progress.write(`  ${n.subject}\n`);
+      progress.write(
+        `\nDone in ${formatWall(wallSeconds)}. List all stored incidents: npx eks-incident evidence\n`,
+      );
+    }
+
+    const unexpected = DEMO_INCIDENTS.flatMap(({ service, expected }) => {
+      const outcome = summaries.get(service)?.outcome ?? 'not started';
+      return outcome === expected
+        ? []
+        : [`${service} ended "${outcome}" where the scenario expects "${expected}"`];
+    });
+    if (unexpected.length) throw new CliError(`demo: ${unexpected.join('; ')} (see the reports)`);
+
+    if (options.keepSandbox) {
+      keep = true;
+      const kubeconfig = join(store.dataDir, 'kubeconfig');
+      await sandbox.writeKubeconfig(kubeconfig);
+      progress.write(
+        `\nThe sandbox keeps running at ${sandbox.url} with what the flow did to it:\n` +
+          `  export KUBECONFIG=${displayPath(kubeconfig)}\n  kubectl get pods -A\nPress Ctrl+C to stop.\n`,
+      );
+      await aws.stop();
+      await serveUntilSignal(sandbox, progress);
+    }
+  } finally {
+    if (!keep) {
+      await sandbox.stop();
+      await aws.stop();
+    }
+  }
+}
+
+/** POSTs a webhook as Alertmanager does (bearer token, JSON) and reads the intake's answer. */
+async function deliver(url: string, token: string, payload: AlertmanagerPayload): Promise<IntakeResult> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  const body = await response.text();
+  if (!response.ok) throw new CliError(`demo: the webhook intake answered ${response.status}: ${body}`);
+  return JSON.parse(body) as IntakeResult;
+}
+
+/** Keeps what the demo fed the workflow, for `curl` at `eks-incident serve` or `eks-incident run --input`. */
+async function saveInputs(
+  dataDir: string,
+  payloads: AlertmanagerPayload[],
+  executions: Array<{ input: ExecutionInput }>,
+): Promise<string> {
+  const dir = join(dataDir, 'demo');
+  await mkdir(dir, { recursive: true });
+  for (const payload of payloads) {
+    const name = `${payload.commonLabels.job}.alertmanager.json`;
+    await writeFile(join(dir, name), `${JSON.stringify(payload, null, 2)}\n`);
+  }
+  for (const { input } of executions) {
+    const label = input.target.kind === 'Namespace' ? input.target.namespace : input.target.name;
+    await writeFile(join(dir, `${label}.input.json`), `${JSON.stringify(input, null, 2)}\n`);
+  }
+  return displayPath(dir);
+}
+
+function parseTimeScale(value: string): number {
+  const scale = Number(value);
+  if (!(scale > 0) || !Number.isFinite(scale) || scale > 10_000) {
+    throw new InvalidArgumentError('must be a number above 0 and at most 10000');
+  }
+  return scale;
+}
+
+export function registerDemoCommand(program: Command, streams: Streams): void {
   program
     .command('demo')
-    .description('Start the demo: the Kubernetes sandbox with the ONE-DATA-STUDIO incident scenario')
-    .action(async () => {
-      const options = { kubeconfigOut: DEMO_KUBECONFIG, scenario: 'demo', timeScale: 1 };
-      let sandbox;
-      try {
-        sandbox = await startSandboxCommand({ ...options, port: DEMO_PORT }, out);
-      } catch (error) {
-        if (!(error instanceof PortInUseError)) throw error;
-        out.write(`Port ${DEMO_PORT} is in use; using a free port instead.\n`);
-        sandbox = await startSandboxCommand({ ...options, port: 0 }, out);
-      }
-      await serveUntilSignal(sandbox, out);
-    });
+    .description(
+      'Run three incidents end to end on the built-in Kubernetes sandbox: restart, rollback, escalation (npm start)',
+    )
+    .option(
+      '--time-scale <n>',
+      'workflow and cluster seconds per wall second (1 = real waits)',
+      parseTimeScale,
+      DEFAULT_TIME_SCALE,
+    )
+    .option('--json', 'print a machine-readable summary on stdout (progress goes to stderr)', false)
+    .option('--data-dir <dir>', 'where the local evidence store lives', DEFAULT_DATA_DIR)
+    .option('--keep-sandbox', 'keep the sandbox running afterwards, for kubectl, until Ctrl+C', false)
+    .addHelpText(
+      'after',
+      `
+What happens:
+  The sandbox starts with the demo scenario (ONE-DATA-STUDIO on EKS, on a bad night). For each
+  failing service, the Alertmanager webhook that the handbook's ServiceDown rule would send is
+  POSTed to the webhook intake (as \`eks-incident serve\` serves it); the executions it starts run
+  the synthesized IncidentResponse state machine, all three at once: alldata-api recovers by
+  restart, agent-api by rollback, bisheng-api is escalated with a cluster dump. Evidence
+  (bundles, reports, dumps) stays in <data-dir>/s3.
+
+Examples:
+  npm start
+  npx eks-incident demo --time-scale 1        # the runbook's real waits (about 15 minutes)
+  npx eks-incident demo --json > demo.json
+  npx eks-incident demo --keep-sandbox        # then: export KUBECONFIG=.data/kubeconfig`,
+    )
+    .action((options: DemoOptions) => runDemo(options, streams));
 }

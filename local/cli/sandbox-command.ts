@@ -3,21 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startSandbox, type Sandbox } from '../kube-sandbox/sandbox';
 import { SCENARIOS } from '../kube-sandbox/scenarios';
-
-/** A failure the CLI reports as one line on stderr, exiting non-zero. */
-export class CliError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
-
-export class PortInUseError extends CliError {
-  constructor(readonly port: number) {
-    super(`port ${port} is already in use; choose another with --port (0 picks a free one)`);
-    this.name = 'PortInUseError';
-  }
-}
+import { CliError, PortInUseError } from './cli-error';
+import type { Output } from './output';
 
 export interface SandboxCommandOptions {
   port: number;
@@ -28,10 +15,6 @@ export interface SandboxCommandOptions {
   timeScale: number;
   /** Bearer token every request must carry; none when unset. */
   token?: string;
-}
-
-export interface Output {
-  write(text: string): void;
 }
 
 /** Starts the sandbox and writes its kubeconfig; the caller decides how long it serves. */

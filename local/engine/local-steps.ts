@@ -19,7 +19,8 @@ import type { LocalAws } from '../aws/local-aws';
 /** What the steps run against locally: the same logic the Lambdas run, other adapters. */
 export interface LocalStepEnvironment {
   kube: KubernetesPort;
-  aws: LocalAws;
+  /** S3 and SNS: the embedded emulator's, or real ones (`eks-incident run --bucket/--topic-arn`). */
+  aws: Pick<LocalAws, 's3' | 'sns' | 'region' | 'bucket' | 'topicArn'>;
   /** The deployed stack's settings (allowed namespaces, cooldown, caps), with the same defaults. */
   config: StackConfig;
   /** The clock the cluster runs on (the sandbox's, when time is scaled). */

@@ -1,66 +1,32 @@
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { kubectlBinary } from '../kubectl/kubectl';
+import { startCli, stopAllClis, waitForStdout, type CliProcess } from './cli-process';
 
 // The CLI as a user runs it: a real process, a real kubeconfig file, the real kubectl, and a
-// signal to stop. tsx is started from node_modules/.bin (what `npx tsx` resolves to), since
-// `npm exec` itself does not forward SIGINT/SIGTERM to the command it runs.
-const ROOT = resolve(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
-const CLI = join(ROOT, 'bin/eks-incident.ts');
+// signal to stop.
 const run = promisify(execFile);
 
-interface Cli {
-  child: ChildProcessWithoutNullStreams;
-  output(): { stdout: string; stderr: string };
-  exited: Promise<number | null>;
-}
-
-function startCli(args: string[], cwd = ROOT): Cli {
-  // Its own process group, so cleanup can kill tsx and the node process it started together.
-  const child = spawn(TSX, [CLI, ...args], { cwd, stdio: 'pipe', detached: true });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  return { child, output: () => ({ stdout, stderr }), exited };
-}
-
-/** Resolves once the CLI says it serves; fails with its output if it exits first. */
-async function serving(cli: Cli, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exitCode: number | null | undefined;
-  void cli.exited.then((code) => (exitCode = code));
-  while (!cli.output().stdout.includes('Press Ctrl+C to stop.')) {
-    if (exitCode !== undefined || Date.now() > deadline) {
-      throw new Error(`the CLI did not start serving (exit ${exitCode}):\n${JSON.stringify(cli.output())}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Resolves once the CLI says it serves. */
+function serving(cli: CliProcess): Promise<void> {
+  return waitForStdout(cli, 'Press Ctrl+C to stop.');
 }
 
 let dir: string;
-const running: Cli[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'eks-incident-cli-'));
 });
 
 afterEach(async () => {
-  for (const cli of running.splice(0)) {
-    if (cli.child.exitCode === null) {
-      process.kill(-cli.child.pid!, 'SIGKILL');
-      await cli.exited;
-    }
-  }
+  await stopAllClis();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -79,7 +45,6 @@ describe('eks-incident sandbox', () => {
       '--time-scale',
       '50',
     ]);
-    running.push(cli);
     await serving(cli);
 
     // Act
@@ -125,7 +90,6 @@ describe('eks-incident sandbox', () => {
       '--token',
       's3cret-token',
     ]);
-    running.push(cli);
     await serving(cli);
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
@@ -152,7 +116,6 @@ describe('eks-incident sandbox', () => {
       '--scenario',
       'empty',
     ]);
-    running.push(cli);
     await serving(cli);
 
     // Act
@@ -173,7 +136,6 @@ describe('eks-incident sandbox', () => {
     try {
       // Act
       const cli = startCli(['sandbox', '--port', String(port), '--kubeconfig-out', join(dir, 'kc')]);
-      running.push(cli);
       const code = await cli.exited;
 
       // Assess
@@ -198,7 +160,6 @@ describe('eks-incident sandbox', () => {
       '--scenario',
       'nope',
     ]);
-    running.push(cli);
     const code = await cli.exited;
 
     // Assess
@@ -206,33 +167,5 @@ describe('eks-incident sandbox', () => {
     expect(cli.output().stderr).toContain(
       'eks-incident: unknown scenario "nope"; known scenarios: empty, demo, scale\n',
     );
-  });
-});
-
-describe('eks-incident demo (npm start)', () => {
-  it('serves the demo scenario with its kubeconfig in .data/kubeconfig', async () => {
-    // Prepare
-    const cli = startCli(['demo'], dir);
-    running.push(cli);
-    await serving(cli);
-    const kubeconfig = join(dir, '.data', 'kubeconfig');
-
-    // Act
-    const { stdout: pods } = await run(
-      kubectlBinary(),
-      ['--kubeconfig', kubeconfig, 'get', 'cronjobs', '-n', 'one-data-infra', '-o', 'name'],
-      { env: { ...process.env, KUBECACHEDIR: join(dir, 'cache') } },
-    );
-    cli.child.kill('SIGINT');
-    const code = await cli.exited;
-
-    // Assess
-    expect(pods.trim().split('\n')).toEqual([
-      'cronjob.batch/milvus-backup',
-      'cronjob.batch/minio-mirror',
-      'cronjob.batch/mysql-backup',
-    ]);
-    expect(cli.output().stdout).toContain(`export KUBECONFIG=${kubeconfig}`);
-    expect(code).toBe(0);
   });
 });

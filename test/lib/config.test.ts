@@ -36,6 +36,12 @@ describe('loadConfig', () => {
       dumpMaxBytes: 104857600,
       dumpConcurrency: 4,
       rbacGroup: 'eks-incident-response',
+      alertTargets: [],
+      webhookDefaultNamespace: 'kube-system',
+      webhookDryRun: false,
+      backupSchedule: 'cron(0 6 * * ? *)',
+      backupScheduleTimeZone: 'UTC',
+      backupSuccessDigest: false,
     });
   });
 

@@ -263,9 +263,13 @@ describe.each([
 
     // Assess
     expect(entries.map((entry) => entry.Properties.PrincipalArn).sort()).toEqual(
-      STEPS_WITH_KUBERNETES.map((step) => ({
-        'Fn::GetAtt': [logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Role')), 'Arn'],
-      })).sort(),
+      [
+        ...STEPS_WITH_KUBERNETES.map((step) => built.stack.node.findChild(step).node.findChild('Role')),
+        // The webhook intake reads pods and ReplicaSets to find an alert's workload.
+        built.stack.webhook.intake.role,
+      ]
+        .map((role) => ({ 'Fn::GetAtt': [logicalIdOf(built, role), 'Arn'] }))
+        .sort(),
     );
     for (const entry of entries) {
       expect(entry.Properties).toMatchObject({
@@ -295,7 +299,8 @@ describe.each([
     const logGroups = resourcesOf(built.template, 'AWS::Logs::LogGroup');
 
     // Assess
-    expect(functions).toHaveLength(10);
+    // Ten steps and the webhook intake.
+    expect(functions).toHaveLength(11);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

@@ -158,6 +158,7 @@ describe('IncidentResponse definition (synthesized)', () => {
     expect(definition.StartAt).toBe('Open Incident');
     expect(Object.fromEntries(Object.entries(definition.States).map(([name, s]) => [name, s.Type]))).toEqual({
       'Open Incident': 'Task',
+      'Workload Target?': 'Choice',
       'Quick Diagnostics': 'Task',
       'Collect Events': 'Task',
       Guard: 'Task',
@@ -184,7 +185,7 @@ describe('IncidentResponse definition (synthesized)', () => {
   it('sends every Lambda Task the uniform event, stores its result at its result path and moves on as specified', () => {
     // Prepare
     const next: Record<string, string> = {
-      'Open Incident': 'Quick Diagnostics',
+      'Open Incident': 'Workload Target?',
       'Quick Diagnostics': 'Collect Events',
       'Collect Events': 'Guard',
       Guard: 'Remediation Allowed?',
@@ -295,6 +296,11 @@ describe('IncidentResponse definition (synthesized)', () => {
 
   it('routes the Choice states by the results', () => {
     // Assess
+    expect(definition.States['Workload Target?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.incident.target.kind', StringEquals: 'Namespace', Next: 'Escalate' }],
+      Default: 'Quick Diagnostics',
+    });
     expect(definition.States['Remediation Allowed?']).toEqual({
       Type: 'Choice',
       Choices: [{ Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Restart' }],
@@ -345,6 +351,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     expect(result.error).toBeUndefined();
     expect(result.states).toEqual([
       'Open Incident',
+      'Workload Target?',
       'Quick Diagnostics',
       'Collect Events',
       'Guard',
@@ -390,7 +397,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
 
     // Assess
     expect(result.error).toBeUndefined();
-    expect(result.states.slice(5, 13)).toEqual([
+    expect(result.states.slice(6, 14)).toEqual([
       'Restart',
       'Wait',
       'Verify',
@@ -432,7 +439,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
 
     // Assess
     expect(result.error).toBeUndefined();
-    expect(result.states.slice(4)).toEqual([
+    expect(result.states.slice(5)).toEqual([
       'Remediation Allowed?',
       'Escalate',
       'Cluster Dump',
@@ -442,6 +449,35 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
       'Done',
     ]);
     expect(result.inputs.Restart).toBeUndefined();
+  });
+
+  it('takes a namespace-level incident from Open Incident straight to Escalate, the dump and the report', async () => {
+    // Prepare
+    const namespaceInput = { ...INPUT, target: { namespace: 'apps', kind: 'Namespace' } };
+    const namespaceIncident = { ...INCIDENT, target: namespaceInput.target };
+
+    // Act
+    const result = await run(
+      {
+        'Open Incident': () => namespaceIncident,
+        Report: () => ({ outcome: 'escalated', markdown: 'report.md', json: 'report.json' }),
+        'Release Lock': () => ({ released: false, detail: 'A namespace-level incident takes no lock.' }),
+      },
+      namespaceInput,
+    );
+
+    // Assess
+    expect(result.states).toEqual([
+      'Open Incident',
+      'Workload Target?',
+      'Escalate',
+      'Cluster Dump',
+      'Report',
+      'Release Lock',
+      'Outcome?',
+      'Escalated',
+    ]);
+    expect(result.inputs.Escalate[0]).toMatchObject({ state: { incident: namespaceIncident } });
   });
 
   it('fails at the first state under InvalidInputError, naming the field, without running another Task', async () => {

@@ -1,7 +1,10 @@
+import * as path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ConfigurationError } from '../../lambdas/shared/errors';
+import { BACKUP_STEPS } from '../../lib/constructs/backup-verification';
 import { INCIDENT_STEPS } from '../../lib/incident-response-stack';
 import { resolveString, synthesizeDefinitions } from '../../lib/synth';
+import { allStates } from '../../local/engine/execute-definition';
 
 describe('synthesizeDefinitions', () => {
   it('returns the IncidentResponse definition with every reference replaced by a documented placeholder', () => {
@@ -29,6 +32,31 @@ describe('synthesizeDefinitions', () => {
     );
     expect(JSON.stringify(incidentResponse)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
     expect(() => new StateMachine(incidentResponse as never)).not.toThrow();
+  });
+
+  it('returns the BackupVerification definition too when backup sources are configured', () => {
+    // Act
+    const { backupVerification, placeholders } = synthesizeDefinitions({
+      clusterName: 'demo',
+      allowedNamespaces: 'apps',
+      region: 'eu-west-1',
+      backupSources: path.resolve(__dirname, '../../examples/backup-sources.json'),
+    });
+
+    // Assess
+    expect(placeholders.backupFunctions).toEqual(
+      Object.fromEntries(
+        BACKUP_STEPS.map((step) => [step, `arn:aws:lambda:eu-west-1:000000000000:function:${step}`]),
+      ),
+    );
+    const resources = allStates(backupVerification!)
+      .filter(([, state]) => state.Type === 'Task')
+      .map(([, state]) => state.Resource);
+    expect(new Set(resources)).toEqual(
+      new Set([...Object.values(placeholders.backupFunctions!), 'arn:aws:states:::sns:publish']),
+    );
+    expect(JSON.stringify(backupVerification)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
+    expect(() => new StateMachine(backupVerification as never)).not.toThrow();
   });
 
   it('uses us-east-1 in the placeholders of an environment-agnostic stack', () => {

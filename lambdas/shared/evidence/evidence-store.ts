@@ -34,6 +34,8 @@ export interface EvidenceStore {
   putStream(key: string, records: AsyncIterable<string>, contentType: string): Promise<EvidenceObject>;
   /** Reads a JSON document; undefined when there is no such object. */
   getJson<T>(key: string): Promise<T | undefined>;
+  /** The keys of every object under `prefix`, in key order. */
+  keys(prefix: string): Promise<string[]>;
   /**
    * Rewrites `<prefix>manifest.json` to list every object under the prefix. `written` are
    * the objects this invocation wrote (their digests are known); objects the manifest does

@@ -104,6 +104,10 @@ export class S3EvidenceStore implements EvidenceStore {
     }
   }
 
+  async keys(prefix: string): Promise<string[]> {
+    return (await this.list(prefix)).map((object) => object.Key!);
+  }
+
   async updateManifest(prefix: string, written: EvidenceObject[]): Promise<EvidenceObject> {
     const manifestKey = evidenceKeys.manifest(prefix);
     const previous = await this.getJson<Manifest>(manifestKey);

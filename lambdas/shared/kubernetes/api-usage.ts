@@ -9,7 +9,7 @@ export interface KubernetesApiUse {
   /** '' for the core group. */
   apiGroup: string;
   resource: string;
-  verb: 'get' | 'list' | 'create' | 'update' | 'patch';
+  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
   /** Which operations of the port need it. */
   usedBy: string;
 }
@@ -56,8 +56,13 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
     usedBy:
       'revisions, rolloutRestart, rolloutUndo, rolloutStatus, eventSubjects (StatefulSet/DaemonSet history)',
   },
-  { apiGroup: '', resource: 'pods', verb: 'list', usedBy: 'listPods, rolloutStatus, eventSubjects' },
-  { apiGroup: '', resource: 'pods/log', verb: 'get', usedBy: 'readLog' },
+  {
+    apiGroup: '',
+    resource: 'pods',
+    verb: 'list',
+    usedBy: 'listPods, rolloutStatus, eventSubjects, readJobLogs',
+  },
+  { apiGroup: '', resource: 'pods/log', verb: 'get', usedBy: 'readLog, readJobLogs' },
   { apiGroup: '', resource: 'nodes', verb: 'get', usedBy: 'getNodes' },
   { apiGroup: '', resource: 'events', verb: 'list', usedBy: 'listEvents' },
   { apiGroup: 'events.k8s.io', resource: 'events', verb: 'list', usedBy: 'listEvents' },
@@ -74,6 +79,11 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
     verb: 'update',
     usedBy: 'acquireLease, releaseLease',
   },
+  { apiGroup: 'batch', resource: 'cronjobs', verb: 'get', usedBy: 'getCronJob' },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'list', usedBy: 'listJobs' },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'get', usedBy: 'getJob' },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'create', usedBy: 'createJob (restore tests)' },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'delete', usedBy: 'deleteJob (restore tests)' },
   ...DUMP_RESOURCES.map((r) => ({
     apiGroup: r.apiGroup,
     resource: r.resource,

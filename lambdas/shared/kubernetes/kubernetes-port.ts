@@ -6,8 +6,10 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type V1ControllerRevision,
+  type V1CronJob,
   type V1DaemonSet,
   type V1Deployment,
+  type V1Job,
   type V1LabelSelector,
   type V1Lease,
   type V1ListMeta,
@@ -121,6 +123,13 @@ export interface LeaseOutcome {
   expiresAt: string;
 }
 
+/** The log of one container of a Job's pod. */
+export interface JobLog {
+  pod: string;
+  container: string;
+  text: string;
+}
+
 export interface Page {
   items: KubernetesObject[];
   /** Token for the next page; absent on the last one. */
@@ -159,6 +168,24 @@ export interface KubernetesPort {
   /** Gives the Lease up if `holder` holds it; false when it was not ours (or is gone). */
   releaseLease(namespace: string, name: string, holder: string, now: Date): Promise<boolean>;
   getLease(namespace: string, name: string): Promise<V1Lease | undefined>;
+  /** The CronJob, or undefined when there is none. */
+  getCronJob(namespace: string, name: string): Promise<V1CronJob | undefined>;
+  /** The Jobs of a namespace, all pages, optionally only those matching a label selector. */
+  listJobs(namespace: string, labelSelector?: string): Promise<V1Job[]>;
+  /** `kubectl create -f job.yaml`: the Job as the API server stored it. */
+  createJob(namespace: string, job: V1Job): Promise<V1Job>;
+  /** The Job, or undefined when there is none. */
+  getJob(namespace: string, name: string): Promise<V1Job | undefined>;
+  /**
+   * `kubectl delete job NAME`: background cascading deletion, so the garbage collector removes
+   * the Job's pods too. False when the Job was already gone.
+   */
+  deleteJob(namespace: string, name: string): Promise<boolean>;
+  /**
+   * The logs of every container of the Job's pods, oldest pod first (`kubectl logs` of each pod
+   * the Job made, `--all-containers`). A container that never started has a one-line note instead.
+   */
+  readJobLogs(job: V1Job, options?: LogOptions): Promise<JobLog[]>;
   /** One page of a resource for the cluster dump (all namespaces when `namespace` is unset). */
   listPage(
     resource: DumpResource,
@@ -698,6 +725,86 @@ export class ClientNodeKubernetes implements KubernetesPort {
       if (isConflict(error) || isNotFound(error)) return false;
       throw error;
     }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Jobs and CronJobs (backup verification)
+
+  async getCronJob(namespace: string, name: string): Promise<V1CronJob | undefined> {
+    try {
+      return await this.call(`get cronjobs.batch ${namespace}/${name}`, () =>
+        this.api.batch.readNamespacedCronJob({ namespace, name }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  listJobs(namespace: string, labelSelector?: string): Promise<V1Job[]> {
+    return this.listAll(
+      `list jobs.batch ${namespace}${labelSelector ? ` -l ${labelSelector}` : ''}`,
+      (params) => this.api.batch.listNamespacedJob({ namespace, labelSelector, ...params }),
+    );
+  }
+
+  createJob(namespace: string, job: V1Job): Promise<V1Job> {
+    return this.call(
+      `create jobs.batch ${namespace}/${job.metadata?.name ?? job.metadata?.generateName}`,
+      () => this.api.batch.createNamespacedJob({ namespace, body: job, fieldManager: this.fieldManager }),
+    );
+  }
+
+  async getJob(namespace: string, name: string): Promise<V1Job | undefined> {
+    try {
+      return await this.call(`get jobs.batch ${namespace}/${name}`, () =>
+        this.api.batch.readNamespacedJob({ namespace, name }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async deleteJob(namespace: string, name: string): Promise<boolean> {
+    try {
+      // batch/v1 Jobs default to orphaning their pods; kubectl asks for background cascading.
+      await this.call(`delete jobs.batch ${namespace}/${name}`, () =>
+        this.api.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }),
+      );
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async readJobLogs(job: V1Job, options: LogOptions = {}): Promise<JobLog[]> {
+    const namespace = job.metadata!.namespace!;
+    const pods = (await this.listPods(namespace, job.spec?.selector ?? {}))
+      .filter((p) => isControlledBy(p, job))
+      .sort(
+        (a, b) =>
+          new Date(a.metadata?.creationTimestamp ?? 0).getTime() -
+            new Date(b.metadata?.creationTimestamp ?? 0).getTime() ||
+          (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+      );
+    const logs: JobLog[] = [];
+    for (const pod of pods) {
+      const podName = pod.metadata?.name ?? '';
+      for (const container of pod.spec?.containers ?? []) {
+        let text: string;
+        try {
+          text = await this.readLog(namespace, podName, container.name, options);
+        } catch (error) {
+          // kubectl answers the same 400 ("container ... is waiting to start") for a pod that never ran.
+          if (!(error instanceof KubernetesRequestError && error.status === 400)) throw error;
+          text = `(no log: ${error.message})\n`;
+        }
+        logs.push({ pod: podName, container: container.name, text });
+      }
+    }
+    return logs;
   }
 
   // -------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { targetText as describeTarget } from '../contracts';
 import { redactObject } from '../redact';
 import type { Notification } from './notifier';
 
@@ -13,7 +14,7 @@ export function safeNotification(notification: Notification): Notification {
 }
 
 function targetText(n: Notification): string {
-  return `${n.target.kind} ${n.target.namespace}/${n.target.name}`;
+  return describeTarget(n.target);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Incident, Target } from '../contracts';
+import type { Incident, IncidentTarget } from '../contracts';
 import type { EvidenceLink } from '../evidence/links';
 
 /** Where the incident is in the flow when a human is told about it. */
@@ -8,7 +8,7 @@ export type NotificationStage = 'opened' | 'recovered' | 'escalated';
 export interface Notification {
   stage: NotificationStage;
   incidentId: string;
-  target: Target;
+  target: IncidentTarget;
   severity: Incident['alert']['severity'];
   /** `investigating` while open; the report's outcome once known. */
   outcome: 'investigating' | 'recovered-by-restart' | 'recovered-by-rollback' | 'escalated' | 'dry-run';
@@ -19,9 +19,12 @@ export interface Notification {
   evidence: EvidenceLink[];
 }
 
-/** Tells humans. Resolves with the channels that delivered (`sns`, `slack`). */
-export interface Notifier {
-  notify(notification: Notification): Promise<string[]>;
+/**
+ * Tells humans. Resolves with the channels that delivered (`sns`, `slack`). Incident
+ * notifications by default; the backup verification sends its own kind (backup-notifier.ts).
+ */
+export interface Notifier<N = Notification> {
+  notify(notification: N): Promise<string[]>;
 }
 
 /** No channel delivered a notification. */
@@ -36,13 +39,13 @@ export class NotificationError extends Error {
  * Sends to every channel; one failing channel does not stop the others. It fails only when
  * no channel delivered, because then no human has been told.
  */
-export class FanOutNotifier implements Notifier {
+export class FanOutNotifier<N = Notification> implements Notifier<N> {
   constructor(
-    private readonly channels: Notifier[],
+    private readonly channels: Notifier<N>[],
     private readonly onChannelError: (error: unknown) => void,
   ) {}
 
-  async notify(notification: Notification): Promise<string[]> {
+  async notify(notification: N): Promise<string[]> {
     const results = await Promise.allSettled(this.channels.map((c) => c.notify(notification)));
     const delivered = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));

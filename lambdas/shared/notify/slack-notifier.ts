@@ -48,25 +48,34 @@ export class SlackNotifier implements Notifier {
   }
 
   async notify(notification: Notification): Promise<string[]> {
-    const body = JSON.stringify(slackPayload(safeNotification(notification)));
-    const url = await this.webhookUrl();
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      // fetch's own errors may carry the URL (the credential) in their cause: report the kind only.
-      const kind = (error as { name?: string } | undefined)?.name ?? 'Error';
-      throw new NotificationError(`Slack webhook request failed (${kind})`);
-    }
-    if (!response.ok) {
-      const answer = (await response.text()).slice(0, 200);
-      throw new NotificationError(`Slack webhook answered ${response.status}: ${answer}`);
-    }
-    return ['slack'];
+    return postToSlack(this.webhookUrl, slackPayload(safeNotification(notification)), this.timeoutMs);
   }
+}
+
+/** POSTs one payload to the webhook; NotificationError says why not, without the URL. */
+export async function postToSlack(
+  webhookUrl: WebhookUrlSource,
+  payload: Record<string, unknown>,
+  timeoutMs: number,
+): Promise<string[]> {
+  const body = JSON.stringify(payload);
+  const url = await webhookUrl();
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    // fetch's own errors may carry the URL (the credential) in their cause: report the kind only.
+    const kind = (error as { name?: string } | undefined)?.name ?? 'Error';
+    throw new NotificationError(`Slack webhook request failed (${kind})`);
+  }
+  if (!response.ok) {
+    const answer = (await response.text()).slice(0, 200);
+    throw new NotificationError(`Slack webhook answered ${response.status}: ${answer}`);
+  }
+  return ['slack'];
 }

@@ -188,6 +188,8 @@ function objects(now: number) {
     ...[ALLDATA, SYSTEM, BISHENG, INFRA].map((n) =>
       namespace(n, { [PART_OF]: STUDIO, 'istio-injection': 'disabled' }),
     ),
+    // The backup restore tests' scratch namespace, as `eks-incident rbac --scratch-namespaces` creates it.
+    namespace('backup-restore-test', { 'app.kubernetes.io/managed-by': 'eks-incident-response' }),
 
     // EKS add-ons in kube-system, as every EKS cluster has them.
     daemonSet({

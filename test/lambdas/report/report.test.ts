@@ -221,4 +221,51 @@ describe('report', () => {
     expect(markdown).toContain('## Actions\n\nNothing in the cluster was changed.');
     expect(markdown).toContain('  class s1 skipped');
   });
+
+  it('includes the alerts the webhook intake recorded as resolved while the incident ran', async () => {
+    // Prepare: what the intake writes when Alertmanager reports the alert resolved.
+    const firing = { ...inc, source: 'alertmanager' as const };
+    const resolved = {
+      kind: 'ResolvedAlert',
+      recordedAt: '2026-01-01T00:07:02.000Z',
+      receiver: 'eks-incident-response',
+      groupKey: '{}/{severity="critical"}:{alertname="KubePodCrashLooping", namespace="one-data-alldata"}',
+      alertname: 'KubePodCrashLooping',
+      fingerprint: '5e0d8c1a7b3f9e21',
+      startsAt: '2026-01-01T00:00:00.123456789Z',
+      endsAt: '2026-01-01T00:07:00Z',
+      labels: { alertname: 'KubePodCrashLooping', namespace: 'one-data-alldata' },
+      annotations: { summary: 'Pod is crash looping.' },
+      generatorURL: 'http://prometheus:9090/graph',
+    };
+    await store.putJson(
+      `${firing.evidencePrefix}alerts/5e0d8c1a7b3f9e21-20260101T000000Z-resolved.json`,
+      resolved,
+    );
+
+    // Act
+    const result = await report(stepEvent({ ...rolledBack(), incident: firing }), { evidence: store, now });
+
+    // Assess
+    const json = JSON.parse(await text(result.json)) as {
+      resolvedAlerts: unknown[];
+      timeline: Array<{ step: string; at?: string }>;
+    };
+    expect(json.resolvedAlerts).toEqual([
+      {
+        alertname: 'KubePodCrashLooping',
+        fingerprint: '5e0d8c1a7b3f9e21',
+        startsAt: '2026-01-01T00:00:00.123456789Z',
+        endsAt: '2026-01-01T00:07:00Z',
+        recordedAt: '2026-01-01T00:07:02.000Z',
+      },
+    ]);
+    expect(json.timeline.slice(-2)).toEqual([
+      expect.objectContaining({ step: 'Alert resolved', at: '2026-01-01T00:07:00Z' }),
+      expect.objectContaining({ step: 'Report' }),
+    ]);
+    const markdown = await text(result.markdown);
+    expect(markdown).toContain('## Alerts resolved');
+    expect(markdown).toContain('| 2026-01-01T00:07:00Z | KubePodCrashLooping | `5e0d8c1a7b3f9e21` |');
+  });
 });

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { RBAC_RULES, rbacAllows, rbacManifest } from '../../../lambdas/shared/rbac';
+import { RBAC_RULES, rbacAllows, rbacManifest, type RbacVerb } from '../../../lambdas/shared/rbac';
 
 interface RbacObject {
   kind: string;
@@ -53,7 +53,9 @@ describe('rbacManifest', () => {
 
   it('renders every rule of RBAC_RULES exactly once', () => {
     // Act
-    const objects = parseAllDocuments(rbacManifest('g', ['apps'])).map((d) => d.toJS() as RbacObject);
+    const objects = parseAllDocuments(rbacManifest('g', ['apps'], ['backup-restore-test'])).map(
+      (d) => d.toJS() as RbacObject,
+    );
 
     // Assess
     const rendered = objects
@@ -63,6 +65,32 @@ describe('rbacManifest', () => {
     expect(rendered.sort()).toEqual(
       RBAC_RULES.map((rule) => `${rule.apiGroup}|${rule.resource}|${rule.verbs.join(',')}`).sort(),
     );
+  });
+
+  it('creates the scratch namespaces and grants Job create and delete there only', () => {
+    // Act
+    const objects = parseAllDocuments(
+      rbacManifest('eks-incident-response', ['apps'], ['backup-restore-test']),
+    ).map((document) => document.toJS() as RbacObject);
+
+    // Assess
+    expect(objects.slice(4).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual(
+      [
+        'ClusterRole//eks-incident-response-restore-test',
+        'Namespace//backup-restore-test',
+        'RoleBinding/backup-restore-test/eks-incident-response-restore-test',
+      ],
+    );
+    expect(objects[4].rules).toEqual([
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'delete'] },
+    ]);
+    expect(objects[6]).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'eks-incident-response-restore-test' },
+      subjects: [{ kind: 'Group', name: 'eks-incident-response' }],
+    });
+    expect(objects.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.roleRef?.name)).toEqual([
+      'eks-incident-response-read',
+    ]);
   });
 
   it.each([['system:masters'], ['eks:admins'], ['Upper'], ['']])('refuses the group name %j', (group) => {
@@ -102,5 +130,23 @@ describe('rbacAllows', () => {
         allowed,
       ),
     ).toBe(true);
+  });
+
+  it('allows Job create and delete only in the scratch namespaces, never in the allowed ones', () => {
+    // Prepare
+    const job = (verb: RbacVerb, namespace?: string) => ({
+      apiGroup: 'batch',
+      resource: 'jobs',
+      verb,
+      namespace,
+    });
+
+    // Act + Assess
+    expect(rbacAllows(job('create', 'backup-restore-test'), ['apps'], ['backup-restore-test'])).toBe(true);
+    expect(rbacAllows(job('delete', 'backup-restore-test'), ['apps'], ['backup-restore-test'])).toBe(true);
+    expect(rbacAllows(job('create', 'apps'), ['apps'], ['backup-restore-test'])).toBe(false);
+    expect(rbacAllows(job('create', 'backup-restore-test'), ['apps'])).toBe(false);
+    expect(rbacAllows(job('delete'), ['apps'], ['backup-restore-test'])).toBe(false);
+    expect(rbacAllows(job('get', 'one-data-infra'), ['apps'])).toBe(true);
   });
 });

@@ -114,8 +114,9 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     // Assess
     const states = entered(result);
     expect(result.status).toBe('SUCCEEDED');
-    expect(states.slice(0, 9)).toEqual([
+    expect(states.slice(0, 10)).toEqual([
       'Open Incident',
+      'Workload Target?',
       'Quick Diagnostics',
       'Collect Events',
       'Guard',

@@ -16,6 +16,8 @@ import {
 // Every request the adapter makes is declared in KUBERNETES_API_USAGE, and the RBAC the
 // stack grants (RBAC_RULES) allows each of them: what the sandbox saw is the evidence.
 let t: KubeUnderTest;
+/** The scratch namespace of the backup restore tests. */
+const SCRATCH = 'backup-restore-test';
 
 afterAll(async () => {
   await t?.sandbox.stop();
@@ -44,6 +46,7 @@ const key = (u: Use): string => `${u.apiGroup || 'core'}/${u.resource} ${u.verb}
 async function everyOperation(): Promise<Use[]> {
   t = await startKube({
     objects: [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SCRATCH } },
       deployment('alldata-api', {
         behavior: { app: { mode: 'crash', runSeconds: 2, recoverAfterRolloutRestart: true } },
       }),
@@ -79,6 +82,23 @@ async function everyOperation(): Promise<Use[]> {
   await kube.acquireLease(NS, 'lock', 'exec-1', 60, now);
   await kube.acquireLease(NS, 'lock', 'exec-1', 60, now);
   await kube.releaseLease(NS, 'lock', 'exec-1', now);
+  // Backup verification: the CronJobs that make backups, and a restore-test Job in the scratch namespace.
+  await kube.getCronJob(NS, 'nightly-backup');
+  await kube.listJobs(NS);
+  const job = await kube.createJob(SCRATCH, {
+    metadata: { name: 'restore-test' },
+    spec: {
+      template: {
+        spec: { restartPolicy: 'Never', containers: [{ name: 'restore', image: 'mysql:8.0.36' }] },
+      },
+    },
+  });
+  await until('the restore-test pod', async () =>
+    (await kube.listPods(SCRATCH, job.spec!.selector!)).length ? true : undefined,
+  );
+  await kube.getJob(SCRATCH, 'restore-test');
+  await kube.readJobLogs(job, { tailLines: 10 });
+  await kube.deleteJob(SCRATCH, 'restore-test');
   for (const r of DUMP_RESOURCES) {
     await kube.listPage(r.resource, undefined, { limit: 50 });
     if (r.namespaced) await kube.listPage(r.resource, NS, { limit: 50 });
@@ -112,6 +132,7 @@ describe('RBAC_RULES', () => {
         !rbacAllows(
           { apiGroup: u.apiGroup, resource: u.resource, verb: u.verb as RbacVerb, namespace: u.namespace },
           [NS],
+          [SCRATCH],
         ),
     );
 
@@ -119,10 +140,13 @@ describe('RBAC_RULES', () => {
     expect(refused.map((u) => `${key(u)} in ${u.namespace ?? '(cluster)'}`)).toEqual([]);
   });
 
-  it('allows every declared use, cluster-wide or in the allowed namespaces', () => {
+  it('allows every declared use, cluster-wide, in the allowed namespaces or in the scratch namespaces', () => {
     // Act
     const refused = KUBERNETES_API_USAGE.filter(
-      (u) => !rbacAllows({ ...u, namespace: undefined }, [NS]) && !rbacAllows({ ...u, namespace: NS }, [NS]),
+      (u) =>
+        !rbacAllows({ ...u, namespace: undefined }, [NS]) &&
+        !rbacAllows({ ...u, namespace: NS }, [NS]) &&
+        !rbacAllows({ ...u, namespace: SCRATCH }, [NS], [SCRATCH]),
     );
 
     // Assess

@@ -1,0 +1,299 @@
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { configSchema } from '../lib/config';
+import { startLocalAws, type LocalAws } from '../local/aws/local-aws';
+import { types } from '../local/kube-sandbox/runtime';
+import { startSandbox, type Sandbox } from '../local/kube-sandbox/sandbox';
+import { scaleScenario } from '../local/kube-sandbox/scenarios/scale';
+import type { DumpChildInput, DumpChildOutput } from './cluster-dump-child';
+import { hasGnuTime, measureProcess, type ProcessUsage } from './process-usage';
+import type { Section, Table } from './results-file';
+import { progress } from './stats';
+
+const PROJECT_ROOT = resolve(__dirname, '..');
+const NAMESPACE = 'scale-test';
+/** Pods of the namespace the dump is compared with kubectl on; the other sizes show memory stays flat. */
+const COMPARED_PODS = 2000;
+const SIZES = [500, COMPARED_PODS, 5000];
+/** Events per pod: 2,000 pods come with 20,000 events, as in the brief's namespace. */
+const EVENTS_PER_POD = 10;
+/** Lines each pod's container has logged. */
+const LOG_LINES = 40;
+const MiB = 1024;
+
+/** Lines like a Python worker's, different per pod so no two logs compress alike. */
+function podLog(pod: string, start: number): Array<{ at: number; text: string }> {
+  return Array.from({ length: LOG_LINES }, (_, i) => {
+    const at = start + i * 1500;
+    const stamp = new Date(at).toISOString();
+    const text =
+      i % 10 === 9
+        ? `${stamp} WARNING worker.queue job ${pod}-${i} retried after 503 from http://feature-store.one-data-infra:8080/v1/batch`
+        : `${stamp} INFO worker.run processed batch ${i} of shard ${pod.slice(-5)} in ${(i * 37) % 900} ms (rows=${(i * 7919) % 50000})`;
+    return { at, text };
+  });
+}
+
+/** The scale scenario (Running pods, events about them) plus a log for every pod's container. */
+async function sandboxOf(pods: number): Promise<Sandbox> {
+  const sandbox = await startSandbox({
+    controllers: false,
+    scenario: scaleScenario({ pods, events: pods * EVENTS_PER_POD, namespace: NAMESPACE }),
+  });
+  const start = sandbox.clock.now() - 3_600_000;
+  for (const pod of sandbox.store.list(types.pods, NAMESPACE)) {
+    // The scale scenario's containers have never restarted: their log is instance 0.
+    sandbox.logs.append(pod.metadata.uid!, 'worker', 0, podLog(pod.metadata.name!, start));
+  }
+  return sandbox;
+}
+
+/** The requests the sandbox received, by kind: what a dump costs the API server. */
+function requestCounts(sandbox: Sandbox): { total: number; lists: number; logs: number; other: number } {
+  const all = sandbox.requests.all();
+  const lists = all.filter((r) => r.verb === 'list').length;
+  const logs = all.filter((r) => r.subresource === 'log').length;
+  return { total: all.length, lists, logs, other: all.length - lists - logs };
+}
+
+async function directorySize(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    files += 1;
+    bytes += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return { files, bytes };
+}
+
+/**
+ * The child bundled as the Lambdas are (lib/constructs/function-defaults.ts: ES module for
+ * Node 24, minified, the SDK clients left to the runtime), into a folder under the project so
+ * that those clients resolve from its node_modules, as they do from the Lambda runtime's.
+ */
+async function bundleChild(dir: string): Promise<string> {
+  const outfile = join(dir, 'cluster-dump-child.mjs');
+  await build({
+    entryPoints: [join(__dirname, 'cluster-dump-child.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    external: ['@aws-sdk/client-*'],
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+interface DumpMeasure {
+  pods: number;
+  usage: ProcessUsage;
+  result: DumpChildOutput;
+  requests: ReturnType<typeof requestCounts>;
+  /** CPU this process (the sandbox and fauxqs serving the dump) used while the child ran. */
+  serverCpuMs: number;
+}
+
+async function measureDump(
+  childFile: string,
+  sandbox: Sandbox,
+  aws: LocalAws,
+  kubeconfigFile: string,
+  pods: number,
+): Promise<DumpMeasure> {
+  const config = configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: [NAMESPACE] });
+  const input: DumpChildInput = {
+    kubeconfigFile,
+    s3Endpoint: aws.endpoint,
+    region: aws.region,
+    bucket: aws.bucket,
+    namespace: NAMESPACE,
+    maxBytes: config.dumpMaxBytes,
+    concurrency: config.dumpConcurrency,
+    logLimitBytes: config.logLimitBytes,
+    requestTimeoutMs: config.kubeRequestTimeoutMs,
+  };
+  sandbox.requests.clear();
+  const cpuBefore = process.cpuUsage();
+  const usage = await measureProcess(process.execPath, [childFile, JSON.stringify(input)], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH },
+  });
+  const result = JSON.parse(usage.stdout.trim().split('\n').pop()!) as DumpChildOutput;
+  if (result.truncated) throw new Error(`the dump of ${pods} pods was truncated: raise DUMP_MAX_BYTES`);
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    pods,
+    usage,
+    result,
+    requests: requestCounts(sandbox),
+    serverCpuMs: (cpu.user + cpu.system) / 1000,
+  };
+}
+
+async function measureKubectl(
+  sandbox: Sandbox,
+  kubeconfigFile: string,
+  outputDir: string,
+): Promise<{
+  usage: ProcessUsage;
+  requests: ReturnType<typeof requestCounts>;
+  files: number;
+  bytes: number;
+}> {
+  sandbox.requests.clear();
+  const usage = await measureProcess('kubectl', [
+    '--kubeconfig',
+    kubeconfigFile,
+    'cluster-info',
+    'dump',
+    '--namespaces',
+    NAMESPACE,
+    '--output-directory',
+    outputDir,
+  ]);
+  return { usage, requests: requestCounts(sandbox), ...(await directorySize(outputDir)) };
+}
+
+/** Table cells: whole milliseconds, MiB to a tenth. */
+const tenth = (value: number) => Math.round(value * 10) / 10;
+const mib = (kib: number) => tenth(kib / MiB);
+const ms = (value: number) => Math.round(value);
+
+function requestsCell(r: ReturnType<typeof requestCounts>): string {
+  return `${r.total} (${r.lists} lists, ${r.logs} logs, ${r.other} other)`;
+}
+
+/**
+ * The Cluster Dump step against `kubectl cluster-info dump` on the same sandbox namespace, and
+ * the dump's memory as the namespace grows. Each dump runs in a child process measured from
+ * outside (GNU time), so its peak is its own: the sandbox and fauxqs stay in this process.
+ */
+export async function benchClusterDump(): Promise<Section> {
+  const work = join(PROJECT_ROOT, 'cdk.out', `bench-dump-${process.pid}`);
+  await mkdir(work, { recursive: true });
+  const scratch = await mkdtemp(join(tmpdir(), 'bench-dump-'));
+  const aws = await startLocalAws();
+  const dumps: DumpMeasure[] = [];
+  let kubectl: Awaited<ReturnType<typeof measureKubectl>> | undefined;
+  try {
+    progress('dump', 'bundling the dump child like a Lambda');
+    const childFile = await bundleChild(work);
+    for (const pods of SIZES) {
+      progress(
+        'dump',
+        `sandbox with ${pods} pods, ${pods * EVENTS_PER_POD} events, ${LOG_LINES} log lines a pod`,
+      );
+      const sandbox = await sandboxOf(pods);
+      try {
+        const kubeconfigFile = join(scratch, `kubeconfig-${pods}`);
+        await sandbox.writeKubeconfig(kubeconfigFile);
+        const dump = await measureDump(childFile, sandbox, aws, kubeconfigFile, pods);
+        dumps.push(dump);
+        progress(
+          'dump',
+          `cluster-dump: ${dump.usage.wallMs.toFixed(0)} ms, max RSS ${mib(dump.usage.maxRssKiB).toFixed(0)} MiB, ${dump.requests.total} requests`,
+        );
+        if (pods === COMPARED_PODS) {
+          kubectl = await measureKubectl(sandbox, kubeconfigFile, join(scratch, 'kubectl-dump'));
+          progress(
+            'dump',
+            `kubectl cluster-info dump: ${kubectl.usage.wallMs.toFixed(0)} ms, max RSS ${mib(kubectl.usage.maxRssKiB).toFixed(0)} MiB, ${kubectl.requests.total} requests`,
+          );
+        }
+      } finally {
+        await sandbox.stop();
+      }
+      aws.server.reset();
+    }
+  } finally {
+    await aws.stop();
+    await rm(scratch, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  }
+
+  const compared = dumps.find((d) => d.pods === COMPARED_PODS)!;
+  const method = hasGnuTime()
+    ? 'GNU time (`/usr/bin/time -v`, Debian package `time`): max RSS'
+    : 'GNU time is not installed: /proc/<pid>/status VmHWM polled every 10 ms';
+  const comparison: Table = {
+    columns: ['tool', 'wall time (ms)', 'CPU time (ms)', 'peak RSS (MiB)', 'API requests', 'output'],
+    rows: [
+      [
+        'Cluster Dump step (child process)',
+        ms(compared.usage.wallMs),
+        compared.usage.cpuMs === undefined ? 'n/a' : ms(compared.usage.cpuMs),
+        mib(compared.usage.maxRssKiB),
+        requestsCell(compared.requests),
+        `${compared.result.objects} gzip objects in S3, ${(compared.result.bytes / 2 ** 20).toFixed(1)} MiB before compression`,
+      ],
+      [
+        '`kubectl cluster-info dump`',
+        ms(kubectl!.usage.wallMs),
+        kubectl!.usage.cpuMs === undefined ? 'n/a' : ms(kubectl!.usage.cpuMs),
+        mib(kubectl!.usage.maxRssKiB),
+        requestsCell(kubectl!.requests),
+        `${kubectl!.files} files, ${(kubectl!.bytes / 2 ** 20).toFixed(1)} MiB`,
+      ],
+    ],
+  };
+  const scaling: Table = {
+    columns: [
+      'pods',
+      'events',
+      'dump wall time (ms)',
+      'child CPU (ms)',
+      'server CPU (ms)',
+      'peak RSS MiB (before the dump)',
+      'peak heap used MiB (before the dump)',
+      'peak live heap MiB (full GCs)',
+      'API requests',
+    ],
+    rows: dumps.map((d) => [
+      d.pods,
+      d.pods * EVENTS_PER_POD,
+      ms(d.result.dumpMs),
+      d.usage.cpuMs === undefined ? 'n/a' : ms(d.usage.cpuMs),
+      ms(d.serverCpuMs),
+      `${mib(d.usage.maxRssKiB)} (${tenth(d.result.baselineRssMiB)})`,
+      `${tenth(d.result.peakHeapMiB)} (${tenth(d.result.baselineHeapMiB)})`,
+      d.result.peakLiveHeapMiB === undefined
+        ? `n/a (${d.result.majorGcs})`
+        : `${tenth(d.result.peakLiveHeapMiB)} (${d.result.majorGcs})`,
+      d.requests.total,
+    ]),
+  };
+  return {
+    title: 'Cluster dump at scale',
+    setup:
+      `\`npm run bench\`: the sandbox (controllers off) holding namespace \`${NAMESPACE}\` with N Running pods, ` +
+      `${EVENTS_PER_POD}×N events and ${LOG_LINES} log lines per pod, in the benchmark's process with fauxqs. ` +
+      `The Cluster Dump step (lambdas/cluster-dump logic through ClientNodeKubernetes and S3EvidenceStore, ` +
+      `the stack's default DUMP_CONCURRENCY/LOG_LIMIT_BYTES/DUMP_MAX_BYTES) runs in a child Node ${process.version} ` +
+      `process bundled like the Lambdas; kubectl (${'`kubectl cluster-info dump --namespaces NS --output-directory DIR`'}) ` +
+      `runs against the same sandbox in the same run. Peak memory: ${method}. One run per measure.`,
+    figures: [],
+    tables: [comparison, scaling],
+    notes: [
+      'Wall time is the whole process (start-up included) for both tools in the first table; ' +
+        '"dump wall time" in the second is the `clusterDump()` call alone, inside the child; "child CPU" is the ' +
+        'child\'s user + system time (GNU time), "server CPU" what the benchmark\'s process (sandbox and fauxqs) ' +
+        'spent answering it. ' +
+        'Requests are those the sandbox served during the run; kubectl on this machine is the Google Cloud SDK ' +
+        'dispatcher, whose one `/version` probe is counted under "other". The step also lists the workload kinds ' +
+        'kubectl skips (StatefulSets, Jobs, CronJobs, ConfigMap and Secret names) and writes gzip objects to S3 ' +
+        '(fauxqs, HTTP) where kubectl writes plain files to local disk.',
+      "Heap is sampled every 5 ms inside the child (v8 used_heap_size), garbage included; RSS is the kernel's " +
+        'peak. "Peak live heap" is the heap in use when each full (mark-compact) collection is reported, ' +
+        'shortly after it: about what the dump keeps alive, the figure that stays flat when it streams.',
+    ],
+  };
+}

@@ -1,0 +1,343 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { appWithContext, buildApp } from '../lib/app';
+import type { Section, Table } from './results-file';
+import { medianAndRange, progress, summarize } from './stats';
+
+const PROJECT_ROOT = resolve(__dirname, '..');
+/** Fresh processes per bundle; ours and the naive one alternate so drift hits both alike. */
+const IMPORTS = 5;
+const BACKUP_EXAMPLE = join(PROJECT_ROOT, 'examples', 'backup-sources.json');
+const CLIENT_NODE = 'node_modules/@kubernetes/client-node/';
+const REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+interface BundledFunction {
+  /** The directory under lambdas/ of the function's handler. */
+  name: string;
+  entry: string;
+  /** The function's environment as Lambda sets it, deploy-time references given stand-ins. */
+  environment: Record<string, string>;
+  /** It builds a Kubernetes client: its environment has the cluster's (lambdas/shared/env.ts kubeEnv). */
+  talksToKubernetes: boolean;
+  ours: Bundle;
+  naive?: Bundle;
+}
+
+interface Bundle {
+  file: string;
+  /** index.mjs alone. */
+  bytes: number;
+  /** Every file of the package (ours ships index.mjs.map too), deflated as in the zip Lambda receives. */
+  deflatedBytes: number;
+  carriesClientNode: boolean;
+  importMs: number[];
+}
+
+/** A value CloudFormation fills in at deploy time (a Ref, a GetAtt), with a stand-in of its shape. */
+function standIn(name: string): string {
+  if (name.endsWith('_ARN')) return `arn:aws:bench:us-east-1:000000000000:${name.toLowerCase()}`;
+  return `bench-${name.toLowerCase().replaceAll('_', '-')}`;
+}
+
+async function packageSize(files: string[]): Promise<{ bytes: number; deflatedBytes: number }> {
+  let deflatedBytes = 0;
+  for (const file of files) deflatedBytes += deflateRawSync(await readFile(file), { level: 9 }).length;
+  return { bytes: (await stat(files[0])).size, deflatedBytes };
+}
+
+/**
+ * `cdk synth` of the real stack (every optional part on), bundling included: the bundles are exactly what would be
+ * deployed, made by NodejsFunction with the options of lib/constructs/function-defaults.ts.
+ */
+async function synthesizedFunctions(outdir: string): Promise<BundledFunction[]> {
+  // With the documented backup example, so the backup-verification functions are measured too.
+  const app = appWithContext(
+    { clusterName: 'bench', allowedNamespaces: 'apps', backupSources: BACKUP_EXAMPLE },
+    { outdir },
+  );
+  const stack = buildApp(app);
+  const template = app.synth().getStackArtifact(stack.artifactId).template as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const functions: BundledFunction[] = [];
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const key = (resource.Properties.Code as { S3Key?: string }).S3Key;
+    if (!key) continue;
+    const dir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    const file = join(dir, 'index.mjs');
+    // Functions of CDK's own (custom resources) are not IncidentFunctions: not measured.
+    if (!existsSync(`${file}.map`)) continue;
+    const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+    const handler = map.sources
+      .map((s) => /(?:^|\/)lambdas\/([a-z0-9-]+)\/handler\.ts$/.exec(s))
+      .find(Boolean);
+    if (!handler) continue;
+    const variables =
+      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+      {};
+    const environment = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : standIn(name),
+      ]),
+    );
+    functions.push({
+      name: handler[1],
+      entry: join(PROJECT_ROOT, 'lambdas', handler[1], 'handler.ts'),
+      environment,
+      talksToKubernetes: 'CLUSTER_NAME' in environment,
+      ours: {
+        file,
+        ...(await packageSize([file, `${file}.map`])),
+        carriesClientNode: map.sources.some((s) => s.includes(CLIENT_NODE)),
+        importMs: [],
+      },
+    });
+  }
+  return functions.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** What the steps from the naive bundle towards ours add, one choice at a time. */
+interface Choices {
+  minify?: boolean;
+  external?: string[];
+}
+
+/**
+ * The naive bundle: the same entry through `esbuild --bundle --platform=node --format=esm
+ * --target=node24` and nothing else but the createRequire banner an ES-module bundle of
+ * CommonJS dependencies needs to load at all (see the section's notes for why); `choices`
+ * adds function-defaults.ts's choices back one by one.
+ */
+async function esbuildBundle(fn: BundledFunction, file: string, choices: Choices = {}): Promise<Bundle> {
+  const result = await build({
+    entryPoints: [fn.entry],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    banner: { js: REQUIRE_BANNER },
+    ...choices,
+    metafile: true,
+    logLevel: 'error',
+  });
+  return {
+    file,
+    ...(await packageSize([file])),
+    carriesClientNode: Object.keys(result.metafile.inputs).some((input) => input.includes(CLIENT_NODE)),
+    importMs: [],
+  };
+}
+
+/**
+ * Imports a bundle in a fresh Node (this one: the `node` package's 24, Lambda's version) with
+ * the function's Lambda environment (NODE_OPTIONS=--enable-source-maps included), and returns
+ * how long the import took inside that process: what a cold start spends loading the code.
+ */
+function coldImport(bundle: Bundle, environment: Record<string, string>): Promise<number> {
+  const script = [
+    'const start = performance.now();',
+    `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});`,
+    'console.log(performance.now() - start);',
+  ].join('\n');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...environment },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const ms = Number(stdout.trim());
+      if (code === 0 && Number.isFinite(ms)) resolvePromise(ms);
+      else reject(new Error(`importing ${bundle.file} failed (exit ${code}):\n${stderr}`));
+    });
+  });
+}
+
+const kib = (bytes: number) => bytes / 1024;
+const mib = (bytes: number) => bytes / 2 ** 20;
+const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+
+/** One step of the ladder from the naive bundle to ours, for one function. */
+interface Rung {
+  label: string;
+  bundle: Bundle;
+  environment: Record<string, string>;
+}
+
+/** The function the ladder is measured on: a Kubernetes one, where the bundle is biggest. */
+const LADDER_FUNCTION = 'guard';
+
+/**
+ * The naive bundle of `fn`, then function-defaults.ts's choices added one at a time, up to
+ * ours: which choice moves size and import time, and by how much.
+ */
+async function ladder(fn: BundledFunction, outdir: string): Promise<Rung[]> {
+  const dir = join(outdir, 'ladder', fn.name);
+  const { NODE_OPTIONS: _sourceMaps, ...withoutSourceMaps } = fn.environment;
+  const externals = ['@aws-sdk/client-*'];
+  return [
+    { label: 'naive', bundle: fn.naive!, environment: fn.environment },
+    {
+      label: '+ minified',
+      bundle: await esbuildBundle(fn, join(dir, 'minified', 'index.mjs'), { minify: true }),
+      environment: fn.environment,
+    },
+    {
+      label: '+ `@aws-sdk/client-*` external (loaded from the runtime)',
+      bundle: await esbuildBundle(fn, join(dir, 'external', 'index.mjs'), {
+        minify: true,
+        external: externals,
+      }),
+      environment: fn.environment,
+    },
+    {
+      label: '+ source map shipped, `--enable-source-maps` off (the deployed bundle)',
+      bundle: { ...fn.ours, importMs: [] },
+      environment: withoutSourceMaps,
+    },
+    {
+      label: '+ `NODE_OPTIONS=--enable-source-maps` (ours, as deployed)',
+      bundle: fn.ours,
+      environment: fn.environment,
+    },
+  ];
+}
+
+/**
+ * Each Lambda's bundle as deployed against a naive bundle of the same entry: size, whether it
+ * carries the Kubernetes client, and how long a fresh Node takes to import it.
+ */
+export async function benchLambdaBundles(): Promise<Section> {
+  // Under the project, so that the SDK clients the bundles leave out resolve from its
+  // node_modules, as they resolve from the Lambda runtime's own.
+  const outdir = join(PROJECT_ROOT, 'cdk.out', `bench-bundles-${process.pid}`);
+  let functions: BundledFunction[];
+  let rungs: Rung[] = [];
+  try {
+    progress('bundles', 'cdk synth with bundling (esbuild, as deployed)');
+    functions = await synthesizedFunctions(outdir);
+    progress('bundles', `naive bundles of the same ${functions.length} entries`);
+    for (const fn of functions)
+      fn.naive = await esbuildBundle(fn, join(outdir, 'naive', fn.name, 'index.mjs'));
+    const laddered = functions.find((fn) => fn.name === LADDER_FUNCTION);
+    if (laddered) rungs = await ladder(laddered, outdir);
+    // The ladder's ends are the table's naive and ours bundles, measured once for both.
+    const extraRungs = rungs.slice(1, -1);
+    for (let round = 1; round <= IMPORTS; round++) {
+      progress('bundles', `cold imports, round ${round}/${IMPORTS}`);
+      for (const fn of functions) {
+        fn.ours.importMs.push(await coldImport(fn.ours, fn.environment));
+        fn.naive!.importMs.push(await coldImport(fn.naive!, fn.environment));
+      }
+      for (const rung of extraRungs)
+        rung.bundle.importMs.push(await coldImport(rung.bundle, rung.environment));
+    }
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+
+  const misplaced = functions.filter((fn) => fn.ours.carriesClientNode !== fn.talksToKubernetes);
+  const table: Table = {
+    columns: [
+      'function',
+      'talks to Kubernetes',
+      'carries @kubernetes/client-node (ours / naive)',
+      'index.mjs KiB (ours / naive)',
+      'package KiB deflated (ours / naive)',
+      'cold import ms, ours: median (min–max)',
+      'cold import ms, naive: median (min–max)',
+    ],
+    rows: functions.map((fn) => [
+      fn.name,
+      yesNo(fn.talksToKubernetes),
+      `${yesNo(fn.ours.carriesClientNode)} / ${yesNo(fn.naive!.carriesClientNode)}`,
+      `${kib(fn.ours.bytes).toFixed(0)} / ${kib(fn.naive!.bytes).toFixed(0)}`,
+      `${kib(fn.ours.deflatedBytes).toFixed(0)} / ${kib(fn.naive!.deflatedBytes).toFixed(0)}`,
+      medianAndRange(summarize(fn.ours.importMs), 0),
+      medianAndRange(summarize(fn.naive!.importMs), 0),
+    ]),
+  };
+  const ladderTable: Table = {
+    columns: [
+      `${LADDER_FUNCTION}: from naive to ours`,
+      'index.mjs KiB',
+      'package KiB deflated',
+      'cold import ms: median (min–max)',
+    ],
+    rows: rungs.map((rung) => [
+      rung.label,
+      kib(rung.bundle.bytes).toFixed(0),
+      kib(rung.bundle.deflatedBytes).toFixed(0),
+      medianAndRange(summarize(rung.bundle.importMs), 0),
+    ]),
+  };
+  const total = (pick: (fn: BundledFunction) => number) => functions.reduce((sum, fn) => sum + pick(fn), 0);
+  const medianOf = (pick: (fn: BundledFunction) => number[]) =>
+    summarize(functions.map((fn) => summarize(pick(fn)).median));
+  return {
+    title: 'Lambda bundles',
+    setup:
+      `\`npm run bench\`: \`cdk synth\` of the stack with bundling (the deployed bundles: ES module, node24, ` +
+      `minified, source map without sources, \`@aws-sdk/client-*\` left to the runtime), against a naive bundle ` +
+      `of the same entry. Cold import: a fresh Node ${process.version} process with the function's Lambda ` +
+      `environment imports the bundle; the time of the \`import()\` inside it, ${IMPORTS} processes per bundle, ` +
+      `interleaved.`,
+    figures: [
+      {
+        name: `all ${functions.length} functions, index.mjs (ours)`,
+        value: mib(total((fn) => fn.ours.bytes)),
+        unit: 'MiB',
+        note: `naive: ${mib(total((fn) => fn.naive!.bytes)).toFixed(1)} MiB`,
+      },
+      {
+        name: `all ${functions.length} functions, packages deflated (ours)`,
+        value: mib(total((fn) => fn.ours.deflatedBytes)),
+        unit: 'MiB',
+        note: `naive: ${mib(total((fn) => fn.naive!.deflatedBytes)).toFixed(1)} MiB`,
+      },
+      {
+        name: 'cold import, median over functions (ours)',
+        value: medianOf((fn) => fn.ours.importMs).median,
+        unit: 'ms',
+        note: `naive: ${medianOf((fn) => fn.naive!.importMs).median.toFixed(1)} ms`,
+      },
+      {
+        name: 'functions that do not talk to Kubernetes but carry its client',
+        value: functions.filter((fn) => !fn.talksToKubernetes && fn.ours.carriesClientNode).length,
+        unit: 'functions',
+        note: misplaced.length
+          ? `mismatch: ${misplaced.map((fn) => fn.name).join(', ')}`
+          : `of ${functions.filter((fn) => !fn.talksToKubernetes).length} without Kubernetes access`,
+      },
+    ],
+    tables: rungs.length ? [table, ladderTable] : [table],
+    notes: [
+      '"Naive" is `esbuild lambdas/<fn>/handler.ts --bundle --platform=node --format=esm --target=node24` plus ' +
+        'the `createRequire` banner, without which an ES-module bundle of CommonJS dependencies cannot load Node ' +
+        'built-ins and fails at import: the least that produces a bundle that loads, everything else left at ' +
+        "esbuild's defaults. It differs from ours in exactly the choices lib/constructs/function-defaults.ts makes: " +
+        'no externals (the `@aws-sdk/client-*` packages every Node.js Lambda runtime ships are bundled in), no ' +
+        'minification, no source map. Both are tree-shaken (esbuild always tree-shakes when it bundles) and both ' +
+        'start from the same entry, so they pull in the same modules of ours: which functions carry the ' +
+        'Kubernetes client is decided by the imports (kubernetes-wiring.ts apart from wiring.ts), not by the ' +
+        'bundler.',
+      "Ours imports the SDK clients from node_modules at run time, as in Lambda it imports the runtime's; that " +
+        'load is inside our import time. "Talks to Kubernetes" is read from the function\'s environment: it has ' +
+        'the cluster settings (CLUSTER_NAME) exactly when its handler builds a Kubernetes client. "Package deflated" ' +
+        'is the files of the deployment package each deflated at level 9, about what the zip holds.',
+    ],
+  };
+}

@@ -1,0 +1,13 @@
+import type { BackupStepEvent, CronJobChecks } from '../shared/backup-contracts';
+import { backupCheckCronJobsEnv, parseEnv } from '../shared/env';
+import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { perContainer } from '../shared/wiring';
+import { backupCheckCronJobs, type BackupCheckCronJobsDeps } from './backup-check-cronjobs';
+
+const dependencies = perContainer<BackupCheckCronJobsDeps>(async () => {
+  const env = parseEnv(backupCheckCronJobsEnv);
+  return { kube: await kubernetesFromEnv(env), cronJobs: env.BACKUP_CRONJOBS, now: () => new Date() };
+});
+
+export const handler = async (event: BackupStepEvent): Promise<CronJobChecks> =>
+  backupCheckCronJobs(event, await dependencies());

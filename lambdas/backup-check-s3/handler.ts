@@ -1,0 +1,16 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { BackupStepEvent, S3Checks } from '../shared/backup-contracts';
+import { backupCheckS3Env, parseEnv } from '../shared/env';
+import { perContainer } from '../shared/wiring';
+import { backupCheckS3, type BackupCheckS3Deps } from './backup-check-s3';
+import { S3BackupObjects } from './backup-objects';
+
+const dependencies = perContainer<BackupCheckS3Deps>(async () => {
+  const env = parseEnv(backupCheckS3Env);
+  // Backup buckets may live in another region than the function.
+  const objects = new S3BackupObjects(new S3Client({ followRegionRedirects: true }));
+  return { objects, sources: env.BACKUP_S3_SOURCES, now: () => new Date() };
+});
+
+export const handler = async (event: BackupStepEvent): Promise<S3Checks> =>
+  backupCheckS3(event, await dependencies());

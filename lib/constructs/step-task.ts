@@ -1,0 +1,95 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { JitterType, JsonPath, TaskInput, Timeout, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { TRANSIENT_ERRORS } from '../../lambdas/shared/errors';
+
+/**
+ * How the workflows' state machines call a Lambda step, so IncidentResponse and
+ * BackupVerification behave alike (docs/workflow.md, "Lambda event" and "Errors, retries,
+ * catches").
+ */
+
+/** Lambda's own transient failures, retried like the Kubernetes ones (docs/workflow.md). */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** 2 s, 4 s, 8 s with full jitter: four attempts in all. */
+export const STEP_RETRY = {
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 4,
+  jitterStrategy: JitterType.FULL,
+};
+
+export interface LambdaStepTaskOptions {
+  /** Must set a timeout: the Task's TimeoutSeconds is built from it. */
+  readonly fn: LambdaFunction;
+  /**
+   * Where the result goes.
+   * @default - it replaces the state (no ResultPath: aws-local-stepfunctions 3.0.0 reads an
+   * explicit `"$"` as a field named "$")
+   */
+  readonly resultPath?: string;
+  /** Static parameters of the step (`params` in the event). @default {} */
+  readonly params?: Record<string, string>;
+  /** Added to the function's timeout for the Task's TimeoutSeconds. */
+  readonly timeoutMargin: Duration;
+  /** @default - the whole state */
+  readonly outputPath?: string;
+}
+
+/**
+ * A Task that invokes the function with `{ state: $, execution: {id, name, startTime}, params }`
+ * and stores its return value (no `{Payload}` envelope) at `resultPath`, with TimeoutSeconds
+ * and the retries of transient Kubernetes and Lambda errors.
+ */
+export function lambdaStepTask(scope: Construct, name: string, options: LambdaStepTaskOptions): LambdaInvoke {
+  const { fn } = options;
+  if (!fn.timeout)
+    throw new Error(`${name}: the function must set a timeout, TimeoutSeconds is built from it`);
+  const task = new LambdaInvoke(scope, name, {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    payload: TaskInput.fromObject({
+      state: JsonPath.entirePayload,
+      execution: {
+        id: JsonPath.stringAt('$$.Execution.Id'),
+        name: JsonPath.stringAt('$$.Execution.Name'),
+        startTime: JsonPath.stringAt('$$.Execution.StartTime'),
+      },
+      params: options.params ?? {},
+    }),
+    resultPath: options.resultPath,
+    outputPath: options.outputPath,
+    taskTimeout: Timeout.duration(fn.timeout.plus(options.timeoutMargin)),
+  });
+  task.addRetry({ errors: TRANSIENT_ERRORS, ...STEP_RETRY });
+  task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, ...STEP_RETRY });
+  return task;
+}
+
+/** The cdk-nag findings every workflow's state machine role has, for reasons that hold for all of them. */
+export function acknowledgeStateMachineRole(stateMachine: StateMachine, functions: LambdaFunction[]): void {
+  Validations.of(stateMachine.role).acknowledge(
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) ' +
+        'and execution logging (logs:CreateLogDelivery and the other log-delivery actions) do not support ' +
+        'resource-level permissions.',
+    },
+    ...functions.map((fn) => ({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(stateMachine).getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      reason:
+        'LambdaInvoke grants lambda:InvokeFunction on the function and its qualified ARNs (versions, ' +
+        'aliases) of this one function; the definition invokes the unqualified ARN only.',
+    })),
+  );
+}

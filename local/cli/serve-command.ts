@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import { InvalidArgumentError, type Command } from 'commander';
+import { CachingOwnerLookup, ClientNodeOwnerLookup } from '../../lambdas/intake/owner-lookup';
+import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
+import { createLogger } from '../../lambdas/shared/logger';
+import { configSchema, type StackConfig } from '../../lib/config';
+import { synthesizeDefinitions } from '../../lib/synth';
+import type { LocalAws } from '../aws/local-aws';
+import { runIncident } from '../engine/run-incident';
+import { LocalExecutionStarter } from '../webhook/local-execution-starter';
+import { startWebhookServer, type WebhookServer } from '../webhook/serve';
+import { CliError, PortInUseError } from './cli-error';
+import { connectCluster } from './cluster';
+import { DEFAULT_DATA_DIR, LocalStore } from './local-store';
+import type { Streams } from './output';
+
+/** Where `eks-incident serve` listens unless told otherwise (Alertmanager itself is on 9093/9094). */
+export const SERVE_PORT = 9095;
+
+/** The environment variable the token is read from when `--token` is not given. */
+export const TOKEN_VARIABLE = 'EKS_INCIDENT_WEBHOOK_TOKEN';
+
+/** Kubernetes lookups of the intake: short, as the Lambda's (lib/constructs/webhook.ts). */
+const OWNER_LOOKUP_TIMEOUT_MS = 2000;
+
+export interface ServeCommandOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** The bearer token Alertmanager must send; `EKS_INCIDENT_WEBHOOK_TOKEN`, else a random one, when unset. */
+  token?: string;
+  /** A kubeconfig file; KUBECONFIG or ~/.kube/config when unset, as for kubectl. */
+  kubeconfig?: string;
+  context?: string;
+  /**
+   * Namespaces where executions may restart or roll back (the stack's allowedNamespaces).
+   * Unset: every execution is a dry run.
+   */
+  allowedNamespaces?: string[];
+  /** Start every execution as a dry run. */
+  dryRun?: boolean;
+  /** The alert target rules: JSON, or the path of a JSON file (the stack's `alertTargets`). */
+  alertTargets?: string;
+  /** Namespace of alerts without a namespace label (the stack's `webhookDefaultNamespace`). */
+  defaultNamespace?: string;
+  /** Where the local evidence store lives. @default '.data' */
+  dataDir?: string;
+  /** Workflow seconds per wall second (Wait states and retries). @default 1 */
+  timeScale?: number;
+}
+
+export interface RunningServe {
+  server: WebhookServer;
+  starter: LocalExecutionStarter;
+  token: string;
+  config: StackConfig;
+  aws: LocalAws;
+  /** Stops taking deliveries, waits for the executions under way, closes the store. */
+  stop(): Promise<void>;
+}
+
+/** The stack's configuration for the local flow: the same keys and defaults as `cdk deploy -c`. */
+function stackConfig(options: ServeCommandOptions, clusterName: string): StackConfig {
+  const result = configSchema.safeParse({
+    clusterName,
+    allowedNamespaces: options.allowedNamespaces?.length ? options.allowedNamespaces : ['default'],
+    alertTargets: options.alertTargets,
+    webhookDefaultNamespace: options.defaultNamespace,
+    webhookDryRun: options.dryRun || !options.allowedNamespaces?.length,
+  });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new CliError(`${issue.path.join('.')}: ${issue.message}`);
+}
+
+/**
+ * `eks-incident serve`: the Alertmanager webhook on this machine. The intake is the Lambda's
+ * (lambdas/intake), served over node:http; executions run on the local engine with the state
+ * machine CDK synthesizes, against the cluster of the kubeconfig, with evidence in the local
+ * store. Returns once it listens.
+ */
+export async function serveCommand(options: ServeCommandOptions, streams: Streams): Promise<RunningServe> {
+  const token = options.token ?? process.env[TOKEN_VARIABLE] ?? randomBytes(24).toString('base64url');
+  const cluster = connectCluster({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    requestTimeoutMs: 10_000,
+  });
+  const config = stackConfig(options, cluster.name);
+  const synthesized = synthesizeDefinitions({
+    clusterName: config.clusterName,
+    allowedNamespaces: config.allowedNamespaces.join(','),
+  });
+  const aws = await new LocalStore(options.dataDir ?? DEFAULT_DATA_DIR).start();
+  const log = createLogger({ write: (line) => streams.err.write(`${line}\n`) });
+  const now = () => new Date();
+  const { region, account } = synthesized.placeholders;
+  const starter = new LocalExecutionStarter({
+    stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:IncidentResponse`,
+    run: ({ name, input, startTime }) =>
+      runIncident({
+        synthesized,
+        input,
+        environment: { kube: cluster.kube, aws, config, now },
+        timeScale: options.timeScale ?? 1,
+        executionName: name,
+        startTime,
+      }),
+    onRunError: (name, error) => log.error('an execution could not run', { execution: name, error }),
+  });
+  let server: WebhookServer;
+  try {
+    server = await startWebhookServer({
+      port: options.port,
+      host: options.host,
+      token,
+      starter,
+      evidence: new S3EvidenceStore(aws.s3, aws.bucket, { now }),
+      resolve: {
+        rules: config.alertTargets,
+        owners: new CachingOwnerLookup(
+          new ClientNodeOwnerLookup(cluster.kubeConfig, { requestTimeoutMs: OWNER_LOOKUP_TIMEOUT_MS }),
+          { ttlMs: 600_000, maxEntries: 10_000 },
+        ),
+        defaultNamespace: config.webhookDefaultNamespace,
+      },
+      options: { dryRun: config.webhookDryRun },
+      now,
+      log,
+    });
+  } catch (error) {
+    await aws.stop();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(options.port);
+    throw error;
+  }
+  streams.err.write(usage(server, token, options, config, cluster.context));
+  return {
+    server,
+    starter,
+    token,
+    config,
+    aws,
+    async stop() {
+      await server.close();
+      await starter.idle();
+      await aws.stop();
+    },
+  };
+}
+
+function usage(
+  server: WebhookServer,
+  token: string,
+  options: ServeCommandOptions,
+  config: StackConfig,
+  context: string,
+): string {
+  const shownToken = options.token || process.env[TOKEN_VARIABLE] ? '<your token>' : token;
+  return [
+    `Alertmanager webhook listening on ${server.url}`,
+    `  cluster: kubeconfig context "${context}"; evidence in ${options.dataDir ?? DEFAULT_DATA_DIR}`,
+    config.webhookDryRun
+      ? '  every execution is a dry run (no --allowed-namespaces, or --dry-run): nothing in the cluster changes'
+      : `  executions may restart or roll back in: ${config.allowedNamespaces.join(', ')}`,
+    ...(options.token || process.env[TOKEN_VARIABLE] ? [] : [`  token (generated): ${token}`]),
+    '',
+    'Alertmanager configuration (alertmanager.yml):',
+    '  receivers:',
+    '    - name: eks-incident-response',
+    '      webhook_configs:',
+    `        - url: ${server.url}`,
+    '          send_resolved: true',
+    '          http_config:',
+    '            authorization:',
+    '              type: Bearer',
+    `              credentials: ${shownToken}`,
+    '',
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n');
+}
+
+/** Resolves on the first SIGINT or SIGTERM, after stopping the server and the executions under way. */
+function serveUntilSignal(running: RunningServe, streams: Streams): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      streams.err.write(`\n${signal}: no new deliveries; waiting for the executions under way\n`);
+      running.stop().then(resolve, reject);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('must be an integer from 0 to 65535 (0 picks a free port)');
+  }
+  return port;
+}
+
+function parseNamespaces(value: string): string[] {
+  return value
+    .split(',')
+    .map((namespace) => namespace.trim())
+    .filter(Boolean);
+}
+
+function parseTimeScale(value: string): number {
+  const scale = Number(value);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new InvalidArgumentError('must be a number > 0');
+  return scale;
+}
+
+/** `eks-incident serve`: register with `registerServeCommand(program, streams)` in local/cli/main.ts. */
+export function registerServeCommand(program: Command, streams: Streams): void {
+  program
+    .command('serve')
+    .description('Serve the Alertmanager webhook locally; alerts start incident flows on the local engine')
+    .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, SERVE_PORT)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--token <token>',
+      `bearer token Alertmanager must send (default: $${TOKEN_VARIABLE}, else generated)`,
+    )
+    .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG or ~/.kube/config, as kubectl)')
+    .option('--context <name>', 'kubeconfig context (default: its current context)')
+    .option(
+      '--allowed-namespaces <a,b>',
+      'namespaces the flows may restart or roll back in (without it every flow is a dry run)',
+      parseNamespaces,
+    )
+    .option('--dry-run', 'every flow diagnoses, collects evidence and reports; nothing changes', false)
+    .option(
+      '--alert-targets <json|file>',
+      'rules naming the workload of service-level alerts (as -c alertTargets)',
+    )
+    .option('--default-namespace <name>', 'namespace of alerts without a namespace label', 'kube-system')
+    .option('--time-scale <n>', 'workflow seconds per wall-clock second (Wait states)', parseTimeScale, 1)
+    .option('--data-dir <dir>', 'where the local evidence store lives', DEFAULT_DATA_DIR)
+    .action(async (options: ServeCommandOptions) => {
+      const running = await serveCommand(options, streams);
+      await serveUntilSignal(running, streams);
+    });
+}

@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isTransient, UnauthorizedError } from '../../lambdas/intake/errors';
+import { respond, type HttpAnswer } from '../../lambdas/intake/http';
+import { authorize, MAX_BODY_BYTES, WEBHOOK_PATH, type IntakeDeps } from '../../lambdas/intake/intake';
+
+/** Bodies past the limit are read and dropped up to this much, so the client gets its 413; beyond, the connection is cut. */
+const DRAIN_MAX_BYTES = 16 * MAX_BODY_BYTES;
+
+export interface WebhookServerOptions extends Omit<IntakeDeps, 'token'> {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** The bearer token Alertmanager must send. */
+  token: string;
+}
+
+export interface WebhookServer {
+  /** `http://HOST:PORT/alertmanager`: Alertmanager's `webhook_configs.url`. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, answer: HttpAnswer): void {
+  res.writeHead(answer.statusCode, answer.headers);
+  res.end(answer.body);
+}
+
+function jsonAnswer(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** The body, or undefined when it exceeds MAX_BODY_BYTES (the rest is drained, then dropped). */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > DRAIN_MAX_BYTES) req.destroy();
+    });
+    req.on('end', () => resolve(size <= MAX_BODY_BYTES ? Buffer.concat(chunks) : undefined));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * `eks-incident serve`: the intake of lambdas/intake over node:http, as API Gateway serves it on
+ * AWS, on `POST /alertmanager`. The token is checked before the body is read; the answer comes
+ * as soon as the executions are started (the local starter does not wait for them to run).
+ */
+export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const { port = 0, host = '127.0.0.1', token, ...intake } = options;
+  const deps: IntakeDeps = { ...intake, token: async () => token };
+
+  const handle = async (req: IncomingMessage): Promise<HttpAnswer> => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== WEBHOOK_PATH)
+      return jsonAnswer(404, { error: `not found; the webhook is POST ${WEBHOOK_PATH}` });
+    if (req.method !== 'POST') return jsonAnswer(405, { error: 'method not allowed' }, { allow: 'POST' });
+    try {
+      authorize(req.headers.authorization, token);
+    } catch (error) {
+      if (!(error instanceof UnauthorizedError)) throw error;
+      // Same answer as the intake's, before reading a byte of the body.
+      return respond({ authorization: req.headers.authorization, body: Buffer.alloc(0) }, deps);
+    }
+    const body = await readBody(req);
+    if (!body) return jsonAnswer(413, { error: 'payload too large', limitBytes: MAX_BODY_BYTES });
+    return respond({ authorization: req.headers.authorization, body }, deps);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req).then(
+      (answer) => {
+        send(res, answer);
+        // An answer given before the body was read (401, 404, 405): let the client finish
+        // sending, so it reads the answer instead of a reset connection.
+        req.resume();
+      },
+      (error: unknown) => {
+        intake.log.error('webhook request failed', { error });
+        if (!res.headersSent)
+          send(res, jsonAnswer(isTransient(error) ? 503 : 500, { error: 'internal error' }));
+      },
+    );
+  });
+  // A stalled client must not hold a delivery open past Alertmanager's own timeout.
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const hostText = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostText}:${address.port}${WEBHOOK_PATH}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

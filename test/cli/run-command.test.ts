@@ -1,0 +1,200 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { IncidentSummary } from '../../local/cli/incident-summary';
+import { runCli, startCli, stopAllClis, waitForStdout, type CliResult } from './cli-process';
+
+/*
+ * `eks-incident run` against a cluster it knows only by a kubeconfig file: the one
+ * `eks-incident sandbox` writes, served by another process, as for any cluster. The three runs
+ * act on different workloads, so they run at once (like executions started together).
+ */
+
+const SANDBOX_TIME_SCALE = '20';
+
+let dir: string;
+let kubeconfig: string;
+let apps: AppsV1Api;
+let before: { agentApiGeneration: number; bishengTemplate: string };
+let restart: Promise<CliResult>;
+let dryRun: Promise<CliResult>;
+let notAllowed: Promise<CliResult>;
+
+function input(namespace: string, name: string): string {
+  return JSON.stringify({
+    source: 'manual',
+    target: { namespace, kind: 'Deployment', name },
+    alert: {
+      name: 'ServiceDown',
+      severity: 'critical',
+      summary: `${name} down`,
+      startsAt: '2026-11-22T03:00:00Z',
+    },
+    // Real waits: short ones, with the sandbox running 20 times faster than the clock.
+    options: { waitSeconds: 5, verifyTimeoutSeconds: 30 },
+  });
+}
+
+/** A loopback port that was free a moment ago and has no listener now. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function deployment(namespace: string, name: string) {
+  return apps.readNamespacedDeployment({ namespace, name });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eks-incident-run-'));
+  kubeconfig = join(dir, 'sandbox.kubeconfig');
+  const sandbox = startCli([
+    'sandbox',
+    '--port',
+    '0',
+    '--kubeconfig-out',
+    kubeconfig,
+    '--scenario',
+    'demo',
+    '--time-scale',
+    SANDBOX_TIME_SCALE,
+  ]);
+  await waitForStdout(sandbox, 'Press Ctrl+C to stop.');
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  apps = kc.makeApiClient(AppsV1Api);
+  before = {
+    agentApiGeneration: (await deployment('one-data-system', 'agent-api')).metadata!.generation!,
+    bishengTemplate: JSON.stringify((await deployment('one-data-bisheng', 'bisheng-api')).spec!.template),
+  };
+  await writeFile(join(dir, 'alldata.json'), input('one-data-alldata', 'alldata-api'));
+  await writeFile(join(dir, 'bisheng.json'), input('one-data-bisheng', 'bisheng-api'));
+  const data = join(dir, 'data');
+  restart = runCli([
+    'run',
+    '--input',
+    join(dir, 'alldata.json'),
+    '--kubeconfig',
+    kubeconfig,
+    '--allowed-namespaces',
+    'one-data-alldata',
+    '--data-dir',
+    data,
+    '--json',
+  ]);
+  dryRun = runCli(['run', '--input', '-', '--kubeconfig', kubeconfig, '--dry-run', '--data-dir', data], {
+    stdin: input('one-data-system', 'agent-api'),
+  });
+  notAllowed = runCli([
+    'run',
+    '--input',
+    join(dir, 'bisheng.json'),
+    '--kubeconfig',
+    kubeconfig,
+    '--allowed-namespaces',
+    'one-data-alldata',
+    '--data-dir',
+    data,
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([restart, dryRun, notAllowed]);
+  await stopAllClis();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('eks-incident run against a cluster of a kubeconfig (the sandbox command)', () => {
+  it('recovers the crash-looping workload by restart, end to end, and exits 0', async () => {
+    // Act
+    const result = await restart;
+
+    // Assess
+    expect({
+      code: result.code,
+      stderr: result.stderr.split('\n').filter((l) => l.startsWith('eks-incident')),
+    }).toEqual({ code: 0, stderr: [] });
+    const { incident } = JSON.parse(result.stdout) as { incident: IncidentSummary };
+    expect(incident.outcome).toBe('recovered-by-restart');
+    expect(incident.actions).toEqual(['rollout restart']);
+    expect(existsSync(incident.evidence!.files!.report!)).toBe(true);
+    const alldata = await deployment('one-data-alldata', 'alldata-api');
+    expect(alldata.spec!.template.metadata!.annotations!['kubectl.kubernetes.io/restartedAt']).toBeDefined();
+    expect(alldata.status!.availableReplicas).toBe(alldata.spec!.replicas);
+    // Progress goes to stderr with --json: the same live view, one line per state.
+    expect(result.stderr).toMatch(/ alldata-api +Restart\n/);
+    expect(result.stderr).toMatch(/ alldata-api +done: recovered by restart\n/);
+  });
+
+  it('with --dry-run, reads stdin, allows only the target namespace, changes nothing and reports a dry run', async () => {
+    // Act
+    const result = await dryRun;
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'Dry run: allowing namespace one-data-system only (nothing is written to the cluster anyway).',
+    );
+    expect(result.stdout).toMatch(
+      /Deployment one-data-system\/agent-api +dry run \(nothing changed\) +paged, dump/,
+    );
+    expect((await deployment('one-data-system', 'agent-api')).metadata!.generation).toBe(
+      before.agentApiGeneration,
+    );
+  });
+
+  it('escalates a target outside --allowed-namespaces without touching it, exiting 2', async () => {
+    // Act
+    const result = await notAllowed;
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(
+      'Note: one-data-bisheng is not in --allowed-namespaces; the flow will diagnose and escalate without acting.',
+    );
+    expect(result.stdout).toMatch(/Deployment one-data-bisheng\/bisheng-api +escalated +paged, dump/);
+    expect(result.stdout).toMatch(/\[CRITICAL\] escalated: Deployment one-data-bisheng\/bisheng-api/);
+    expect(result.stderr).toBe('eks-incident: bisheng-api: escalated, a human is needed (see the report)\n');
+    expect(JSON.stringify((await deployment('one-data-bisheng', 'bisheng-api')).spec!.template)).toBe(
+      before.bishengTemplate,
+    );
+  });
+
+  it('fails in one line, before writing anything, when the cluster is unreachable', async () => {
+    // Prepare: the same kubeconfig, pointing at a port nothing listens on.
+    const port = await closedPort();
+    const dead = join(dir, 'dead.kubeconfig');
+    const text = await readFile(kubeconfig, 'utf8');
+    await writeFile(dead, text.replace(/http:\/\/127\.0\.0\.1:\d+/, `http://127.0.0.1:${port}`));
+    const data = join(dir, 'unreachable-data');
+
+    // Act
+    const result = await runCli([
+      'run',
+      '--input',
+      join(dir, 'alldata.json'),
+      '--kubeconfig',
+      dead,
+      '--allowed-namespaces',
+      'one-data-alldata',
+      '--data-dir',
+      data,
+    ]);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `eks-incident: cannot reach the Kubernetes API at http://127.0.0.1:${port} (context eks-incident-sandbox): ` +
+        'get deployments.apps one-data-alldata/alldata-api: connection failed (ECONNREFUSED); ' +
+        'is the cluster running? (choose another with --kubeconfig/--context)\n',
+    );
+    expect(result.stdout).toBe('');
+    expect(existsSync(data)).toBe(false);
+  });
+});
