@@ -1,4 +1,10 @@
-import { targetText, type CaughtError, type Escalation, type StepEvent, type WorkflowState } from '../shared/contracts';
+import {
+  targetText,
+  type CaughtError,
+  type Escalation,
+  type StepEvent,
+  type WorkflowState,
+} from '../shared/contracts';
 import { incidentEvidenceLinks } from '../shared/evidence/links';
 import type { Notifier } from '../shared/notify/notifier';
 import { outcomeOf } from '../shared/outcome';

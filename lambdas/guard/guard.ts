@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { workloadTarget, type GuardDecision, type LockRelease, type StepEvent, type Target } from '../shared/contracts';
+import {
+  workloadTarget,
+  type GuardDecision,
+  type LockRelease,
+  type StepEvent,
+  type Target,
+} from '../shared/contracts';
 import { ConfigurationError } from '../shared/errors';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
 import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';

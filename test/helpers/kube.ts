@@ -9,7 +9,9 @@ export function kubeConfigFor(sandbox: Sandbox): KubeConfig {
 }
 
 /** The ApiException a client-node call rejects with (fails the test if it resolves). */
-export async function apiError(call: Promise<unknown>): Promise<{ code: number; status: Record<string, unknown> }> {
+export async function apiError(
+  call: Promise<unknown>,
+): Promise<{ code: number; status: Record<string, unknown> }> {
   try {
     await call;
   } catch (error) {

@@ -57,9 +57,12 @@ const ALLDATA = { namespace: 'one-data-alldata', name: 'alldata-api' };
 const AGENT = { namespace: 'one-data-system', name: 'agent-api' };
 const BISHENG = { namespace: 'one-data-bisheng', name: 'bisheng-api' };
 
+/** Long enough for a loaded CI machine; the timeout test injects a longer latency than this. */
+const REQUEST_TIMEOUT_MS = 3000;
+
 async function run(executionInput: unknown, config: Record<string, unknown> = {}): Promise<IncidentRun> {
   const kube = new ClientNodeKubernetes(localKubeConfig({ yaml: sandbox.kubeconfig() }), {
-    requestTimeoutMs: 1000,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
   });
   return runIncident({
     synthesized,
@@ -71,7 +74,7 @@ async function run(executionInput: unknown, config: Record<string, unknown> = {}
       config: configSchema.parse({
         clusterName: 'sandbox',
         allowedNamespaces: NAMESPACES,
-        kubeRequestTimeoutMs: 1000,
+        kubeRequestTimeoutMs: REQUEST_TIMEOUT_MS,
         ...config,
       }),
       now: () => new Date(sandbox.clock.now()),
@@ -216,7 +219,7 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
   test('a second incident on a locked workload escalates instead of restarting', async () => {
     // Prepare: another execution holds the workload's lock.
     const kc = localKubeConfig({ yaml: sandbox.kubeconfig() });
-    const kube = new ClientNodeKubernetes(kc, { requestTimeoutMs: 1000 });
+    const kube = new ClientNodeKubernetes(kc, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
     await kube.acquireLease(
       ALLDATA.namespace,
       lockName({ ...ALLDATA, kind: 'Deployment' }),
@@ -234,12 +237,10 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     expect(entered(result)).toContain('Escalate');
     expect(finalState(result).guard).toMatchObject({ allowed: false, reason: 'locked' });
     expect(JSON.stringify(deploymentOf(ALLDATA).spec)).toBe(before);
-    const lease = await kc
-      .makeApiClient(CoordinationV1Api)
-      .readNamespacedLease({
-        namespace: ALLDATA.namespace,
-        name: lockName({ ...ALLDATA, kind: 'Deployment' }),
-      });
+    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({
+      namespace: ALLDATA.namespace,
+      name: lockName({ ...ALLDATA, kind: 'Deployment' }),
+    });
     expect(lease.spec?.holderIdentity).toBe('another-execution');
   });
 
@@ -267,12 +268,18 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     // Prepare
     sandbox.faults.add({ verb: 'patch', resource: 'deployments', status: 500, times: 1 });
     sandbox.faults.add({ verb: 'list', resource: 'pods', status: 429, times: 2 });
-    sandbox.faults.add({ verb: 'get', resource: 'deployments', latencyMs: 1500, times: 1 });
+    sandbox.faults.add({
+      verb: 'get',
+      resource: 'deployments',
+      latencyMs: REQUEST_TIMEOUT_MS + 1000,
+      times: 1,
+    });
 
     // Act
     const result = await run(input(ALLDATA));
 
     // Assess
+    expect(result.error).toBeUndefined();
     expect(result.status).toBe('SUCCEEDED');
     expect(output(result).report.outcome).toBe('recovered-by-restart');
     expect(retried(result).length).toBeGreaterThanOrEqual(3);
