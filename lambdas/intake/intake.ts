@@ -17,7 +17,7 @@ import {
   type optionsSchema,
 } from '../shared/contracts';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
-import { alertIndexKey, evidenceKeys, incidentId, incidentPrefix } from '../shared/evidence/layout';
+import { alertIndex, evidenceKeys, incidentId, incidentPrefix } from '../shared/evidence/layout';
 import type { Logger } from '../shared/logger';
 import { PayloadTooLargeError, UnauthorizedError } from './errors';
 import type { ExecutionRecord, ExecutionStarter } from './execution-starter';
@@ -47,7 +47,7 @@ export const WEBHOOK_PATH = '/alertmanager';
 /** Alertmanager sends one group per request; 1 MiB holds about a thousand alerts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Parallel Kubernetes lookups and StartExecution calls for one delivery. */
+/** Parallel requests (Kubernetes lookups, S3, StartExecution) for one delivery. */
 const CONCURRENCY = 8;
 
 /** Values of one label or annotation kept in the execution input (Step Functions caps the input at 256 KB). */
@@ -63,7 +63,7 @@ export interface IntakeDeps {
   /** The bearer token Alertmanager must send (Secrets Manager on AWS). */
   token: () => Promise<string>;
   starter: ExecutionStarter;
-  /** Where resolved alerts are recorded (the incidents' evidence). */
+  /** The incidents' evidence: where resolved alerts are recorded, and the alert → execution index. */
   evidence: EvidenceStore;
   resolve: ResolveOptions;
   /** Options every started execution gets (e.g. `{ dryRun: true }` to rehearse); the schema's defaults otherwise. */
@@ -83,7 +83,7 @@ export interface IntakeResult {
   receiver: string;
   groupKey: string;
   status: AlertmanagerPayload['status'];
-  /** One per workload (or namespace) with a firing alert. */
+  /** One per workload (or namespace) with a firing alert; `started: false` when it already ran (a repeat). */
   executions: Array<{ name: string; target: string; via: string; started: boolean; alerts: number }>;
   resolved: Array<{ alertname: string; fingerprint: string; recordedIn?: string; evidence?: string }>;
   /** Alerts Alertmanager left out of this delivery (`max_alerts`). */
@@ -254,7 +254,7 @@ async function indexAlert(
     startsAt: alert.startsAt,
     indexedAt: deps.now().toISOString(),
   };
-  await deps.evidence.putJson(alertIndexKey(alertHash(payload.groupKey, alert)), entry);
+  await deps.evidence.putJson(alertIndex.key(alertHash(payload.groupKey, alert), executionName), entry);
 }
 
 /** Writes the resolved alert under its incident's evidence prefix and lists it in the manifest. */
@@ -312,23 +312,22 @@ export async function intake(delivery: Delivery, deps: IntakeDeps): Promise<Inta
   }
 
   const groups = await groupByTarget(payload, deps.resolve);
-  const indexed = await mapLimited(payload.alerts, CONCURRENCY, (alert) =>
-    deps.evidence.getJson<AlertIndexEntry>(alertIndexKey(alertHash(payload.groupKey, alert))),
-  );
-  const executionOf = new Map(payload.alerts.map((alert, i) => [alert, indexed[i]?.executionName]));
+  const indexed = await mapLimited(payload.alerts, CONCURRENCY, async (alert) => {
+    const [key] = await deps.evidence.keys(alertIndex.prefix(alertHash(payload.groupKey, alert)));
+    return key ? alertIndex.executionOf(key) : undefined;
+  });
+  const executionOf = new Map(payload.alerts.map((alert, i) => [alert, indexed[i]]));
 
   const handled = await mapLimited(groups, CONCURRENCY, async (group) => {
     const firing = group.alerts.filter((a) => a.status === 'firing').sort(byStart);
-    let name = group.alerts.map((a) => executionOf.get(a)).find(Boolean);
-    let started = false;
-    if (!name && firing.length) {
-      name = executionName(payload.groupKey, firing[0]);
-      const input = executionInput(payload, firing[0], group.target, deps.options);
-      started = (await deps.starter.start(name, input)).started;
-    }
+    const known = group.alerts.map((a) => executionOf.get(a)).find(Boolean);
     const resolvedAlerts = group.alerts.filter((a) => a.status === 'resolved');
-    if (!name) return { resolved: resolvedAlerts.map(resolvedEntry) };
-    const execution = name;
+    if (!known && !firing.length) return { resolved: resolvedAlerts.map(resolvedEntry) };
+    const execution = known ?? executionName(payload.groupKey, firing[0]);
+    const started =
+      !known &&
+      (await deps.starter.start(execution, executionInput(payload, firing[0], group.target, deps.options)))
+        .started;
     // After the start: an index entry never points at an execution that was not started.
     await mapLimited(
       group.alerts.filter((a) => !executionOf.get(a)),

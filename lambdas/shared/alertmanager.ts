@@ -65,10 +65,11 @@ export function parseAlertmanagerPayload(raw: unknown): AlertmanagerPayload {
 }
 
 /**
- * The intake's record of which execution an alert belongs to (`incidents/alert-index/<hash>.json`,
- * the hash of the group key, fingerprint and start). An alert keeps its execution for as long as it
- * fires: a notification in which the alert that opened the execution is gone (resolved, its pod
- * replaced) still finds it through any other alert it shares with it.
+ * The intake's record of which execution an alert belongs to, at
+ * `incidents/alert-index/<hash of group key, fingerprint and start>/<execution>.json`. An alert
+ * keeps its execution for as long as it fires: a notification in which the alert that opened
+ * the execution is gone (resolved, its pod replaced) still finds it through any other alert it
+ * shares with it.
  */
 export interface AlertIndexEntry {
   kind: 'AlertIndexEntry';

@@ -2,7 +2,7 @@ import type { WorkflowState } from '../../lambdas/shared/contracts';
 import type { EventLog } from '../engine/run-incident';
 import { OUTCOME_TEXT, type IncidentSummary } from './incident-summary';
 import type { Output } from './output';
-import { clip, formatDuration } from './text-format';
+import { clip, formatDuration, plural } from './text-format';
 
 const MARK: Record<IncidentSummary['outcome'], string> = {
   'recovered-by-restart': '✔',
@@ -50,7 +50,9 @@ function noteFor(stateName: string, output: Partial<WorkflowState> | undefined):
       return `${w.readyReplicas}/${w.replicas} ready, revision ${w.revision}; ${cause}`;
     }
     case 'Collect Events':
-      return output.events ? `${output.events.count} events, ${output.events.warnings} warnings` : undefined;
+      return output.events
+        ? `${plural(output.events.count, 'event')}, ${plural(output.events.warnings, 'warning')}`
+        : undefined;
     case 'Guard':
       return output.guard
         ? output.guard.allowed

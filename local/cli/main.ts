@@ -12,7 +12,7 @@ import { registerServeCommand } from './serve-command';
 import { registerVerifyBackupsCommand } from './verify-backups-command';
 
 /** Errors whose message already says what is wrong with the user's input or configuration. */
-const USER_ERRORS = new Set(['ConfigurationError', 'InvalidInputError', 'InvalidPayloadError']);
+const USER_ERRORS = new Set(['ConfigurationError', 'InvalidInputError']);
 
 /** The `eks-incident` program and its commands. */
 export function buildProgram(streams: Streams = { out: process.stdout, err: process.stderr }): Command {

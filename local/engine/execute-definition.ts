@@ -85,6 +85,24 @@ function withStartTime(fn: LocalFunction, startTime: string): LocalFunction {
   };
 }
 
+/**
+ * Validating a definition costs about 100 ms of CPU; it only needs doing once per definition,
+ * and one StateMachine runs any number of executions (many at once, when a webhook storm or
+ * the demo starts them together).
+ */
+const machines = new WeakMap<AslDefinition, StateMachine>();
+
+function machineFor(definition: AslDefinition): StateMachine {
+  let machine = machines.get(definition);
+  if (!machine) {
+    machine = new StateMachine(definition as never, {
+      validationOptions: { checkPaths: true, checkArn: true },
+    });
+    machines.set(definition, machine);
+  }
+  return machine;
+}
+
 export async function executeDefinition(options: ExecuteDefinitionOptions): Promise<LocalExecution> {
   const { definition, input, sns } = options;
   const timeScale = options.timeScale ?? 1;
@@ -124,9 +142,7 @@ export async function executeDefinition(options: ExecuteDefinitionOptions): Prom
     }
   }
 
-  const machine = new StateMachine(definition as never, {
-    validationOptions: { checkPaths: true, checkArn: true },
-  });
+  const machine = machineFor(definition);
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides, retryIntervalOverrides },
     // aws-local-stepfunctions fills in only StartTime; the steps read the execution's id and name.

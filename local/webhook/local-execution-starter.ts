@@ -96,6 +96,8 @@ export class LocalExecutionStarter implements ExecutionStarter {
   }
 
   private async runInTurn(entry: LocalExecutionEntry): Promise<IncidentRun | undefined> {
+    // Not in the caller's turn of the event loop: `start` answers before the run sets up.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.running >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running += 1;
     try {

@@ -121,9 +121,10 @@ describe('eks-incident demo (npm start)', () => {
     const escalatedId = /^(\S+-one-data-bisheng-bisheng-api-[0-9a-f]{6}) /m.exec(demo.stdout)![1];
 
     // Act
-    const [listed, report, table] = await Promise.all([
+    const [listed, report, reportJson, table] = await Promise.all([
       runCli(['evidence', '--json'], { cwd }),
       runCli(['report', escalatedId], { cwd }),
+      runCli(['report', escalatedId, '--json'], { cwd }),
       runCli(['evidence'], { cwd }),
     ]);
 
@@ -139,6 +140,7 @@ describe('eks-incident demo (npm start)', () => {
     expect(report.code).toBe(0);
     expect(report.stdout).toContain(`# Incident ${escalatedId}`);
     expect(report.stdout).toContain('Escalated to a human');
+    expect(JSON.parse(reportJson.stdout)).toMatchObject({ incidentId: escalatedId, outcome: 'escalated' });
     expect(table.stdout.split('\n')[0]).toMatch(/^INCIDENT +OPENED +TARGET +OUTCOME +PREFIX$/);
     expect(table.stdout).toContain(`${escalatedId}  `);
   });

@@ -3,7 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { receiveNotifications, startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import type { IncidentSummary } from '../../local/cli/incident-summary';
 import { runCli, startCli, stopAllClis, waitForStdout, type CliResult } from './cli-process';
 
@@ -22,6 +24,8 @@ let before: { agentApiGeneration: number; bishengTemplate: string };
 let restart: Promise<CliResult>;
 let dryRun: Promise<CliResult>;
 let notAllowed: Promise<CliResult>;
+let remote: Promise<CliResult>;
+let aws: LocalAws;
 
 function input(namespace: string, name: string): string {
   return JSON.stringify({
@@ -91,6 +95,34 @@ beforeAll(async () => {
   dryRun = runCli(['run', '--input', '-', '--kubeconfig', kubeconfig, '--dry-run', '--data-dir', data], {
     stdin: input('one-data-system', 'agent-api'),
   });
+  // The user's own bucket and topic: S3 and SNS at an endpoint, reached with credentials.
+  aws = await startLocalAws({ bucket: 'team-evidence', topic: 'team-incidents' });
+  remote = runCli(
+    [
+      'run',
+      '--input',
+      '-',
+      '--kubeconfig',
+      kubeconfig,
+      '--dry-run',
+      '--bucket',
+      's3://team-evidence',
+      '--topic-arn',
+      aws.topicArn,
+      '--data-dir',
+      join(dir, 'remote-data'),
+    ],
+    {
+      stdin: input('one-data-alldata', 'kettle-worker'),
+      env: {
+        AWS_ENDPOINT_URL_S3: aws.endpoint,
+        AWS_ENDPOINT_URL_SNS: aws.endpoint,
+        AWS_REGION: aws.region,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      },
+    },
+  );
   notAllowed = runCli([
     'run',
     '--input',
@@ -105,8 +137,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled([restart, dryRun, notAllowed]);
+  await Promise.allSettled([restart, dryRun, notAllowed, remote]);
   await stopAllClis();
+  await aws?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -164,6 +197,26 @@ describe('eks-incident run against a cluster of a kubeconfig (the sandbox comman
     expect(JSON.stringify((await deployment('one-data-bisheng', 'bisheng-api')).spec!.template)).toBe(
       before.bishengTemplate,
     );
+  });
+
+  it('with --bucket and --topic-arn, writes the evidence to that bucket and notifies that topic', async () => {
+    // Act
+    const result = await remote;
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`  evidence       s3://team-evidence in ${aws.region}\n`);
+    expect(result.stdout).toContain(`  notifications  ${aws.topicArn}\n`);
+    const id = /^(\S+-one-data-alldata-kettle-worker-[0-9a-f]{6}) /m.exec(result.stdout)![1];
+    const listed = await aws.s3.send(
+      new ListObjectsV2Command({ Bucket: 'team-evidence', Prefix: 'incidents/' }),
+    );
+    const keys = (listed.Contents ?? []).map((o) => o.Key!);
+    expect(keys).toContainEqual(expect.stringMatching(new RegExp(`/${id}/report\\.md$`)));
+    expect(keys).toContainEqual(expect.stringMatching(new RegExp(`/${id}/diagnostics\\.json$`)));
+    const stages = (await receiveNotifications(aws)).map((n) => n.MessageAttributes?.stage?.Value);
+    expect(stages).toEqual(['opened', 'escalated']);
+    expect(existsSync(join(dir, 'remote-data'))).toBe(false);
   });
 
   it('fails in one line, before writing anything, when the cluster is unreachable', async () => {

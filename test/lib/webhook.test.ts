@@ -278,7 +278,7 @@ describe('the webhook configuration', () => {
 
     // Assess
     expect(act).toThrow(ConfigurationError);
-    expect(act).toThrow(/alertTargets: 0\.target\.kind: /);
+    expect(act).toThrow(/alertTargets: \[?0\]?\.target\.kind: /);
   });
 
   it('refuses more rules than fit in the intake function environment', () => {

@@ -41,12 +41,19 @@ export const evidenceKeys = {
 };
 
 /**
- * The webhook intake's alert → execution index (lambdas/shared/alertmanager.ts AlertIndexEntry).
+ * The webhook intake's alert → execution index: `incidents/alert-index/<alert hash>/<execution
+ * name>.json` (an AlertIndexEntry, lambdas/shared/alertmanager.ts). The execution's name is in
+ * the key, so one listing of the alert's prefix answers "which execution?", and "none" is an
+ * empty listing, never a GetObject of a missing key (which S3 may answer 403 rather than 404).
  * Under `incidents/` so it expires with the incidents it points at.
  */
-export function alertIndexKey(alertHash: string): string {
-  return `incidents/alert-index/${alertHash}.json`;
-}
+export const alertIndex = {
+  prefix: (alertHash: string) => `incidents/alert-index/${alertHash}/`,
+  key: (alertHash: string, executionName: string) =>
+    `incidents/alert-index/${alertHash}/${executionName}.json`,
+  /** The execution an index key names. */
+  executionOf: (key: string) => /\/([^/]+)\.json$/.exec(key)?.[1],
+};
 
 /** `2026-01-01T00:00:00.123456789Z` → `20260101T000000Z`: an RFC 3339 time, in UTC, in a key. */
 function compactTime(time: string): string {

@@ -16,7 +16,7 @@ import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kuberne
 import { createLogger } from '../../../lambdas/shared/logger';
 import { configSchema } from '../../../lib/config';
 import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
@@ -262,6 +262,15 @@ describe('Alertmanager → eks-incident serve → the local engine', () => {
       },
       {
         labels: {
+          alertname: 'KubeQuotaAlmostFull',
+          namespace: 'one-data-infra',
+          resource: 'requests.memory',
+        },
+        annotations: { summary: 'Namespace one-data-infra is using 93% of its requests.memory quota.' },
+        startsAt,
+      },
+      {
+        labels: {
           alertname: 'KubePodNotReady',
           namespace: 'one-data-system',
           pod: 'data-api-0',
@@ -288,15 +297,46 @@ describe('Alertmanager → eks-incident serve → the local engine', () => {
       expect.arrayContaining([
         { kind: 'Deployment', namespace: 'one-data-alldata', name: 'alldata-api' },
         { kind: 'Deployment', namespace: 'one-data-system', name: 'agent-api' },
+        { kind: 'Namespace', namespace: 'one-data-infra' },
       ]),
     );
-    expect(starter.list()).toHaveLength(2);
+    expect(starter.list()).toHaveLength(3);
     for (const execution of starter.list()) expect(execution.input.options.dryRun).toBe(true);
     const metrics = await (await fetch(`${alertmanagerUrl}/metrics`)).text();
     const failed = /alertmanager_notifications_failed_total\{[^}]*integration="webhook"[^}]*\} (\d+)/.exec(
       metrics,
     );
     expect(Number(failed?.[1])).toBeGreaterThan(0);
+  });
+
+  it("still notifies and leaves the namespace's evidence for the alert that names no workload", async () => {
+    // Prepare
+    const quota = starter.list().find((e) => e.input.target.kind === 'Namespace')!;
+
+    // Act
+    const run = await quota.done;
+
+    // Assess
+    const state = run!.output as {
+      incident: { id: string; evidencePrefix: string };
+      escalation: { why: string };
+    };
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(state.escalation.why).toContain('names no workload in namespace "one-data-infra"');
+    const listed = await aws.s3.send(
+      new ListObjectsV2Command({
+        Bucket: aws.bucket,
+        Prefix: `${state.incident.evidencePrefix}cluster-dump/one-data-infra/`,
+      }),
+    );
+    expect(listed.Contents?.length).toBeGreaterThan(0);
+    const notifications = (await receiveNotifications(aws)).filter((n) =>
+      n.Message.includes(state.incident.id),
+    );
+    expect(notifications.map((n) => n.MessageAttributes?.stage?.Value).sort()).toEqual([
+      'escalated',
+      'opened',
+    ]);
   });
 
   it('refuses the receiver with the wrong token with 401 and starts nothing for it', () => {
@@ -323,7 +363,7 @@ describe('Alertmanager → eks-incident serve → the local engine', () => {
     const run = await alldata.done;
 
     // Assess
-    expect(starter.list()).toHaveLength(2);
+    expect(starter.list()).toHaveLength(3);
     expect(run?.status).toBe('SUCCEEDED');
     const prefix = (run!.output as { incident: { evidencePrefix: string } }).incident.evidencePrefix;
     expect(recorded.startsWith(`${prefix}alerts/`)).toBe(true);

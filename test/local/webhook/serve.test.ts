@@ -92,6 +92,7 @@ describe('startWebhookServer', () => {
       executions: [{ target: 'Deployment one-data-alldata/alldata-api', started: true }],
     });
     expect(starter.list().map((e) => e.status)).toEqual(['RUNNING']);
+    await turns(2);
     expect(held).toHaveLength(1);
   });
 
@@ -155,6 +156,11 @@ describe('startWebhookServer', () => {
   });
 });
 
+/** Lets the event loop go round: the starter begins runs on a later turn than `start`. */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('LocalExecutionStarter', () => {
   const input = { target: { kind: 'Namespace', namespace: 'apps' } } as unknown as ExecutionInput;
 
@@ -168,9 +174,10 @@ describe('LocalExecutionStarter', () => {
 
     // Act
     for (const name of ['a', 'b', 'c']) await local.start(name, input);
+    await turns(2);
     const runningAtFirst = held.map((h) => h.name);
     held[0].release();
-    await new Promise((resolve) => setImmediate(resolve));
+    await turns(2);
 
     // Assess
     expect(runningAtFirst).toEqual(['a', 'b']);

@@ -143,4 +143,19 @@ describe('S3EvidenceStore', () => {
     const manifest = (await store.getJson<Manifest>(`${prefix}manifest.json`))!;
     expect(manifest.objects).toEqual([events, report]);
   });
+
+  it('lists the keys under a prefix, and none under a prefix nothing was written to', async () => {
+    // Prepare
+    await store.putJson(`${prefix}alerts/b-resolved.json`, {});
+    await store.putJson(`${prefix}alerts/a-resolved.json`, {});
+    await store.putJson(`${prefix}events.json`, {});
+
+    // Act
+    const alerts = await store.keys(`${prefix}alerts/`);
+    const none = await store.keys(`${prefix}nothing/`);
+
+    // Assess
+    expect(alerts).toEqual([`${prefix}alerts/a-resolved.json`, `${prefix}alerts/b-resolved.json`]);
+    expect(none).toEqual([]);
+  });
 });
