@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { S3Client } from '@aws-sdk/client-s3';
 import { clusterDump } from '../lambdas/cluster-dump/cluster-dump';
@@ -8,6 +7,7 @@ import { S3EvidenceStore } from '../lambdas/shared/evidence/s3-evidence-store';
 import { incidentId, incidentPrefix } from '../lambdas/shared/evidence/layout';
 import { localKubeConfig } from '../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../lambdas/shared/kubernetes/kubernetes-port';
+import { DUMP_STARTS, type DumpChildInput, type DumpChildOutput } from './cluster-dump-protocol';
 
 /**
  * The Cluster Dump step in a process of its own, so that its peak memory is the dump's and not
@@ -15,40 +15,6 @@ import { ClientNodeKubernetes } from '../lambdas/shared/kubernetes/kubernetes-po
  * Node 24. The step logic and adapters are the deployed ones; only the wiring is local (a
  * kubeconfig instead of an EKS token, S3 on fauxqs).
  */
-
-/** What the parent passes as the one argument, as JSON. */
-export interface DumpChildInput {
-  kubeconfigFile: string;
-  s3Endpoint: string;
-  region: string;
-  bucket: string;
-  namespace: string;
-  maxBytes: number;
-  concurrency: number;
-  logLimitBytes: number;
-  requestTimeoutMs: number;
-}
-
-/** What the child prints, as one JSON line, when the dump is done. */
-export interface DumpChildOutput {
-  dumpMs: number;
-  objects: number;
-  bytes: number;
-  truncated: boolean;
-  /** After the imports and clients, before the dump: what the process holds doing nothing. */
-  baselineRssMiB: number;
-  baselineHeapMiB: number;
-  /** Highest V8 heap in use seen, sampled every few ms while the dump ran (garbage included). */
-  peakHeapMiB: number;
-  /**
-   * Highest heap in use just after a full (mark-compact) collection: about what the dump keeps
-   * alive, the figure that stays flat if it streams. Undefined when no full collection ran.
-   */
-  peakLiveHeapMiB?: number;
-  majorGcs: number;
-  /** getrusage's max RSS of this process (what /usr/bin/time reports), from the child's side. */
-  maxRssMiB: number;
-}
 
 const MiB = 2 ** 20;
 const HEAP_SAMPLE_MS = 5;
@@ -93,17 +59,8 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => {
     peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
   }, HEAP_SAMPLE_MS);
-  let peakLive: number | undefined;
-  let majorGcs = 0;
-  const gcs = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      if ((entry as { detail?: { kind?: number } }).detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR)
-        continue;
-      majorGcs += 1;
-      peakLive = Math.max(peakLive ?? 0, getHeapStatistics().used_heap_size);
-    }
-  });
-  gcs.observe({ entryTypes: ['gc'] });
+  // The parent runs this process with --trace-gc: the collections after this line are the dump's.
+  console.log(DUMP_STARTS);
   const start = performance.now();
   const dump = await clusterDump(
     { state: { incident }, execution },
@@ -117,7 +74,6 @@ async function main(): Promise<void> {
   );
   const dumpMs = performance.now() - start;
   clearInterval(sampler);
-  gcs.disconnect();
   peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
   s3.destroy();
 
@@ -129,9 +85,6 @@ async function main(): Promise<void> {
     baselineRssMiB: baseline.rss / MiB,
     baselineHeapMiB: baseline.heapUsed / MiB,
     peakHeapMiB: peakHeap / MiB,
-    peakLiveHeapMiB: peakLive === undefined ? undefined : peakLive / MiB,
-    majorGcs,
-    maxRssMiB: (process.resourceUsage().maxRSS * 1024) / MiB,
   };
   console.log(JSON.stringify(output));
 }

@@ -7,7 +7,7 @@ import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { appWithContext, buildApp } from '../lib/app';
 import type { Section, Table } from './results-file';
-import { medianAndRange, progress, summarize } from './stats';
+import { medianAndRange, progress, summarize, type Summary } from './stats';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 /** Fresh processes per bundle; ours and the naive one alternate so drift hits both alike. */
@@ -36,7 +36,13 @@ interface Bundle {
   /** Every file of the package (ours ships index.mjs.map too), deflated as in the zip Lambda receives. */
   deflatedBytes: number;
   carriesClientNode: boolean;
-  importMs: number[];
+  imports: ImportTime[];
+}
+
+/** One cold import: wall time, and the CPU it took (which other load on the machine disturbs less). */
+interface ImportTime {
+  wallMs: number;
+  cpuMs: number;
 }
 
 /** A value CloudFormation fills in at deploy time (a Ref, a GetAtt), with a stand-in of its shape. */
@@ -97,7 +103,7 @@ async function synthesizedFunctions(outdir: string): Promise<BundledFunction[]> 
         file,
         ...(await packageSize([file, `${file}.map`])),
         carriesClientNode: map.sources.some((s) => s.includes(CLIENT_NODE)),
-        importMs: [],
+        imports: [],
       },
     });
   }
@@ -133,7 +139,7 @@ async function esbuildBundle(fn: BundledFunction, file: string, choices: Choices
     file,
     ...(await packageSize([file])),
     carriesClientNode: Object.keys(result.metafile.inputs).some((input) => input.includes(CLIENT_NODE)),
-    importMs: [],
+    imports: [],
   };
 }
 
@@ -142,11 +148,13 @@ async function esbuildBundle(fn: BundledFunction, file: string, choices: Choices
  * the function's Lambda environment (NODE_OPTIONS=--enable-source-maps included), and returns
  * how long the import took inside that process: what a cold start spends loading the code.
  */
-function coldImport(bundle: Bundle, environment: Record<string, string>): Promise<number> {
+function coldImport(bundle: Bundle, environment: Record<string, string>): Promise<ImportTime> {
   const script = [
     'const start = performance.now();',
+    'const cpu = process.cpuUsage();',
     `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});`,
-    'console.log(performance.now() - start);',
+    'const used = process.cpuUsage(cpu);',
+    'console.log(JSON.stringify({ wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }));',
   ].join('\n');
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
@@ -159,14 +167,15 @@ function coldImport(bundle: Bundle, environment: Record<string, string>): Promis
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', reject);
     child.once('close', (code) => {
-      const ms = Number(stdout.trim());
-      if (code === 0 && Number.isFinite(ms)) resolvePromise(ms);
+      if (code === 0) resolvePromise(JSON.parse(stdout.trim().split('\n').pop()!) as ImportTime);
       else reject(new Error(`importing ${bundle.file} failed (exit ${code}):\n${stderr}`));
     });
   });
 }
 
 const kib = (bytes: number) => bytes / 1024;
+const wall = (bundle: Bundle) => summarize(bundle.imports.map((i) => i.wallMs));
+const cpu = (bundle: Bundle) => summarize(bundle.imports.map((i) => i.cpuMs));
 const mib = (bytes: number) => bytes / 2 ** 20;
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
@@ -205,7 +214,7 @@ async function ladder(fn: BundledFunction, outdir: string): Promise<Rung[]> {
     },
     {
       label: '+ source map shipped, `--enable-source-maps` off (the deployed bundle)',
-      bundle: { ...fn.ours, importMs: [] },
+      bundle: { ...fn.ours, imports: [] },
       environment: withoutSourceMaps,
     },
     {
@@ -239,11 +248,11 @@ export async function benchLambdaBundles(): Promise<Section> {
     for (let round = 1; round <= IMPORTS; round++) {
       progress('bundles', `cold imports, round ${round}/${IMPORTS}`);
       for (const fn of functions) {
-        fn.ours.importMs.push(await coldImport(fn.ours, fn.environment));
-        fn.naive!.importMs.push(await coldImport(fn.naive!, fn.environment));
+        fn.ours.imports.push(await coldImport(fn.ours, fn.environment));
+        fn.naive!.imports.push(await coldImport(fn.naive!, fn.environment));
       }
       for (const rung of extraRungs)
-        rung.bundle.importMs.push(await coldImport(rung.bundle, rung.environment));
+        rung.bundle.imports.push(await coldImport(rung.bundle, rung.environment));
     }
   } finally {
     await rm(outdir, { recursive: true, force: true });
@@ -259,6 +268,7 @@ export async function benchLambdaBundles(): Promise<Section> {
       'package KiB deflated (ours / naive)',
       'cold import ms, ours: median (min–max)',
       'cold import ms, naive: median (min–max)',
+      'import CPU ms, median (ours / naive)',
     ],
     rows: functions.map((fn) => [
       fn.name,
@@ -266,8 +276,9 @@ export async function benchLambdaBundles(): Promise<Section> {
       `${yesNo(fn.ours.carriesClientNode)} / ${yesNo(fn.naive!.carriesClientNode)}`,
       `${kib(fn.ours.bytes).toFixed(0)} / ${kib(fn.naive!.bytes).toFixed(0)}`,
       `${kib(fn.ours.deflatedBytes).toFixed(0)} / ${kib(fn.naive!.deflatedBytes).toFixed(0)}`,
-      medianAndRange(summarize(fn.ours.importMs), 0),
-      medianAndRange(summarize(fn.naive!.importMs), 0),
+      medianAndRange(wall(fn.ours), 0),
+      medianAndRange(wall(fn.naive!), 0),
+      `${cpu(fn.ours).median.toFixed(0)} / ${cpu(fn.naive!).median.toFixed(0)}`,
     ]),
   };
   const ladderTable: Table = {
@@ -276,25 +287,27 @@ export async function benchLambdaBundles(): Promise<Section> {
       'index.mjs KiB',
       'package KiB deflated',
       'cold import ms: median (min–max)',
+      'import CPU ms, median',
     ],
     rows: rungs.map((rung) => [
       rung.label,
       kib(rung.bundle.bytes).toFixed(0),
       kib(rung.bundle.deflatedBytes).toFixed(0),
-      medianAndRange(summarize(rung.bundle.importMs), 0),
+      medianAndRange(wall(rung.bundle), 0),
+      cpu(rung.bundle).median.toFixed(0),
     ]),
   };
   const total = (pick: (fn: BundledFunction) => number) => functions.reduce((sum, fn) => sum + pick(fn), 0);
-  const medianOf = (pick: (fn: BundledFunction) => number[]) =>
-    summarize(functions.map((fn) => summarize(pick(fn)).median));
+  const medianOver = (of: (bundle: Bundle) => Summary, pick: (fn: BundledFunction) => Bundle) =>
+    summarize(functions.map((fn) => of(pick(fn)).median)).median;
   return {
     title: 'Lambda bundles',
     setup:
       `\`npm run bench\`: \`cdk synth\` of the stack with bundling (the deployed bundles: ES module, node24, ` +
       `minified, source map without sources, \`@aws-sdk/client-*\` left to the runtime), against a naive bundle ` +
       `of the same entry. Cold import: a fresh Node ${process.version} process with the function's Lambda ` +
-      `environment imports the bundle; the time of the \`import()\` inside it, ${IMPORTS} processes per bundle, ` +
-      `interleaved.`,
+      `environment imports the bundle; the wall and CPU (user + system) time of the \`import()\` inside it, ` +
+      `${IMPORTS} processes per bundle, interleaved.`,
     figures: [
       {
         name: `all ${functions.length} functions, index.mjs (ours)`,
@@ -310,9 +323,9 @@ export async function benchLambdaBundles(): Promise<Section> {
       },
       {
         name: 'cold import, median over functions (ours)',
-        value: medianOf((fn) => fn.ours.importMs).median,
+        value: medianOver(wall, (fn) => fn.ours),
         unit: 'ms',
-        note: `naive: ${medianOf((fn) => fn.naive!.importMs).median.toFixed(1)} ms`,
+        note: `naive: ${medianOver(wall, (fn) => fn.naive!).toFixed(1)} ms; import CPU ${medianOver(cpu, (fn) => fn.ours).toFixed(0)} ms, naive ${medianOver(cpu, (fn) => fn.naive!).toFixed(0)} ms`,
       },
       {
         name: 'functions that do not talk to Kubernetes but carry its client',

@@ -81,7 +81,8 @@ export async function recordSections(sections: Section[]): Promise<void> {
   await writeFile(RESULTS_MD, lines.join('\n'));
 }
 
-function formatNumber(value: number): string {
+/** Whole numbers as they are, others to a tenth: how figures and cells are printed. */
+export function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
 

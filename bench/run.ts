@@ -1,7 +1,8 @@
+import { benchAlertStorm } from './alert-storm';
 import { benchClusterDump } from './cluster-dump';
 import { benchIncidentFlow } from './incident-flow';
 import { benchLambdaBundles } from './lambda-bundles';
-import { recordSections, type Section } from './results-file';
+import { formatNumber, recordSections, type Section } from './results-file';
 import { benchSandboxList } from './sandbox-list';
 import { progress } from './stats';
 
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   flow: benchIncidentFlow,
   bundles: benchLambdaBundles,
   dump: benchClusterDump,
+  'alert-storm': benchAlertStorm,
 };
 
 /**
@@ -29,21 +31,23 @@ async function main(): Promise<void> {
   for (const name of selected) {
     const began = performance.now();
     progress(name, 'started');
-    sections.push(await BENCHMARKS[name]());
+    const section = await BENCHMARKS[name]();
+    // Written as each finishes: a later benchmark that fails does not lose the earlier figures.
+    await recordSections([section]);
+    sections.push(section);
     progress(name, `done in ${((performance.now() - began) / 1000).toFixed(1)} s`);
   }
-  await recordSections(sections);
   for (const section of sections) {
     console.log(`\n${section.title}`);
     for (const f of section.figures) {
-      const spread = f.spread ? ` (${f.spread.min.toFixed(1)}–${f.spread.max.toFixed(1)})` : '';
-      console.log(`  ${f.name}: ${f.value.toFixed(1)} ${f.unit}${spread}${f.note ? ` — ${f.note}` : ''}`);
+      const spread = f.spread ? ` (${formatNumber(f.spread.min)}–${formatNumber(f.spread.max)})` : '';
+      console.log(`  ${f.name}: ${formatNumber(f.value)} ${f.unit}${spread}${f.note ? ` — ${f.note}` : ''}`);
     }
     for (const table of section.tables ?? []) {
       console.log(`  ${table.columns.join(' | ')}`);
       for (const row of table.rows)
         console.log(
-          `  ${row.map((cell) => (typeof cell === 'number' ? cell.toFixed(1) : cell)).join(' | ')}`,
+          `  ${row.map((cell) => (typeof cell === 'number' ? formatNumber(cell) : cell)).join(' | ')}`,
         );
     }
   }
