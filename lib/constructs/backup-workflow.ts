@@ -7,16 +7,12 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
   Choice,
   Condition,
-  DefinitionBody,
   Errors,
   Fail,
   JsonPath,
-  LogLevel,
   Parallel,
   Pass,
-  QueryLanguage,
   StateMachine,
-  StateMachineType,
   Succeed,
   TaskInput,
   Timeout,
@@ -25,8 +21,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeTopicKeyActions } from './notifications';
-import { STEP_RETRY, acknowledgeStateMachineRole, lambdaStepTask } from './step-task';
+import { STEP_RETRY, lambdaStepTask, observedStateMachine } from './step-task';
 
 /** The functions behind the BackupVerification Tasks (restore-test and report serve several states each). */
 export interface BackupWorkflowFunctions {
@@ -185,22 +180,15 @@ export class BackupWorkflow extends Construct {
     verify.next(report);
     report.next(outcome);
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-BackupVerification`,
-      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = observedStateMachine(this, {
+      name: 'BackupVerification',
       comment:
         'Backup verification: newest S3 backups fresh, complete and intact; backup CronJobs succeeding; restore tests',
-      definitionBody: DefinitionBody.fromChainable(openRun),
-      stateMachineType: StateMachineType.STANDARD,
-      queryLanguage: QueryLanguage.JSON_PATH,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
-    });
-    props.topic.grantPublish(this.stateMachine);
-    acknowledgeTopicKeyActions(this.stateMachine.role);
-    acknowledgeStateMachineRole(this.stateMachine, Object.values(functions));
+      start: openRun,
+      topic: props.topic,
+      functions: Object.values(functions),
+      logRetention: props.logRetention,
+    }));
 
     const stack = Stack.of(this);
     this.scheduleRole = new Role(this, 'ScheduleRole', {

@@ -1,18 +1,14 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
   Choice,
   Condition,
-  DefinitionBody,
   Errors,
   Fail,
   JsonPath,
-  LogLevel,
-  QueryLanguage,
   StateMachine,
-  StateMachineType,
   Succeed,
   TaskInput,
   Timeout,
@@ -22,8 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeTopicKeyActions } from './notifications';
-import { STEP_RETRY, acknowledgeStateMachineRole, lambdaStepTask } from './step-task';
+import { STEP_RETRY, lambdaStepTask, observedStateMachine } from './step-task';
 
 /** The functions behind the workflow's Tasks, one per step (notify and guard serve two states each). */
 export interface IncidentWorkflowFunctions {
@@ -193,22 +188,14 @@ export class IncidentWorkflow extends Construct {
     report.next(releaseLock);
     releaseLock.next(outcome);
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-IncidentResponse`,
-      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = observedStateMachine(this, {
+      name: 'IncidentResponse',
       comment:
         'EKS incident response: notify, diagnose, collect events, restart, verify, roll back or escalate',
-      definitionBody: DefinitionBody.fromChainable(openIncident),
-      stateMachineType: StateMachineType.STANDARD,
-      queryLanguage: QueryLanguage.JSON_PATH,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
-    });
-    // SnsPublish grants sns:Publish only; the topic's key must also let the state machine encrypt.
-    props.topic.grantPublish(this.stateMachine);
-    acknowledgeTopicKeyActions(this.stateMachine.role);
-    acknowledgeStateMachineRole(this.stateMachine, Object.values(functions));
+      start: openIncident,
+      topic: props.topic,
+      functions: Object.values(functions),
+      logRetention: props.logRetention,
+    }));
   }
 }

@@ -1,9 +1,23 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { JitterType, JsonPath, TaskInput, Timeout, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  DefinitionBody,
+  JitterType,
+  JsonPath,
+  LogLevel,
+  QueryLanguage,
+  StateMachine,
+  StateMachineType,
+  TaskInput,
+  Timeout,
+  type IChainable,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { TRANSIENT_ERRORS } from '../../lambdas/shared/errors';
+import { acknowledgeTopicKeyActions } from './notifications';
 
 /**
  * How the workflows' state machines call a Lambda step, so IncidentResponse and
@@ -92,4 +106,45 @@ export function acknowledgeStateMachineRole(stateMachine: StateMachine, function
         'aliases) of this one function; the definition invokes the unqualified ARN only.',
     })),
   );
+}
+
+export interface ObservedStateMachineProps {
+  /** Names the log group: `/aws/vendedlogs/states/<stack>-<name>`. */
+  name: string;
+  comment: string;
+  start: IChainable;
+  /** The topic its SNS tasks publish to. */
+  topic: ITopic;
+  /** The functions its Tasks invoke (for the cdk-nag acknowledgements of its role). */
+  functions: LambdaFunction[];
+  /** @default RetentionDays.THREE_MONTHS */
+  logRetention?: RetentionDays;
+}
+
+/**
+ * A Standard, JSONPath state machine with tracing and its own log group (every event, no
+ * execution data: the execution history already keeps the data), allowed to publish to the
+ * topic. The one place both workflows get their observability settings from.
+ */
+export function observedStateMachine(
+  scope: Construct,
+  props: ObservedStateMachineProps,
+): { stateMachine: StateMachine; logGroup: LogGroup } {
+  const logGroup = new LogGroup(scope, 'Logs', {
+    logGroupName: `/aws/vendedlogs/states/${Stack.of(scope).stackName}-${props.name}`,
+    retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+  });
+  const stateMachine = new StateMachine(scope, 'StateMachine', {
+    comment: props.comment,
+    definitionBody: DefinitionBody.fromChainable(props.start),
+    stateMachineType: StateMachineType.STANDARD,
+    queryLanguage: QueryLanguage.JSON_PATH,
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
+  });
+  // SNS publish tasks grant sns:Publish only; the topic's key must also let the state machine encrypt.
+  props.topic.grantPublish(stateMachine);
+  acknowledgeTopicKeyActions(stateMachine.role);
+  acknowledgeStateMachineRole(stateMachine, props.functions);
+  return { stateMachine, logGroup };
 }
