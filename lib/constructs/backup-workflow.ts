@@ -14,14 +14,11 @@ import {
   Pass,
   StateMachine,
   Succeed,
-  TaskInput,
-  Timeout,
   Wait,
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { STEP_RETRY, lambdaStepTask, observedStateMachine } from './step-task';
+import { lambdaStepTask, lastResortNotify, observedStateMachine } from './step-task';
 
 /** The functions behind the BackupVerification Tasks (restore-test and report serve several states each). */
 export interface BackupWorkflowFunctions {
@@ -144,23 +141,15 @@ export class BackupWorkflow extends Construct {
       error: 'BackupVerificationWorkflowFailed',
       cause: 'The verification could not write its report; the last-resort notification carries the error.',
     });
-    const lastResort = new SnsPublish(this, 'Last-Resort Notify', {
+    const lastResort = lastResortNotify(this, {
       topic: props.topic,
       subject: 'Backup verification failed to report',
-      message: TaskInput.fromText(
-        JsonPath.format(
-          'The backup-verification execution {} could not write or send its report, so the state of the ' +
-            'backups is unknown. Error: {}',
-          JsonPath.stringAt('$$.Execution.Id'),
-          JsonPath.jsonToString(JsonPath.objectAt(ERROR_PATH)),
-        ),
-      ),
-      resultPath: '$.lastResort',
-      taskTimeout: Timeout.duration(Duration.seconds(30)),
+      message:
+        'The backup-verification execution {} could not write or send its report, so the state of the ' +
+        'backups is unknown. Error: {}',
+      errorPath: ERROR_PATH,
+      failed,
     });
-    lastResort.addRetry({ errors: [Errors.TASKS_FAILED, Errors.TIMEOUT], ...STEP_RETRY });
-    lastResort.addCatch(failed, { errors: [Errors.ALL], resultPath: '$.lastResort' });
-    lastResort.next(failed);
 
     const outcome = new Choice(this, 'Outcome?')
       .when(

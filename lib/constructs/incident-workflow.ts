@@ -10,15 +10,13 @@ import {
   JsonPath,
   StateMachine,
   Succeed,
-  TaskInput,
-  Timeout,
   Wait,
   WaitTime,
   type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { STEP_RETRY, lambdaStepTask, observedStateMachine } from './step-task';
+import { lambdaStepTask, lastResortNotify, observedStateMachine } from './step-task';
 
 /** The functions behind the workflow's Tasks, one per step (notify and guard serve two states each). */
 export interface IncidentWorkflowFunctions {
@@ -121,23 +119,15 @@ export class IncidentWorkflow extends Construct {
       causePath: JsonPath.stringAt(`${ERROR_PATH}.Cause`),
     });
 
-    const lastResort = new SnsPublish(this, 'Last-Resort Notify', {
+    const lastResort = lastResortNotify(this, {
       topic: props.topic,
       subject: 'EKS incident workflow failed',
-      message: TaskInput.fromText(
-        JsonPath.format(
-          'The incident-response execution {} failed and could not finish cleanly; the per-workload lock ' +
-            'may still be held until it expires. Error: {}',
-          JsonPath.stringAt('$$.Execution.Id'),
-          JsonPath.jsonToString(JsonPath.objectAt(ERROR_PATH)),
-        ),
-      ),
-      resultPath: '$.lastResort',
-      taskTimeout: Timeout.duration(Duration.seconds(30)),
+      message:
+        'The incident-response execution {} failed and could not finish cleanly; the per-workload lock ' +
+        'may still be held until it expires. Error: {}',
+      errorPath: ERROR_PATH,
+      failed,
     });
-    lastResort.addRetry({ errors: [Errors.TASKS_FAILED, Errors.TIMEOUT], ...STEP_RETRY });
-    lastResort.addCatch(failed, { errors: [Errors.ALL], resultPath: '$.lastResort' });
-    lastResort.next(failed);
 
     // An alert that names no workload still gets its incident: notified, the namespace dumped, escalated.
     const workloadTarget = new Choice(this, 'Workload Target?')

@@ -4,6 +4,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   DefinitionBody,
+  Errors,
   JitterType,
   JsonPath,
   LogLevel,
@@ -12,9 +13,10 @@ import {
   StateMachineType,
   TaskInput,
   Timeout,
+  type Fail,
   type IChainable,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { TRANSIENT_ERRORS } from '../../lambdas/shared/errors';
 import { acknowledgeTopicKeyActions } from './notifications';
@@ -87,6 +89,43 @@ export function lambdaStepTask(scope: Construct, name: string, options: LambdaSt
   task.addRetry({ errors: TRANSIENT_ERRORS, ...STEP_RETRY });
   task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, ...STEP_RETRY });
   return task;
+}
+
+export interface LastResortNotifyProps {
+  /** The topic it publishes to. */
+  readonly topic: ITopic;
+  readonly subject: string;
+  /** The message: `{}` where the execution's ID goes, then `{}` where the error goes. */
+  readonly message: string;
+  /** Where the workflow's Catches store the error the message carries. */
+  readonly errorPath: string;
+  /** Where the execution ends, whether the publish succeeded or not. */
+  readonly failed: Fail;
+}
+
+/**
+ * `Last-Resort Notify`: the SNS Task a workflow falls back on when it could not report, so a
+ * failure someone must hear about is published straight from the state machine (retried, then
+ * caught into `failed` like its success).
+ */
+export function lastResortNotify(scope: Construct, props: LastResortNotifyProps): SnsPublish {
+  const lastResort = new SnsPublish(scope, 'Last-Resort Notify', {
+    topic: props.topic,
+    subject: props.subject,
+    message: TaskInput.fromText(
+      JsonPath.format(
+        props.message,
+        JsonPath.stringAt('$$.Execution.Id'),
+        JsonPath.jsonToString(JsonPath.objectAt(props.errorPath)),
+      ),
+    ),
+    resultPath: '$.lastResort',
+    taskTimeout: Timeout.duration(Duration.seconds(30)),
+  });
+  lastResort.addRetry({ errors: [Errors.TASKS_FAILED, Errors.TIMEOUT], ...STEP_RETRY });
+  lastResort.addCatch(props.failed, { errors: [Errors.ALL], resultPath: '$.lastResort' });
+  lastResort.next(props.failed);
+  return lastResort;
 }
 
 /** The cdk-nag findings every workflow's state machine role has, for reasons that hold for all of them. */

@@ -11,7 +11,7 @@ import {
   secret,
   service,
   statefulSet,
-} from './manifests';
+} from '../helpers/manifests';
 
 // `kubectl get` against one sandbox holding an object of every served type. The clock runs
 // 100 times faster than the wall clock so pods start and Jobs finish in a fraction of a second.
@@ -26,7 +26,7 @@ beforeAll(async () => {
     service(NS, 'web', 80),
     configMap(NS, 'web-config', { 'app.yaml': 'port: 8080\n', LOG_LEVEL: 'info' }),
     secret(NS, 'web-db', { username: 'shop', password: 's3cr3t' }),
-    statefulSet(NS, 'db'),
+    statefulSet(NS, 'db', { replicas: 1 }),
     daemonSet(NS, 'agent'),
     job(NS, 'migrate'),
     cronJob(NS, 'backup', '0 2 * * *'),

@@ -3,11 +3,12 @@ import type { StoredS3Object } from '../../local/aws/stored-objects';
 import { startLocalAws as startEmulator, type LocalAws } from '../../local/aws/local-aws';
 import { receiveNotifications, REGION } from './aws-local';
 import { BACKUP_EXECUTION, gzip, sha256sum, sqlDump } from './backup-fixtures';
+import { coldStart, useLambdaEnvironment } from './handler-fixtures';
 
 // The backup handlers as Lambda runs them: configuration from the environment only, AWS
 // endpoints through the SDK's standard AWS_ENDPOINT_URL (pointing at fauxqs here).
 let aws: LocalAws;
-const saved = { ...process.env };
+const lambdaEnvironment = useLambdaEnvironment(() => aws);
 const dump = gzip(sqlDump(100));
 const written = new Date(Date.now() - 3_600_000);
 const BACKUPS: StoredS3Object[] = [
@@ -32,30 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await aws.stop();
 });
-
-afterEach(() => {
-  process.env = { ...saved };
-});
-
-function lambdaEnvironment(variables: Record<string, string>): void {
-  process.env = {
-    ...saved,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL: aws.server.address,
-    ...variables,
-  };
-}
-
-/** A handler module as a fresh Lambda container loads it. */
-function coldStart<T extends object>(path: string): T {
-  let module: T | undefined;
-  jest.isolateModules(() => {
-    module = jest.requireActual<T>(path);
-  });
-  return module!;
-}
 
 type CheckS3Module = typeof import('../../lambdas/backup-check-s3/handler');
 type ReportModule = typeof import('../../lambdas/backup-report/handler');

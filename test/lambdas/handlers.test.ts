@@ -1,12 +1,13 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Incident, ReportResult } from '../../lambdas/shared/contracts';
 import { receiveNotifications, REGION, startLocalAws, type LocalAws } from './aws-local';
+import { coldStart, useLambdaEnvironment } from './handler-fixtures';
 import { EXECUTION, incident, stepEvent, target } from './step-fixtures';
 
 // The handlers as Lambda runs them: configuration from the environment only, AWS endpoints
 // through the SDK's standard AWS_ENDPOINT_URL (pointing at fauxqs here).
 let aws: LocalAws;
-const saved = { ...process.env };
+const lambdaEnvironment = useLambdaEnvironment(() => aws);
 
 beforeAll(async () => {
   aws = await startLocalAws();
@@ -15,30 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await aws.stop();
 });
-
-afterEach(() => {
-  process.env = { ...saved };
-});
-
-function lambdaEnvironment(variables: Record<string, string>): void {
-  process.env = {
-    ...saved,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL: aws.server.address,
-    ...variables,
-  };
-}
-
-/** A handler module as a fresh Lambda container loads it (nothing cached from another test). */
-function coldStart<T extends object>(path: string): T {
-  let module: T | undefined;
-  jest.isolateModules(() => {
-    module = jest.requireActual<T>(path);
-  });
-  return module!;
-}
 
 type NotifyModule = typeof import('../../lambdas/notify/handler');
 type ReportModule = typeof import('../../lambdas/report/handler');

@@ -1,9 +1,9 @@
 import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { BEHAVIOR_ANNOTATION, type PodBehavior } from '../../../../local/kube-sandbox/behavior';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../../local/kube-sandbox/store';
 import { localKubeConfig } from '../../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
+import * as manifests from '../../../helpers/manifests';
 
 /** The adapter under test, talking HTTP to a sandbox through its own kubeconfig. */
 export interface KubeUnderTest {
@@ -23,7 +23,7 @@ export async function startKube(
   const sandbox = await startSandbox({
     clock: { timeScale: 100 },
     ...options,
-    objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, ...(options.objects ?? [])],
+    objects: [manifests.namespace(NS), ...(options.objects ?? [])],
   });
   const kc = localKubeConfig({ yaml: sandbox.kubeconfig() });
   return {
@@ -54,76 +54,23 @@ export async function until<T>(
   }
 }
 
-export interface TemplateOptions {
-  image?: string;
-  behavior?: PodBehavior;
-}
-
-function template(app: string, options: TemplateOptions): Record<string, unknown> {
-  return {
-    metadata: {
-      labels: { app },
-      ...(options.behavior
-        ? { annotations: { [BEHAVIOR_ANNOTATION]: JSON.stringify(options.behavior) } }
-        : {}),
-    },
-    spec: {
-      containers: [
-        {
-          name: 'app',
-          image: options.image ?? `registry.example.com/${app}:1.0.0`,
-          ports: [{ containerPort: 8080 }],
-        },
-      ],
-    },
-  };
-}
-
-/** A Deployment as a team writes it (the runbooks' alldata-api). */
+/** A Deployment as a team writes it (the runbooks' alldata-api), in the test namespace. */
 export function deployment(
   name: string,
-  options: TemplateOptions & { replicas?: number; progressDeadlineSeconds?: number; paused?: boolean } = {},
+  options: Parameters<typeof manifests.deployment>[2] = {},
 ): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS, labels: { app: name } },
-    spec: {
-      replicas: options.replicas ?? 2,
-      ...(options.progressDeadlineSeconds
-        ? { progressDeadlineSeconds: options.progressDeadlineSeconds }
-        : {}),
-      ...(options.paused ? { paused: true } : {}),
-      selector: { matchLabels: { app: name } },
-      template: template(name, options),
-    },
-  };
+  return manifests.deployment(NS, name, options);
 }
 
-export function statefulSet(name: string, options: TemplateOptions & { replicas?: number } = {}): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name, namespace: NS },
-    spec: {
-      replicas: options.replicas ?? 2,
-      serviceName: name,
-      selector: { matchLabels: { app: name } },
-      template: template(name, { image: 'mysql:8.0.36', ...options }),
-    },
-  };
+export function statefulSet(
+  name: string,
+  options: Parameters<typeof manifests.statefulSet>[2] = {},
+): KubeObject {
+  return manifests.statefulSet(NS, name, options);
 }
 
-export function daemonSet(name: string, options: TemplateOptions = {}): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name, namespace: NS },
-    spec: {
-      selector: { matchLabels: { app: name } },
-      template: template(name, { image: 'fluent/fluent-bit:3.0', ...options }),
-    },
-  };
+export function daemonSet(name: string, options: Parameters<typeof manifests.daemonSet>[2] = {}): KubeObject {
+  return manifests.daemonSet(NS, name, options);
 }
 
 /** `kubectl set image`: a new revision of a workload's single container. */

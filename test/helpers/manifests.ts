@@ -1,15 +1,16 @@
 import { BEHAVIOR_ANNOTATION, type PodBehavior } from '../../local/kube-sandbox/behavior';
 import type { KubeObject } from '../../local/kube-sandbox/store';
 
-/** Manifests the kubectl tests create, as a user would write them. */
+/** Manifests the tests create, as a user would write them: one `app` container on port 8080. */
 
 export function namespace(name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
 }
 
-interface TemplateOptions {
+export interface TemplateOptions {
   image?: string;
   behavior?: PodBehavior;
+  /** Pod labels besides `app`. */
   labels?: Record<string, string>;
 }
 
@@ -36,7 +37,7 @@ function podTemplate(app: string, options: TemplateOptions): Record<string, unkn
 export function deployment(
   ns: string,
   name: string,
-  options: TemplateOptions & { replicas?: number; progressDeadlineSeconds?: number } = {},
+  options: TemplateOptions & { replicas?: number; progressDeadlineSeconds?: number; paused?: boolean } = {},
 ): KubeObject {
   return {
     apiVersion: 'apps/v1',
@@ -47,34 +48,39 @@ export function deployment(
       ...(options.progressDeadlineSeconds
         ? { progressDeadlineSeconds: options.progressDeadlineSeconds }
         : {}),
+      ...(options.paused ? { paused: true } : {}),
       selector: { matchLabels: { app: name } },
       template: podTemplate(name, options),
     },
   };
 }
 
-export function statefulSet(ns: string, name: string, replicas = 1): KubeObject {
+export function statefulSet(
+  ns: string,
+  name: string,
+  options: TemplateOptions & { replicas?: number } = {},
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata: { name, namespace: ns },
     spec: {
-      replicas,
+      replicas: options.replicas ?? 2,
       serviceName: name,
       selector: { matchLabels: { app: name } },
-      template: podTemplate(name, { image: 'mysql:8.0.36' }),
+      template: podTemplate(name, { image: 'mysql:8.0.36', ...options }),
     },
   };
 }
 
-export function daemonSet(ns: string, name: string): KubeObject {
+export function daemonSet(ns: string, name: string, options: TemplateOptions = {}): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: { name, namespace: ns },
     spec: {
       selector: { matchLabels: { app: name } },
-      template: podTemplate(name, { image: 'fluent/fluent-bit:3.0' }),
+      template: podTemplate(name, { image: 'fluent/fluent-bit:3.0', ...options }),
     },
   };
 }
