@@ -42,18 +42,7 @@ function workloadSummary(workload: Workload, revision: number, previousRevision:
     ...(c.message ? { message: c.message } : {}),
   }));
   switch (workload.kind) {
-    case 'Deployment': {
-      const { spec, status } = workload.object;
-      return {
-        ...base,
-        replicas: spec?.replicas ?? 1,
-        readyReplicas: status?.readyReplicas ?? 0,
-        updatedReplicas: status?.updatedReplicas ?? 0,
-        availableReplicas: status?.availableReplicas ?? 0,
-        paused: spec?.paused ?? false,
-        conditions,
-      };
-    }
+    case 'Deployment':
     case 'StatefulSet': {
       const { spec, status } = workload.object;
       return {
@@ -62,7 +51,8 @@ function workloadSummary(workload: Workload, revision: number, previousRevision:
         readyReplicas: status?.readyReplicas ?? 0,
         updatedReplicas: status?.updatedReplicas ?? 0,
         availableReplicas: status?.availableReplicas ?? 0,
-        paused: false,
+        // Only Deployments can be paused; a StatefulSet's spec has no such field.
+        paused: workload.kind === 'Deployment' ? (workload.object.spec?.paused ?? false) : false,
         conditions,
       };
     }
