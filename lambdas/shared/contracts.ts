@@ -169,6 +169,53 @@ export interface ProbableCause {
   evidence: string;
 }
 
+/**
+ * What a cause calls for. `restart` and `rollback` are actions the flow may take;
+ * `wait-for-dependency` waits for the named dependency to become ready, then restarts;
+ * `none` escalates at once with the fix (a restart cannot help).
+ */
+export type Remediation = 'restart' | 'rollback' | 'wait-for-dependency' | 'none';
+
+/** A dependency a failing log line names, resolved in the cluster. */
+export interface DependencyFinding {
+  /** What the log line named: `redis:6379`, `mysql.one-data-system.svc`. */
+  reference: string;
+  namespace: string;
+  service: string;
+  /** Ready endpoint addresses the Service has now. */
+  readyEndpoints: number;
+  /** The workload behind the Service, when its pods have an owner. */
+  workload?: { kind: string; name: string };
+  /** The dependency's own diagnosis, in one line ("its pod is OOMKilled"). */
+  diagnosis?: string;
+}
+
+/** One ranked explanation of the incident. */
+export interface Hypothesis {
+  ruleId: string;
+  /** The cause, in words, with the incident's own names. */
+  cause: string;
+  /** 0..1: how sure the rules are. Below 0.5 the flow treats the diagnosis as unsure. */
+  confidence: number;
+  /** The evidence lines it rests on, redacted: `pod/container (previous): line`. */
+  evidence: string[];
+  /** The fix, written with the incident's namespace, workload, service and key names. */
+  fix: string;
+  remediation: Remediation;
+  dependency?: DependencyFinding;
+  runbook: { file: string; section: string };
+}
+
+/** What the flow will do about the diagnosis, and why (the report quotes `reason`). */
+export interface RemediationDecision {
+  action: Remediation;
+  reason: string;
+  /** False when no hypothesis is confident: the flow says it is unsure. */
+  confident: boolean;
+  /** For `wait-for-dependency`: the Service to wait for. */
+  dependency?: { namespace: string; service: string };
+}
+
 export interface PodSummary {
   name: string;
   phase: string;
@@ -206,6 +253,10 @@ export interface Diagnostics {
   pods: PodSummary[];
   nodes: Array<{ name: string; ready: boolean; conditions: Array<{ type: string; status: string }> }>;
   probableCause?: ProbableCause;
+  /** Ranked hypotheses, best first (empty when nothing matched). */
+  hypotheses?: Hypothesis[];
+  /** The remediation the top hypothesis calls for. */
+  remediation?: RemediationDecision;
   /** S3 keys written. */
   evidence: { diagnostics: string; logs: string[] };
 }
