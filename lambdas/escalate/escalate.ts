@@ -5,6 +5,7 @@ import {
   type StepEvent,
   type WorkflowState,
 } from '../shared/contracts';
+import { decisionText, diagnosisLines } from '../shared/decision-text';
 import { incidentEvidenceLinks } from '../shared/evidence/links';
 import type { Notifier } from '../shared/notify/notifier';
 import { outcomeOf } from '../shared/outcome';
@@ -39,7 +40,20 @@ export function escalationReason(state: WorkflowState): string {
   if (state.incident.target.kind === 'Namespace') {
     return `The alert names no workload in namespace "${state.incident.target.namespace}" that the workflow can act on: nothing was remediated; the namespace is dumped as evidence.`;
   }
+  const decision = state.diagnostics?.remediation;
+  // Diagnosis Calls For? sent the incident here before any guard or write.
+  if (decision && !guard && (!decision.confident || decision.action === 'none')) {
+    return decision.confident
+      ? `No automatic action: the diagnosis says a restart or rollback cannot help (${decisionText(decision)})`
+      : `No automatic action: the diagnosis is unsure (${decisionText(decision)})`;
+  }
   if (guard && !guard.allowed) return `Remediation not allowed (${guard.reason}): ${guard.detail}`;
+  if (state.dependencyWait?.outcome === 'failed') {
+    return `The diagnosis calls for waiting on a dependency, then restarting, but ${state.dependencyWait.message}: nothing was restarted`;
+  }
+  if (decision?.action === 'rollback' && !state.rollback && !state.incident.options.allowRollback) {
+    return `The diagnosis calls for a rollback (${decision.reason}), but rollback is not allowed for this incident: nothing was changed`;
+  }
   if (verification?.outcome === 'failed') {
     if (verification.phase === 'rollback') {
       return `The rollback to revision ${state.rollback?.toRevision} did not recover the workload: ${verification.message}`;
@@ -78,7 +92,6 @@ export async function escalate(event: StepEvent, deps: EscalateDeps): Promise<Es
   const { state } = event;
   const { incident } = state;
   const why = escalationReason(state);
-  const cause = state.diagnostics?.probableCause;
   const outcome = outcomeOf(state);
   const target = targetText(incident.target);
   const notified = await deps.notifier.notify({
@@ -94,13 +107,7 @@ export async function escalate(event: StepEvent, deps: EscalateDeps): Promise<Es
     details: [
       why,
       ...actionsTaken(state),
-      ...(cause
-        ? [
-            `Probable cause: ${cause.cause}`,
-            `Suggested fix: ${cause.suggestedFix}`,
-            `Runbook: ${cause.runbook}`,
-          ]
-        : []),
+      ...diagnosisLines(state.diagnostics),
       `Alert: ${incident.alert.name} (${incident.alert.severity})${incident.alert.summary ? `: ${incident.alert.summary}` : ''}`,
     ],
     evidence: incidentEvidenceLinks(deps.bucket, deps.region, state),

@@ -6,6 +6,7 @@ import {
   type StepEvent,
   type WorkflowState,
 } from '../shared/contracts';
+import { diagnosisLines } from '../shared/decision-text';
 import { ConfigurationError } from '../shared/errors';
 import { evidenceLink, incidentEvidenceLinks } from '../shared/evidence/links';
 import { incidentId, incidentPrefix } from '../shared/evidence/layout';
@@ -55,7 +56,7 @@ export async function openIncident(
         ? 'The alert names no workload: the namespace is dumped as evidence and a human is paged.'
         : options.dryRun
           ? 'Dry run: the workflow diagnoses and reports; nothing in the cluster will be changed.'
-          : `Next: diagnostics, then a rollout restart if allowed (verified after ${options.waitSeconds} s).`,
+          : `Next: diagnostics, then the remediation they call for if allowed (verified after ${options.waitSeconds} s).`,
     ],
     evidence: [evidenceLink(bucket, region, incident.evidencePrefix, 'Evidence folder')],
   });
@@ -67,7 +68,6 @@ export async function notifyRecovered(event: StepEvent, deps: NotifyDeps): Promi
   const state: WorkflowState = event.state;
   const { incident, verification, rollback } = state;
   const how = rollback ? `rollback to revision ${rollback.toRevision}` : 'rollout restart';
-  const cause = state.diagnostics?.probableCause;
   const notified = await deps.notifier.notify({
     stage: 'recovered',
     incidentId: incident.id,
@@ -77,7 +77,32 @@ export async function notifyRecovered(event: StepEvent, deps: NotifyDeps): Promi
     title: `Recovered by ${how}: ${targetText(incident.target)}`,
     details: [
       ...(verification ? [`Verified at ${verification.checkedAt}: ${verification.message}`] : []),
-      ...(cause ? [`Probable cause: ${cause.cause}`, `Suggested fix: ${cause.suggestedFix}`] : []),
+      ...diagnosisLines(state.diagnostics),
+    ],
+    evidence: incidentEvidenceLinks(deps.bucket, deps.region, state),
+  });
+  return { notifiedAt: deps.now().toISOString(), notified };
+}
+
+/**
+ * Notify No Action: the workload was healthy when the flow was about to write, so nothing was
+ * changed; says what was seen and what the diagnosis had been, so the alert can be judged.
+ */
+export async function notifyNoAction(event: StepEvent, deps: NotifyDeps): Promise<Notified> {
+  const state: WorkflowState = event.state;
+  const { incident, health } = state;
+  const notified = await deps.notifier.notify({
+    stage: 'no-action',
+    incidentId: incident.id,
+    target: incident.target,
+    severity: incident.alert.severity,
+    outcome: 'healthy-no-action',
+    title: `Healthy at action time; no action: ${targetText(incident.target)}`,
+    details: [
+      ...(health ? [`Checked at ${health.checkedAt} before the ${health.before}: ${health.detail}`] : []),
+      ...(state.restart ? [`Restarted earlier at ${state.restart.restartedAt}.`] : []),
+      `Alert: ${incident.alert.name} (${incident.alert.severity}) since ${incident.alert.startsAt}`,
+      ...diagnosisLines(state.diagnostics),
     ],
     evidence: incidentEvidenceLinks(deps.bucket, deps.region, state),
   });
@@ -92,5 +117,8 @@ export async function notify(
   const stage = event.params?.stage;
   if (stage === 'opened') return openIncident(event, deps);
   if (stage === 'recovered') return notifyRecovered(event as StepEvent, await deps());
-  throw new ConfigurationError(`notify: unknown stage "${String(stage)}" (expected "opened" or "recovered")`);
+  if (stage === 'no-action') return notifyNoAction(event as StepEvent, await deps());
+  throw new ConfigurationError(
+    `notify: unknown stage "${String(stage)}" (expected "opened", "recovered" or "no-action")`,
+  );
 }

@@ -2,9 +2,13 @@ import type { ResolvedAlertRecord } from '../shared/alertmanager';
 import type {
   CaughtError,
   ClusterDump,
+  DependencyWait,
   Escalation,
+  HealthCheck,
+  Hypothesis,
   Incident,
   ProbableCause,
+  RemediationDecision,
   ReportResult,
   Verification,
   WorkflowState,
@@ -35,6 +39,14 @@ export interface IncidentReport {
   actions: Array<{ action: 'rollout restart' | 'rollout undo'; at: string; detail: string }>;
   verification: Verification['history'];
   probableCause?: ProbableCause;
+  /** What the diagnosis called for and why: the report says why the flow acted or did not. */
+  decision?: RemediationDecision;
+  /** The ranked hypotheses, best first. */
+  hypotheses: Hypothesis[];
+  /** The last health read before a write ("healthy at action time; no action" when healthy). */
+  health?: HealthCheck;
+  /** The wait for a dependency Service, when the diagnosis called for one. */
+  dependencyWait?: DependencyWait;
   escalation?: Escalation;
   error?: CaughtError;
   clusterDump?: ClusterDump;
@@ -64,6 +76,7 @@ function timeline(
 ): TimelineEntry[] {
   const { incident, diagnostics, events, guard, restart, rollback, notified, escalation, dump, error } =
     state;
+  const { dependencyWait, health } = state;
   const history = state.verification?.history ?? [];
   const entries: TimelineEntry[] = [
     {
@@ -78,7 +91,7 @@ function timeline(
     entries.push({
       step: 'Quick Diagnostics',
       status: 'ok',
-      summary: `${w.readyReplicas}/${w.replicas} ready at revision ${w.revision}; probable cause: ${diagnostics.probableCause?.ruleId ?? 'none found'}`,
+      summary: `${w.readyReplicas}/${w.replicas} ready at revision ${w.revision}; probable cause: ${diagnostics.hypotheses?.[0]?.ruleId ?? diagnostics.probableCause?.ruleId ?? 'none found'}${diagnostics.remediation ? `; calls for: ${diagnostics.remediation.action}` : ''}`,
     });
   }
   if (events) {
@@ -95,6 +108,27 @@ function timeline(
       summary: guard.allowed ? guard.detail : `not allowed (${guard.reason}): ${guard.detail}`,
     });
   }
+  if (dependencyWait) {
+    entries.push({
+      step: 'Check Dependency',
+      at: dependencyWait.checkedAt,
+      status: dependencyWait.outcome === 'failed' ? 'failed' : 'ok',
+      summary: `${dependencyWait.outcome} after ${dependencyWait.checks} checks: ${dependencyWait.message}`,
+    });
+  }
+  // $.health keeps the last read before a write: the restart's, or the rollback's that followed.
+  const healthEntry = (before: HealthCheck['before']): TimelineEntry[] =>
+    health?.before === before
+      ? [
+          {
+            step: `Health Before ${before === 'restart' ? 'Restart' : 'Rollback'}`,
+            at: health.checkedAt,
+            status: health.healthy ? 'skipped' : 'ok',
+            summary: health.detail,
+          },
+        ]
+      : [];
+  entries.push(...healthEntry('restart'));
   if (restart) {
     entries.push({
       step: 'Restart',
@@ -104,6 +138,7 @@ function timeline(
     });
   }
   entries.push(...verifyEntries(history, 'restart'));
+  entries.push(...healthEntry('rollback'));
   if (rollback) {
     entries.push({
       step: 'Rollback',
@@ -117,7 +152,7 @@ function timeline(
   entries.push(...verifyEntries(history, 'rollback'));
   if (notified) {
     entries.push({
-      step: 'Notify Recovered',
+      step: health?.healthy ? 'Notify No Action' : 'Notify Recovered',
       at: notified.notifiedAt,
       status: 'ok',
       summary: `sent via ${notified.notified.join(', ')}`,
@@ -188,6 +223,10 @@ export function buildReport(
     actions,
     verification: state.verification?.history ?? [],
     ...(state.diagnostics?.probableCause ? { probableCause: state.diagnostics.probableCause } : {}),
+    ...(state.diagnostics?.remediation ? { decision: state.diagnostics.remediation } : {}),
+    hypotheses: state.diagnostics?.hypotheses ?? [],
+    ...(state.health ? { health: state.health } : {}),
+    ...(state.dependencyWait ? { dependencyWait: state.dependencyWait } : {}),
     ...(state.escalation ? { escalation: state.escalation } : {}),
     ...(state.error ? { error: state.error } : {}),
     ...(state.dump ? { clusterDump: state.dump } : {}),

@@ -1,4 +1,5 @@
 import { targetText } from '../shared/contracts';
+import { decisionText } from '../shared/decision-text';
 import type { IncidentReport, TimelineEntry } from './incident-report';
 
 /** A table cell: pipes would end the cell and newlines the row. */
@@ -50,9 +51,41 @@ function diagram(entries: TimelineEntry[]): string[] {
 const OUTCOME_TEXT: Record<IncidentReport['outcome'], string> = {
   'recovered-by-restart': 'Recovered by a rollout restart',
   'recovered-by-rollback': 'Recovered by a rollback',
+  'healthy-no-action': 'Healthy at action time; no action',
   escalated: 'Escalated to a human',
   'dry-run': 'Dry run: diagnosed and reported, nothing changed',
 };
+
+/** Why the flow acted or did not: the decision, the read right before a write, the hypotheses. */
+function decisionSection(report: IncidentReport): string[] {
+  if (!report.decision && !report.hypotheses.length && !report.health && !report.dependencyWait) return [];
+  const lines = ['## Decision', ''];
+  if (report.decision) lines.push(`- **Decision:** ${decisionText(report.decision)}`);
+  if (report.dependencyWait) lines.push(`- **Dependency:** ${report.dependencyWait.message}`);
+  if (report.health) lines.push(`- **Before the ${report.health.before}:** ${report.health.detail}`);
+  if (report.hypotheses.length) {
+    lines.push(
+      '',
+      ...table(
+        ['#', 'Rule', 'Confidence', 'Cause', 'Fix', 'Runbook'],
+        report.hypotheses.map((h, i) => [
+          String(i + 1),
+          `\`${h.ruleId}\``,
+          `${Math.round(h.confidence * 100)}%`,
+          h.cause,
+          h.fix,
+          `${h.runbook.file} § ${h.runbook.section}`,
+        ]),
+      ),
+    );
+    const evidence = report.hypotheses[0].evidence;
+    if (evidence.length) {
+      lines.push('', 'Evidence of the top hypothesis:', '', ...evidence.map((e) => `- \`${e.replaceAll('`', "'")}\``));
+    }
+  }
+  lines.push('');
+  return lines;
+}
 
 /** report.md: what a responder or a post-incident review reads. */
 export function renderMarkdown(report: IncidentReport, evidencePrefix: string): string {
@@ -102,6 +135,7 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
         )
       : ['No remediation was verified.']),
     '',
+    ...decisionSection(report),
     '## Probable cause',
     '',
     ...(report.probableCause

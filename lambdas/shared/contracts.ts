@@ -13,6 +13,8 @@ import { InvalidInputError, WorkloadNotFoundError } from './errors';
  *   $.diagnostics    QuickDiagnostics (diagnose λ)
  *   $.events         CollectEvents (collect-events λ): also writes the bundle manifest
  *   $.guard          Guard (guard λ, action "acquire")
+ *   $.dependencyWait Check Dependency (verify λ, check "dependency"), looped until the deadline
+ *   $.health         Health Before Restart / Health Before Rollback (verify λ, check "health")
  *   $.restart        Restart (restart λ)
  *   $.verification   Verify (verify λ), looped through Wait until the verify deadline
  *   $.rollback       Rollback (rollback λ)
@@ -277,6 +279,34 @@ export interface GuardDecision {
   lock?: { namespace: string; name: string; holderIdentity: string; acquired: boolean };
 }
 
+/**
+ * `$.health`: the target's health read again right before a write. A workload that is healthy
+ * now is not touched, whatever the alert said ("healthy at action time; no action").
+ */
+export interface HealthCheck {
+  healthy: boolean;
+  /** Which write it was read for. */
+  before: 'restart' | 'rollback';
+  /** What was seen, in words the report and notification quote. */
+  detail: string;
+  checkedAt: string;
+}
+
+/** `$.dependencyWait`: the wait for the Service a `wait-for-dependency` remediation names. */
+export interface DependencyWait {
+  /** `ready`: it has ready endpoints; `waiting`: not yet, before the deadline; `failed`: deadline passed. */
+  outcome: 'ready' | 'waiting' | 'failed';
+  namespace: string;
+  service: string;
+  readyEndpoints: number;
+  message: string;
+  /** First check plus verifyTimeoutSeconds. */
+  deadline: string;
+  checkedAt: string;
+  /** Checks made so far, this one included. */
+  checks: number;
+}
+
 /** `$.restart` */
 export interface RestartResult {
   revisionBefore: number;
@@ -336,12 +366,13 @@ export interface ClusterDump {
 
 /** `$.report` */
 export interface ReportResult {
-  outcome: 'recovered-by-restart' | 'recovered-by-rollback' | 'escalated' | 'dry-run';
+  /** `healthy-no-action`: the target was healthy when the flow was about to write; nothing was changed. */
+  outcome: 'recovered-by-restart' | 'recovered-by-rollback' | 'healthy-no-action' | 'escalated' | 'dry-run';
   markdown: string;
   json: string;
 }
 
-/** `$.notified` (notify λ, stage "recovered"). */
+/** `$.notified` (notify λ, stage "recovered" or "no-action"). */
 export interface Notified {
   notifiedAt: string;
   /** Channels that delivered: `sns`, `slack`. */
@@ -366,6 +397,8 @@ export interface WorkflowState {
   diagnostics?: Diagnostics;
   events?: CollectedEvents;
   guard?: GuardDecision;
+  dependencyWait?: DependencyWait;
+  health?: HealthCheck;
   restart?: RestartResult;
   verification?: Verification;
   rollback?: RollbackResult;

@@ -2,7 +2,8 @@ import type { ReportResult, WorkflowState } from './contracts';
 
 /**
  * How an execution ended, from its state: a healthy verification means the workload
- * recovered (even if a later notification failed and a human was paged as well); a dry run
+ * recovered (even if a later notification failed and a human was paged as well); a workload
+ * found healthy right before a write was left alone; a dry run
  * that hit no error changed nothing by design; everything else needed a human.
  */
 export function outcomeOf(state: WorkflowState): ReportResult['outcome'] {
@@ -10,6 +11,8 @@ export function outcomeOf(state: WorkflowState): ReportResult['outcome'] {
   if (verification?.outcome === 'healthy') {
     return verification.phase === 'rollback' ? 'recovered-by-rollback' : 'recovered-by-restart';
   }
+  // Found healthy before a rollback that a restart made unnecessary: the restart recovered it.
+  if (state.health?.healthy && !state.error) return state.restart ? 'recovered-by-restart' : 'healthy-no-action';
   if (state.incident.options.dryRun && !state.error) return 'dry-run';
   return 'escalated';
 }

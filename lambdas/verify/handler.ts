@@ -1,12 +1,14 @@
-import type { StepEvent, Verification } from '../shared/contracts';
+import type { DependencyWait, HealthCheck, StepEvent, Verification } from '../shared/contracts';
 import { parseEnv, verifyEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/wiring';
-import { verify, type VerifyDeps } from './verify';
+import { verifyStep } from './checks';
+import type { VerifyDeps } from './verify';
 
 const dependencies = perContainer<VerifyDeps>(async () => {
   const env = parseEnv(verifyEnv);
   return { kube: await kubernetesFromEnv(env), now: () => new Date() };
 });
 
-export const handler = async (event: StepEvent): Promise<Verification> => verify(event, await dependencies());
+export const handler = async (event: StepEvent): Promise<Verification | HealthCheck | DependencyWait> =>
+  verifyStep(event, await dependencies());

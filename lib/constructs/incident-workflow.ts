@@ -97,6 +97,24 @@ export class IncidentWorkflow extends Construct {
     });
     const verify = lambdaTask('Verify', functions.verify, '$.verification');
     const rollback = lambdaTask('Rollback', functions.rollback, '$.rollback');
+    // Read again right before each write: a workload healthy by then is left alone.
+    const healthBeforeRestart = lambdaTask('Health Before Restart', functions.verify, '$.health', {
+      check: 'health',
+      before: 'restart',
+    });
+    const healthBeforeRollback = lambdaTask('Health Before Rollback', functions.verify, '$.health', {
+      check: 'health',
+      before: 'rollback',
+    });
+    const checkDependency = lambdaTask('Check Dependency', functions.verify, '$.dependencyWait', {
+      check: 'dependency',
+    });
+    const waitForDependency = new Wait(this, 'Wait For Dependency', {
+      time: WaitTime.secondsPath('$.incident.options.waitSeconds'),
+    });
+    const notifyNoAction = lambdaTask('Notify No Action', functions.notify, '$.notified', {
+      stage: 'no-action',
+    });
     const notifyRecovered = lambdaTask('Notify Recovered', functions.notify, '$.notified', {
       stage: 'recovered',
     });
@@ -133,8 +151,39 @@ export class IncidentWorkflow extends Construct {
     const workloadTarget = new Choice(this, 'Workload Target?')
       .when(Condition.stringEquals('$.incident.target.kind', 'Namespace'), escalate)
       .otherwise(quickDiagnostics);
+    // Choice rules are tried in order, so the later ones only read a remediation that exists
+    // (a missing path fails a Choice at run time). A diagnosis without one restarts, as before.
+    const REMEDIATION = '$.diagnostics.remediation';
+    const noRemediation = Condition.not(Condition.isPresent(REMEDIATION));
+    const diagnosisCallsFor = new Choice(this, 'Diagnosis Calls For?')
+      .when(noRemediation, guard)
+      .when(Condition.booleanEquals(`${REMEDIATION}.confident`, false), escalate)
+      .when(Condition.stringEquals(`${REMEDIATION}.action`, 'none'), escalate)
+      .otherwise(guard);
+    const whichRemediation = new Choice(this, 'Which Remediation?')
+      .when(noRemediation, healthBeforeRestart)
+      .when(
+        Condition.and(
+          Condition.stringEquals(`${REMEDIATION}.action`, 'rollback'),
+          Condition.booleanEquals('$.incident.options.allowRollback', true),
+        ),
+        healthBeforeRollback,
+      )
+      .when(Condition.stringEquals(`${REMEDIATION}.action`, 'rollback'), escalate)
+      .when(Condition.stringEquals(`${REMEDIATION}.action`, 'wait-for-dependency'), checkDependency)
+      .otherwise(healthBeforeRestart);
     const remediationAllowed = new Choice(this, 'Remediation Allowed?')
-      .when(Condition.booleanEquals('$.guard.allowed', true), restart)
+      .when(Condition.booleanEquals('$.guard.allowed', true), whichRemediation)
+      .otherwise(escalate);
+    const healthyBeforeRestart = new Choice(this, 'Healthy Before Restart?')
+      .when(Condition.booleanEquals('$.health.healthy', true), notifyNoAction)
+      .otherwise(restart);
+    const healthyBeforeRollback = new Choice(this, 'Healthy Before Rollback?')
+      .when(Condition.booleanEquals('$.health.healthy', true), notifyNoAction)
+      .otherwise(rollback);
+    const dependencyReady = new Choice(this, 'Dependency Ready?')
+      .when(Condition.stringEquals('$.dependencyWait.outcome', 'ready'), healthBeforeRestart)
+      .when(Condition.stringEquals('$.dependencyWait.outcome', 'waiting'), waitForDependency)
       .otherwise(escalate);
     const verifyOutcome = new Choice(this, 'Verify Outcome')
       .when(Condition.stringEquals('$.verification.outcome', 'healthy'), notifyRecovered)
@@ -144,7 +193,7 @@ export class IncidentWorkflow extends Construct {
           Condition.stringEquals('$.verification.outcome', 'failed'),
           Condition.booleanEquals('$.verification.rollbackPossible', true),
         ),
-        rollback,
+        healthBeforeRollback,
       )
       .otherwise(escalate);
     // A report that could not be written is a workflow failure someone must hear about. Spelled
@@ -156,7 +205,19 @@ export class IncidentWorkflow extends Construct {
 
     openIncident.addCatch(invalidInput, { errors: ['InvalidInputError'], resultPath: ERROR_PATH });
     catchInto(openIncident, escalate);
-    for (const task of [quickDiagnostics, collectEvents, guard, restart, verify, rollback, notifyRecovered]) {
+    for (const task of [
+      quickDiagnostics,
+      collectEvents,
+      guard,
+      healthBeforeRestart,
+      restart,
+      verify,
+      healthBeforeRollback,
+      rollback,
+      checkDependency,
+      notifyRecovered,
+      notifyNoAction,
+    ]) {
       catchInto(task, escalate);
     }
     catchInto(escalate, clusterDump);
@@ -166,8 +227,13 @@ export class IncidentWorkflow extends Construct {
 
     openIncident.next(workloadTarget);
     quickDiagnostics.next(collectEvents);
-    collectEvents.next(guard);
+    collectEvents.next(diagnosisCallsFor);
     guard.next(remediationAllowed);
+    healthBeforeRestart.next(healthyBeforeRestart);
+    healthBeforeRollback.next(healthyBeforeRollback);
+    checkDependency.next(dependencyReady);
+    waitForDependency.next(checkDependency);
+    notifyNoAction.next(report);
     restart.next(wait);
     wait.next(verify);
     verify.next(verifyOutcome);

@@ -15,6 +15,7 @@ export type Outcome = ReportResult['outcome'] | 'failed';
 export const OUTCOME_TEXT: Record<Outcome, string> = {
   'recovered-by-restart': 'recovered by restart',
   'recovered-by-rollback': 'recovered by rollback',
+  'healthy-no-action': 'healthy at action time; no action',
   escalated: 'escalated',
   'dry-run': 'dry run (nothing changed)',
   failed: 'workflow failed',

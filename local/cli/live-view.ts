@@ -7,6 +7,7 @@ import { clip, formatDuration, plural } from './text-format';
 const MARK: Record<IncidentSummary['outcome'], string> = {
   'recovered-by-restart': '✔',
   'recovered-by-rollback': '✔',
+  'healthy-no-action': '✔',
   escalated: '!',
   'dry-run': '·',
   failed: '✖',

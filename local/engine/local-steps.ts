@@ -7,7 +7,7 @@ import { notify } from '../../lambdas/notify/notify';
 import { report } from '../../lambdas/report/report';
 import { restart } from '../../lambdas/restart/restart';
 import { rollback } from '../../lambdas/rollback/rollback';
-import { verify } from '../../lambdas/verify/verify';
+import { verifyStep } from '../../lambdas/verify/checks';
 import type { StepEvent } from '../../lambdas/shared/contracts';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
@@ -62,7 +62,7 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
         now,
       }),
     restart: (event) => restart(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
-    verify: (event) => verify(event, { kube, now }),
+    verify: (event) => verifyStep(event, { kube, now }),
     rollback: (event) => rollback(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
     escalate: (event) => escalate(event, { notifier, ...links, now }),
     'cluster-dump': (event) =>

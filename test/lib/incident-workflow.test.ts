@@ -18,10 +18,14 @@ const LAMBDA_TASKS: Record<string, [string, string, Record<string, string>]> = {
   'Quick Diagnostics': ['diagnose', '$.diagnostics', {}],
   'Collect Events': ['collect-events', '$.events', {}],
   Guard: ['guard', '$.guard', { action: 'acquire' }],
+  'Health Before Restart': ['verify', '$.health', { check: 'health', before: 'restart' }],
   Restart: ['restart', '$.restart', {}],
   Verify: ['verify', '$.verification', {}],
+  'Health Before Rollback': ['verify', '$.health', { check: 'health', before: 'rollback' }],
   Rollback: ['rollback', '$.rollback', {}],
+  'Check Dependency': ['verify', '$.dependencyWait', { check: 'dependency' }],
   'Notify Recovered': ['notify', '$.notified', { stage: 'recovered' }],
+  'Notify No Action': ['notify', '$.notified', { stage: 'no-action' }],
   Escalate: ['escalate', '$.escalation', {}],
   'Cluster Dump': ['cluster-dump', '$.dump', {}],
   Report: ['report', '$.report', {}],
@@ -63,6 +67,32 @@ function verification(outcome: string, rollbackPossible = false) {
   };
 }
 
+function health(before: string, healthy: boolean) {
+  return { healthy, before, detail: healthy ? 'healthy' : 'not healthy', checkedAt: '2026-01-01T00:00:20Z' };
+}
+
+function dependencyWait(outcome: string) {
+  return {
+    outcome,
+    namespace: 'apps',
+    service: 'mysql',
+    readyEndpoints: outcome === 'ready' ? 1 : 0,
+    message: `Service apps/mysql: ${outcome}`,
+    deadline: '2026-01-01T00:05:20Z',
+    checkedAt: '2026-01-01T00:00:20Z',
+    checks: 1,
+  };
+}
+
+/** Diagnostics whose remediation decision is `action`. */
+function diagnosed(action: string, confident = true, dependency?: { namespace: string; service: string }) {
+  return () => ({
+    pods: [],
+    remediation: { action, reason: `the rules call for ${action}`, confident, ...(dependency ? { dependency } : {}) },
+    evidence: { diagnostics: `${INCIDENT.evidencePrefix}diagnostics.json` },
+  });
+}
+
 /** Handlers for a run that recovers by restart; each test overrides the states it is about. */
 function recoveringHandlers(): Record<string, Handler> {
   return {
@@ -73,6 +103,9 @@ function recoveringHandlers(): Record<string, Handler> {
     }),
     'Collect Events': () => ({ count: 3, warnings: 1, evidence: {} }),
     Guard: () => ({ allowed: true, detail: 'lock acquired' }),
+    'Health Before Restart': () => health('restart', false),
+    'Health Before Rollback': () => health('rollback', false),
+    'Check Dependency': () => dependencyWait('ready'),
     Restart: () => ({ revisionBefore: 4, restartedAt: '2026-01-01T00:00:30Z', generation: 7 }),
     Verify: () => verification('healthy'),
     Rollback: () => ({
@@ -82,6 +115,7 @@ function recoveringHandlers(): Record<string, Handler> {
       rolledBackAt: '2026-01-01T00:02:00Z',
     }),
     'Notify Recovered': () => ({ notified: ['sns'] }),
+    'Notify No Action': () => ({ notified: ['sns'] }),
     Escalate: () => ({ escalatedAt: '2026-01-01T00:03:00Z', why: 'verify failed', notified: ['sns'] }),
     'Cluster Dump': () => ({
       prefix: `${INCIDENT.evidencePrefix}cluster-dump/`,
@@ -161,14 +195,24 @@ describe('IncidentResponse definition (synthesized)', () => {
       'Workload Target?': 'Choice',
       'Quick Diagnostics': 'Task',
       'Collect Events': 'Task',
+      'Diagnosis Calls For?': 'Choice',
       Guard: 'Task',
       'Remediation Allowed?': 'Choice',
+      'Which Remediation?': 'Choice',
+      'Health Before Restart': 'Task',
+      'Healthy Before Restart?': 'Choice',
       Restart: 'Task',
       Wait: 'Wait',
       Verify: 'Task',
       'Verify Outcome': 'Choice',
+      'Health Before Rollback': 'Task',
+      'Healthy Before Rollback?': 'Choice',
       Rollback: 'Task',
+      'Check Dependency': 'Task',
+      'Dependency Ready?': 'Choice',
+      'Wait For Dependency': 'Wait',
       'Notify Recovered': 'Task',
+      'Notify No Action': 'Task',
       Escalate: 'Task',
       'Cluster Dump': 'Task',
       Report: 'Task',
@@ -187,12 +231,16 @@ describe('IncidentResponse definition (synthesized)', () => {
     const next: Record<string, string> = {
       'Open Incident': 'Workload Target?',
       'Quick Diagnostics': 'Collect Events',
-      'Collect Events': 'Guard',
+      'Collect Events': 'Diagnosis Calls For?',
       Guard: 'Remediation Allowed?',
+      'Health Before Restart': 'Healthy Before Restart?',
       Restart: 'Wait',
       Verify: 'Verify Outcome',
+      'Health Before Rollback': 'Healthy Before Rollback?',
       Rollback: 'Wait',
+      'Check Dependency': 'Dependency Ready?',
       'Notify Recovered': 'Report',
+      'Notify No Action': 'Report',
       Escalate: 'Cluster Dump',
       'Cluster Dump': 'Report',
       Report: 'Release Lock',
@@ -223,6 +271,11 @@ describe('IncidentResponse definition (synthesized)', () => {
       SecondsPath: '$.incident.options.waitSeconds',
       Next: 'Verify',
     });
+    expect(definition.States['Wait For Dependency']).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.incident.options.waitSeconds',
+      Next: 'Check Dependency',
+    });
   });
 
   it('retries the transient Kubernetes errors and the Lambda service errors on every Lambda Task', () => {
@@ -252,10 +305,14 @@ describe('IncidentResponse definition (synthesized)', () => {
       'Quick Diagnostics',
       'Collect Events',
       'Guard',
+      'Health Before Restart',
       'Restart',
       'Verify',
+      'Health Before Rollback',
       'Rollback',
+      'Check Dependency',
       'Notify Recovered',
+      'Notify No Action',
     ]) {
       expect({ name, Catch: definition.States[name].Catch }).toEqual({ name, Catch: catchTo('Escalate') });
     }
@@ -301,9 +358,57 @@ describe('IncidentResponse definition (synthesized)', () => {
       Choices: [{ Variable: '$.incident.target.kind', StringEquals: 'Namespace', Next: 'Escalate' }],
       Default: 'Quick Diagnostics',
     });
+    const noRemediation = { Not: { Variable: '$.diagnostics.remediation', IsPresent: true } };
+    expect(definition.States['Diagnosis Calls For?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { ...noRemediation, Next: 'Guard' },
+        { Variable: '$.diagnostics.remediation.confident', BooleanEquals: false, Next: 'Escalate' },
+        { Variable: '$.diagnostics.remediation.action', StringEquals: 'none', Next: 'Escalate' },
+      ],
+      Default: 'Guard',
+    });
     expect(definition.States['Remediation Allowed?']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Restart' }],
+      Choices: [{ Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Which Remediation?' }],
+      Default: 'Escalate',
+    });
+    expect(definition.States['Which Remediation?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { ...noRemediation, Next: 'Health Before Restart' },
+        {
+          And: [
+            { Variable: '$.diagnostics.remediation.action', StringEquals: 'rollback' },
+            { Variable: '$.incident.options.allowRollback', BooleanEquals: true },
+          ],
+          Next: 'Health Before Rollback',
+        },
+        { Variable: '$.diagnostics.remediation.action', StringEquals: 'rollback', Next: 'Escalate' },
+        {
+          Variable: '$.diagnostics.remediation.action',
+          StringEquals: 'wait-for-dependency',
+          Next: 'Check Dependency',
+        },
+      ],
+      Default: 'Health Before Restart',
+    });
+    for (const [name, next] of [
+      ['Healthy Before Restart?', 'Restart'],
+      ['Healthy Before Rollback?', 'Rollback'],
+    ]) {
+      expect(definition.States[name]).toEqual({
+        Type: 'Choice',
+        Choices: [{ Variable: '$.health.healthy', BooleanEquals: true, Next: 'Notify No Action' }],
+        Default: next,
+      });
+    }
+    expect(definition.States['Dependency Ready?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.dependencyWait.outcome', StringEquals: 'ready', Next: 'Health Before Restart' },
+        { Variable: '$.dependencyWait.outcome', StringEquals: 'waiting', Next: 'Wait For Dependency' },
+      ],
       Default: 'Escalate',
     });
     expect(definition.States['Verify Outcome']).toEqual({
@@ -316,7 +421,7 @@ describe('IncidentResponse definition (synthesized)', () => {
             { Variable: '$.verification.outcome', StringEquals: 'failed' },
             { Variable: '$.verification.rollbackPossible', BooleanEquals: true },
           ],
-          Next: 'Rollback',
+          Next: 'Health Before Rollback',
         },
       ],
       Default: 'Escalate',
@@ -354,8 +459,12 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
       'Workload Target?',
       'Quick Diagnostics',
       'Collect Events',
+      'Diagnosis Calls For?',
       'Guard',
       'Remediation Allowed?',
+      'Which Remediation?',
+      'Health Before Restart',
+      'Healthy Before Restart?',
       'Restart',
       'Wait',
       'Verify',
@@ -397,11 +506,13 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
 
     // Assess
     expect(result.error).toBeUndefined();
-    expect(result.states.slice(6, 14)).toEqual([
+    expect(result.states.slice(10, 20)).toEqual([
       'Restart',
       'Wait',
       'Verify',
       'Verify Outcome',
+      'Health Before Rollback',
+      'Healthy Before Rollback?',
       'Rollback',
       'Wait',
       'Verify',
@@ -439,7 +550,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
 
     // Assess
     expect(result.error).toBeUndefined();
-    expect(result.states.slice(5)).toEqual([
+    expect(result.states.slice(6)).toEqual([
       'Remediation Allowed?',
       'Escalate',
       'Cluster Dump',
@@ -563,6 +674,139 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
       ),
     });
     expect(result.error?.name).toBe('IncidentWorkflowFailed');
+  });
+
+  it.each([
+    ['a cause a restart cannot help', diagnosed('none')],
+    ['an unsure diagnosis', diagnosed('restart', false)],
+  ])('escalates at once, before Guard and any write, for %s', async (_, diagnostics) => {
+    // Act
+    const result = await run({
+      'Quick Diagnostics': diagnostics,
+      Report: () => ({ outcome: 'escalated', markdown: 'report.md', json: 'report.json' }),
+    });
+
+    // Assess
+    expect(result.states.slice(3)).toEqual([
+      'Collect Events',
+      'Diagnosis Calls For?',
+      'Escalate',
+      'Cluster Dump',
+      'Report',
+      'Release Lock',
+      'Outcome?',
+      'Escalated',
+    ]);
+    expect(result.inputs.Guard).toBeUndefined();
+  });
+
+  it('rolls back directly, without a restart, when the diagnosis calls for a rollback', async () => {
+    // Act
+    const result = await run({
+      'Quick Diagnostics': diagnosed('rollback'),
+      Verify: () => ({ ...verification('healthy'), phase: 'rollback' }),
+      Report: () => ({ outcome: 'recovered-by-rollback', markdown: 'report.md', json: 'report.json' }),
+    });
+
+    // Assess
+    expect(result.states.slice(6, 14)).toEqual([
+      'Remediation Allowed?',
+      'Which Remediation?',
+      'Health Before Rollback',
+      'Healthy Before Rollback?',
+      'Rollback',
+      'Wait',
+      'Verify',
+      'Verify Outcome',
+    ]);
+    expect(result.inputs.Restart).toBeUndefined();
+    expect(result.states.at(-1)).toBe('Done');
+  });
+
+  it('escalates without a write when the diagnosis calls for a rollback the input does not allow', async () => {
+    // Prepare
+    const options = { ...INPUT.options, allowRollback: false };
+
+    // Act
+    const result = await run(
+      {
+        'Open Incident': () => ({ ...INCIDENT, options }),
+        'Quick Diagnostics': diagnosed('rollback'),
+        Report: () => ({ outcome: 'escalated', markdown: 'report.md', json: 'report.json' }),
+      },
+      { ...INPUT, options },
+    );
+
+    // Assess
+    expect(result.states.slice(7, 9)).toEqual(['Which Remediation?', 'Escalate']);
+    expect(result.inputs.Rollback).toBeUndefined();
+    expect(result.inputs.Restart).toBeUndefined();
+  });
+
+  it('waits for the named dependency, then restarts once it has ready endpoints', async () => {
+    // Prepare
+    const checks = [dependencyWait('waiting'), dependencyWait('waiting'), dependencyWait('ready')];
+
+    // Act
+    const result = await run({
+      'Quick Diagnostics': diagnosed('wait-for-dependency', true, { namespace: 'apps', service: 'mysql' }),
+      'Check Dependency': () => checks.shift(),
+    });
+
+    // Assess
+    expect(result.states.slice(7, 18)).toEqual([
+      'Which Remediation?',
+      'Check Dependency',
+      'Dependency Ready?',
+      'Wait For Dependency',
+      'Check Dependency',
+      'Dependency Ready?',
+      'Wait For Dependency',
+      'Check Dependency',
+      'Dependency Ready?',
+      'Health Before Restart',
+      'Healthy Before Restart?',
+    ]);
+    expect(result.inputs.Restart).toHaveLength(1);
+    expect(result.states.at(-1)).toBe('Done');
+  });
+
+  it('escalates without restarting when the dependency never becomes ready', async () => {
+    // Act
+    const result = await run({
+      'Quick Diagnostics': diagnosed('wait-for-dependency', true, { namespace: 'apps', service: 'mysql' }),
+      'Check Dependency': () => dependencyWait('failed'),
+      Report: () => ({ outcome: 'escalated', markdown: 'report.md', json: 'report.json' }),
+    });
+
+    // Assess
+    expect(result.states.slice(8, 11)).toEqual(['Check Dependency', 'Dependency Ready?', 'Escalate']);
+    expect(result.inputs.Restart).toBeUndefined();
+    expect(result.states.at(-1)).toBe('Escalated');
+  });
+
+  it.each([
+    ['restart', 'Health Before Restart', 'Restart'],
+    ['rollback', 'Health Before Rollback', 'Rollback'],
+  ])('takes no %s when the workload is healthy right before it', async (action, check, write) => {
+    // Act
+    const result = await run({
+      'Quick Diagnostics': diagnosed(action),
+      [check]: () => health(action, true),
+      Report: () => ({ outcome: 'healthy-no-action', markdown: 'report.md', json: 'report.json' }),
+    });
+
+    // Assess
+    const at = result.states.indexOf(check);
+    expect(result.states.slice(at + 1)).toEqual([
+      `Healthy Before ${write}?`,
+      'Notify No Action',
+      'Report',
+      'Release Lock',
+      'Outcome?',
+      'Done',
+    ]);
+    expect(result.inputs[write]).toBeUndefined();
   });
 
   it('sends the last-resort notification when releasing the lock fails', async () => {

@@ -79,6 +79,8 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
     verb: 'update',
     usedBy: 'acquireLease, releaseLease',
   },
+  { apiGroup: '', resource: 'services', verb: 'get', usedBy: 'serviceEndpoints' },
+  { apiGroup: '', resource: 'endpoints', verb: 'get', usedBy: 'serviceEndpoints' },
   { apiGroup: 'batch', resource: 'cronjobs', verb: 'get', usedBy: 'getCronJob' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'list', usedBy: 'listJobs' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'get', usedBy: 'getJob' },

@@ -130,6 +130,14 @@ export interface JobLog {
   text: string;
 }
 
+/** A Service and how many of its endpoints are ready (core/v1 Endpoints). */
+export interface ServiceEndpoints {
+  /** The Service exists. */
+  exists: boolean;
+  ready: number;
+  notReady: number;
+}
+
 export interface Page {
   items: KubernetesObject[];
   /** Token for the next page; absent on the last one. */
@@ -186,6 +194,8 @@ export interface KubernetesPort {
    * the Job made, `--all-containers`). A container that never started has a one-line note instead.
    */
   readJobLogs(job: V1Job, options?: LogOptions): Promise<JobLog[]>;
+  /** The Service and its ready/not-ready endpoint addresses (what a client connecting to it would reach). */
+  serviceEndpoints(namespace: string, service: string): Promise<ServiceEndpoints>;
   /** One page of a resource for the cluster dump (all namespaces when `namespace` is unset). */
   listPage(
     resource: DumpResource,
@@ -601,6 +611,33 @@ export class ClientNodeKubernetes implements KubernetesPort {
         );
         return { ...daemonSetStatus(ds), revision: live?.revision ?? 0, pods: readiness(pods) };
       }
+    }
+  }
+
+  async serviceEndpoints(namespace: string, service: string): Promise<ServiceEndpoints> {
+    try {
+      await this.call(`get services ${namespace}/${service}`, () =>
+        this.api.core.readNamespacedService({ namespace, name: service }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return { exists: false, ready: 0, notReady: 0 };
+      throw error;
+    }
+    try {
+      // The endpoints controller names the Endpoints after its Service; a Service it has not
+      // reconciled yet has none, which means nothing to connect to.
+      const endpoints = await this.call(`get endpoints ${namespace}/${service}`, () =>
+        this.api.core.readNamespacedEndpoints({ namespace, name: service }),
+      );
+      const subsets = endpoints.subsets ?? [];
+      return {
+        exists: true,
+        ready: subsets.reduce((n, s) => n + (s.addresses?.length ?? 0), 0),
+        notReady: subsets.reduce((n, s) => n + (s.notReadyAddresses?.length ?? 0), 0),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return { exists: true, ready: 0, notReady: 0 };
+      throw error;
     }
   }
 

@@ -68,7 +68,12 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-const STAGE_ICON: Record<Notification['stage'], string> = { opened: '🚨', recovered: '✅', escalated: '⚠️' };
+const STAGE_ICON: Record<Notification['stage'], string> = {
+  opened: '🚨',
+  recovered: '✅',
+  'no-action': 'ℹ️',
+  escalated: '⚠️',
+};
 
 /** A Slack incoming-webhook payload (Block Kit), within Slack's per-block limits. */
 export function slackPayload(n: Notification): Record<string, unknown> {

@@ -2,7 +2,7 @@ import type { Incident, IncidentTarget } from '../contracts';
 import type { EvidenceLink } from '../evidence/links';
 
 /** Where the incident is in the flow when a human is told about it. */
-export type NotificationStage = 'opened' | 'recovered' | 'escalated';
+export type NotificationStage = 'opened' | 'recovered' | 'no-action' | 'escalated';
 
 /** What every message says: which incident, which workload, where in the flow, how it ended, and the evidence. */
 export interface Notification {
@@ -11,7 +11,13 @@ export interface Notification {
   target: IncidentTarget;
   severity: Incident['alert']['severity'];
   /** `investigating` while open; the report's outcome once known. */
-  outcome: 'investigating' | 'recovered-by-restart' | 'recovered-by-rollback' | 'escalated' | 'dry-run';
+  outcome:
+    | 'investigating'
+    | 'recovered-by-restart'
+    | 'recovered-by-rollback'
+    | 'healthy-no-action'
+    | 'escalated'
+    | 'dry-run';
   /** One line: what happened. */
   title: string;
   /** Further lines a human reads first (alert summary, why escalated, what was done). */
