@@ -154,33 +154,38 @@ export class IncidentWorkflow extends Construct {
     // Choice rules are tried in order, so the later ones only read a remediation that exists
     // (a missing path fails a Choice at run time). A diagnosis without one restarts, as before.
     const REMEDIATION = '$.diagnostics.remediation';
-    const noRemediation = Condition.not(Condition.isPresent(REMEDIATION));
+    const action = (name: string) => Condition.stringEquals(`${REMEDIATION}.action`, name);
     const diagnosisCallsFor = new Choice(this, 'Diagnosis Calls For?')
-      .when(noRemediation, guard)
+      .when(Condition.not(Condition.isPresent(REMEDIATION)), healthBeforeRestart)
       .when(Condition.booleanEquals(`${REMEDIATION}.confident`, false), escalate)
-      .when(Condition.stringEquals(`${REMEDIATION}.action`, 'none'), escalate)
-      .otherwise(guard);
-    const whichRemediation = new Choice(this, 'Which Remediation?')
-      .when(noRemediation, healthBeforeRestart)
+      .when(action('none'), escalate)
       .when(
-        Condition.and(
-          Condition.stringEquals(`${REMEDIATION}.action`, 'rollback'),
-          Condition.booleanEquals('$.incident.options.allowRollback', true),
-        ),
+        Condition.and(action('rollback'), Condition.booleanEquals('$.incident.options.allowRollback', true)),
         healthBeforeRollback,
       )
-      .when(Condition.stringEquals(`${REMEDIATION}.action`, 'rollback'), escalate)
-      .when(Condition.stringEquals(`${REMEDIATION}.action`, 'wait-for-dependency'), checkDependency)
+      .when(action('rollback'), escalate)
+      .when(action('wait-for-dependency'), checkDependency)
       .otherwise(healthBeforeRestart);
-    const remediationAllowed = new Choice(this, 'Remediation Allowed?')
-      .when(Condition.booleanEquals('$.guard.allowed', true), whichRemediation)
-      .otherwise(escalate);
+    // The health read comes before Guard, so a healthy workload costs not even a Lease write.
     const healthyBeforeRestart = new Choice(this, 'Healthy Before Restart?')
       .when(Condition.booleanEquals('$.health.healthy', true), notifyNoAction)
-      .otherwise(restart);
+      .otherwise(guard);
+    // After a failed restart this execution already holds the lock (and Guard's cooldown would
+    // now refuse the very restart it allowed), so the rollback follows without a second Guard.
     const healthyBeforeRollback = new Choice(this, 'Healthy Before Rollback?')
       .when(Condition.booleanEquals('$.health.healthy', true), notifyNoAction)
-      .otherwise(rollback);
+      .when(Condition.isPresent('$.restart'), rollback)
+      .otherwise(guard);
+    const remediationAllowed = new Choice(this, 'Remediation Allowed?')
+      .when(
+        Condition.and(
+          Condition.booleanEquals('$.guard.allowed', true),
+          Condition.stringEquals('$.health.before', 'rollback'),
+        ),
+        rollback,
+      )
+      .when(Condition.booleanEquals('$.guard.allowed', true), restart)
+      .otherwise(escalate);
     const dependencyReady = new Choice(this, 'Dependency Ready?')
       .when(Condition.stringEquals('$.dependencyWait.outcome', 'ready'), healthBeforeRestart)
       .when(Condition.stringEquals('$.dependencyWait.outcome', 'waiting'), waitForDependency)

@@ -196,11 +196,10 @@ describe('IncidentResponse definition (synthesized)', () => {
       'Quick Diagnostics': 'Task',
       'Collect Events': 'Task',
       'Diagnosis Calls For?': 'Choice',
-      Guard: 'Task',
-      'Remediation Allowed?': 'Choice',
-      'Which Remediation?': 'Choice',
       'Health Before Restart': 'Task',
       'Healthy Before Restart?': 'Choice',
+      Guard: 'Task',
+      'Remediation Allowed?': 'Choice',
       Restart: 'Task',
       Wait: 'Wait',
       Verify: 'Task',
@@ -358,51 +357,47 @@ describe('IncidentResponse definition (synthesized)', () => {
       Choices: [{ Variable: '$.incident.target.kind', StringEquals: 'Namespace', Next: 'Escalate' }],
       Default: 'Quick Diagnostics',
     });
-    const noRemediation = { Not: { Variable: '$.diagnostics.remediation', IsPresent: true } };
+    const action = (name: string) => ({ Variable: '$.diagnostics.remediation.action', StringEquals: name });
     expect(definition.States['Diagnosis Calls For?']).toEqual({
       Type: 'Choice',
       Choices: [
-        { ...noRemediation, Next: 'Guard' },
+        { Not: { Variable: '$.diagnostics.remediation', IsPresent: true }, Next: 'Health Before Restart' },
         { Variable: '$.diagnostics.remediation.confident', BooleanEquals: false, Next: 'Escalate' },
-        { Variable: '$.diagnostics.remediation.action', StringEquals: 'none', Next: 'Escalate' },
+        { ...action('none'), Next: 'Escalate' },
+        {
+          And: [action('rollback'), { Variable: '$.incident.options.allowRollback', BooleanEquals: true }],
+          Next: 'Health Before Rollback',
+        },
+        { ...action('rollback'), Next: 'Escalate' },
+        { ...action('wait-for-dependency'), Next: 'Check Dependency' },
       ],
+      Default: 'Health Before Restart',
+    });
+    const healthy = { Variable: '$.health.healthy', BooleanEquals: true, Next: 'Notify No Action' };
+    expect(definition.States['Healthy Before Restart?']).toEqual({
+      Type: 'Choice',
+      Choices: [healthy],
+      Default: 'Guard',
+    });
+    expect(definition.States['Healthy Before Rollback?']).toEqual({
+      Type: 'Choice',
+      Choices: [healthy, { Variable: '$.restart', IsPresent: true, Next: 'Rollback' }],
       Default: 'Guard',
     });
     expect(definition.States['Remediation Allowed?']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Which Remediation?' }],
-      Default: 'Escalate',
-    });
-    expect(definition.States['Which Remediation?']).toEqual({
-      Type: 'Choice',
       Choices: [
-        { ...noRemediation, Next: 'Health Before Restart' },
         {
           And: [
-            { Variable: '$.diagnostics.remediation.action', StringEquals: 'rollback' },
-            { Variable: '$.incident.options.allowRollback', BooleanEquals: true },
+            { Variable: '$.guard.allowed', BooleanEquals: true },
+            { Variable: '$.health.before', StringEquals: 'rollback' },
           ],
-          Next: 'Health Before Rollback',
+          Next: 'Rollback',
         },
-        { Variable: '$.diagnostics.remediation.action', StringEquals: 'rollback', Next: 'Escalate' },
-        {
-          Variable: '$.diagnostics.remediation.action',
-          StringEquals: 'wait-for-dependency',
-          Next: 'Check Dependency',
-        },
+        { Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Restart' },
       ],
-      Default: 'Health Before Restart',
+      Default: 'Escalate',
     });
-    for (const [name, next] of [
-      ['Healthy Before Restart?', 'Restart'],
-      ['Healthy Before Rollback?', 'Rollback'],
-    ]) {
-      expect(definition.States[name]).toEqual({
-        Type: 'Choice',
-        Choices: [{ Variable: '$.health.healthy', BooleanEquals: true, Next: 'Notify No Action' }],
-        Default: next,
-      });
-    }
     expect(definition.States['Dependency Ready?']).toEqual({
       Type: 'Choice',
       Choices: [
@@ -460,11 +455,10 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
       'Quick Diagnostics',
       'Collect Events',
       'Diagnosis Calls For?',
-      'Guard',
-      'Remediation Allowed?',
-      'Which Remediation?',
       'Health Before Restart',
       'Healthy Before Restart?',
+      'Guard',
+      'Remediation Allowed?',
       'Restart',
       'Wait',
       'Verify',
@@ -506,7 +500,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
 
     // Assess
     expect(result.error).toBeUndefined();
-    expect(result.states.slice(10, 20)).toEqual([
+    expect(result.states.slice(9, 19)).toEqual([
       'Restart',
       'Wait',
       'Verify',
@@ -550,7 +544,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
 
     // Assess
     expect(result.error).toBeUndefined();
-    expect(result.states.slice(6)).toEqual([
+    expect(result.states.slice(8)).toEqual([
       'Remediation Allowed?',
       'Escalate',
       'Cluster Dump',
@@ -709,11 +703,12 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     });
 
     // Assess
-    expect(result.states.slice(6, 14)).toEqual([
-      'Remediation Allowed?',
-      'Which Remediation?',
+    expect(result.states.slice(4, 13)).toEqual([
+      'Diagnosis Calls For?',
       'Health Before Rollback',
       'Healthy Before Rollback?',
+      'Guard',
+      'Remediation Allowed?',
       'Rollback',
       'Wait',
       'Verify',
@@ -738,7 +733,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     );
 
     // Assess
-    expect(result.states.slice(7, 9)).toEqual(['Which Remediation?', 'Escalate']);
+    expect(result.states.slice(4, 6)).toEqual(['Diagnosis Calls For?', 'Escalate']);
     expect(result.inputs.Rollback).toBeUndefined();
     expect(result.inputs.Restart).toBeUndefined();
   });
@@ -754,8 +749,8 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     });
 
     // Assess
-    expect(result.states.slice(7, 18)).toEqual([
-      'Which Remediation?',
+    expect(result.states.slice(4, 17)).toEqual([
+      'Diagnosis Calls For?',
       'Check Dependency',
       'Dependency Ready?',
       'Wait For Dependency',
@@ -766,6 +761,8 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
       'Dependency Ready?',
       'Health Before Restart',
       'Healthy Before Restart?',
+      'Guard',
+      'Remediation Allowed?',
     ]);
     expect(result.inputs.Restart).toHaveLength(1);
     expect(result.states.at(-1)).toBe('Done');
@@ -780,8 +777,9 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     });
 
     // Assess
-    expect(result.states.slice(8, 11)).toEqual(['Check Dependency', 'Dependency Ready?', 'Escalate']);
+    expect(result.states.slice(5, 8)).toEqual(['Check Dependency', 'Dependency Ready?', 'Escalate']);
     expect(result.inputs.Restart).toBeUndefined();
+    expect(result.inputs.Guard).toBeUndefined();
     expect(result.states.at(-1)).toBe('Escalated');
   });
 
@@ -807,6 +805,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
       'Done',
     ]);
     expect(result.inputs[write]).toBeUndefined();
+    expect(result.inputs.Guard).toBeUndefined();
   });
 
   it('sends the last-resort notification when releasing the lock fails', async () => {

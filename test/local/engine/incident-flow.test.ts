@@ -117,11 +117,14 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     // Assess
     const states = entered(result);
     expect(result.status).toBe('SUCCEEDED');
-    expect(states.slice(0, 10)).toEqual([
+    expect(states.slice(0, 13)).toEqual([
       'Open Incident',
       'Workload Target?',
       'Quick Diagnostics',
       'Collect Events',
+      'Diagnosis Calls For?',
+      'Health Before Restart',
+      'Healthy Before Restart?',
       'Guard',
       'Remediation Allowed?',
       'Restart',
@@ -245,21 +248,21 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
   });
 
   test('a second incident within the cooldown escalates instead of restarting again', async () => {
-    // Prepare
-    const first = await run(input(ALLDATA));
-    expect(output(first).report.outcome).toBe('recovered-by-restart');
+    // Prepare: a restart that did not help (and no rollback), so the workload still fails.
+    const first = await run(input(BISHENG, { allowRollback: false }));
+    expect(finalState(first).restart).toBeDefined();
     const restartedAt = (
-      deploymentOf(ALLDATA).spec as { template: { metadata: { annotations: Record<string, string> } } }
+      deploymentOf(BISHENG).spec as { template: { metadata: { annotations: Record<string, string> } } }
     ).template.metadata.annotations['kubectl.kubernetes.io/restartedAt'];
 
     // Act
-    const second = await run(input(ALLDATA));
+    const second = await run(input(BISHENG));
 
     // Assess
     expect(entered(second)).not.toContain('Restart');
     expect(finalState(second).guard).toMatchObject({ allowed: false, reason: 'cooldown' });
     expect(
-      (deploymentOf(ALLDATA).spec as { template: { metadata: { annotations: Record<string, string> } } })
+      (deploymentOf(BISHENG).spec as { template: { metadata: { annotations: Record<string, string> } } })
         .template.metadata.annotations['kubectl.kubernetes.io/restartedAt'],
     ).toBe(restartedAt);
   });
