@@ -80,7 +80,12 @@ function decisionSection(report: IncidentReport): string[] {
     );
     const evidence = report.hypotheses[0].evidence;
     if (evidence.length) {
-      lines.push('', 'Evidence of the top hypothesis:', '', ...evidence.map((e) => `- \`${e.replaceAll('`', "'")}\``));
+      lines.push(
+        '',
+        'Evidence of the top hypothesis:',
+        '',
+        ...evidence.map((e) => `- \`${e.replaceAll('`', "'")}\``),
+      );
     }
   }
   lines.push('');

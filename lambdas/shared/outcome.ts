@@ -12,7 +12,8 @@ export function outcomeOf(state: WorkflowState): ReportResult['outcome'] {
     return verification.phase === 'rollback' ? 'recovered-by-rollback' : 'recovered-by-restart';
   }
   // Found healthy before a rollback that a restart made unnecessary: the restart recovered it.
-  if (state.health?.healthy && !state.error) return state.restart ? 'recovered-by-restart' : 'healthy-no-action';
+  if (state.health?.healthy && !state.error)
+    return state.restart ? 'recovered-by-restart' : 'healthy-no-action';
   if (state.incident.options.dryRun && !state.error) return 'dry-run';
   return 'escalated';
 }

@@ -22,7 +22,9 @@ export async function verifyStep(
   if (check === undefined) return verify(event, deps);
   if (check === 'health') return healthBeforeWrite(event, deps);
   if (check === 'dependency') return checkDependency(event, deps);
-  throw new ConfigurationError(`verify: unknown check "${String(check)}" (expected "health" or "dependency")`);
+  throw new ConfigurationError(
+    `verify: unknown check "${String(check)}" (expected "health" or "dependency")`,
+  );
 }
 
 /** The last time a container of the pod stopped, with what stopped it. */
@@ -57,7 +59,9 @@ export async function healthBeforeWrite(event: StepEvent, deps: VerifyDeps): Pro
   const { incident } = event.state;
   const before = event.params?.before;
   if (before !== 'restart' && before !== 'rollback') {
-    throw new ConfigurationError(`verify: health check before "${String(before)}" (expected restart or rollback)`);
+    throw new ConfigurationError(
+      `verify: health check before "${String(before)}" (expected restart or rollback)`,
+    );
   }
   const target = workloadTarget(incident.target);
   const status = await deps.kube.rolloutStatus(target);
@@ -103,7 +107,8 @@ export async function checkDependency(event: StepEvent, deps: VerifyDeps): Promi
   const now = deps.now();
   const checkedAt = now.toISOString();
   const deadline =
-    previous?.deadline ?? new Date(now.getTime() + incident.options.verifyTimeoutSeconds * 1000).toISOString();
+    previous?.deadline ??
+    new Date(now.getTime() + incident.options.verifyTimeoutSeconds * 1000).toISOString();
   const checks = (previous?.checks ?? 0) + 1;
   const dependency =
     diagnostics?.remediation?.dependency ??

@@ -88,7 +88,12 @@ function dependencyWait(outcome: string) {
 function diagnosed(action: string, confident = true, dependency?: { namespace: string; service: string }) {
   return () => ({
     pods: [],
-    remediation: { action, reason: `the rules call for ${action}`, confident, ...(dependency ? { dependency } : {}) },
+    remediation: {
+      action,
+      reason: `the rules call for ${action}`,
+      confident,
+      ...(dependency ? { dependency } : {}),
+    },
     evidence: { diagnostics: `${INCIDENT.evidencePrefix}diagnostics.json` },
   });
 }
