@@ -47,13 +47,7 @@ export const RBAC_RULES: readonly RbacRule[] = [
   { apiGroup: '', resource: 'nodes', verbs: READ, scope: 'cluster', why: 'node conditions of affected pods' },
   { apiGroup: '', resource: 'namespaces', verbs: READ, scope: 'cluster', why: 'cluster dump' },
   { apiGroup: '', resource: 'services', verbs: READ, scope: 'cluster', why: 'cluster dump, dependency wait' },
-  {
-    apiGroup: '',
-    resource: 'endpoints',
-    verbs: READ,
-    scope: 'cluster',
-    why: 'wait for a dependency Service to have ready endpoints',
-  },
+
   { apiGroup: '', resource: 'configmaps', verbs: READ, scope: 'cluster', why: 'cluster dump' },
   {
     apiGroup: '',

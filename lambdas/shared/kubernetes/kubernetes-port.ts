@@ -130,7 +130,7 @@ export interface JobLog {
   text: string;
 }
 
-/** A Service and how many of its endpoints are ready (core/v1 Endpoints). */
+/** A Service and how many of its endpoints are ready, as the endpoints controller counts them. */
 export interface ServiceEndpoints {
   /** The Service exists. */
   exists: boolean;
@@ -194,7 +194,10 @@ export interface KubernetesPort {
    * the Job made, `--all-containers`). A container that never started has a one-line note instead.
    */
   readJobLogs(job: V1Job, options?: LogOptions): Promise<JobLog[]>;
-  /** The Service and its ready/not-ready endpoint addresses (what a client connecting to it would reach). */
+  /**
+   * The Service and its ready/not-ready endpoints (what a client connecting to it would reach):
+   * the pods its selector matches, Ready or not. A Service without a selector counts none ready.
+   */
   serviceEndpoints(namespace: string, service: string): Promise<ServiceEndpoints>;
   /** One page of a resource for the cluster dump (all namespaces when `namespace` is unset). */
   listPage(
@@ -615,30 +618,27 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async serviceEndpoints(namespace: string, service: string): Promise<ServiceEndpoints> {
+    let selector: Record<string, string> | undefined;
     try {
-      await this.call(`get services ${namespace}/${service}`, () =>
+      const svc = await this.call(`get services ${namespace}/${service}`, () =>
         this.api.core.readNamespacedService({ namespace, name: service }),
       );
+      selector = svc.spec?.selector;
     } catch (error) {
       if (isNotFound(error)) return { exists: false, ready: 0, notReady: 0 };
       throw error;
     }
-    try {
-      // The endpoints controller names the Endpoints after its Service; a Service it has not
-      // reconciled yet has none, which means nothing to connect to.
-      const endpoints = await this.call(`get endpoints ${namespace}/${service}`, () =>
-        this.api.core.readNamespacedEndpoints({ namespace, name: service }),
-      );
-      const subsets = endpoints.subsets ?? [];
-      return {
-        exists: true,
-        ready: subsets.reduce((n, s) => n + (s.addresses?.length ?? 0), 0),
-        notReady: subsets.reduce((n, s) => n + (s.notReadyAddresses?.length ?? 0), 0),
-      };
-    } catch (error) {
-      if (isNotFound(error)) return { exists: true, ready: 0, notReady: 0 };
-      throw error;
-    }
+    // What the endpoints controller publishes for a selector: the matching pods that are
+    // Ready, and not being deleted. A Service without a selector has hand-made endpoints
+    // (an external database): nothing in the cluster says whether they answer.
+    if (!selector || !Object.keys(selector).length) return { exists: true, ready: 0, notReady: 0 };
+    const pods = (await this.listPods(namespace, { matchLabels: selector })).filter(
+      (p) => !p.metadata?.deletionTimestamp && p.status?.podIP,
+    );
+    const ready = pods.filter((p) =>
+      (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+    ).length;
+    return { exists: true, ready, notReady: pods.length - ready };
   }
 
   // -------------------------------------------------------------------------------------
