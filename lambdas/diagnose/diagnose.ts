@@ -4,8 +4,23 @@ import { KubernetesRequestError } from '../shared/errors';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
 import type { KubernetesPort, Workload, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import type { DiagnosisEvidence } from '../shared/diagnosis/evidence';
+import { signalName } from '../shared/diagnosis/exit-codes';
 import { redactObject } from '../shared/redact';
-import { diagnoseCause, type CauseEvidence } from '../shared/rules/diagnose-cause';
+import { diagnoseEvidence } from '../shared/rules/diagnose-cause';
+import type { Rule } from '../shared/rules/rule-schema';
+import {
+  checkReferences,
+  conditionsOf,
+  containersOf,
+  dependencyHosts,
+  eventsOf,
+  referencesOf,
+  resolveDependencies,
+  revisionOfPod,
+  revisionsOf,
+  servicesOf,
+} from './gather';
 
 export interface DiagnoseDeps {
   kube: KubernetesPort;
@@ -15,6 +30,8 @@ export interface DiagnoseDeps {
   /** LOG_LIMIT_BYTES: bytes of each container log kept. */
   limitBytes: number;
   now: () => Date;
+  /** The rules in force: built-ins merged with the user's file (loadRules). @default the built-in rules */
+  rules?: readonly Rule[];
 }
 
 /**
@@ -24,6 +41,8 @@ export interface DiagnoseDeps {
 const PODS_WITH_LOGS = 5;
 /** Pods summarized in the state document (Step Functions caps it at 256 KB); diagnostics.json has all. */
 const PODS_IN_RESULT = 30;
+/** Hypotheses in the state document; diagnostics.json has all. */
+const HYPOTHESES_IN_RESULT = 5;
 
 function workloadSummary(workload: Workload, revision: number, previousRevision: number | undefined) {
   const meta = workload.object.metadata ?? {};
@@ -82,9 +101,11 @@ function containerState(status: V1ContainerStatus): { state: string; reason?: st
 function lastTermination(status: V1ContainerStatus) {
   const terminated = status.state?.terminated ?? status.lastState?.terminated;
   if (!terminated) return undefined;
+  const signal = signalName(terminated.signal, terminated.exitCode);
   return {
     ...(terminated.reason ? { reason: terminated.reason } : {}),
     exitCode: terminated.exitCode,
+    ...(signal ? { signal } : {}),
     ...(terminated.finishedAt ? { finishedAt: new Date(terminated.finishedAt).toISOString() } : {}),
   };
 }
@@ -98,18 +119,23 @@ function restartsOf(pod: V1Pod): number {
 }
 
 function podSummary(pod: V1Pod): PodSummary {
-  const statuses = pod.status?.containerStatuses ?? [];
+  // App containers first (what a responder looks at), then the init containers the pod waits on.
+  const statuses = [
+    ...(pod.status?.containerStatuses ?? []).map((s) => ({ s, init: false })),
+    ...(pod.status?.initContainerStatuses ?? []).map((s) => ({ s, init: true })),
+  ];
   return {
     name: pod.metadata?.name ?? '',
     phase: pod.status?.phase ?? 'Unknown',
     ready: isReady(pod),
     ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
     restarts: restartsOf(pod),
-    containers: statuses.map((s) => {
+    containers: statuses.map(({ s, init }) => {
       const { state, reason } = containerState(s);
       const termination = lastTermination(s);
       return {
         name: s.name,
+        ...(init ? { init } : {}),
         ready: s.ready,
         restartCount: s.restartCount,
         state,
@@ -139,6 +165,7 @@ interface LogText {
   pod: string;
   container: string;
   previous: boolean;
+  init: boolean;
   text: string;
 }
 
@@ -160,54 +187,30 @@ async function collectLogs(pods: V1Pod[], deps: DiagnoseDeps): Promise<LogText[]
   for (const pod of pods.slice(0, PODS_WITH_LOGS)) {
     const namespace = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';
-    for (const status of pod.status?.containerStatuses ?? []) {
+    const statuses = [
+      ...(pod.status?.initContainerStatuses ?? []).map((status) => ({ status, init: true })),
+      ...(pod.status?.containerStatuses ?? []).map((status) => ({ status, init: false })),
+    ];
+    for (const { status, init } of statuses) {
       const options = { tailLines: deps.tailLines, limitBytes: deps.limitBytes };
       const started = !status.state?.waiting || status.restartCount > 0;
+      // A healthy init container that finished long ago has nothing to say about the incident.
+      if (init && status.state?.terminated?.exitCode === 0 && status.restartCount === 0) continue;
       const current = started
         ? await readLogIfAny(() => deps.kube.readLog(namespace, name, status.name, options))
         : undefined;
       if (current !== undefined)
-        logs.push({ pod: name, container: status.name, previous: false, text: current });
+        logs.push({ pod: name, container: status.name, previous: false, init, text: current });
       if (status.restartCount > 0 || status.lastState?.terminated) {
         const previous = await readLogIfAny(() =>
           deps.kube.readLog(namespace, name, status.name, { ...options, previous: true }),
         );
         if (previous !== undefined)
-          logs.push({ pod: name, container: status.name, previous: true, text: previous });
+          logs.push({ pod: name, container: status.name, previous: true, init, text: previous });
       }
     }
   }
   return logs;
-}
-
-function causeEvidence(pods: V1Pod[], logs: LogText[]): CauseEvidence {
-  return {
-    containers: pods.flatMap((pod) =>
-      (pod.status?.containerStatuses ?? []).map((s) => {
-        const termination = s.state?.terminated ?? s.lastState?.terminated;
-        return {
-          pod: pod.metadata?.name ?? '',
-          container: s.name,
-          running: !!s.state?.running,
-          ready: s.ready,
-          waitingReason: s.state?.waiting?.reason,
-          waitingMessage: s.state?.waiting?.message,
-          terminationReason: termination?.reason,
-          exitCode: termination?.exitCode,
-        };
-      }),
-    ),
-    podConditions: pods.flatMap((pod) =>
-      (pod.status?.conditions ?? []).map((c) => ({
-        pod: pod.metadata?.name ?? '',
-        type: c.type,
-        status: c.status,
-        reason: c.reason,
-        message: c.message,
-      })),
-    ),
-    logs,
-  };
 }
 
 /**
@@ -230,8 +233,37 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
   );
   const logs = await collectLogs(ordered, deps);
   const nodeNames = [...new Set(ordered.map((p) => p.spec?.nodeName).filter((n): n is string => !!n))];
-  const nodes = (await deps.kube.getNodes(nodeNames)).map(nodeSummary);
-  const probableCause = diagnoseCause(causeEvidence(ordered, logs));
+  const nodeObjects = await deps.kube.getNodes(nodeNames);
+  const nodes = nodeObjects.map(nodeSummary);
+  const revisionOf = (pod: V1Pod) => revisionOfPod(pod, revisions, target.name);
+  const containers = containersOf(ordered, revisionOf);
+  const events = eventsOf(
+    await deps.kube.listEvents(target.namespace, await deps.kube.eventSubjects(target)),
+  );
+  const references = await checkReferences(
+    deps.kube,
+    target.namespace,
+    referencesOf(workload.object.spec?.template?.spec, `${target.kind} ${target.name}`),
+  );
+  const logEvidence = logs.map((l) => ({ ...l }));
+  const dependencies = await resolveDependencies(
+    deps.kube,
+    target.namespace,
+    dependencyHosts(logEvidence, containers),
+    target.name,
+  );
+  const evidence: DiagnosisEvidence = {
+    target: { namespace: target.namespace, kind: target.kind, name: target.name },
+    containers,
+    logs: logEvidence,
+    events,
+    conditions: conditionsOf(ordered, nodeObjects),
+    revisions: revisionsOf(revisions, ordered, revisionOf),
+    references,
+    dependencies,
+    services: await servicesOf(deps.kube, target.namespace, ordered),
+  };
+  const { hypotheses, remediation, probableCause } = diagnoseEvidence(evidence, deps.rules);
 
   const logKeys: string[] = [];
   for (const log of logs) {
@@ -246,6 +278,8 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
     pods: summaries.slice(0, PODS_IN_RESULT),
     nodes,
     ...(probableCause ? { probableCause } : {}),
+    hypotheses: hypotheses.slice(0, HYPOTHESES_IN_RESULT),
+    remediation,
     evidence: { diagnostics: diagnosticsKey, logs: logKeys },
   };
   await deps.evidence.putJson(diagnosticsKey, {
@@ -253,6 +287,9 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
     target,
     ...diagnostics,
     pods: summaries,
+    hypotheses,
+    // Everything the rules saw, so `rules test` can replay a rule change against this incident.
+    ruleEvidence: evidence,
     history: revisions.map((r) => ({
       revision: r.revision,
       current: r.current,

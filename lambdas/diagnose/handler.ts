@@ -1,6 +1,7 @@
 import type { Diagnostics, StepEvent } from '../shared/contracts';
 import { diagnoseEnv, parseEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { loadRules } from '../shared/rules/load-rules';
 import { evidenceFromEnv, perContainer } from '../shared/wiring';
 import { diagnose, type DiagnoseDeps } from './diagnose';
 
@@ -12,6 +13,7 @@ const dependencies = perContainer<DiagnoseDeps>(async () => {
     tailLines: env.LOG_TAIL_LINES,
     limitBytes: env.LOG_LIMIT_BYTES,
     now: () => new Date(),
+    rules: loadRules(),
   };
 });
 

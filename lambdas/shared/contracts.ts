@@ -224,13 +224,15 @@ export interface PodSummary {
   ready: boolean;
   node?: string;
   restarts: number;
+  /** App containers first, then init containers (`init: true`). */
   containers: Array<{
     name: string;
+    init?: boolean;
     ready: boolean;
     restartCount: number;
     state: string;
     reason?: string;
-    lastTermination?: { reason?: string; exitCode?: number; finishedAt?: string };
+    lastTermination?: { reason?: string; exitCode?: number; signal?: string; finishedAt?: string };
   }>;
 }
 

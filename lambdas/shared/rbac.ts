@@ -46,9 +46,34 @@ export const RBAC_RULES: readonly RbacRule[] = [
   },
   { apiGroup: '', resource: 'nodes', verbs: READ, scope: 'cluster', why: 'node conditions of affected pods' },
   { apiGroup: '', resource: 'namespaces', verbs: READ, scope: 'cluster', why: 'cluster dump' },
-  { apiGroup: '', resource: 'services', verbs: READ, scope: 'cluster', why: 'cluster dump, dependency wait' },
-
-  { apiGroup: '', resource: 'configmaps', verbs: READ, scope: 'cluster', why: 'cluster dump' },
+  {
+    apiGroup: '',
+    resource: 'services',
+    verbs: READ,
+    scope: 'cluster',
+    why: 'diagnosis resolves the dependencies a log names; cluster dump',
+  },
+  {
+    apiGroup: 'discovery.k8s.io',
+    resource: 'endpointslices',
+    verbs: READ,
+    scope: 'cluster',
+    why: "diagnosis: a dependency's ready endpoints",
+  },
+  {
+    apiGroup: '',
+    resource: 'persistentvolumeclaims',
+    verbs: READ,
+    scope: 'cluster',
+    why: "diagnosis: the phase of the pods' claims",
+  },
+  {
+    apiGroup: '',
+    resource: 'configmaps',
+    verbs: READ,
+    scope: 'cluster',
+    why: 'diagnosis checks referenced keys exist (names only); cluster dump',
+  },
   {
     apiGroup: '',
     resource: 'secrets',
@@ -57,6 +82,15 @@ export const RBAC_RULES: readonly RbacRule[] = [
     verbs: ['list'],
     scope: 'cluster',
     why: 'cluster dump lists secret names (metadata only); RBAC cannot restrict this to names',
+  },
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    // Only where the workflow may act: diagnosis reads a referenced Secret to check its key names
+    // exist (the adapter drops the values); elsewhere it reports the key as unknown.
+    verbs: ['get'],
+    scope: 'allowed-namespaces',
+    why: 'diagnosis checks that the Secret keys pods reference exist (key names only)',
   },
   {
     apiGroup: 'apps',

@@ -127,13 +127,14 @@ export async function checkDependency(event: StepEvent, deps: VerifyDeps): Promi
     };
   }
   const { namespace, service } = dependency;
-  const endpoints = await deps.kube.serviceEndpoints(namespace, service);
+  const found = (await deps.kube.listServices(namespace)).find((s) => s.metadata?.name === service);
+  const endpoints = found ? await deps.kube.serviceEndpoints(found) : { ready: 0, notReady: 0 };
   const name = `Service ${namespace}/${service}`;
   const base = { namespace, service, readyEndpoints: endpoints.ready, deadline, checkedAt, checks };
   if (endpoints.ready > 0) {
     return { ...base, outcome: 'ready', message: `${name} has ${endpoints.ready} ready endpoints` };
   }
-  const state = endpoints.exists
+  const state = found
     ? `${name} has no ready endpoints${endpoints.notReady ? ` (${endpoints.notReady} not ready)` : ''}`
     : `${name} does not exist`;
   if (now.getTime() >= Date.parse(deadline)) {

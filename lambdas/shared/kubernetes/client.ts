@@ -4,6 +4,7 @@ import {
   BatchV1Api,
   CoordinationV1Api,
   CoreV1Api,
+  DiscoveryV1Api,
   EventsV1Api,
   KubeConfig,
   ServerConfiguration,
@@ -187,6 +188,7 @@ export interface KubernetesApis {
   apps: AppsV1Api;
   batch: BatchV1Api;
   events: EventsV1Api;
+  discovery: DiscoveryV1Api;
   coordination: CoordinationV1Api;
 }
 
@@ -216,6 +218,7 @@ export function kubernetesApis(kc: KubeConfig, timeoutMs: number): KubernetesApi
     apps: new AppsV1Api(configuration()),
     batch: new BatchV1Api(configuration()),
     events: new EventsV1Api(configuration()),
+    discovery: new DiscoveryV1Api(configuration()),
     coordination: new CoordinationV1Api(configuration()),
   };
 }

@@ -18,6 +18,7 @@ import {
   type V1Pod,
   type V1PodTemplateSpec,
   type V1ReplicaSet,
+  type V1Service,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { Target, WorkloadKind } from '../contracts';
@@ -82,6 +83,9 @@ export interface WorkloadRevision {
   changeCause?: string;
   /** The workload's template is this revision's. */
   current: boolean;
+  /** Deployment revisions: the ReplicaSet's ready and desired replicas now. */
+  readyReplicas?: number;
+  replicas?: number;
 }
 
 export interface RestartOutcome {
@@ -130,19 +134,19 @@ export interface JobLog {
   text: string;
 }
 
-/** A Service and how many of its endpoints are ready, as the endpoints controller counts them. */
-export interface ServiceEndpoints {
-  /** The Service exists. */
-  exists: boolean;
-  ready: number;
-  notReady: number;
-}
-
 export interface Page {
   items: KubernetesObject[];
   /** Token for the next page; absent on the last one. */
   continue?: string;
   remainingItemCount?: number;
+}
+
+/** Endpoint addresses of a Service, and where they were read from. */
+export interface ServiceEndpoints {
+  ready: number;
+  notReady: number;
+  /** EndpointSlices when the API serves them; else the pods the Service's selector picks. */
+  source: 'EndpointSlice' | 'pods';
 }
 
 export interface KubernetesPort {
@@ -194,11 +198,21 @@ export interface KubernetesPort {
    * the Job made, `--all-containers`). A container that never started has a one-line note instead.
    */
   readJobLogs(job: V1Job, options?: LogOptions): Promise<JobLog[]>;
+  /** The Services of a namespace (dependency resolution, the target's own Services). */
+  listServices(namespace: string): Promise<V1Service[]>;
+  /** Ready and not-ready endpoints of a Service (`kubectl get endpoints`). */
+  serviceEndpoints(service: V1Service): Promise<ServiceEndpoints>;
   /**
-   * The Service and its ready/not-ready endpoints (what a client connecting to it would reach):
-   * the pods its selector matches, Ready or not. A Service without a selector counts none ready.
+   * The key names of a ConfigMap or Secret, never their values; undefined when it does not
+   * exist, `unknown` when we may not read it.
    */
-  serviceEndpoints(namespace: string, service: string): Promise<ServiceEndpoints>;
+  referenceKeys(
+    kind: 'ConfigMap' | 'Secret',
+    namespace: string,
+    name: string,
+  ): Promise<string[] | undefined | 'unknown'>;
+  /** A PersistentVolumeClaim's phase; `missing` when there is none, `unknown` when the API serves no claims. */
+  claimPhase(namespace: string, name: string): Promise<string>;
   /** One page of a resource for the cluster dump (all namespaces when `namespace` is unset). */
   listPage(
     resource: DumpResource,
@@ -230,6 +244,19 @@ const METADATA_ONLY_ACCEPT =
 
 function isNotFound(error: unknown): boolean {
   return error instanceof KubernetesRequestError && error.status === 404;
+}
+
+/** A 404 for the resource type itself (not served by this API server), not for an object. */
+function isUnserved(error: unknown): boolean {
+  return (
+    error instanceof KubernetesRequestError &&
+    error.status === 404 &&
+    /could not find the requested resource|page not found/i.test(error.message)
+  );
+}
+
+function isForbidden(error: unknown): boolean {
+  return error instanceof KubernetesRequestError && error.status === 403;
 }
 
 function isConflict(error: unknown): boolean {
@@ -442,6 +469,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
           createdAt: createdAt(rs.metadata),
           changeCause: rs.metadata?.annotations?.[CHANGE_CAUSE_ANNOTATION],
           current: rs === current,
+          readyReplicas: rs.status?.readyReplicas ?? 0,
+          replicas: rs.spec?.replicas ?? 0,
         }))
         .sort((a, b) => a.revision - b.revision);
     }
@@ -615,30 +644,6 @@ export class ClientNodeKubernetes implements KubernetesPort {
         return { ...daemonSetStatus(ds), revision: live?.revision ?? 0, pods: readiness(pods) };
       }
     }
-  }
-
-  async serviceEndpoints(namespace: string, service: string): Promise<ServiceEndpoints> {
-    let selector: Record<string, string> | undefined;
-    try {
-      const svc = await this.call(`get services ${namespace}/${service}`, () =>
-        this.api.core.readNamespacedService({ namespace, name: service }),
-      );
-      selector = svc.spec?.selector;
-    } catch (error) {
-      if (isNotFound(error)) return { exists: false, ready: 0, notReady: 0 };
-      throw error;
-    }
-    // What the endpoints controller publishes for a selector: the matching pods that are
-    // Ready, and not being deleted. A Service without a selector has hand-made endpoints
-    // (an external database): nothing in the cluster says whether they answer.
-    if (!selector || !Object.keys(selector).length) return { exists: true, ready: 0, notReady: 0 };
-    const pods = (await this.listPods(namespace, { matchLabels: selector })).filter(
-      (p) => !p.metadata?.deletionTimestamp && p.status?.podIP,
-    );
-    const ready = pods.filter((p) =>
-      (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-    ).length;
-    return { exists: true, ready, notReady: pods.length - ready };
   }
 
   // -------------------------------------------------------------------------------------
@@ -842,6 +847,80 @@ export class ClientNodeKubernetes implements KubernetesPort {
       }
     }
     return logs;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Diagnosis: Services, endpoints, references
+
+  listServices(namespace: string): Promise<V1Service[]> {
+    return this.listAll(`list services ${namespace}`, (params) =>
+      this.api.core.listNamespacedService({ namespace, ...params }),
+    );
+  }
+
+  async serviceEndpoints(service: V1Service): Promise<ServiceEndpoints> {
+    const namespace = service.metadata?.namespace ?? '';
+    const name = service.metadata?.name ?? '';
+    try {
+      const slices = await this.listAll(`list endpointslices.discovery.k8s.io ${namespace}`, (params) =>
+        this.api.discovery.listNamespacedEndpointSlice({
+          namespace,
+          labelSelector: `kubernetes.io/service-name=${name}`,
+          ...params,
+        }),
+      );
+      const endpoints = slices.flatMap((s) => s.endpoints ?? []);
+      // EndpointSlice readiness: a nil `ready` means ready (discovery/v1 API documentation).
+      const ready = endpoints.filter((e) => e.conditions?.ready !== false).length;
+      return { ready, notReady: endpoints.length - ready, source: 'EndpointSlice' };
+    } catch (error) {
+      if (!isUnserved(error)) throw error;
+    }
+    // Without EndpointSlices: what the endpoints controller would publish, from the selected pods.
+    const selector = service.spec?.selector;
+    if (!selector || Object.keys(selector).length === 0) return { ready: 0, notReady: 0, source: 'pods' };
+    const pods = (await this.listPods(namespace, { matchLabels: selector })).filter(
+      (p) => !isTerminating(p) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+    );
+    const ready = pods.filter(isPodReady).length;
+    return { ready, notReady: pods.length - ready, source: 'pods' };
+  }
+
+  async referenceKeys(
+    kind: 'ConfigMap' | 'Secret',
+    namespace: string,
+    name: string,
+  ): Promise<string[] | undefined | 'unknown'> {
+    try {
+      if (kind === 'ConfigMap') {
+        const cm = await this.call(`get configmaps ${namespace}/${name}`, () =>
+          this.api.core.readNamespacedConfigMap({ namespace, name }),
+        );
+        return [...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})];
+      }
+      const secret = await this.call(`get secrets ${namespace}/${name}`, () =>
+        this.api.core.readNamespacedSecret({ namespace, name }),
+      );
+      // Only the key names leave this function: the values are dropped here.
+      return Object.keys(secret.data ?? {});
+    } catch (error) {
+      if (isNotFound(error) && !isUnserved(error)) return undefined;
+      if (isForbidden(error)) return 'unknown';
+      throw error;
+    }
+  }
+
+  async claimPhase(namespace: string, name: string): Promise<string> {
+    try {
+      const claim = await this.call(`get persistentvolumeclaims ${namespace}/${name}`, () =>
+        this.api.core.readNamespacedPersistentVolumeClaim({ namespace, name }),
+      );
+      return claim.status?.phase ?? 'Pending';
+    } catch (error) {
+      if (isUnserved(error)) return 'unknown';
+      if (isNotFound(error)) return 'missing';
+      throw error;
+    }
   }
 
   // -------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-import type { ProbableCause } from '../contracts';
-import { redactText } from '../redact';
-import { RUNBOOK_RULES, type Rule } from './runbook-rules';
+import type { Hypothesis, ProbableCause, RemediationDecision } from '../contracts';
+import { emptyEvidence, type DiagnosisEvidence } from '../diagnosis/evidence';
+import { decideRemediation, evaluateRules } from './engine';
+import { builtinRules } from './load-rules';
+import type { Rule } from './rule-schema';
 
-/** What the rules look at, gathered by Quick Diagnostics from the workload's pods. */
+/** What the rules look at when only container states, pod conditions and logs are known. */
 export interface CauseEvidence {
   containers: Array<{
     pod: string;
@@ -19,74 +21,60 @@ export interface CauseEvidence {
   logs: Array<{ pod: string; container: string; previous: boolean; text: string }>;
 }
 
-const EVIDENCE_MAX = 500;
-
-function clip(text: string): string {
-  const line = text.trim();
-  return line.length <= EVIDENCE_MAX ? line : `${line.slice(0, EVIDENCE_MAX - 1)}…`;
+export interface Diagnosis {
+  hypotheses: Hypothesis[];
+  remediation: RemediationDecision;
+  /** The top hypothesis in the older one-cause shape, for the report, notify and escalate. */
+  probableCause?: ProbableCause;
 }
 
-/** What in the evidence the rule matched, in words; undefined when it matches nothing. */
-function matchRule(rule: Rule, evidence: CauseEvidence): string | undefined {
-  const m = rule.match;
-  if ('log' in m) {
-    // Previous instances first: their last lines are why the container died.
-    const logs = [...evidence.logs].sort((a, b) => Number(b.previous) - Number(a.previous));
-    for (const log of logs) {
-      const line = log.text.split('\n').find((l) => m.log.test(l));
-      if (line !== undefined) {
-        return `${log.pod}/${log.container}${log.previous ? ' (previous)' : ''}: ${clip(line)}`;
-      }
-    }
-    return undefined;
-  }
-  if ('waitingReason' in m) {
-    const c = evidence.containers.find((c) => c.waitingReason && m.waitingReason.includes(c.waitingReason));
-    if (!c) return undefined;
-    return `${c.pod}/${c.container} waiting: ${c.waitingReason}${c.waitingMessage ? `: ${clip(c.waitingMessage)}` : ''}`;
-  }
-  if ('terminationReason' in m) {
-    const c = evidence.containers.find(
-      (c) =>
-        c.terminationReason !== undefined &&
-        m.terminationReason.includes(c.terminationReason) &&
-        (!m.exitCodes || (c.exitCode !== undefined && m.exitCodes.includes(c.exitCode))),
-    );
-    if (!c) return undefined;
-    return `${c.pod}/${c.container} last terminated: ${c.terminationReason} (exit code ${c.exitCode ?? 'unknown'})`;
-  }
-  if ('podCondition' in m) {
-    const want = m.podCondition;
-    const c = evidence.podConditions.find(
-      (c) => c.type === want.type && c.status === want.status && c.reason === want.reason,
-    );
-    if (!c) return undefined;
-    return `${c.pod}: ${c.type}=${c.status} ${c.reason}${c.message ? `: ${clip(c.message)}` : ''}`;
-  }
-  const c = evidence.containers.find((c) => c.running && !c.ready);
-  return c ? `${c.pod}/${c.container} is running but not ready` : undefined;
+export function probableCauseOf(top: Hypothesis | undefined): ProbableCause | undefined {
+  if (!top) return undefined;
+  return {
+    ruleId: top.ruleId,
+    cause: top.cause,
+    suggestedFix: top.fix,
+    runbook: `${top.runbook.file} § ${top.runbook.section}`,
+    evidence: top.evidence[0] ?? '',
+  };
+}
+
+/** Ranked hypotheses, the remediation the best one calls for, and the probable cause. */
+export function diagnoseEvidence(
+  evidence: DiagnosisEvidence,
+  rules: readonly Rule[] = builtinRules(),
+): Diagnosis {
+  const hypotheses = evaluateRules(rules, evidence);
+  const probableCause = probableCauseOf(hypotheses[0]);
+  return {
+    hypotheses,
+    remediation: decideRemediation(hypotheses),
+    ...(probableCause ? { probableCause } : {}),
+  };
 }
 
 /**
- * The most specific runbook rule the evidence matches (ties go to the rule listed first),
- * or undefined when nothing matches. The matched text is redacted: it lands in the
- * execution history and in notifications.
+ * The best runbook cause for container states, pod conditions and logs alone (no events,
+ * revisions or dependencies), or undefined when nothing matches. The matched text is redacted.
  */
-export function diagnoseCause(evidence: CauseEvidence): ProbableCause | undefined {
-  const ranked = RUNBOOK_RULES.map((rule, index) => ({ rule, index })).sort(
-    (a, b) => b.rule.specificity - a.rule.specificity || a.index - b.index,
-  );
-  for (const { rule } of ranked) {
-    const matched = matchRule(rule, evidence);
-    if (matched !== undefined) {
-      return {
-        ruleId: rule.id,
-        cause: rule.cause,
-        suggestedFix: rule.suggestedFix,
-        runbook: `${rule.runbook.file} § ${rule.runbook.section}`,
-        evidence: redactText(matched),
-      };
-    }
-  }
-  return undefined;
+export function diagnoseCause(evidence: CauseEvidence, rules?: readonly Rule[]): ProbableCause | undefined {
+  const full: DiagnosisEvidence = {
+    ...emptyEvidence({ namespace: '', kind: 'Deployment', name: '' }),
+    containers: evidence.containers.map((c) => ({
+      pod: c.pod,
+      container: c.container,
+      init: false,
+      running: c.running,
+      ready: c.ready,
+      restartCount: 0,
+      ...(c.waitingReason ? { waitingReason: c.waitingReason } : {}),
+      ...(c.waitingMessage ? { waitingMessage: c.waitingMessage } : {}),
+      ...(c.terminationReason || c.exitCode !== undefined
+        ? { termination: { reason: c.terminationReason, exitCode: c.exitCode } }
+        : {}),
+    })),
+    conditions: evidence.podConditions.map((c) => ({ on: 'Pod' as const, name: c.pod, ...c })),
+    logs: evidence.logs,
+  };
+  return diagnoseEvidence(full, rules).probableCause;
 }

@@ -52,12 +52,6 @@ async function everyOperation(): Promise<Use[]> {
       }),
       statefulSet('mysql'),
       daemonSet('fluent-bit'),
-      {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'mysql', namespace: NS },
-        spec: { selector: { app: 'mysql' }, ports: [{ port: 3306, targetPort: 8080 }] },
-      },
     ],
   });
   const targets: Target[] = [
@@ -84,8 +78,6 @@ async function everyOperation(): Promise<Use[]> {
     await setImage(t.apps, target.kind, target.name, 'registry.example.com/next:2');
     await kube.rolloutUndo(target);
   }
-  // Wait for a dependency: the Service, then its Endpoints.
-  await kube.serviceEndpoints(NS, 'mysql');
   const now = new Date(t.sandbox.clock.now());
   await kube.acquireLease(NS, 'lock', 'exec-1', 60, now);
   await kube.acquireLease(NS, 'lock', 'exec-1', 60, now);

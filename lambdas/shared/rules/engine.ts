@@ -1,0 +1,578 @@
+import type { Hypothesis, Remediation, RemediationDecision } from '../contracts';
+import {
+  classifyLog,
+  decisiveLine,
+  hostsIn,
+  type ClassifiedLine,
+  type HostReference,
+} from '../diagnosis/classifier';
+import type {
+  ContainerEvidence,
+  DependencyEvidence,
+  DiagnosisEvidence,
+  LogEvidence,
+  RevisionEvidence,
+} from '../diagnosis/evidence';
+import { exitMeaning, signalName } from '../diagnosis/exit-codes';
+import { redactText } from '../redact';
+import type { Matcher, Placeholder, Rule } from './rule-schema';
+
+/**
+ * Evaluates diagnosis rules against the evidence: every rule whose matchers all hold becomes
+ * a hypothesis, scored by the rule's confidence and by how close its evidence is to the
+ * failure (the line before the exit weighs more than lines the process survived). The best
+ * hypothesis decides the remediation.
+ */
+
+/** Below this the diagnosis is unsure and the flow must not act. */
+export const CONFIDENT = 0.5;
+const EVIDENCE_MAX = 500;
+const EVIDENCE_LINES = 6;
+
+type Vars = Partial<Record<Placeholder, string>>;
+
+interface Hit {
+  text: string;
+  vars: Vars;
+  /** 0..1: how directly this evidence explains the failure. */
+  weight: number;
+  hosts?: HostReference[];
+  dependency?: DependencyEvidence;
+  /** The container the evidence is about, to add its decisive log line as support. */
+  subject?: { pod: string; container: string };
+}
+
+function clip(text: string): string {
+  const line = text.trim();
+  return line.length <= EVIDENCE_MAX ? line : `${line.slice(0, EVIDENCE_MAX - 1)}…`;
+}
+
+const ci = (source: string) => new RegExp(source, 'i');
+const inList = (list: string[] | undefined, value: string | undefined) =>
+  !list || (value !== undefined && list.includes(value));
+
+/** A container that is failing, or was: its logs are evidence; a healthy container's are noise. */
+function failing(c: ContainerEvidence): boolean {
+  if (c.init)
+    return (
+      !!c.waitingReason ||
+      c.restartCount > 0 ||
+      ((c.termination?.exitCode ?? 0) !== 0 && !c.running && !c.ready)
+    );
+  return !c.ready || c.restartCount > 0 || !!c.waitingReason;
+}
+
+interface LogView {
+  log: LogEvidence;
+  lines: ClassifiedLine[];
+  decisive?: ClassifiedLine;
+}
+
+/** Per evaluation: logs classified once. */
+class Context {
+  readonly logs: LogView[];
+  private readonly containers = new Map<string, ContainerEvidence>();
+
+  constructor(readonly evidence: DiagnosisEvidence) {
+    for (const c of evidence.containers) this.containers.set(`${c.pod}/${c.container}`, c);
+    this.logs = evidence.logs
+      .filter((log) => {
+        const c = this.containers.get(`${log.pod}/${log.container}`);
+        return !c || failing(c);
+      })
+      .map((log) => {
+        const lines = classifyLog(log.text);
+        return { log, lines, decisive: decisiveLine(lines) };
+      });
+  }
+
+  container(pod: string, container: string): ContainerEvidence | undefined {
+    return this.containers.get(`${pod}/${container}`);
+  }
+
+  /** The decisive line of a container's logs, previous instance first. */
+  decisiveFor(pod: string, container: string): { view: LogView; line: ClassifiedLine } | undefined {
+    const views = this.logs
+      .filter((v) => v.log.pod === pod && v.log.container === container && v.decisive)
+      .sort((a, b) => Number(b.log.previous) - Number(a.log.previous));
+    return views[0] ? { view: views[0], line: views[0].decisive! } : undefined;
+  }
+
+  revisions(): { current?: RevisionEvidence; previous?: RevisionEvidence } {
+    const revs = this.evidence.revisions;
+    const current = revs.find((r) => r.current) ?? revs[revs.length - 1];
+    const previous = current
+      ? revs.filter((r) => r.revision < current.revision).sort((a, b) => b.revision - a.revision)[0]
+      : undefined;
+    return { current, previous };
+  }
+}
+
+function logText(log: LogEvidence, line: string): string {
+  return `${log.pod}/${log.container}${log.init ? ' (init)' : ''}${log.previous ? ' (previous)' : ''}: ${clip(line)}`;
+}
+
+function hostVars(hosts: HostReference[]): Vars {
+  const h = hosts[0];
+  return h ? { host: h.host, ...(h.port ? { port: String(h.port) } : {}) } : {};
+}
+
+function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): Hit[] {
+  const pattern = m.pattern ? ci(m.pattern) : undefined;
+  const hits: Hit[] = [];
+  for (const view of ctx.logs) {
+    const candidates: Array<{ line: string; index: number; c?: ClassifiedLine }> = m.class
+      ? view.lines.map((c) => ({ line: c.line, index: c.index, c }))
+      : view.log.text.split('\n').map((line, index) => ({
+          line: line.trim(),
+          index,
+          c: view.lines.find((l) => l.index === index),
+        }));
+    for (const { line, index, c } of candidates) {
+      if (!line) continue;
+      if (m.class && (!c || !m.class.includes(c.class))) continue;
+      if (m.technology && !m.technology.includes(c?.technology as never)) continue;
+      if (pattern && !pattern.test(line)) continue;
+      const decisive = view.decisive?.index === index;
+      if (m.decisive && !decisive) continue;
+      const container = ctx.container(view.log.pod, view.log.container);
+      const exited = view.log.previous || !!container?.termination || !!container?.waitingReason;
+      const weight = decisive
+        ? exited
+          ? 1
+          : 0.95
+        : c && view.decisive && c.rank < view.decisive.rank
+          ? 0.6
+          : 0.8;
+      const hosts = c?.hosts ?? hostsIn(line);
+      hits.push({
+        text: logText(view.log, line),
+        vars: {
+          pod: view.log.pod,
+          container: view.log.container,
+          line: clip(line),
+          ...(c ? { class: c.class } : {}),
+          ...hostVars(hosts),
+        },
+        weight,
+        hosts,
+        subject: { pod: view.log.pod, container: view.log.container },
+      });
+    }
+  }
+  // Best first: the most decisive line, a previous instance's, the latest.
+  return hits.sort((a, b) => b.weight - a.weight);
+}
+
+function containerText(c: ContainerEvidence): string {
+  return `${c.pod}/${c.container}${c.init ? ' (init)' : ''}`;
+}
+
+function terminationVars(c: ContainerEvidence): Vars {
+  const t = c.termination;
+  const code = t?.exitCode;
+  const signal = t?.signal ?? signalName(undefined, code);
+  return {
+    pod: c.pod,
+    container: c.container,
+    ...(t?.reason ? { reason: t.reason } : {}),
+    ...(code !== undefined ? { exitCode: String(code), exitMeaning: exitMeaning(code).meaning } : {}),
+    ...(signal ? { signal } : {}),
+  };
+}
+
+function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
+  const ev = ctx.evidence;
+  if ('anyOf' in matcher) {
+    return matcher.anyOf.flatMap((m) => matchOne(m, ctx, previous)).sort((a, b) => b.weight - a.weight);
+  }
+  if ('log' in matcher) return matchLog(matcher.log, ctx);
+  if ('termination' in matcher) {
+    const m = matcher.termination;
+    return ev.containers
+      .filter((c) => {
+        const t = c.termination;
+        if (!t || (m.init !== undefined && c.init !== m.init)) return false;
+        const signal = t.signal ?? signalName(undefined, t.exitCode);
+        return (
+          inList(m.reason, t.reason) &&
+          (!m.exitCode || (t.exitCode !== undefined && m.exitCode.includes(t.exitCode))) &&
+          inList(m.signal, signal) &&
+          (t.exitCode ?? 0) !== 0
+        );
+      })
+      .map((c) => ({
+        text: `${containerText(c)} last terminated: ${c.termination?.reason ?? 'unknown'} (exit code ${c.termination?.exitCode ?? 'unknown'})`,
+        vars: terminationVars(c),
+        weight: 1,
+        subject: { pod: c.pod, container: c.container },
+      }));
+  }
+  if ('waiting' in matcher) {
+    const m = matcher.waiting;
+    const message = m.message ? ci(m.message) : undefined;
+    return ev.containers
+      .filter(
+        (c) =>
+          c.waitingReason &&
+          m.reason.includes(c.waitingReason) &&
+          (m.init === undefined || c.init === m.init) &&
+          (!message || message.test(c.waitingMessage ?? '')),
+      )
+      .map((c) => ({
+        text: `${containerText(c)} waiting: ${c.waitingReason}${c.waitingMessage ? `: ${clip(c.waitingMessage)}` : ''}`,
+        vars: { ...terminationVars(c), reason: c.waitingReason!, ...keyVars(c.waitingMessage ?? '') },
+        weight: 1,
+        subject: { pod: c.pod, container: c.container },
+      }));
+  }
+  if ('event' in matcher) {
+    const m = matcher.event;
+    const message = m.message ? ci(m.message) : undefined;
+    return ev.events
+      .filter(
+        (e) =>
+          m.reason.includes(e.reason) &&
+          inList(m.kind, e.kind) &&
+          (!m.type || m.type === e.type) &&
+          (!message || message.test(e.message)),
+      )
+      .map((e) => ({
+        text: `${e.kind}/${e.name} ${e.reason}${e.count > 1 ? ` (x${e.count})` : ''}: ${clip(e.message)}`,
+        vars: { reason: e.reason, ...(e.kind === 'Pod' ? { pod: e.name } : {}), ...keyVars(e.message) },
+        weight: 1,
+      }));
+  }
+  if ('condition' in matcher) {
+    const m = matcher.condition;
+    const message = m.message ? ci(m.message) : undefined;
+    return ev.conditions
+      .filter(
+        (c) =>
+          (!m.on || m.on === c.on) &&
+          c.type === m.type &&
+          m.status.includes(c.status as never) &&
+          inList(m.reason, c.reason) &&
+          (!message || message.test(c.message ?? '')),
+      )
+      .map((c) => ({
+        text: `${c.on === 'Node' ? 'node ' : ''}${c.name}: ${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${clip(c.message)}` : ''}`,
+        vars: {
+          ...(c.on === 'Node' ? { node: c.name } : { pod: c.name }),
+          ...(c.reason ? { reason: c.reason } : {}),
+        },
+        weight: 1,
+      }));
+  }
+  if ('dependency' in matcher) {
+    const m = matcher.dependency;
+    const named = previous.flatMap((h) => h.hosts ?? []);
+    return ev.dependencies
+      .filter(
+        (d) =>
+          m.state.includes(d.state) &&
+          (!m.technology || m.technology.some((t) => d.reference.includes(t) || d.service.includes(t))) &&
+          (named.length === 0 || named.some((h) => sameHost(h, d))),
+      )
+      .map((d) => ({ text: dependencyText(d), vars: dependencyVars(d), weight: 1, dependency: d }));
+  }
+  if ('revision' in matcher) {
+    const m = matcher.revision;
+    const { current, previous: prev } = ctx.revisions();
+    if (!current) return [];
+    const currentFailing = current.pods > current.readyPods || current.restarts > 0;
+    const previousHealthy = prev?.healthy === true;
+    if (m.currentFailing !== undefined && m.currentFailing !== currentFailing) return [];
+    if (m.previousHealthy !== undefined && m.previousHealthy !== previousHealthy) return [];
+    const state = `revision ${current.revision} has ${current.readyPods}/${current.pods} pods ready and ${current.restarts} restarts`;
+    return [
+      {
+        text: prev
+          ? `${state}; revision ${prev.revision} ${prev.healthy ? `was healthy (${prev.readyPods}/${prev.pods} ready)` : prev.healthy === false ? 'was failing too' : 'has no pods left to judge'}`
+          : state,
+        vars: {
+          revision: String(current.revision),
+          ...(prev ? { previousRevision: String(prev.revision) } : {}),
+        },
+        weight: 1,
+      },
+    ];
+  }
+  if ('resource' in matcher) {
+    const m = matcher.resource;
+    return ev.references
+      .filter(
+        (r) =>
+          (!m.kind || m.kind.includes(r.kind)) &&
+          (m.state as string[]).includes(r.state) &&
+          (m.optional || !r.optional),
+      )
+      .map((r) => ({
+        text: `${r.kind} ${r.name}${r.key ? ` key ${r.key}` : ''} (used by ${r.usedBy}) is ${r.state}`,
+        vars: { resource: r.name, resourceKind: r.kind, ...(r.key ? { key: r.key } : {}) },
+        weight: 1,
+      }));
+  }
+  if ('container' in matcher) {
+    const m = matcher.container;
+    return ev.containers
+      .filter(
+        (c) =>
+          (m.running === undefined || c.running === m.running) &&
+          (m.ready === undefined || c.ready === m.ready) &&
+          (m.init === undefined || c.init === m.init) &&
+          c.restartCount >= (m.minRestarts ?? 0),
+      )
+      .map((c) => ({
+        text: `${containerText(c)} is ${c.running ? 'running' : 'not running'}${c.running && !c.ready ? ' but not ready' : c.ready ? ' and ready' : ''}${c.restartCount ? ` (${c.restartCount} restarts)` : ''}`,
+        vars: { pod: c.pod, container: c.container },
+        weight: 1,
+        subject: { pod: c.pod, container: c.container },
+      }));
+  }
+  if ('service' in matcher) {
+    const m = matcher.service;
+    return ev.services
+      .filter((s) => (m.state === 'no-endpoints' ? s.readyEndpoints === 0 : s.unmatchedPorts.length > 0))
+      .map((s) => ({
+        text:
+          m.state === 'no-endpoints'
+            ? `Service ${s.name} has no ready endpoints`
+            : `Service ${s.name} port ${s.unmatchedPorts[0].port} targets ${s.unmatchedPorts[0].targetPort}, which no container of its pods exposes`,
+        vars: {
+          service: s.name,
+          serviceNamespace: ev.target.namespace,
+          ...(s.unmatchedPorts[0] ? { port: String(s.unmatchedPorts[0].targetPort) } : {}),
+        },
+        weight: 1,
+      }));
+  }
+  const m = matcher.job;
+  const w = ev.workload;
+  if (!w?.failedReason || !inList(m.failedReason, w.failedReason)) return [];
+  return [
+    {
+      text: `${ev.target.kind} ${ev.target.name} failed: ${w.failedReason}${w.failedMessage ? `: ${clip(w.failedMessage)}` : ''}`,
+      vars: { reason: w.failedReason, ...(w.cronJob ? { cronJob: w.cronJob } : {}) },
+      weight: 1,
+    },
+  ];
+}
+
+/** `couldn't find key DB_PASSWORD in Secret ns/name`, `configmap "x" not found`. */
+function keyVars(message: string): Vars {
+  const key = /couldn't find key (\S+) in (ConfigMap|Secret) (?:[\w-]+\/)?([\w.-]+)/i.exec(message);
+  if (key) return { key: key[1], resourceKind: key[2], resource: key[3] };
+  const missing = /(configmap|secret|persistentvolumeclaim)s? "([^"]+)" not found/i.exec(message);
+  if (missing) {
+    const kind = { configmap: 'ConfigMap', secret: 'Secret', persistentvolumeclaim: 'PersistentVolumeClaim' }[
+      missing[1].toLowerCase()
+    ];
+    return { resource: missing[2], ...(kind ? { resourceKind: kind } : {}) };
+  }
+  return {};
+}
+
+function sameHost(h: HostReference, d: DependencyEvidence): boolean {
+  return (
+    d.reference === h.host || d.reference.startsWith(`${h.host}:`) || d.reference === `${h.host}:${h.port}`
+  );
+}
+
+function dependencyText(d: DependencyEvidence): string {
+  if (d.state === 'not-found') return `${d.reference}: no Service "${d.service}" in namespace ${d.namespace}`;
+  const where = `Service ${d.namespace}/${d.service}`;
+  if (d.state === 'port-mismatch') return `${d.reference}: ${where} does not serve port ${d.port}`;
+  return `${d.reference}: ${where} has ${d.readyEndpoints} ready endpoint${d.readyEndpoints === 1 ? '' : 's'}${d.diagnosis ? `: ${d.diagnosis}` : ''}`;
+}
+
+function dependencyVars(d: DependencyEvidence): Vars {
+  return {
+    service: d.service,
+    serviceNamespace: d.namespace,
+    ...(d.port ? { port: String(d.port) } : {}),
+    ...(d.diagnosis ? { dependencyDiagnosis: d.diagnosis } : {}),
+  };
+}
+
+/** The vars every template can use, from the incident itself. */
+function baseVars(ctx: Context): Vars {
+  const { target } = ctx.evidence;
+  const { current, previous } = ctx.revisions();
+  const pods = [...new Set(ctx.evidence.containers.map((c) => c.pod))];
+  return {
+    namespace: target.namespace,
+    workload: target.name,
+    kind: target.kind,
+    ...(pods[0] ? { pod: pods[0] } : {}),
+    ...(current ? { revision: String(current.revision) } : {}),
+    ...(previous ? { previousRevision: String(previous.revision) } : {}),
+    ...(ctx.evidence.workload?.cronJob ? { cronJob: ctx.evidence.workload.cronJob } : {}),
+  };
+}
+
+/** Placeholders without a value read as what they stand for, e.g. `<service>`. */
+export function render(template: string, vars: Vars): string {
+  return template.replace(/\{([A-Za-z]+)\}/g, (_, name: string) => vars[name as Placeholder] ?? `<${name}>`);
+}
+
+interface Match {
+  hits: Hit[];
+  weight: number;
+  vars: Vars;
+}
+
+/** All matchers hold: the best hit of each, the vars of earlier matchers first. */
+function matchRule(rule: Rule, ctx: Context): Match | undefined {
+  const hits: Hit[] = [];
+  for (const matcher of rule.when) {
+    const found = matchOne(matcher, ctx, hits);
+    if (found.length === 0) return undefined;
+    hits.push(found[0]);
+  }
+  const vars: Vars = {};
+  for (const hit of [...hits].reverse()) Object.assign(vars, hit.vars);
+  return { hits, weight: Math.min(...hits.map((h) => h.weight)), vars };
+}
+
+/** A dependency a failing line of the hypothesis names, found in the cluster. */
+function dependencyOf(match: Match, ctx: Context): DependencyEvidence | undefined {
+  const direct = match.hits.find((h) => h.dependency)?.dependency;
+  if (direct) return direct;
+  const hosts = match.hits.flatMap((h) => h.hosts ?? []);
+  return ctx.evidence.dependencies.find((d) => hosts.some((h) => sameHost(h, d)));
+}
+
+/** What the cause calls for, given the dependency's state now and the revision history. */
+function remediationFor(
+  rule: Rule,
+  dependency: DependencyEvidence | undefined,
+  badRelease: boolean,
+): { remediation: Remediation; note?: string } {
+  let remediation: Remediation = rule.remediation;
+  let note: string | undefined;
+  if (remediation === 'wait-for-dependency') {
+    if (dependency?.state === 'up') {
+      remediation = 'restart';
+      note = `${dependency.service} has ready endpoints now: a restart reconnects`;
+    } else if (!dependency || dependency.state !== 'down') {
+      // Nothing in the cluster to wait for (an external host, or a name that resolves to nothing).
+      remediation = 'restart';
+    }
+  }
+  if (badRelease && rule.rollbackOnBadRelease && remediation !== 'rollback') {
+    const dependencyDown = remediation === 'wait-for-dependency';
+    if (!dependencyDown) {
+      remediation = 'rollback';
+      note = 'the previous revision was healthy: roll back';
+    }
+  }
+  return { remediation, ...(note ? { note } : {}) };
+}
+
+function badReleaseHolds(ctx: Context): boolean {
+  const { current, previous } = ctx.revisions();
+  return (
+    !!current &&
+    !!previous &&
+    previous.healthy === true &&
+    (current.pods > current.readyPods || current.restarts > 0)
+  );
+}
+
+/**
+ * The hypotheses the evidence supports, best first. Each names its rule, cause and fix (with
+ * the incident's names), the redacted evidence lines, and the remediation it calls for.
+ */
+export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidence): Hypothesis[] {
+  const ctx = new Context(evidence);
+  const base = baseVars(ctx);
+  const badRelease = badReleaseHolds(ctx);
+  const scored: Array<{ h: Hypothesis; score: number; order: number }> = [];
+  rules.forEach((rule, order) => {
+    if (rule.disabled) return;
+    const match = matchRule(rule, ctx);
+    if (!match) return;
+    const dependency = dependencyOf(match, ctx);
+    const vars: Vars = { ...base, ...match.vars, ...(dependency ? dependencyVars(dependency) : {}) };
+    const { remediation, note } = remediationFor(rule, dependency, badRelease);
+    const lines = match.hits.map((h) => h.text);
+    if (dependency && !lines.includes(dependencyText(dependency))) lines.push(dependencyText(dependency));
+    // The line the container died on supports any hypothesis about that container.
+    const subject = match.hits.find((h) => h.subject)?.subject;
+    const support = subject ? ctx.decisiveFor(subject.pod, subject.container) : undefined;
+    if (support) {
+      const text = logText(support.view.log, support.line.line);
+      if (!lines.includes(text)) lines.push(text);
+    }
+    let cause = render(rule.cause, vars);
+    if (
+      dependency &&
+      (dependency.state === 'down' || dependency.state === 'not-found') &&
+      !cause.includes(dependency.service)
+    ) {
+      cause += ` ${dependencyText(dependency)}.`;
+    }
+    if (note) cause += ` (${note}.)`;
+    const confidence = Math.round(rule.confidence * match.weight * 100) / 100;
+    scored.push({
+      h: {
+        ruleId: rule.id,
+        cause,
+        confidence,
+        evidence: [...new Set(lines)].slice(0, EVIDENCE_LINES).map((l) => redactText(l)),
+        fix: render(rule.fix, vars),
+        remediation,
+        ...(dependency
+          ? {
+              dependency: {
+                reference: dependency.reference,
+                namespace: dependency.namespace,
+                service: dependency.service,
+                readyEndpoints: dependency.readyEndpoints,
+                ...(dependency.workload ? { workload: dependency.workload } : {}),
+                ...(dependency.diagnosis ? { diagnosis: dependency.diagnosis } : {}),
+              },
+            }
+          : {}),
+        runbook: rule.runbook ?? { file: 'user rules', section: rule.id },
+      },
+      score: confidence,
+      order,
+    });
+  });
+  return scored.sort((a, b) => b.score - a.score || a.order - b.order).map((s) => s.h);
+}
+
+/** The remediation of the best hypothesis; none, and unsure, when no hypothesis is confident. */
+export function decideRemediation(hypotheses: Hypothesis[]): RemediationDecision {
+  const top = hypotheses[0];
+  if (!top) {
+    return {
+      action: 'none',
+      confident: false,
+      reason: 'No rule matched the evidence: the cause is unknown, so nothing is changed automatically.',
+    };
+  }
+  if (top.confidence < CONFIDENT) {
+    return {
+      action: 'none',
+      confident: false,
+      reason: `Unsure (${top.ruleId}, confidence ${top.confidence}): a human decides; the rules would call for ${top.remediation}.`,
+    };
+  }
+  const reasons: Record<Remediation, string> = {
+    restart: 'a restart is expected to recover it',
+    rollback: 'the previous revision was healthy: roll back',
+    'wait-for-dependency': `wait for ${top.dependency ? `${top.dependency.namespace}/${top.dependency.service}` : 'the dependency'} to become ready, then restart`,
+    none: 'a restart cannot help: escalate with the fix',
+  };
+  return {
+    action: top.remediation,
+    confident: true,
+    reason: `${top.ruleId} (confidence ${top.confidence}): ${reasons[top.remediation]}.`,
+    ...(top.remediation === 'wait-for-dependency' && top.dependency
+      ? { dependency: { namespace: top.dependency.namespace, service: top.dependency.service } }
+      : {}),
+  };
+}
