@@ -1,4 +1,4 @@
-import type { Diagnostics, RemediationDecision, StepEvent } from '../../../lambdas/shared/contracts';
+import type { StepEvent } from '../../../lambdas/shared/contracts';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
@@ -92,36 +92,6 @@ async function run(executionInput: unknown, wrap: Wrap = {}): Promise<LocalExecu
   });
 }
 
-/**
- * Until Quick Diagnostics ranks hypotheses itself, the remediation its runbook rule calls for
- * is set from the rule it matched, as the built-in rules decide it.
- */
-const REMEDIATION_OF_RULE: Record<string, RemediationDecision['action']> = {
-  'oom-killed': 'none',
-};
-
-function decidedBy(rules: Record<string, RemediationDecision['action']>, revisionAware = false): Wrap {
-  return {
-    diagnose: async (event, step) => {
-      const diagnostics = (await step(event)) as Diagnostics;
-      if (diagnostics.remediation) return diagnostics;
-      const rule = diagnostics.probableCause?.ruleId ?? '';
-      const badRelease = revisionAware && diagnostics.workload.previousRevision !== undefined;
-      const action = badRelease ? 'rollback' : (rules[rule] ?? 'none');
-      return {
-        ...diagnostics,
-        remediation: {
-          action,
-          reason: badRelease
-            ? `revision ${diagnostics.workload.revision} fails while revision ${diagnostics.workload.previousRevision} was healthy`
-            : `${rule} calls for ${action}`,
-          confident: true,
-        },
-      };
-    },
-  };
-}
-
 function entered(result: LocalExecution): string[] {
   return result.events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
 }
@@ -144,7 +114,7 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
     sandbox.requests.clear();
 
     // Act
-    const result = await run(input(BISHENG), decidedBy(REMEDIATION_OF_RULE));
+    const result = await run(input(BISHENG));
 
     // Assess
     const states = entered(result);
@@ -152,6 +122,7 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
     expect(states).not.toContain('Restart');
     expect(states).not.toContain('Rollback');
     expect(states.slice(3, 6)).toEqual(['Collect Events', 'Diagnosis Calls For?', 'Escalate']);
+    expect(finalState(result).diagnostics.remediation).toMatchObject({ action: 'none', confident: true });
     expect(result.error?.Error).toBe('IncidentEscalated');
     expect(sandbox.requests.writes()).toEqual([]);
     const escalation = finalState(result).escalation as { why: string };
@@ -176,7 +147,7 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
     ).template.spec.containers[0].image;
 
     // Act
-    const result = await run(input(AGENT), decidedBy(REMEDIATION_OF_RULE, true));
+    const result = await run(input(AGENT));
 
     // Assess
     const states = entered(result);
@@ -191,6 +162,7 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
       'Rollback',
     ]);
     const state = finalState(result);
+    expect(state.diagnostics.remediation).toMatchObject({ action: 'rollback', confident: true });
     expect(state.report.outcome).toBe('recovered-by-rollback');
     expect(state.rollback).toMatchObject({ toRevision: 1, skipped: false });
     const template = (

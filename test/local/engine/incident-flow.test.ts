@@ -12,6 +12,7 @@ import { runIncident, type IncidentRun } from '../../../local/engine/run-inciden
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
+import { deployment } from '../../helpers/manifests';
 
 /*
  * The synthesized IncidentResponse state machine, run by aws-local-stepfunctions against the
@@ -56,6 +57,19 @@ function input(target: { namespace: string; name: string }, options: Record<stri
 const ALLDATA = { namespace: 'one-data-alldata', name: 'alldata-api' };
 const AGENT = { namespace: 'one-data-system', name: 'agent-api' };
 const BISHENG = { namespace: 'one-data-bisheng', name: 'bisheng-api' };
+const WORKER = { namespace: 'one-data-alldata', name: 'alldata-worker' };
+
+/** Exits on MySQL as alldata-api does, but a restart does not bring it back. */
+const mysqlDownForGood = {
+  mode: 'crash' as const,
+  exitCode: 3,
+  runSeconds: 4,
+  logs: [
+    'alldata.db INFO Connecting to mysql+pymysql://alldata@mysql.one-data-infra:3306/one_data_studio (pool_size=20)',
+    `pymysql.err.OperationalError: (2003, "Can't connect to MySQL server on 'mysql.one-data-infra' (111)")`,
+    'ERROR:    Application startup failed. Exiting.',
+  ],
+};
 
 /** Long enough for a loaded CI machine; the timeout test injects a longer latency than this. */
 const REQUEST_TIMEOUT_MS = 3000;
@@ -152,7 +166,7 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     expect(status.updatedReplicas).toBe(status.replicas);
   });
 
-  test('the bad revision is restarted, fails verify, is rolled back to the healthy revision and recovers', async () => {
+  test('the bad revision is rolled back directly to the healthy revision and recovers', async () => {
     // Prepare
     const healthyImage = (
       sandbox.store
@@ -168,8 +182,11 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     // Assess
     const states = entered(result);
     expect(result.status).toBe('SUCCEEDED');
-    expect(states.indexOf('Restart')).toBeGreaterThan(-1);
-    expect(states.indexOf('Rollback')).toBeGreaterThan(states.indexOf('Restart'));
+    // The diagnosis sees revision 2 failing where revision 1 served: a bad release, rolled back
+    // without a restart first.
+    expect(output(result).diagnostics.remediation).toMatchObject({ action: 'rollback', confident: true });
+    expect(states).not.toContain('Restart');
+    expect(states.indexOf('Rollback')).toBeGreaterThan(-1);
     expect(states.lastIndexOf('Verify')).toBeGreaterThan(states.indexOf('Rollback'));
     expect(states).toContain('Notify Recovered');
     expect(states).not.toContain('Escalate');
@@ -181,7 +198,7 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     expect(template.spec.containers[0].image).toBe(healthyImage);
   });
 
-  test('the workload failing in every revision is escalated with a cluster dump', async () => {
+  test('the workload OOMKilled in every revision is escalated at once with a cluster dump, untouched', async () => {
     // Act
     const result = await run(input(BISHENG));
 
@@ -189,10 +206,12 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     const states = entered(result);
     expect(result.status).toBe('FAILED');
     expect(result.error?.Error).toBe('IncidentEscalated');
-    expect(states).toEqual(
-      expect.arrayContaining(['Restart', 'Rollback', 'Escalate', 'Cluster Dump', 'Report', 'Release Lock']),
-    );
+    expect(states).toEqual(expect.arrayContaining(['Escalate', 'Cluster Dump', 'Report', 'Release Lock']));
+    // A restart only frees memory until it fills again, and every revision fails alike.
+    expect(states).not.toContain('Restart');
+    expect(states).not.toContain('Rollback');
     expect(states).not.toContain('Notify Recovered');
+    expect(finalState(result).diagnostics.remediation).toMatchObject({ action: 'none' });
     const prefix = `${finalState(result).incident.evidencePrefix}cluster-dump/`;
     const dumpKeys = await keysUnder(prefix);
     expect(dumpKeys.length).toBeGreaterThan(0);
@@ -248,21 +267,23 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
   });
 
   test('a second incident within the cooldown escalates instead of restarting again', async () => {
-    // Prepare: a restart that did not help (and no rollback), so the workload still fails.
-    const first = await run(input(BISHENG, { allowRollback: false }));
+    // Prepare: a restart that did not help (it has no earlier revision), so it still fails.
+    sandbox.apply([deployment(WORKER.namespace, WORKER.name, { behavior: { app: mysqlDownForGood } })]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const first = await run(input(WORKER));
     expect(finalState(first).restart).toBeDefined();
     const restartedAt = (
-      deploymentOf(BISHENG).spec as { template: { metadata: { annotations: Record<string, string> } } }
+      deploymentOf(WORKER).spec as { template: { metadata: { annotations: Record<string, string> } } }
     ).template.metadata.annotations['kubectl.kubernetes.io/restartedAt'];
 
     // Act
-    const second = await run(input(BISHENG));
+    const second = await run(input(WORKER));
 
     // Assess
     expect(entered(second)).not.toContain('Restart');
     expect(finalState(second).guard).toMatchObject({ allowed: false, reason: 'cooldown' });
     expect(
-      (deploymentOf(BISHENG).spec as { template: { metadata: { annotations: Record<string, string> } } })
+      (deploymentOf(WORKER).spec as { template: { metadata: { annotations: Record<string, string> } } })
         .template.metadata.annotations['kubectl.kubernetes.io/restartedAt'],
     ).toBe(restartedAt);
   });
