@@ -1,0 +1,102 @@
+/**
+ * Unknown fields, as the API server's decoder treats them under the `fieldValidation` query
+ * parameter: Strict refuses the request (400 BadRequest, `strict decoding error: unknown field
+ * "spec.foo"`), Warn drops each unknown field with a `Warning` header, Ignore drops them
+ * silently. Without the parameter the server warns (the default since 1.23), as a real one.
+ *
+ * Which fields a type knows comes from the upstream OpenAPI document (openapi/spec.ts), not
+ * from lists kept here: a property is known when the type's schema names it; maps
+ * (`additionalProperties`) and `x-kubernetes-preserve-unknown-fields` accept anything.
+ */
+import { errors } from '../errors';
+import { definitionNameOf, refName, upstreamSwagger, type Schema } from '../openapi/spec';
+import type { ResourceType } from '../resources';
+import type { KubeObject } from '../store';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+const DIRECTIVES: readonly FieldValidation[] = ['Ignore', 'Strict', 'Warn'];
+
+/** The directive of a request; 422 on the options kind for a value the server does not know. */
+export function fieldValidationOf(
+  value: string | null,
+  optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions',
+): FieldValidation {
+  if (!value) return 'Warn';
+  if ((DIRECTIVES as readonly string[]).includes(value)) return value as FieldValidation;
+  throw errors.invalid(optionsKind, 'meta.k8s.io', '', [
+    {
+      field: 'fieldValidation',
+      message: `Unsupported value: "${value}": supported values: ${DIRECTIVES.map((d) => `"${d}"`).join(', ')}`,
+      reason: 'FieldValueNotSupported',
+    },
+  ]);
+}
+
+function resolve(schema: Schema | undefined): Schema | undefined {
+  let current = schema;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (current.$ref) current = upstreamSwagger().definitions[refName(current.$ref)];
+    else if (current.allOf?.length === 1) current = current.allOf[0];
+    else return current;
+  }
+  return current;
+}
+
+/** Removes the fields `schema` does not know from `value`, returning their paths (`spec.foo`, `spec.containers[0].bar`). */
+function dropUnknown(value: unknown, schema: Schema | undefined, path: string, found: string[]): void {
+  const s = resolve(schema);
+  if (!s || value === null || typeof value !== 'object') return;
+  if (s['x-kubernetes-preserve-unknown-fields']) return;
+  if (Array.isArray(value)) {
+    if (s.items) value.forEach((item, i) => dropUnknown(item, s.items, `${path}[${i}]`, found));
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  if (s.properties) {
+    for (const key of Object.keys(record)) {
+      const field = path ? `${path}.${key}` : key;
+      const property = s.properties[key];
+      if (property) dropUnknown(record[key], property, field, found);
+      else {
+        found.push(field);
+        delete record[key];
+      }
+    }
+    return;
+  }
+  if (s.additionalProperties && typeof s.additionalProperties === 'object') {
+    for (const [key, child] of Object.entries(record)) {
+      dropUnknown(child, s.additionalProperties, path ? `${path}.${key}` : key, found);
+    }
+  }
+}
+
+/**
+ * Applies the directive to an object of type `t` as decoded from a request body: unknown
+ * fields are dropped from `obj` (Warn, Ignore) or refused (Strict). Returns the warnings to send.
+ * `patch` words the refusal as the patch handler does (without the decoder's type prefix).
+ */
+export function validateFields(
+  t: ResourceType,
+  obj: KubeObject,
+  directive: FieldValidation,
+  patch = false,
+): string[] {
+  const definition = definitionNameOf(t);
+  if (!definition) return [];
+  const unknown: string[] = [];
+  dropUnknown(obj, { $ref: `#/definitions/${definition}` }, '', unknown);
+  if (unknown.length === 0 || directive === 'Ignore') return [];
+  const each = unknown.map((field) => `unknown field "${field}"`);
+  if (directive === 'Warn') return each;
+  const strict = `strict decoding error: ${each.join(', ')}`;
+  throw errors.badRequest(
+    patch ? strict : `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${strict}`,
+  );
+}
+
+/** A `Warning` header value as the API server writes one (RFC 7234 code 299, agent `-`). */
+export function warningHeader(text: string): string {
+  return `299 - ${JSON.stringify(text)}`;
+}
