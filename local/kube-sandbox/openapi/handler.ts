@@ -46,7 +46,8 @@ export function serveNonResource(req: IncomingMessage, res: ServerResponse, url:
   const checks = PROBE_CHECKS[segments[0]];
   if (checks && segments.length <= 2) {
     if (segments.length === 2) {
-      if (!checks.includes(segments[1])) return send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
+      if (!checks.includes(segments[1]))
+        return send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
       return send(res, 200, 'text/plain; charset=utf-8', 'ok');
     }
     if (!url.searchParams.has('verbose')) return send(res, 200, 'text/plain; charset=utf-8', 'ok');
@@ -60,7 +61,8 @@ function serveOpenApi(req: IncomingMessage, res: ServerResponse, rest: string[])
   const notFound = (): number => send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
   if (rest[0] === 'v2' && rest.length === 1) {
     // The protobuf form is not produced: 406 makes client-go fall back as it does for old servers.
-    if (!acceptsJson(req.headers.accept)) return send(res, 406, 'text/plain; charset=utf-8', '406 - Not Acceptable\n');
+    if (!acceptsJson(req.headers.accept))
+      return send(res, 406, 'text/plain; charset=utf-8', '406 - Not Acceptable\n');
     return send(res, 200, V2_JSON, openApiV2Json());
   }
   if (rest[0] !== 'v3') return notFound();

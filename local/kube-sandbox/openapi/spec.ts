@@ -75,7 +75,8 @@ export function upstreamSwagger(): SwaggerDocument {
   if (upstream) return upstream;
   const raw = gunzipSync(readFileSync(UPSTREAM_FILE));
   const digest = createHash('sha256').update(raw).digest('hex');
-  if (digest !== UPSTREAM_SHA256) throw new OpenApiSourceError(`has SHA-256 ${digest}, not ${UPSTREAM_SHA256}`);
+  if (digest !== UPSTREAM_SHA256)
+    throw new OpenApiSourceError(`has SHA-256 ${digest}, not ${UPSTREAM_SHA256}`);
   upstream = JSON.parse(raw.toString('utf8')) as SwaggerDocument;
   return upstream;
 }
@@ -169,9 +170,7 @@ export function openApiV2Json(): string {
 
 /** A v2 schema as OpenAPI v3 writes it: references point into components. */
 function toV3Schema<T>(value: T): T {
-  return JSON.parse(
-    JSON.stringify(value).replaceAll(`"${DEFINITION_REF}`, '"#/components/schemas/'),
-  ) as T;
+  return JSON.parse(JSON.stringify(value).replaceAll(`"${DEFINITION_REF}`, '"#/components/schemas/')) as T;
 }
 
 function toV3Parameter(p: Parameter, doc: SwaggerDocument): Record<string, unknown> {
@@ -233,9 +232,7 @@ const v3Documents = new Map<string, { json: string; hash: string }>();
 export function openApiV3Document(groupVersion: string): { json: string; hash: string } | undefined {
   const cached = v3Documents.get(groupVersion);
   if (cached) return cached;
-  const types = RESOURCE_TYPES.filter(
-    (t) => groupVersionPath(t.group, t.version).slice(1) === groupVersion,
-  );
+  const types = RESOURCE_TYPES.filter((t) => groupVersionPath(t.group, t.version).slice(1) === groupVersion);
   if (types.length === 0) return undefined;
   const doc = upstreamSwagger();
   const paths = Object.keys(doc.paths)
@@ -277,7 +274,14 @@ export function openApiV3Document(groupVersion: string): { json: string; hash: s
     paths: v3Paths,
     components: {
       schemas: toV3Schema(pick(doc.definitions, schemas)),
-      securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+      securitySchemes: {
+        BearerToken: {
+          type: 'apiKey',
+          description: 'Bearer Token authentication',
+          name: 'authorization',
+          in: 'header',
+        },
+      },
     },
   });
   const entry = { json, hash: createHash('sha512').update(json).digest('hex').toUpperCase() };
