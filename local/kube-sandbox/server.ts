@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admit } from './admission';
 import { fieldValidationOf, validateFields, warningHeader } from './admission/field-validation';
@@ -946,6 +947,16 @@ async function write(ctx: RequestContext, route: ResourceRoute, verb: 'update' |
   admit(t, next, current);
   if (ctx.entry.dryRun) {
     sendJson(ctx, 200, view(t, next));
+    return;
+  }
+  // A write that changes nothing is not stored: same resourceVersion, no watch event.
+  if (
+    isDeepStrictEqual(
+      { ...next, metadata: { ...next.metadata, resourceVersion: undefined } },
+      { ...current, metadata: { ...current.metadata, resourceVersion: undefined } },
+    )
+  ) {
+    sendJson(ctx, 200, route.subresource === 'scale' ? scaleOf(t, current) : view(t, current));
     return;
   }
   const stored = store.update(t, next, expected);

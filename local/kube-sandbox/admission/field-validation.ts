@@ -4,6 +4,9 @@
  * "spec.foo"`), Warn drops each unknown field with a `Warning` header, Ignore drops them
  * silently. Without the parameter the server warns (the default since 1.23), as a real one.
  *
+ * The same walk refuses MicroTimes (Lease renewTime/acquireTime, Event eventTime) without
+ * exactly six fractional digits, as their decoder does (400, Go's time.Parse error).
+ *
  * Which fields a type knows comes from the upstream OpenAPI document (openapi/spec.ts), not
  * from lists kept here: a property is known when the type's schema names it; maps
  * (`additionalProperties`) and `x-kubernetes-preserve-unknown-fields` accept anything.
@@ -43,13 +46,44 @@ function resolve(schema: Schema | undefined): Schema | undefined {
   return current;
 }
 
-/** Removes the fields `schema` does not know from `value`, returning their paths (`spec.foo`, `spec.containers[0].bar`). */
-function dropUnknown(value: unknown, schema: Schema | undefined, path: string, found: string[]): void {
+const MICRO_TIME = 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime';
+const MICRO_TIME_LAYOUT = '2006-01-02T15:04:05.000000Z07:00';
+
+/**
+ * Why Go's time.Parse refuses a MicroTime (metav1.MicroTime decodes with RFC3339Micro, which
+ * takes exactly six fractional digits), worded as Go words it; undefined when it parses.
+ */
+function microTimeError(value: string): string | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(.*)$/.exec(value);
+  if (!m)
+    return `parsing time ${JSON.stringify(value)} as "${MICRO_TIME_LAYOUT}": cannot parse ${JSON.stringify(value)} as "2006"`;
+  const rest = m[2];
+  const fraction = /^\.\d{6}/.exec(rest);
+  const fail = (at: string, elem: string): string =>
+    `parsing time ${JSON.stringify(value)} as "${MICRO_TIME_LAYOUT}": cannot parse ${JSON.stringify(at)} as "${elem}"`;
+  if (!fraction) return fail(rest, '.000000');
+  const zone = rest.slice(7);
+  if (!/^(Z|[+-]\d{2}:\d{2})$/.test(zone)) return fail(zone, 'Z07:00');
+  return undefined;
+}
+
+interface Findings {
+  unknown: string[];
+  badTimes: string[];
+}
+
+/** Removes the fields `schema` does not know from `value`, noting their paths (`spec.foo`, `spec.containers[0].bar`), and notes MicroTimes Go would not parse. */
+function walk(value: unknown, schema: Schema | undefined, path: string, found: Findings): void {
+  if (schema?.$ref && refName(schema.$ref) === MICRO_TIME) {
+    const error = typeof value === 'string' ? microTimeError(value) : undefined;
+    if (error) found.badTimes.push(error);
+    return;
+  }
   const s = resolve(schema);
   if (!s || value === null || typeof value !== 'object') return;
   if (s['x-kubernetes-preserve-unknown-fields']) return;
   if (Array.isArray(value)) {
-    if (s.items) value.forEach((item, i) => dropUnknown(item, s.items, `${path}[${i}]`, found));
+    if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, found));
     return;
   }
   const record = value as Record<string, unknown>;
@@ -57,9 +91,9 @@ function dropUnknown(value: unknown, schema: Schema | undefined, path: string, f
     for (const key of Object.keys(record)) {
       const field = path ? `${path}.${key}` : key;
       const property = s.properties[key];
-      if (property) dropUnknown(record[key], property, field, found);
+      if (property) walk(record[key], property, field, found);
       else {
-        found.push(field);
+        found.unknown.push(field);
         delete record[key];
       }
     }
@@ -67,7 +101,7 @@ function dropUnknown(value: unknown, schema: Schema | undefined, path: string, f
   }
   if (s.additionalProperties && typeof s.additionalProperties === 'object') {
     for (const [key, child] of Object.entries(record)) {
-      dropUnknown(child, s.additionalProperties, path ? `${path}.${key}` : key, found);
+      walk(child, s.additionalProperties, path ? `${path}.${key}` : key, found);
     }
   }
 }
@@ -85,15 +119,16 @@ export function validateFields(
 ): string[] {
   const definition = definitionNameOf(t);
   if (!definition) return [];
-  const unknown: string[] = [];
-  dropUnknown(obj, { $ref: `#/definitions/${definition}` }, '', unknown);
+  const found: Findings = { unknown: [], badTimes: [] };
+  walk(obj, { $ref: `#/definitions/${definition}` }, '', found);
+  const decoding = `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}`;
+  if (found.badTimes.length > 0) throw errors.badRequest(`${decoding}: ${found.badTimes[0]}`);
+  const { unknown } = found;
   if (unknown.length === 0 || directive === 'Ignore') return [];
   const each = unknown.map((field) => `unknown field "${field}"`);
   if (directive === 'Warn') return each;
   const strict = `strict decoding error: ${each.join(', ')}`;
-  throw errors.badRequest(
-    patch ? strict : `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${strict}`,
-  );
+  throw errors.badRequest(patch ? strict : `${decoding}: ${strict}`);
 }
 
 /** A `Warning` header value as the API server writes one (RFC 7234 code 299, agent `-`). */
