@@ -950,17 +950,31 @@ async function write(ctx: RequestContext, route: ResourceRoute, verb: 'update' |
     return;
   }
   // A write that changes nothing is not stored: same resourceVersion, no watch event.
-  if (
-    isDeepStrictEqual(
-      { ...next, metadata: { ...next.metadata, resourceVersion: undefined } },
-      { ...current, metadata: { ...current.metadata, resourceVersion: undefined } },
-    )
-  ) {
+  if (sameContent(next, current)) {
     sendJson(ctx, 200, route.subresource === 'scale' ? scaleOf(t, current) : view(t, current));
     return;
   }
   const stored = store.update(t, next, expected);
   sendJson(ctx, 200, route.subresource === 'scale' ? scaleOf(t, stored) : view(t, stored));
+}
+
+/**
+ * Equal as JSON (absent and undefined alike, key order aside), apart from what a write cannot
+ * change: resourceVersion and the identity the store keeps (uid, timestamps, generation).
+ */
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const canonical = (obj: KubeObject): unknown => {
+    const {
+      resourceVersion: _r,
+      uid: _u,
+      creationTimestamp: _c,
+      deletionTimestamp: _d,
+      generation: _g,
+      ...meta
+    } = obj.metadata;
+    return JSON.parse(JSON.stringify({ ...obj, metadata: meta }));
+  };
+  return isDeepStrictEqual(canonical(a), canonical(b));
 }
 
 function patched(ctx: RequestContext, original: object, body: string): object {

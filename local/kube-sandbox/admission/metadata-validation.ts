@@ -15,8 +15,9 @@ const LABEL_VALUE = new RegExp(`^${LABEL_VALUE_FMT}$`);
 const NAME_PART_MAX = 63;
 const TOTAL_ANNOTATION_SIZE_LIMIT_BYTES = 256 * 1024;
 
-const NAME_PART_RULE =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const CHARACTERS_RULE =
+  "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const NAME_PART_RULE = `must ${CHARACTERS_RULE}`;
 
 /** validation.IsQualifiedName: the problems with `value`, empty when it is valid. */
 export function isQualifiedName(value: string): string[] {
@@ -51,7 +52,7 @@ export function isValidLabelValue(value: string): string[] {
   if (!LABEL_VALUE.test(value)) {
     problems.push(
       regexError(
-        `a valid label must be an empty string or ${NAME_PART_RULE}`,
+        `a valid label must be an empty string or ${CHARACTERS_RULE}`,
         LABEL_VALUE_FMT,
         'MyValue',
         'my_value',

@@ -32,10 +32,12 @@ export const namespaceController: Controller = {
       store,
       [NAMESPACES.storageKey, ...NAMESPACED.map((t) => t.storageKey)],
       (event) => {
-        const name =
-          event.storageKey === NAMESPACES.storageKey
-            ? event.object.metadata.name
-            : event.object.metadata.namespace;
+        // Listeners hear a write before the store holds it: a namespace's own event carries its state.
+        if (event.storageKey === NAMESPACES.storageKey) {
+          if (event.object.metadata.deletionTimestamp) queue.add(event.object.metadata.name!);
+          return;
+        }
+        const name = event.object.metadata.namespace;
         if (name && store.get(NAMESPACES, undefined, name)?.metadata.deletionTimestamp) queue.add(name);
       },
     );
