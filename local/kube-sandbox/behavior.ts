@@ -40,7 +40,9 @@ export type ContainerMode =
   /**
    * Writes to a volume (`volume`, default: its first mounted one) for `runSeconds` until it is
    * full. An emptyDir with a sizeLimit gets the pod evicted by the kubelet ("Usage of EmptyDir
-   * volume ... exceeds the limit"); any other volume fills up: the container logs
+   * volume ... exceeds the limit"), as does one without when the containers have
+   * ephemeral-storage limits ("Pod ephemeral local storage usage exceeds the total limit of
+   * containers ..."); any other volume fills up: the container logs
    * `failureLogs` (default: a `no space left on device` write error) and exits with `exitCode`.
    */
   | 'disk-full';

@@ -14,6 +14,7 @@ import {
   type ContainerMode,
   type PodBehavior,
 } from '../behavior';
+import { parseQuantity } from '../quantity';
 import { containerConfigError, volumeMountFailures } from './kubelet-config';
 import { probeFailure, probeTiming } from './kubelet-probes';
 import { keyOf, onStoreEvents, splitKey, types, type Controller, type ControllerContext } from '../runtime';
@@ -109,6 +110,23 @@ interface PodRun {
   finished: boolean;
   /** Set when the kubelet's eviction manager evicted the pod: the eviction message. */
   evicted?: string;
+}
+
+/**
+ * The sum of the containers' ephemeral-storage limits as the eviction message prints it: as
+ * written when all share one suffix (`2Gi`), else in bytes; undefined when none has a limit.
+ */
+function ephemeralStorageLimit(containers: Container[]): string | undefined {
+  const limits = containers
+    .map((c) => c.resources?.limits?.['ephemeral-storage'])
+    .filter((l): l is string => typeof l === 'string');
+  if (limits.length === 0) return undefined;
+  const suffixes = new Set(limits.map((l) => /[a-zA-Z]*$/.exec(l)![0]));
+  if (suffixes.size === 1) {
+    const [suffix] = suffixes;
+    return `${limits.reduce((sum, l) => sum + Number(l.slice(0, l.length - suffix.length)), 0)}${suffix}`;
+  }
+  return String(limits.reduce((sum, l) => sum + parseQuantity(l), 0));
 }
 
 /** A Go time.Duration as `%v` prints it: 800ms, 1.234s, 1m20s, 5m0s. */
@@ -712,6 +730,13 @@ export const kubeletController: Controller = {
       const sizeLimit = volume?.emptyDir?.sizeLimit;
       if (volume && sizeLimit) {
         evict(run, `Usage of EmptyDir volume "${volume.name}" exceeds the limit "${sizeLimit}". `);
+        return;
+      }
+      // An emptyDir counts toward the pod's ephemeral storage: with ephemeral-storage limits
+      // on its containers, the pod is evicted before the node's disk fills.
+      const podLimit = volume?.emptyDir ? ephemeralStorageLimit(pod.spec?.containers ?? []) : undefined;
+      if (podLimit) {
+        evict(run, `Pod ephemeral local storage usage exceeds the total limit of containers ${podLimit}. `);
         return;
       }
       const path = `${mount?.mountPath ?? '/tmp'}/spool.dat`.replace(/\/\/+/g, '/');

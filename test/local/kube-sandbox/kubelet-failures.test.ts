@@ -362,6 +362,28 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     expect(evicted.status!.containerStatuses![0].state!.terminated!.exitCode).toBe(137);
   });
 
+  it("evicts a pod whose emptyDir outgrows the containers' ephemeral-storage limits", async () => {
+    // Prepare
+    const manifest = podManifest('cache', {
+      behavior: { app: { mode: 'disk-full', runSeconds: 10 } },
+      containers: container({
+        volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+        resources: { limits: { 'ephemeral-storage': '2Gi' } },
+      }),
+      spec: { volumes: [{ name: 'scratch', emptyDir: {} }] },
+    });
+    await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
+
+    // Act
+    const evicted = await until(sandbox, 'cache', (p) => p.status?.phase === 'Failed');
+
+    // Assess
+    expect(evicted.status).toMatchObject({
+      reason: 'Evicted',
+      message: 'Pod ephemeral local storage usage exceeds the total limit of containers 2Gi. ',
+    });
+  });
+
   it('fails writes with ENOSPC on a volume without a limit, and crash-loops', async () => {
     // Prepare
     const manifest = podManifest('ingest', {
