@@ -5,7 +5,9 @@
  * A container with no entry runs healthy.
  *
  * Unschedulable pods need no behaviour: give the template a nodeSelector no node matches,
- * and the scheduler reports FailedScheduling as kube-scheduler does.
+ * and the scheduler reports FailedScheduling as kube-scheduler does. Nor do missing
+ * references: env, envFrom and volumes naming a ConfigMap, Secret or key that does not exist
+ * give CreateContainerConfigError or FailedMount, as the kubelet does, until it is created.
  */
 export const BEHAVIOR_ANNOTATION = 'sandbox.eks-incident.dev/behavior';
 
@@ -21,7 +23,29 @@ export type ContainerMode =
   /** Runs, but its readiness probe keeps failing: Running, never Ready, Unhealthy events. */
   | 'not-ready'
   /** Runs `runSeconds`, exits 0 (for Job pods: the pod Succeeds). */
-  | 'complete';
+  | 'complete'
+  /**
+   * Starts and becomes Ready, then after `runSeconds` stops answering its probes: readiness
+   * probe failures make it unready, and after the liveness probe's failureThreshold the kubelet
+   * kills it ("failed liveness probe, will be restarted"); it exits 143 and is restarted with
+   * back-off. Without a livenessProbe in the spec it just hangs, Running.
+   */
+  | 'liveness-failure'
+  /**
+   * Its executable does not exist in the image: the start fails with containerd's
+   * `exec: "<executable>": executable file not found in $PATH` (RunContainerError, last state
+   * StartError with exit code 128), and the kubelet retries with back-off.
+   */
+  | 'command-not-found'
+  /**
+   * Writes to a volume (`volume`, default: its first mounted one) for `runSeconds` until it is
+   * full. An emptyDir with a sizeLimit gets the pod evicted by the kubelet ("Usage of EmptyDir
+   * volume ... exceeds the limit"), as does one without when the containers have
+   * ephemeral-storage limits ("Pod ephemeral local storage usage exceeds the total limit of
+   * containers ..."); any other volume fills up: the container logs
+   * `failureLogs` (default: a `no space left on device` write error) and exits with `exitCode`.
+   */
+  | 'disk-full';
 
 export interface ContainerBehavior {
   mode: ContainerMode;
@@ -43,6 +67,20 @@ export interface ContainerBehavior {
   recoverAfterRestarts?: number;
   /** Lines written by a recovered (healthy) instance. */
   healthyLogs?: string[];
+  /**
+   * liveness-failure: how the probes fail. For httpGet probes the status code answered
+   * (@default 500), or `timeout` for no answer; tcpSocket probes are refused (or time out);
+   * exec probes print `probeOutput`; gRPC probes answer NOT_SERVING (or time out).
+   */
+  probeStatusCode?: number;
+  probeTimeout?: boolean;
+  probeOutput?: string;
+  /** command-not-found: the executable that is missing. @default the container's command[0], else the image's entrypoint `/docker-entrypoint.sh` */
+  executable?: string;
+  /** disk-full: the name of the pod volume written to. */
+  volume?: string;
+  /** disk-full: lines written when the volume is full (before exiting). */
+  failureLogs?: string[];
 }
 
 export type PodBehavior = Record<string, ContainerBehavior>;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ObjectReference } from 'kubernetes-types/core/v1';
 import type { SandboxClock } from './clock';
+import { ApiError } from './errors';
 import { RESOURCE_TYPES, type ResourceType } from './resources';
 import type { KubeObject, ObjectStore, StoreEvent } from './store';
 
@@ -18,7 +19,15 @@ export interface EventSource {
   host?: string;
   /** e.g. `spec.containers{app}` for container events. */
   fieldPath?: string;
+  /**
+   * Set by components that record through the events.k8s.io/v1 recorder (kube-scheduler):
+   * the event then carries `eventTime` (a MicroTime), `action` and a reporting instance.
+   */
+  action?: string;
 }
+
+/** The host name in a control-plane component's reporting instance (`default-scheduler-<host>`). */
+const REPORTING_HOST = 'ip-10-0-0-10.eu-west-1.compute.internal';
 
 /**
  * Records core/v1 Events the way client-go's legacy event recorder (used by the kubelet and
@@ -75,13 +84,20 @@ export class EventRecorder {
       lastTimestamp: now,
       count: 1,
       type,
-      eventTime: null,
+      eventTime: source.action ? this.clock.rfc3339Micro() : null,
+      ...(source.action ? { action: source.action } : {}),
       reportingComponent: source.component,
-      reportingInstance: source.host ?? '',
+      reportingInstance: source.action ? `${source.component}-${REPORTING_HOST}` : (source.host ?? ''),
     };
-    const created = this.store.create(types.events, event);
-    this.folded.set(foldKey, created.metadata.name!);
-    return created;
+    try {
+      const created = this.store.create(types.events, event);
+      this.folded.set(foldKey, created.metadata.name!);
+      return created;
+    } catch (error) {
+      // A namespace being deleted refuses new events too; the broadcaster only logs that.
+      if (error instanceof ApiError && error.code === 403) return event;
+      throw error;
+    }
   }
 }
 

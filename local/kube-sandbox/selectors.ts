@@ -139,11 +139,25 @@ function matchLabel(r: LabelRequirement, labels: Record<string, string>): boolea
   }
 }
 
+/**
+ * Field labels whose value is not the field at their own path, or whose Go field is not a
+ * pointer and so reads as its zero value when unset (the types' GetAttrs functions format
+ * them with strconv): `spec.unschedulable=false` matches a node that never set it.
+ */
+const FIELD_LABEL_VALUES: Record<string, (obj: KubeObject) => string> = {
+  source: (obj) => String((obj.source as { component?: string } | undefined)?.component ?? ''),
+  'status.successful': (obj) => String((obj.status as { succeeded?: number } | undefined)?.succeeded ?? 0),
+  'status.replicas': (obj) => String((obj.status as { replicas?: number } | undefined)?.replicas ?? 0),
+  'spec.unschedulable': (obj) =>
+    String((obj.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false),
+  'spec.hostNetwork': (obj) =>
+    String((obj.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork ?? false),
+};
+
 /** The value of a field label on an object, as the API server's field-label conversion gives it. */
 function fieldValue(obj: KubeObject, path: string): string {
-  if (path === 'source') {
-    return String((obj.source as { component?: string } | undefined)?.component ?? '');
-  }
+  const special = FIELD_LABEL_VALUES[path];
+  if (special) return special(obj);
   let current: unknown = obj;
   for (const part of path.split('.')) {
     if (current === null || typeof current !== 'object') return '';

@@ -1,10 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admit } from './admission';
+import { fieldValidationOf, validateFields, warningHeader } from './admission/field-validation';
 import type { SandboxClock } from './clock';
 import { ApiError, errors } from './errors';
 import { fromEventsV1, toEventsV1 } from './event-versions';
 import type { FaultInjector } from './faults';
+import { serveNonResource } from './openapi/handler';
 import { applyPatchByType } from './patch';
 import type { RecordedRequest, RequestLog } from './request-log';
 import { apiGroups, apiResourceList, apiVersionOf, findResourceType, type ResourceType } from './resources';
@@ -49,6 +52,8 @@ interface RequestContext {
   url: URL;
   deps: ApiServerDeps;
   entry: RecordedRequest;
+  /** `Warning` headers for the response (dropped unknown fields). */
+  warnings: string[];
 }
 
 /** An HTTP handler speaking the Kubernetes REST API (JSON) over the sandbox's store. */
@@ -64,7 +69,7 @@ export function createApiHandler(deps: ApiServerDeps): (req: IncomingMessage, re
       userAgent: req.headers['user-agent'],
       dryRun: url.searchParams.get('dryRun') === 'All',
     };
-    const ctx: RequestContext = { req, res, url, deps, entry };
+    const ctx: RequestContext = { req, res, url, deps, entry, warnings: [] };
     handle(ctx)
       .catch((error: unknown) => {
         const apiError =
@@ -82,6 +87,11 @@ async function handle(ctx: RequestContext): Promise<void> {
   const { req, url, deps, entry } = ctx;
   if (deps.token !== undefined && !authorized(req.headers.authorization, deps.token))
     throw errors.unauthorized();
+  const served = serveNonResource(req, ctx.res, url);
+  if (served !== undefined) {
+    entry.status = served;
+    return;
+  }
   const route = parseRoute(url.pathname);
   if (route.kind === 'discovery') {
     if (req.method !== 'GET') throw errors.methodNotAllowed(req.method ?? '');
@@ -229,9 +239,6 @@ function injectedError(ctx: RequestContext, route: ResourceRoute, verb: string, 
 function parseRoute(pathname: string): Route {
   const segments = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (segments.length === 1 && segments[0] === 'version') return { kind: 'discovery', body: versionInfo };
-  if (segments.length === 1 && ['healthz', 'livez', 'readyz'].includes(segments[0])) {
-    return { kind: 'discovery', body: () => 'ok' };
-  }
   if (segments[0] === 'api') {
     if (segments.length === 1) {
       return {
@@ -341,6 +348,7 @@ function sendJson(
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-cache, private',
+    ...(ctx.warnings.length ? { Warning: ctx.warnings.map(warningHeader) } : {}),
     ...headers,
   });
   ctx.res.end(text);
@@ -837,6 +845,8 @@ async function create(ctx: RequestContext, route: ResourceRoute): Promise<void> 
   const { t } = route;
   const input = await readObject(ctx);
   checkTypeMeta(t, input);
+  const directive = fieldValidationOf(ctx.url.searchParams.get('fieldValidation'), 'CreateOptions');
+  ctx.warnings.push(...validateFields(t, input, directive));
   if (t.namespaced) {
     if (input.metadata.namespace && input.metadata.namespace !== route.namespace) {
       throw errors.badRequest(
@@ -899,6 +909,11 @@ async function write(ctx: RequestContext, route: ResourceRoute, verb: 'update' |
         ? await readObject(ctx)
         : (patched(ctx, view(t, current), await readBody(ctx)) as KubeObject);
     checkTypeMeta(t, proposed);
+    const directive = fieldValidationOf(
+      ctx.url.searchParams.get('fieldValidation'),
+      verb === 'update' ? 'UpdateOptions' : 'PatchOptions',
+    );
+    ctx.warnings.push(...validateFields(t, proposed, directive, verb === 'patch'));
     if (proposed.metadata?.name !== undefined && proposed.metadata.name !== route.name) {
       throw errors.badRequest(
         `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${route.name})`,
@@ -934,8 +949,32 @@ async function write(ctx: RequestContext, route: ResourceRoute, verb: 'update' |
     sendJson(ctx, 200, view(t, next));
     return;
   }
+  // A write that changes nothing is not stored: same resourceVersion, no watch event.
+  if (sameContent(next, current)) {
+    sendJson(ctx, 200, route.subresource === 'scale' ? scaleOf(t, current) : view(t, current));
+    return;
+  }
   const stored = store.update(t, next, expected);
   sendJson(ctx, 200, route.subresource === 'scale' ? scaleOf(t, stored) : view(t, stored));
+}
+
+/**
+ * Equal as JSON (absent and undefined alike, key order aside), apart from what a write cannot
+ * change: resourceVersion and the identity the store keeps (uid, timestamps, generation).
+ */
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const canonical = (obj: KubeObject): unknown => {
+    const {
+      resourceVersion: _r,
+      uid: _u,
+      creationTimestamp: _c,
+      deletionTimestamp: _d,
+      generation: _g,
+      ...meta
+    } = obj.metadata;
+    return JSON.parse(JSON.stringify({ ...obj, metadata: meta }));
+  };
+  return isDeepStrictEqual(canonical(a), canonical(b));
 }
 
 function patched(ctx: RequestContext, original: object, body: string): object {

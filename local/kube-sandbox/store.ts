@@ -311,7 +311,6 @@ export class ObjectStore {
         (marked.status as Record<string, unknown>) = { phase: 'Terminating' };
       this.commit(t, 'MODIFIED', marked);
       this.objects.get(t.storageKey)!.set(this.keyOf(t, marked), marked);
-      if (t.storageKey === 'namespaces') this.finishNamespaceDeletion(marked);
       return { object: marked, removed: false };
     }
     const removed = this.remove(t, current);
@@ -329,18 +328,6 @@ export class ObjectStore {
     bucket.delete(key);
     this.sortedKeys.delete(t.storageKey);
     return last;
-  }
-
-  private finishNamespaceDeletion(ns: KubeObject): void {
-    const name = ns.metadata.name!;
-    for (const t of RESOURCE_TYPES) {
-      if (!t.namespaced || t.group === 'events.k8s.io') continue;
-      for (const obj of [...this.list(t, name)]) this.remove(t, obj);
-    }
-    this.remove(
-      RESOURCE_TYPES.find((r) => r.storageKey === 'namespaces')!,
-      ns,
-    );
   }
 
   /** The garbage collector: dependents of a removed owner are deleted or orphaned. */

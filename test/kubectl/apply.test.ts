@@ -66,14 +66,4 @@ describe('what the sandbox refuses, with a message saying what to do instead', (
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the sandbox accepts JSON request bodies only');
   });
-
-  it('client-side validation, which needs the OpenAPI document', async () => {
-    // Act
-    const result = await k.run(['create', '-f', '-'], toYaml(configMap(NS, 'validated', { a: '1' })));
-
-    // Assess
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('failed to download openapi');
-    expect(result.stderr).toContain('--validate=false');
-  });
 });

@@ -20,12 +20,12 @@ const DNS1035_LABEL = new RegExp(`^${DNS1035_LABEL_FMT}$`);
 const PERCENT = new RegExp(`^${PERCENT_FMT}$`);
 
 /** validation.RegexError: the rule, its examples, and the regex it was checked with. */
-function regexError(message: string, format: string, ...examples: string[]): string {
+export function regexError(message: string, format: string, ...examples: string[]): string {
   const shown = examples.map((e) => `'${e}', `).join(' or ');
   return `${message} (${examples.length ? `e.g. ${shown}` : ''}regex used for validation is '${format}')`;
 }
 
-function maxLengthError(length: number): string {
+export function maxLengthError(length: number): string {
   return `must be no more than ${length} characters`;
 }
 

@@ -4,6 +4,7 @@ import type { KubeObject } from '../store';
 import { coreAdmission } from './core';
 import { deploymentAdmission } from './deployment';
 import { validateObjectName } from './fields';
+import { validateMetadata } from './metadata-validation';
 import { podAdmission } from './pod';
 import type { AdmissionTable } from './types';
 import { workloadAdmission } from './workloads';
@@ -25,6 +26,7 @@ export function admit(t: ResourceType, obj: KubeObject, old?: KubeObject): void 
   const nameRule = typeof rules?.name === 'function' ? rules.name(t) : (rules?.name ?? 'subdomain');
   const causes = [
     ...(old ? [] : validateObjectName(obj, nameRule, rules?.maxNameLength)),
+    ...validateMetadata(obj),
     ...(rules?.validate?.(obj, old) ?? []),
   ];
   if (causes.length > 0) throw errors.invalid(t.kind, t.group, obj.metadata.name ?? '', causes);

@@ -7,6 +7,7 @@ import { statefulSetController } from './statefulset';
 import { daemonSetController } from './daemonset';
 import { jobController } from './job';
 import { cronJobController } from './cronjob';
+import { namespaceController } from './namespace';
 
 /** The control plane and node agents the sandbox runs, in start order. */
 export const CONTROLLERS: Controller[] = [
@@ -18,4 +19,5 @@ export const CONTROLLERS: Controller[] = [
   daemonSetController,
   jobController,
   cronJobController,
+  namespaceController,
 ];

@@ -14,6 +14,9 @@ import {
   type ContainerMode,
   type PodBehavior,
 } from '../behavior';
+import { parseQuantity } from '../quantity';
+import { containerConfigError, volumeMountFailures } from './kubelet-config';
+import { probeFailure, probeTiming } from './kubelet-probes';
 import { keyOf, onStoreEvents, splitKey, types, type Controller, type ControllerContext } from '../runtime';
 import type { KubeObject, Writable } from '../store';
 
@@ -24,6 +27,13 @@ const SYNC_DELAY_MS = 1000;
 /** The kubelet's crash-loop and image-pull back-off: 10 s doubling to 5 min, reset after 10 min of calm. */
 const INITIAL_BACKOFF_MS = 10_000;
 const MAX_BACKOFF_MS = 300_000;
+/** The pod worker's back-off after a failed sync (a missing ConfigMap or Secret): it tries again this often. */
+const POD_WORKER_BACKOFF_MS = 10_000;
+/** The volume manager's retry of a failed mount: 500 ms doubling to 2m2s (exponentialbackoff). */
+const INITIAL_MOUNT_RETRY_MS = 500;
+const MAX_MOUNT_RETRY_MS = 122_000;
+/** containerd's StartError: the process never ran, so it has no start time. */
+const NEVER_STARTED = '1970-01-01T00:00:00Z';
 /** PodGC waits this long before it deletes pods whose node is gone (quarantine for a node re-registering). */
 const ORPHAN_QUARANTINE_MS = 40_000;
 /** Set on the pod template by `kubectl rollout restart`. */
@@ -40,6 +50,7 @@ interface Terminated {
   containerID: string;
   exitCode: number;
   reason: string;
+  message?: string;
   startedAt: string;
   finishedAt: string;
 }
@@ -86,6 +97,7 @@ interface PodRun {
   name: string;
   nodeName: string;
   restartPolicy: string;
+  terminationGracePeriodSeconds: number;
   rolloutRestarted: boolean;
   hostIP: string;
   podIP: string;
@@ -96,6 +108,25 @@ interface PodRun {
   timers: Set<number>;
   terminating: boolean;
   finished: boolean;
+  /** Set when the kubelet's eviction manager evicted the pod: the eviction message. */
+  evicted?: string;
+}
+
+/**
+ * The sum of the containers' ephemeral-storage limits as the eviction message prints it: as
+ * written when all share one suffix (`2Gi`), else in bytes; undefined when none has a limit.
+ */
+function ephemeralStorageLimit(containers: Container[]): string | undefined {
+  const limits = containers
+    .map((c) => c.resources?.limits?.['ephemeral-storage'])
+    .filter((l): l is string => typeof l === 'string');
+  if (limits.length === 0) return undefined;
+  const suffixes = new Set(limits.map((l) => /[a-zA-Z]*$/.exec(l)![0]));
+  if (suffixes.size === 1) {
+    const [suffix] = suffixes;
+    return `${limits.reduce((sum, l) => sum + Number(l.slice(0, l.length - suffix.length)), 0)}${suffix}`;
+  }
+  return String(limits.reduce((sum, l) => sum + parseQuantity(l), 0));
 }
 
 /** A Go time.Duration as `%v` prints it: 800ms, 1.234s, 1m20s, 5m0s. */
@@ -375,7 +406,11 @@ export const kubeletController: Controller = {
     function publish(run: PodRun): void {
       const pod = currentPod(run);
       if (!pod) return;
-      const phase = run.terminating ? (pod.status?.phase ?? 'Running') : phaseOf(run);
+      const phase = run.evicted
+        ? 'Failed'
+        : run.terminating
+          ? (pod.status?.phase ?? 'Running')
+          : phaseOf(run);
       if (isTerminalPhase(phase) && !run.finished) {
         run.finished = true;
         stopRun(run);
@@ -415,6 +450,10 @@ export const kubeletController: Controller = {
         lastProbeTime: null,
         lastTransitionTime: run.startTime,
       };
+      if (run.evicted) {
+        ours.unshift('DisruptionTarget');
+        setCondition(run, 'DisruptionTarget', 'True', 'TerminationByKubelet', run.evicted);
+      }
       const conditions = [
         ...ours.map((type) => conditionJson(type, run.conditions.get(type)!)),
         scheduled,
@@ -429,6 +468,7 @@ export const kubeletController: Controller = {
         podIP: run.podIP,
         podIPs: [{ ip: run.podIP }],
         startTime: run.startTime,
+        ...(run.evicted ? { reason: 'Evicted', message: run.evicted } : {}),
         containerStatuses: run.main.map((c) => containerStatus(run, c)) as Writable<ContainerStatus>[],
       };
       if (run.init.length > 0) {
@@ -525,6 +565,20 @@ export const kubeletController: Controller = {
     }
 
     function createAndStart(run: PodRun, c: ContainerRun): void {
+      // makeEnvironmentVariables: a missing ConfigMap, Secret or key fails this sync before
+      // the container is created; the pod worker tries again after its back-off.
+      const configError = containerConfigError(store, run.namespace, c.spec);
+      if (configError) {
+        c.waiting = { reason: 'CreateContainerConfigError', message: configError };
+        record(run, c, 'Warning', 'Failed', `Error: ${configError}`);
+        publish(run);
+        later(c.timers, POD_WORKER_BACKOFF_MS, () =>
+          pullImage(run, c, (pulled) => {
+            if (pulled) createAndStart(run, c);
+          }),
+        );
+        return;
+      }
       if (c.everStarted) c.restartCount += 1;
       if (c.terminated) c.lastTerminated = c.terminated;
       c.terminated = undefined;
@@ -533,9 +587,13 @@ export const kubeletController: Controller = {
       c.ready = false;
       c.containerID = `containerd://${randomBytes(32).toString('hex')}`;
       record(run, c, 'Normal', 'Created', `Created container: ${c.spec.name}`);
+      const { mode, lines } = effectiveMode(run, c);
+      if (mode === 'command-not-found') {
+        failStart(run, c);
+        return;
+      }
       record(run, c, 'Normal', 'Started', `Started container ${c.spec.name}`);
       c.runningSince = clock.rfc3339();
-      const { mode, lines } = effectiveMode(run, c);
       const at = clock.now();
       logs.append(
         run.uid,
@@ -575,9 +633,142 @@ export const kubeletController: Controller = {
         case 'complete':
           later(c.timers, (b.runSeconds ?? 3) * 1000, () => exit(run, c, 0, 'Completed'));
           break;
+        case 'liveness-failure':
+          later(c.timers, (b.readyAfterSeconds ?? 1) * 1000, () => {
+            c.ready = true;
+            publish(run);
+          });
+          later(c.timers, (b.runSeconds ?? 3) * 1000, () => hang(run, c));
+          break;
+        case 'disk-full':
+          later(c.timers, (b.runSeconds ?? 3) * 1000, () => fillVolume(run, c));
+          break;
         case 'image-pull-failure':
           break;
       }
+      publish(run);
+    }
+
+    /**
+     * The runtime cannot start the process (StartContainer fails): the container is left
+     * exited with StartError/128, the pod shows RunContainerError, and the next sync restarts
+     * it under the crash-loop back-off.
+     */
+    function failStart(run: PodRun, c: ContainerRun): void {
+      const executable = c.behavior.executable ?? c.spec.command?.[0] ?? '/docker-entrypoint.sh';
+      const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${executable}": executable file not found in $PATH: unknown`;
+      record(run, c, 'Warning', 'Failed', `Error: ${message}`);
+      c.lastTerminated = {
+        containerID: c.containerID!,
+        exitCode: 128,
+        reason: 'StartError',
+        message,
+        startedAt: NEVER_STARTED,
+        finishedAt: clock.rfc3339(),
+      };
+      c.waiting = { reason: 'RunContainerError', message };
+      publish(run);
+      const finishedAt = clock.now();
+      later(c.timers, SYNC_DELAY_MS, () => syncExited(run, c, finishedAt));
+    }
+
+    /**
+     * The process stops answering: every probe of the spec fails from now on. Readiness
+     * failures make it unready; failureThreshold liveness failures in a row get it killed
+     * (SIGTERM, which it honours: exit 143) and restarted.
+     */
+    function hang(run: PodRun, c: ContainerRun): void {
+      const readiness = c.spec.readinessProbe;
+      if (readiness) {
+        const { periodMs } = probeTiming(readiness);
+        const probe = (): void => {
+          c.ready = false;
+          const why = probeFailure(readiness, c.spec, run.podIP, c.behavior);
+          record(run, c, 'Warning', 'Unhealthy', `Readiness probe failed: ${why}`);
+          publish(run);
+          later(c.timers, periodMs, probe);
+        };
+        later(c.timers, periodMs, probe);
+      }
+      const liveness = c.spec.livenessProbe;
+      if (!liveness) return;
+      const { periodMs, failureThreshold, initialDelayMs } = probeTiming(liveness);
+      const startedFor = clock.now() - Date.parse(c.runningSince!);
+      let failures = 0;
+      const probe = (): void => {
+        failures += 1;
+        const why = probeFailure(liveness, c.spec, run.podIP, c.behavior);
+        record(run, c, 'Warning', 'Unhealthy', `Liveness probe failed: ${why}`);
+        if (failures < failureThreshold) {
+          later(c.timers, periodMs, probe);
+          return;
+        }
+        record(
+          run,
+          c,
+          'Normal',
+          'Killing',
+          `Container ${c.spec.name} failed liveness probe, will be restarted`,
+        );
+        const grace = run.terminationGracePeriodSeconds;
+        later(c.timers, Math.min(grace, 1) * 1000, () => exit(run, c, 143, 'Error'));
+      };
+      later(c.timers, Math.max(periodMs, initialDelayMs - startedFor), probe);
+    }
+
+    /** disk-full: the written volume is full. An emptyDir over its sizeLimit gets the pod evicted; any other write fails with ENOSPC. */
+    function fillVolume(run: PodRun, c: ContainerRun): void {
+      const pod = currentPod(run);
+      if (!pod) return;
+      const volumes = pod.spec?.volumes ?? [];
+      const mounts = c.spec.volumeMounts ?? [];
+      const mount =
+        mounts.find((m) => m.name === c.behavior.volume) ??
+        mounts.find((m) => volumes.some((v) => v.name === m.name && v.emptyDir)) ??
+        mounts[0];
+      const volume = volumes.find((v) => v.name === (c.behavior.volume ?? mount?.name));
+      const sizeLimit = volume?.emptyDir?.sizeLimit;
+      if (volume && sizeLimit) {
+        evict(run, `Usage of EmptyDir volume "${volume.name}" exceeds the limit "${sizeLimit}". `);
+        return;
+      }
+      // An emptyDir counts toward the pod's ephemeral storage: with ephemeral-storage limits
+      // on its containers, the pod is evicted before the node's disk fills.
+      const podLimit = volume?.emptyDir ? ephemeralStorageLimit(pod.spec?.containers ?? []) : undefined;
+      if (podLimit) {
+        evict(run, `Pod ephemeral local storage usage exceeds the total limit of containers ${podLimit}. `);
+        return;
+      }
+      const path = `${mount?.mountPath ?? '/tmp'}/spool.dat`.replace(/\/\/+/g, '/');
+      const at = clock.now();
+      const lines = c.behavior.failureLogs ?? [`write ${path}: no space left on device`];
+      logs.append(
+        run.uid,
+        c.spec.name,
+        c.restartCount,
+        lines.map((text) => ({ at, text })),
+      );
+      exit(run, c, c.behavior.exitCode ?? 1, 'Error');
+    }
+
+    /** The eviction manager's evictPod: kill every container at once, fail the pod with reason Evicted. */
+    function evict(run: PodRun, message: string): void {
+      record(run, undefined, 'Warning', 'Evicted', message);
+      for (const c of [...run.init, ...run.main]) {
+        clearTimers(c.timers);
+        if (!c.runningSince) continue;
+        record(run, c, 'Normal', 'Killing', `Stopping container ${c.spec.name}`);
+        c.terminated = {
+          containerID: c.containerID!,
+          exitCode: 137,
+          reason: 'Error',
+          startedAt: c.runningSince,
+          finishedAt: clock.rfc3339(),
+        };
+        c.runningSince = undefined;
+        c.ready = false;
+      }
+      run.evicted = message;
       publish(run);
     }
 
@@ -686,6 +877,7 @@ export const kubeletController: Controller = {
         name: pod.metadata.name!,
         nodeName: node.metadata!.name!,
         restartPolicy: pod.spec?.restartPolicy ?? 'Always',
+        terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
         rolloutRestarted: Boolean(pod.metadata.annotations?.[RESTARTED_AT]),
         hostIP: nodeInternalIp(node),
         podIP: allocateIp(node),
@@ -700,7 +892,32 @@ export const kubeletController: Controller = {
       podTimers.delete(uid);
       runs.set(uid, run);
       publish(run);
-      startInit(run, 0);
+      mountVolumes(run, INITIAL_MOUNT_RETRY_MS);
+    }
+
+    /**
+     * The volume manager sets up the pod's volumes before any container starts; a ConfigMap
+     * or Secret volume whose source is missing fails with FailedMount, retried with back-off,
+     * and the pod stays ContainerCreating until the source exists.
+     */
+    function mountVolumes(run: PodRun, retryMs: number): void {
+      const pod = currentPod(run);
+      if (!pod) return;
+      const failures = volumeMountFailures(store, pod as Pod);
+      if (failures.length === 0) {
+        startInit(run, 0);
+        return;
+      }
+      for (const f of failures) {
+        record(
+          run,
+          undefined,
+          'Warning',
+          'FailedMount',
+          `MountVolume.SetUp failed for volume "${f.volume}" : ${f.error}`,
+        );
+      }
+      later(run.timers, retryMs, () => mountVolumes(run, Math.min(retryMs * 2, MAX_MOUNT_RETRY_MS)));
     }
 
     function removeLater(pod: PodW, delayMs: number): void {

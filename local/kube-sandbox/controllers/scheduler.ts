@@ -231,7 +231,10 @@ export const schedulerController: Controller = {
           now,
         );
         const written = changed ? store.update(types.pods, next) : pod;
-        events.record(written, 'Warning', 'FailedScheduling', message, { component: SCHEDULER_NAME });
+        events.record(written, 'Warning', 'FailedScheduling', message, {
+          component: SCHEDULER_NAME,
+          action: 'Scheduling',
+        });
         return;
       }
       unschedulable.delete(key);
@@ -250,7 +253,7 @@ export const schedulerController: Controller = {
         'Normal',
         'Scheduled',
         `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${best}`,
-        { component: SCHEDULER_NAME },
+        { component: SCHEDULER_NAME, action: 'Binding' },
       );
     });
 

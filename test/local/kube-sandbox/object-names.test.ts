@@ -1,4 +1,4 @@
-import { CoordinationV1Api, CoreV1Api, EventsV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, EventsV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { apiError, kubeConfigFor } from '../../helpers/kube';
 
@@ -157,7 +157,8 @@ describe('object names', () => {
         namespace: 'default',
         body: {
           metadata: { name: 'Pod_p.2' },
-          eventTime: new Date('2026-01-01T00:00:00Z'),
+          // A MicroTime (six fractional digits): a Date would be refused before the name is checked.
+          eventTime: new V1MicroTime('2026-01-01T00:00:00Z'),
           reportingController: 'test',
           reportingInstance: 'test-1',
           action: 'Testing',

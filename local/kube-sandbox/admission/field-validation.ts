@@ -1,0 +1,137 @@
+/**
+ * Unknown fields, as the API server's decoder treats them under the `fieldValidation` query
+ * parameter: Strict refuses the request (400 BadRequest, `strict decoding error: unknown field
+ * "spec.foo"`), Warn drops each unknown field with a `Warning` header, Ignore drops them
+ * silently. Without the parameter the server warns (the default since 1.23), as a real one.
+ *
+ * The same walk refuses MicroTimes (Lease renewTime/acquireTime, Event eventTime) without
+ * exactly six fractional digits, as their decoder does (400, Go's time.Parse error).
+ *
+ * Which fields a type knows comes from the upstream OpenAPI document (openapi/spec.ts), not
+ * from lists kept here: a property is known when the type's schema names it; maps
+ * (`additionalProperties`) and `x-kubernetes-preserve-unknown-fields` accept anything.
+ */
+import { errors } from '../errors';
+import { definitionNameOf, refName, upstreamSwagger, type Schema } from '../openapi/spec';
+import type { ResourceType } from '../resources';
+import type { KubeObject } from '../store';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+const DIRECTIVES: readonly FieldValidation[] = ['Ignore', 'Strict', 'Warn'];
+
+/** The directive of a request; 422 on the options kind for a value the server does not know. */
+export function fieldValidationOf(
+  value: string | null,
+  optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions',
+): FieldValidation {
+  if (!value) return 'Warn';
+  if ((DIRECTIVES as readonly string[]).includes(value)) return value as FieldValidation;
+  throw errors.invalid(optionsKind, 'meta.k8s.io', '', [
+    {
+      field: 'fieldValidation',
+      message: `Unsupported value: "${value}": supported values: ${DIRECTIVES.map((d) => `"${d}"`).join(', ')}`,
+      reason: 'FieldValueNotSupported',
+    },
+  ]);
+}
+
+function resolve(schema: Schema | undefined): Schema | undefined {
+  let current = schema;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (current.$ref) current = upstreamSwagger().definitions[refName(current.$ref)];
+    else if (current.allOf?.length === 1) current = current.allOf[0];
+    else return current;
+  }
+  return current;
+}
+
+const MICRO_TIME = 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime';
+const MICRO_TIME_LAYOUT = '2006-01-02T15:04:05.000000Z07:00';
+
+/**
+ * Why Go's time.Parse refuses a MicroTime (metav1.MicroTime decodes with RFC3339Micro, which
+ * takes exactly six fractional digits), worded as Go words it; undefined when it parses.
+ */
+function microTimeError(value: string): string | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(.*)$/.exec(value);
+  if (!m)
+    return `parsing time ${JSON.stringify(value)} as "${MICRO_TIME_LAYOUT}": cannot parse ${JSON.stringify(value)} as "2006"`;
+  const rest = m[2];
+  const fraction = /^\.\d{6}/.exec(rest);
+  const fail = (at: string, elem: string): string =>
+    `parsing time ${JSON.stringify(value)} as "${MICRO_TIME_LAYOUT}": cannot parse ${JSON.stringify(at)} as "${elem}"`;
+  if (!fraction) return fail(rest, '.000000');
+  const zone = rest.slice(7);
+  if (!/^(Z|[+-]\d{2}:\d{2})$/.test(zone)) return fail(zone, 'Z07:00');
+  return undefined;
+}
+
+interface Findings {
+  unknown: string[];
+  badTimes: string[];
+}
+
+/** Removes the fields `schema` does not know from `value`, noting their paths (`spec.foo`, `spec.containers[0].bar`), and notes MicroTimes Go would not parse. */
+function walk(value: unknown, schema: Schema | undefined, path: string, found: Findings): void {
+  if (schema?.$ref && refName(schema.$ref) === MICRO_TIME) {
+    const error = typeof value === 'string' ? microTimeError(value) : undefined;
+    if (error) found.badTimes.push(error);
+    return;
+  }
+  const s = resolve(schema);
+  if (!s || value === null || typeof value !== 'object') return;
+  if (s['x-kubernetes-preserve-unknown-fields']) return;
+  if (Array.isArray(value)) {
+    if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, found));
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  if (s.properties) {
+    for (const key of Object.keys(record)) {
+      const field = path ? `${path}.${key}` : key;
+      const property = s.properties[key];
+      if (property) walk(record[key], property, field, found);
+      else {
+        found.unknown.push(field);
+        delete record[key];
+      }
+    }
+    return;
+  }
+  if (s.additionalProperties && typeof s.additionalProperties === 'object') {
+    for (const [key, child] of Object.entries(record)) {
+      walk(child, s.additionalProperties, path ? `${path}.${key}` : key, found);
+    }
+  }
+}
+
+/**
+ * Applies the directive to an object of type `t` as decoded from a request body: unknown
+ * fields are dropped from `obj` (Warn, Ignore) or refused (Strict). Returns the warnings to send.
+ * `patch` words the refusal as the patch handler does (without the decoder's type prefix).
+ */
+export function validateFields(
+  t: ResourceType,
+  obj: KubeObject,
+  directive: FieldValidation,
+  patch = false,
+): string[] {
+  const definition = definitionNameOf(t);
+  if (!definition) return [];
+  const found: Findings = { unknown: [], badTimes: [] };
+  walk(obj, { $ref: `#/definitions/${definition}` }, '', found);
+  const decoding = `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}`;
+  if (found.badTimes.length > 0) throw errors.badRequest(`${decoding}: ${found.badTimes[0]}`);
+  const { unknown } = found;
+  if (unknown.length === 0 || directive === 'Ignore') return [];
+  const each = unknown.map((field) => `unknown field "${field}"`);
+  if (directive === 'Warn') return each;
+  const strict = `strict decoding error: ${each.join(', ')}`;
+  throw errors.badRequest(patch ? strict : `${decoding}: ${strict}`);
+}
+
+/** A `Warning` header value as the API server writes one (RFC 7234 code 299, agent `-`). */
+export function warningHeader(text: string): string {
+  return `299 - ${JSON.stringify(text)}`;
+}
