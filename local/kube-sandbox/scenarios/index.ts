@@ -1,4 +1,5 @@
 import { demo } from './demo';
+import { RUNBOOK_CASES, runbookScenario } from './runbook';
 import { scaleScenario } from './scale';
 import type { Scenario } from './types';
 
@@ -8,7 +9,7 @@ const empty: Scenario = {
   objects: () => [],
 };
 
-/** Every named scenario, by name. */
+/** Every named scenario, by name: the demo, the scale test, and one per runbook row. */
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
-  [empty, demo, scaleScenario()].map((s) => [s.name, s]),
+  [empty, demo, scaleScenario(), ...RUNBOOK_CASES.map(runbookScenario)].map((s) => [s.name, s]),
 );
