@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { alertTargetRulesSchema } from '../lambdas/shared/alert-targets';
 import { backupConfigSchema } from '../lambdas/shared/backup-config';
 import { ConfigurationError } from '../lambdas/shared/errors';
+import { parseRules } from '../lambdas/shared/rules/load-rules';
 import { DEFAULT_RBAC_GROUP } from '../lambdas/shared/rbac';
 
 /**
@@ -96,6 +97,25 @@ const alertTargetsDocument = z
   })
   .pipe(alertTargetRulesSchema);
 
+/**
+ * The user's diagnosis rules: the path of a YAML or JSON rules file (docs/rules.md), read and
+ * validated against the rule schema at synth time, so a bad rule fails `cdk synth` naming the
+ * field. Its text is bundled with the diagnose function.
+ */
+const rulesDocument = z
+  .string()
+  .min(1)
+  .transform((file, ctx) => {
+    try {
+      const text = readFileSync(path.resolve(file), 'utf8');
+      parseRules(text, file);
+      return { path: file, text };
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 /** EC2 ids: the prefix, then 8 (older) or 17 hex digits. */
 const awsId = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -155,6 +175,11 @@ export const configSchema = z
     dumpMaxBytes: wholeNumber(1048576, 1073741824).default(104857600),
     /** Parallel Kubernetes requests of the cluster dump. */
     dumpConcurrency: wholeNumber(1, 32).default(4),
+    /**
+     * A YAML/JSON file of diagnosis rules (docs/rules.md) that add to or override the built-in
+     * ones; bundled with the diagnose function. Unset: the built-in rules only.
+     */
+    rulesFile: rulesDocument.optional(),
     /** Kubernetes group the access entry maps the functions' roles to (the RBAC manifest binds it). */
     rbacGroup: z
       .string()

@@ -29,6 +29,10 @@ export interface IncidentResponseStackProps extends StackProps {
   readonly config: StackConfig;
 }
 
+/** Where Lambda unpacks the function's asset, and the name the user's rules file has there. */
+const LAMBDA_TASK_ROOT = '/var/task';
+const RULES_FILE_NAME = 'rules.yaml';
+
 /** The steps, by the name of their directory under `lambdas/`. */
 export const INCIDENT_STEPS = [
   'notify',
@@ -177,7 +181,12 @@ export class IncidentResponseStack extends Stack {
       ALLOWED_NAMESPACES: config.allowedNamespaces.join(','),
     };
 
-    const fn = <S extends z.ZodObject>(step: IncidentStep, envSchema: S, environment: EnvOf<S>) => {
+    const fn = <S extends z.ZodObject>(
+      step: IncidentStep,
+      envSchema: S,
+      environment: EnvOf<S>,
+      files?: Record<string, string>,
+    ) => {
       const spec = STEPS[step];
       return new IncidentFunction(this, spec.id, {
         step,
@@ -188,17 +197,24 @@ export class IncidentResponseStack extends Stack {
         memorySize: spec.memorySize,
         // Only the Kubernetes steps need the cluster's private endpoint; the others reach AWS APIs only.
         vpcPlacement: spec.kubernetes ? vpcPlacement : undefined,
+        files,
       });
     };
 
     this.functions = {
       notify: fn('notify', notifyEnv, notify),
-      diagnose: fn('diagnose', diagnoseEnv, {
-        ...kube,
-        EVIDENCE_BUCKET: bucket,
-        LOG_TAIL_LINES: String(config.logTailLines),
-        LOG_LIMIT_BYTES: String(config.logLimitBytes),
-      }),
+      diagnose: fn(
+        'diagnose',
+        diagnoseEnv,
+        {
+          ...kube,
+          EVIDENCE_BUCKET: bucket,
+          LOG_TAIL_LINES: String(config.logTailLines),
+          LOG_LIMIT_BYTES: String(config.logLimitBytes),
+          RULES_FILE: config.rulesFile ? `${LAMBDA_TASK_ROOT}/${RULES_FILE_NAME}` : undefined,
+        },
+        config.rulesFile ? { [RULES_FILE_NAME]: config.rulesFile.text } : undefined,
+      ),
       'collect-events': fn('collect-events', collectEventsEnv, { ...kube, EVIDENCE_BUCKET: bucket }),
       guard: fn('guard', guardEnv, {
         ...allowed,

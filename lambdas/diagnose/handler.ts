@@ -13,7 +13,7 @@ const dependencies = perContainer<DiagnoseDeps>(async () => {
     tailLines: env.LOG_TAIL_LINES,
     limitBytes: env.LOG_LIMIT_BYTES,
     now: () => new Date(),
-    rules: loadRules(),
+    rules: loadRules(env.RULES_FILE),
   };
 });
 

@@ -45,6 +45,8 @@ export const notifyEnv = evidenceEnv.extend({
 export const diagnoseEnv = kubeEnv.merge(evidenceEnv).extend({
   LOG_TAIL_LINES: positiveInt,
   LOG_LIMIT_BYTES: positiveInt,
+  /** The user's rules file bundled with the function (CDK context rulesFile); unset: built-in rules only. */
+  RULES_FILE: z.string().startsWith('/').optional(),
 });
 
 export const collectEventsEnv = kubeEnv.merge(evidenceEnv);

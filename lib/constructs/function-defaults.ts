@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration, Token, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
@@ -64,6 +66,29 @@ export interface IncidentFunctionProps<S extends z.ZodObject> {
    * @default - no VPC
    */
   readonly vpcPlacement?: FunctionVpcPlacement;
+  /**
+   * Files written next to the bundled handler (name → content), e.g. the user's rules file:
+   * they ship in the same asset, so the code and its data change together.
+   * @default - none
+   */
+  readonly files?: Record<string, string>;
+}
+
+/** Shell-quotes a path for the bundling command hooks. */
+function quoted(file: string): string {
+  return `'${file.replaceAll("'", "'\\''")}'`;
+}
+
+/** Copies `files` into the bundle's output directory after esbuild has run. */
+function copyFilesHook(files: Record<string, string>) {
+  const staged = mkdtempSync(path.join(tmpdir(), 'eks-incident-files-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(staged, name), text);
+  return {
+    beforeBundling: (): string[] => [],
+    beforeInstall: (): string[] => [],
+    afterBundling: (_input: string, output: string): string[] =>
+      Object.keys(files).map((name) => `cp ${quoted(path.join(staged, name))} ${quoted(path.join(output, name))}`),
+  };
 }
 
 /**
@@ -144,6 +169,7 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
         externalModules: ['@aws-sdk/client-*'],
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        ...(props.files && Object.keys(props.files).length ? { commandHooks: copyFilesHook(props.files) } : {}),
       },
     });
   }

@@ -13,6 +13,7 @@ import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
 import type { StackConfig } from '../../lib/config';
+import { builtinRules, mergeRules, parseRules } from '../../lambdas/shared/rules/load-rules';
 import type { IncidentStep } from '../../lib/incident-response-stack';
 import type { LocalAws } from '../aws/local-aws';
 
@@ -39,6 +40,11 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
   const evidence = new S3EvidenceStore(aws.s3, aws.bucket, { now });
   const notifier = new SnsNotifier(aws.sns, aws.topicArn);
   const links = { bucket: aws.bucket, region: aws.region };
+  // The rules the deployed diagnose function would load: built-ins plus the bundled file.
+  const rules = mergeRules(
+    builtinRules(),
+    config.rulesFile ? parseRules(config.rulesFile.text, config.rulesFile.path) : [],
+  );
   return {
     notify: (event) => notify(event, async () => ({ notifier, ...links, now })),
     diagnose: (event) =>
@@ -48,6 +54,7 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
         tailLines: config.logTailLines,
         limitBytes: config.logLimitBytes,
         now,
+        rules,
       }),
     'collect-events': (event) => collectEvents(event, { kube, evidence, now }),
     guard: (event) =>
