@@ -14,11 +14,13 @@ import { createLogger } from '../../lambdas/shared/logger';
 import { configSchema } from '../../lib/config';
 import { synthesizeDefinitions } from '../../lib/synth';
 import { types } from '../kube-sandbox/runtime';
+import { RUNBOOK_CASES, runbookCase, runbookScenario } from '../kube-sandbox/scenarios/runbook';
 import { startSandbox } from '../kube-sandbox/sandbox';
 import { LocalExecutionStarter } from '../webhook/local-execution-starter';
 import { startWebhookServer } from '../webhook/serve';
 import { CliError } from './cli-error';
 import { serviceDownPayload } from './demo-alerts';
+import { RULES_OPTION_HELP, rulesFileOption } from './rules-option';
 import { localNotifications, watchedRun } from './incident-runner';
 import { evidenceSection, summaryTable, type IncidentSummary, type Outcome } from './incident-summary';
 import { LiveView } from './live-view';
@@ -45,6 +47,24 @@ export interface DemoOptions {
   json: boolean;
   dataDir: string;
   keepSandbox: boolean;
+  /** `--scenario NAME`: one runbook row's scenario instead of the three demo incidents. */
+  scenario?: string;
+  /** `--rules FILE`: the user's diagnosis rules. */
+  rules?: string;
+}
+
+/** Sandbox seconds a runbook scenario fails before its alert fires (ServiceDown's `for: 1m` and more). */
+const SCENARIO_FAILING_SECONDS = 90;
+
+/** The incidents of the run: the demo's three, or the one of a runbook scenario. */
+function incidentsOf(scenario: string | undefined): Array<{ namespace: string; service: string; expected?: Outcome }> {
+  if (scenario === undefined || scenario === 'demo') return [...DEMO_INCIDENTS];
+  const row = runbookCase(scenario);
+  if (!row) {
+    const names = RUNBOOK_CASES.map((c) => c.name).join(', ');
+    throw new CliError(`demo: no runbook scenario "${scenario}"; they are: demo, ${names}`);
+  }
+  return [{ namespace: row.target.namespace, service: row.target.name }];
 }
 
 /**
@@ -58,23 +78,33 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
   const progress = options.json ? streams.err : streams.out;
   const wallStart = Date.now();
   const speed = options.timeScale === 1 ? 'real time' : `time ×${options.timeScale}`;
+  const incidents = incidentsOf(options.scenario);
+  const row = options.scenario === undefined ? undefined : runbookCase(options.scenario);
   progress.write(
-    `eks-incident demo: three ONE-DATA-STUDIO incidents on the Kubernetes sandbox, ${speed}` +
+    (row
+      ? `eks-incident demo --scenario ${row.name}: ${row.runbook.file} § ${row.runbook.section}\n  ${row.runbook.row}\n  on the Kubernetes sandbox, ${speed}`
+      : `eks-incident demo: three ONE-DATA-STUDIO incidents on the Kubernetes sandbox, ${speed}`) +
       (options.timeScale === 1 ? '\n' : ' (--time-scale 1 for real waits)\n'),
   );
   progress.write('Synthesizing the state machine with CDK (a few seconds)...\n');
-  const namespaces = DEMO_INCIDENTS.map((i) => i.namespace);
+  const namespaces = [...new Set(incidents.map((i) => i.namespace))];
   const synthesized = synthesizeDefinitions({
     clusterName: 'sandbox',
     allowedNamespaces: namespaces.join(','),
   });
-  const config = configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: namespaces });
+  const config = {
+    ...configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: namespaces }),
+    rulesFile: rulesFileOption(options.rules),
+  };
 
   const store = new LocalStore(options.dataDir);
   const aws = await store.start();
   let sandbox;
   try {
-    sandbox = await startSandbox({ scenario: 'demo', clock: { timeScale: options.timeScale } });
+    sandbox = await startSandbox({
+      scenario: row ? runbookScenario(row) : 'demo',
+      clock: { timeScale: options.timeScale },
+    });
   } catch (error) {
     await aws.stop();
     throw error;
@@ -82,6 +112,8 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
   let keep = false;
   try {
     await sandbox.settle();
+    // A runbook scenario starts healthy-looking: let it fail for a while, as it would before paging.
+    if (row) await new Promise((resolve) => setTimeout(resolve, (SCENARIO_FAILING_SECONDS * 1000) / options.timeScale));
     const clock = sandbox.clock;
     const now = () => new Date(clock.now());
     const kubeConfig = localKubeConfig({ yaml: sandbox.kubeconfig() });
@@ -90,7 +122,7 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
     const locator = localLocator(store);
     const view = new LiveView({
       out: progress,
-      labels: DEMO_INCIDENTS.map((i) => i.service),
+      labels: incidents.map((i) => i.service),
       timeScale: options.timeScale,
     });
     const summaries = new Map<string, IncidentSummary>();
@@ -132,7 +164,7 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
     });
     let payloads: AlertmanagerPayload[];
     try {
-      payloads = DEMO_INCIDENTS.map(({ namespace, service }) => {
+      payloads = incidents.map(({ namespace, service }) => {
         const pods = sandbox.store
           .list(types.pods, namespace)
           .filter((pod) => pod.metadata.labels?.app === service) as V1Pod[];
@@ -161,7 +193,7 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
       view.stop();
       await webhook.close();
     }
-    const ordered = DEMO_INCIDENTS.flatMap(({ service }) => summaries.get(service) ?? []);
+    const ordered = incidents.flatMap(({ service }) => summaries.get(service) ?? []);
     const notifications = await localNotifications(aws);
     const wallSeconds = (Date.now() - wallStart) / 1000;
 
@@ -189,9 +221,10 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
       );
     }
 
-    const unexpected = DEMO_INCIDENTS.flatMap(({ service, expected }) => {
+    // A runbook scenario has no fixed outcome: it shows what the diagnosis concludes.
+    const unexpected = incidents.flatMap(({ service, expected }) => {
       const outcome = summaries.get(service)?.outcome ?? 'not started';
-      return outcome === expected
+      return expected === undefined || outcome === expected
         ? []
         : [`${service} ended "${outcome}" where the scenario expects "${expected}"`];
     });
@@ -270,6 +303,8 @@ export function registerDemoCommand(program: Command, streams: Streams): void {
     .option('--json', 'print a machine-readable summary on stdout (progress goes to stderr)', false)
     .option('--data-dir <dir>', 'where the local evidence store lives', DEFAULT_DATA_DIR)
     .option('--keep-sandbox', 'keep the sandbox running afterwards, for kubectl, until Ctrl+C', false)
+    .option('--scenario <name>', 'one runbook row instead of the three demo incidents (`eks-incident sandbox --help` lists them)')
+    .option('--rules <file>', RULES_OPTION_HELP)
     .addHelpText(
       'after',
       `
@@ -285,7 +320,9 @@ Examples:
   npm start
   npx eks-incident demo --time-scale 1        # the runbook's real waits (about 15 minutes)
   npx eks-incident demo --json > demo.json
-  npx eks-incident demo --keep-sandbox        # then: export KUBECONFIG=.data/kubeconfig`,
+  npx eks-incident demo --keep-sandbox        # then: export KUBECONFIG=.data/kubeconfig
+  npx eks-incident demo --scenario alldata-mysql-access-denied   # one runbook row (docs/diagnosis.md)
+  npx eks-incident demo --rules my-rules.yaml # the demo with your own diagnosis rules`,
     )
     .action((options: DemoOptions) => runDemo(options, streams));
 }

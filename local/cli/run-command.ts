@@ -9,6 +9,7 @@ import { startLocalAws, type LocalAws } from '../aws/local-aws';
 import type { LocalStepEnvironment } from '../engine/local-steps';
 import { openBucket, openTopic, parseBucketOption, parseTopicArnOption, type Bucket } from './aws-targets';
 import { CliError } from './cli-error';
+import { RULES_OPTION_HELP, rulesFileOption } from './rules-option';
 import { checkTarget, connectCluster } from './cluster';
 import { localNotifications, watchedRun, type DeliveredNotification } from './incident-runner';
 import { evidenceSection, OUTCOME_TEXT, summaryTable, type EvidenceLocator } from './incident-summary';
@@ -28,6 +29,8 @@ export interface RunOptions {
   topicArn?: string;
   dataDir: string;
   json: boolean;
+  /** `--rules FILE`: the user's diagnosis rules. */
+  rules?: string;
 }
 
 /** Exit code of a run that ended escalated: the flow worked, and a human is needed. */
@@ -154,7 +157,10 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
     ? { ...read, options: { ...read.options, dryRun: true } }
     : read;
   const allowedNamespaces = allowedNamespacesFor(options, input, progress);
-  const config = configSchema.parse({ clusterName: 'local', allowedNamespaces });
+  const config = {
+    ...configSchema.parse({ clusterName: 'local', allowedNamespaces }),
+    rulesFile: rulesFileOption(options.rules),
+  };
   const cluster = connectCluster({
     kubeconfig: options.kubeconfig,
     context: options.context,
@@ -275,6 +281,7 @@ export function registerRunCommand(program: Command, streams: Streams): void {
       'publish notifications to this SNS topic instead of the local one',
       parseTopicArnOption,
     )
+    .option('--rules <file>', RULES_OPTION_HELP)
     .option('--data-dir <dir>', 'where the local evidence store lives', DEFAULT_DATA_DIR)
     .option('--json', 'print a machine-readable summary on stdout (progress goes to stderr)', false)
     .addHelpText(
@@ -289,6 +296,7 @@ Exit codes: 0 recovered (or dry run), 2 escalated, 1 error.
 
 Examples:
   npx eks-incident run --input incident.json --dry-run
+  npx eks-incident run --input incident.json --dry-run --rules my-rules.yaml
   npx eks-incident run --input incident.json --allowed-namespaces one-data-alldata
   npx eks-incident run --input .data/demo/alldata-api.input.json --kubeconfig /tmp/sandbox.kubeconfig \\
       --allowed-namespaces one-data-alldata

@@ -9,6 +9,7 @@ import type { LocalAws } from '../aws/local-aws';
 import { runIncident } from '../engine/run-incident';
 import { LocalExecutionStarter } from '../webhook/local-execution-starter';
 import { startWebhookServer, type WebhookServer } from '../webhook/serve';
+import { RULES_OPTION_HELP, rulesFileOption } from './rules-option';
 import { CliError, PortInUseError } from './cli-error';
 import { connectCluster } from './cluster';
 import { DEFAULT_DATA_DIR, LocalStore } from './local-store';
@@ -48,6 +49,8 @@ export interface ServeCommandOptions {
   dataDir?: string;
   /** Workflow seconds per wall second (Wait states and retries). @default 1 */
   timeScale?: number;
+  /** `--rules FILE`: the user's diagnosis rules. */
+  rules?: string;
 }
 
 export interface RunningServe {
@@ -69,7 +72,7 @@ function stackConfig(options: ServeCommandOptions, clusterName: string): StackCo
     webhookDefaultNamespace: options.defaultNamespace,
     webhookDryRun: options.dryRun || !options.allowedNamespaces?.length,
   });
-  if (result.success) return result.data;
+  if (result.success) return { ...result.data, rulesFile: rulesFileOption(options.rules) };
   const issue = result.error.issues[0];
   throw new CliError(`${issue.path.join('.')}: ${issue.message}`);
 }
@@ -241,7 +244,15 @@ export function registerServeCommand(program: Command, streams: Streams): void {
     )
     .option('--default-namespace <name>', 'namespace of alerts without a namespace label', 'kube-system')
     .option('--time-scale <n>', 'workflow seconds per wall-clock second (Wait states)', parseTimeScale, 1)
+    .option('--rules <file>', RULES_OPTION_HELP)
     .option('--data-dir <dir>', 'where the local evidence store lives', DEFAULT_DATA_DIR)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npx eks-incident serve --allowed-namespaces one-data-alldata,one-data-system
+  npx eks-incident serve --dry-run --rules my-rules.yaml    # rehearse your own rules on real alerts`,
+    )
     .action(async (options: ServeCommandOptions) => {
       const running = await serveCommand(options, streams);
       await serveUntilSignal(running, streams);
