@@ -149,6 +149,12 @@ export interface ServiceEndpoints {
   source: 'EndpointSlice' | 'pods';
 }
 
+export interface ReferenceKeys {
+  exists: boolean;
+  /** ConfigMaps only. */
+  keys?: string[];
+}
+
 export interface KubernetesPort {
   /** The target workload; WorkloadNotFoundError names what was looked for when it does not exist. */
   getWorkload(target: Target): Promise<Workload>;
@@ -202,15 +208,8 @@ export interface KubernetesPort {
   listServices(namespace: string): Promise<V1Service[]>;
   /** Ready and not-ready endpoints of a Service (`kubectl get endpoints`). */
   serviceEndpoints(service: V1Service): Promise<ServiceEndpoints>;
-  /**
-   * The key names of a ConfigMap or Secret, never their values; undefined when it does not
-   * exist, `unknown` when we may not read it.
-   */
-  referenceKeys(
-    kind: 'ConfigMap' | 'Secret',
-    namespace: string,
-    name: string,
-  ): Promise<string[] | undefined | 'unknown'>;
+  /** Whether a ConfigMap or Secret exists, and a ConfigMap's key names (never values; a Secret's keys are not read). */
+  referenceKeys(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<ReferenceKeys>;
   /** A PersistentVolumeClaim's phase; `missing` when there is none, `unknown` when the API serves no claims. */
   claimPhase(namespace: string, name: string): Promise<string>;
   /** One page of a resource for the cluster dump (all namespaces when `namespace` is unset). */
@@ -253,10 +252,6 @@ function isUnserved(error: unknown): boolean {
     error.status === 404 &&
     /could not find the requested resource|page not found/i.test(error.message)
   );
-}
-
-function isForbidden(error: unknown): boolean {
-  return error instanceof KubernetesRequestError && error.status === 403;
 }
 
 function isConflict(error: unknown): boolean {
@@ -886,26 +881,25 @@ export class ClientNodeKubernetes implements KubernetesPort {
     return { ready, notReady: pods.length - ready, source: 'pods' };
   }
 
-  async referenceKeys(
-    kind: 'ConfigMap' | 'Secret',
-    namespace: string,
-    name: string,
-  ): Promise<string[] | undefined | 'unknown'> {
-    try {
-      if (kind === 'ConfigMap') {
-        const cm = await this.call(`get configmaps ${namespace}/${name}`, () =>
-          this.api.core.readNamespacedConfigMap({ namespace, name }),
-        );
-        return [...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})];
-      }
-      const secret = await this.call(`get secrets ${namespace}/${name}`, () =>
-        this.api.core.readNamespacedSecret({ namespace, name }),
+  async referenceKeys(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<ReferenceKeys> {
+    if (kind === 'Secret') {
+      // Names only, as the dump reads them: a Secret's keys would mean reading its values.
+      const fieldSelector = `metadata.name=${name}`;
+      const found = await this.call(`list secrets ${namespace} --field-selector ${fieldSelector}`, () =>
+        this.api.core.listNamespacedSecret(
+          { namespace, fieldSelector },
+          setHeaderOptions('Accept', METADATA_ONLY_ACCEPT),
+        ),
       );
-      // Only the key names leave this function: the values are dropped here.
-      return Object.keys(secret.data ?? {});
+      return { exists: found.items.length > 0 };
+    }
+    try {
+      const cm = await this.call(`get configmaps ${namespace}/${name}`, () =>
+        this.api.core.readNamespacedConfigMap({ namespace, name }),
+      );
+      return { exists: true, keys: [...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})] };
     } catch (error) {
-      if (isNotFound(error) && !isUnserved(error)) return undefined;
-      if (isForbidden(error)) return 'unknown';
+      if (isNotFound(error) && !isUnserved(error)) return { exists: false };
       throw error;
     }
   }
