@@ -38,6 +38,8 @@ interface Hit {
   weight: number;
   hosts?: HostReference[];
   dependency?: DependencyEvidence;
+  /** A line of a previous container instance's log. */
+  previous?: boolean;
   /** The container the evidence is about, to add its decisive log line as support. */
   subject?: { pod: string; container: string };
 }
@@ -156,12 +158,13 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
         },
         weight,
         hosts,
+        previous: view.log.previous,
         subject: { pod: view.log.pod, container: view.log.container },
       });
     }
   }
-  // Best first: the most decisive line, a previous instance's, the latest.
-  return hits.sort((a, b) => b.weight - a.weight);
+  // Best first: the most decisive line, then a previous instance's (why the container died).
+  return hits.sort((a, b) => b.weight - a.weight || Number(!!b.previous) - Number(!!a.previous));
 }
 
 function containerText(c: ContainerEvidence): string {
