@@ -22,7 +22,7 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { Target, WorkloadKind } from '../contracts';
-import { KubernetesRequestError, WorkloadNotFoundError } from '../errors';
+import { ActionNotAllowedError, KubernetesRequestError, WorkloadNotFoundError } from '../errors';
 import type { DumpResource } from './api-usage';
 import { kubernetesApis, type KubernetesApis } from './client';
 import { request } from './errors';
@@ -232,7 +232,16 @@ const PLURAL: Record<WorkloadKind, string> = {
   Deployment: 'deployments.apps',
   StatefulSet: 'statefulsets.apps',
   DaemonSet: 'daemonsets.apps',
+  Job: 'jobs.batch',
+  CronJob: 'cronjobs.batch',
 };
+
+/** Jobs and CronJobs are diagnosed through getJob/getCronJob; nothing rolls them out. */
+function notRolledOut(target: Target): never {
+  throw new ActionNotAllowedError(
+    `${target.kind} ${target.namespace}/${target.name} has no rollout: a ${target.kind} is never restarted or rolled back`,
+  );
+}
 
 /**
  * What client-go's metadata client asks for: the server answers with PartialObjectMetadata
@@ -376,6 +385,9 @@ export class ClientNodeKubernetes implements KubernetesPort {
             kind,
             object: await this.call(what, () => this.api.apps.readNamespacedDaemonSet({ namespace, name })),
           };
+        case 'Job':
+        case 'CronJob':
+          return notRolledOut(target);
       }
     } catch (error) {
       if (isNotFound(error)) {
@@ -446,6 +458,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async revisions(target: Target): Promise<WorkloadRevision[]> {
+    // A Job's template is immutable: it has no history of revisions.
+    if (target.kind === 'Job' || target.kind === 'CronJob') return [];
     return this.revisionsOf(await this.getWorkload(target));
   }
 
@@ -491,7 +505,28 @@ export class ClientNodeKubernetes implements KubernetesPort {
     );
   }
 
+  /** A Job, its pods (present and gone); a CronJob, its Jobs and their pods. */
+  private async batchSubjects(target: Target): Promise<EventSubject[]> {
+    const subjects: EventSubject[] = [{ kind: target.kind, name: target.name }];
+    let jobs: V1Job[];
+    if (target.kind === 'Job') {
+      const job = await this.getJob(target.namespace, target.name);
+      jobs = job ? [job] : [];
+    } else {
+      const cronJob = await this.getCronJob(target.namespace, target.name);
+      jobs = cronJob ? (await this.listJobs(target.namespace)).filter((j) => isControlledBy(j, cronJob)) : [];
+      subjects.push(...jobs.map((j) => ({ kind: 'Job', name: j.metadata?.name ?? '' })));
+    }
+    for (const job of jobs) {
+      const name = escapeRegExp(job.metadata?.name ?? '');
+      // Job pods are `<job>-<5 chars>`; gone ones still have their events.
+      subjects.push({ kind: 'Pod', name: new RegExp(`^${name}-(\\d+-)?[a-z0-9]{5}$`) });
+    }
+    return subjects;
+  }
+
   async eventSubjects(target: Target): Promise<EventSubject[]> {
+    if (target.kind === 'Job' || target.kind === 'CronJob') return this.batchSubjects(target);
     const workload = await this.getWorkload(target);
     const subjects: EventSubject[] = [{ kind: target.kind, name: target.name }];
     const pods = await this.listPods(target.namespace, workload.object.spec?.selector ?? {});
@@ -567,6 +602,9 @@ export class ClientNodeKubernetes implements KubernetesPort {
         return this.call(what, () => this.api.apps.patchNamespacedDaemonSet(params, options)).then(
           (o) => o.metadata,
         );
+      case 'Job':
+      case 'CronJob':
+        return notRolledOut(target);
     }
   }
 

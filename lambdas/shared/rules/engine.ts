@@ -491,6 +491,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
   const ctx = new Context(evidence);
   const base = baseVars(ctx);
   const badRelease = badReleaseHolds(ctx);
+  const batch = evidence.target.kind === 'Job' || evidence.target.kind === 'CronJob';
   const scored: Array<{ h: Hypothesis; score: number; order: number }> = [];
   rules.forEach((rule, order) => {
     if (rule.disabled) return;
@@ -498,7 +499,17 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
     if (!match) return;
     const dependency = dependencyOf(match, ctx);
     const vars: Vars = { ...base, ...match.vars, ...(dependency ? dependencyVars(dependency) : {}) };
-    const { remediation, note } = remediationFor(rule, dependency, badRelease);
+    const decided = remediationFor(rule, dependency, badRelease);
+    const { note } = decided;
+    let { remediation } = decided;
+    let rerun = '';
+    if (batch && remediation !== 'none') {
+      // A Job is never restarted: a transient cause is fixed by running it again, by a human.
+      rerun = base.cronJob
+        ? ` Once the cause is gone, rerun it: \`kubectl create job --from=cronjob/${base.cronJob} ${base.cronJob}-rerun -n ${base.namespace}\`.`
+        : ` Once the cause is gone, rerun it: recreate Job ${base.workload} from its manifest (a Job's pod template cannot change).`;
+      remediation = 'none';
+    }
     const lines = match.hits.map((h) => h.text);
     if (dependency && !lines.includes(dependencyText(dependency))) lines.push(dependencyText(dependency));
     // The line the container died on supports any hypothesis about that container.
@@ -516,7 +527,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
     ) {
       cause += ` ${dependencyText(dependency)}.`;
     }
-    if (note) cause += ` (${note}.)`;
+    if (note && !batch) cause += ` (${note}.)`;
     const confidence = Math.round(rule.confidence * match.weight * 100) / 100;
     scored.push({
       h: {
@@ -524,7 +535,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
         cause,
         confidence,
         evidence: [...new Set(lines)].slice(0, EVIDENCE_LINES).map((l) => redactText(l)),
-        fix: render(rule.fix, vars),
+        fix: render(rule.fix, vars) + rerun,
         remediation,
         ...(dependency
           ? {

@@ -1,4 +1,4 @@
-import type { Target } from '../../../../lambdas/shared/contracts';
+import type { RolloutKind, Target } from '../../../../lambdas/shared/contracts';
 import { DUMP_RESOURCES, KUBERNETES_API_USAGE } from '../../../../lambdas/shared/kubernetes/api-usage';
 import { rbacAllows, type RbacVerb } from '../../../../lambdas/shared/rbac';
 import type { RecordedRequest } from '../../../../local/kube-sandbox/request-log';
@@ -71,7 +71,7 @@ async function everyOperation(): Promise<Use[]> {
       manifests.secret(NS, 'alldata-db-credentials', { DB_PASSWORD: 'x' }),
     ],
   });
-  const targets: Target[] = [
+  const targets: Array<Target & { kind: RolloutKind }> = [
     { namespace: NS, kind: 'Deployment', name: 'alldata-api' },
     { namespace: NS, kind: 'StatefulSet', name: 'mysql' },
     { namespace: NS, kind: 'DaemonSet', name: 'fluent-bit' },
