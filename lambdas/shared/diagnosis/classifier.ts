@@ -140,7 +140,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'connection-refused',
     pattern:
-      /Connection refused|ECONNREFUSED|actively refused|Can't connect to (?:MySQL|MariaDB) server|Could not connect to Redis|Error \d+ connecting to|ConnectException|CommunicationsException|Communications link failure|Fail(?:ed)? connecting to server|Failed to connect|failed to connect|could not connect to server|Is the server running|Connection to [^\n]* refused|server unavailable|no reachable servers|All connection attempts failed|connect\(\) failed \(111|Failed to establish a new connection|Unable to connect|Cannot connect to|can't connect to|cannot connect to|Connection closed by server|error connecting to|Connect error|connection error|NoBrokersAvailable|Connection to node -?\d+ [^\n]* could not be established|Broker may not be available|UNAVAILABLE: /i,
+      /Connection refused|ECONNREFUSED|actively refused|Can't connect to (?:MySQL|MariaDB) server|Could not connect to|EndpointConnectionError|Error \d+ connecting to|ConnectException|CommunicationsException|Communications link failure|Fail(?:ed)? connecting to server|Failed to connect|failed to connect|could not connect to server|Is the server running|Connection to [^\n]* refused|server unavailable|no reachable servers|All connection attempts failed|connect\(\) failed \(111|Failed to establish a new connection|Unable to connect|Cannot connect to|can't connect to|cannot connect to|Connection closed by server|error connecting to|Connect error|connection error|NoBrokersAvailable|Connection to node -?\d+ [^\n]* could not be established|Broker may not be available|UNAVAILABLE: /i,
   },
   {
     class: 'connection-reset',
