@@ -119,6 +119,21 @@ function hostVars(hosts: HostReference[]): Vars {
   return h ? { host: h.host, ...(h.port ? { port: String(h.port) } : {}) } : {};
 }
 
+/** Lines of a stack trace or a wrapped error that still belong to the error above them. */
+const TECHNOLOGY_REACH = 15;
+
+/**
+ * A line without a technology of its own (`Caused by: java.net.ConnectException: Connection
+ * refused`) is about what the error it belongs to names a few lines up (`CommunicationsException`
+ * of the MySQL driver).
+ */
+function nearbyTechnology(view: LogView, index: number): string | undefined {
+  const before = view.lines.filter(
+    (l) => l.index < index && index - l.index <= TECHNOLOGY_REACH && l.technology,
+  );
+  return before[before.length - 1]?.technology;
+}
+
 function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): Hit[] {
   const pattern = m.pattern ? ci(m.pattern) : undefined;
   const hits: Hit[] = [];
@@ -133,7 +148,8 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
     for (const { line, index, c } of candidates) {
       if (!line) continue;
       if (m.class && (!c || !m.class.includes(c.class))) continue;
-      if (m.technology && !m.technology.includes(c?.technology as never)) continue;
+      if (m.technology && !m.technology.includes((c?.technology ?? nearbyTechnology(view, index)) as never))
+        continue;
       if (pattern && !pattern.test(line)) continue;
       const decisive = view.decisive?.index === index;
       if (m.decisive && !decisive) continue;
@@ -499,6 +515,12 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
     if (!match) return;
     const dependency = dependencyOf(match, ctx);
     const vars: Vars = { ...base, ...match.vars, ...(dependency ? dependencyVars(dependency) : {}) };
+    // Not resolved in the cluster: the host the line names is still the best name for the service.
+    if (!vars.service && vars.host && !/^[\d.]+$/.test(vars.host)) {
+      const [service, ns] = vars.host.split('.');
+      vars.service = service;
+      vars.serviceNamespace = ns ?? base.namespace;
+    }
     const decided = remediationFor(rule, dependency, badRelease);
     const { note } = decided;
     let { remediation } = decided;
