@@ -98,7 +98,7 @@ rules:
     expect(before.hypotheses[0]).toMatchObject({ ruleId: 'mysql-unreachable', remediation: 'restart' });
     expect(after.hypotheses[0]).toMatchObject({
       ruleId: 'mysql-unreachable',
-      cause: 'The <serviceNamespace> database proxy is down (our ProxySQL, not MySQL itself).',
+      cause: 'The one-data-alldata database proxy is down (our ProxySQL, not MySQL itself).',
       fix: 'Page the DBA on-call; do not restart alldata-api.',
       remediation: 'none',
       runbook: { file: 'team-runbook.md', section: 'ProxySQL' },
