@@ -1,5 +1,11 @@
-import type { V1ContainerStatus, V1Node, V1Pod } from '@kubernetes/client-node';
-import { workloadTarget, type Diagnostics, type PodSummary, type StepEvent } from '../shared/contracts';
+import type { V1ContainerStatus, V1Node, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import {
+  workloadTarget,
+  type Diagnostics,
+  type PodSummary,
+  type StepEvent,
+  type Target,
+} from '../shared/contracts';
 import { KubernetesRequestError } from '../shared/errors';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
@@ -9,6 +15,7 @@ import { signalName } from '../shared/diagnosis/exit-codes';
 import { redactObject } from '../shared/redact';
 import { diagnoseEvidence } from '../shared/rules/diagnose-cause';
 import type { Rule } from '../shared/rules/rule-schema';
+import { readBatchTarget } from './batch-target';
 import {
   checkReferences,
   conditionsOf,
@@ -213,6 +220,35 @@ async function collectLogs(pods: V1Pod[], deps: DiagnoseDeps): Promise<LogText[]
   return logs;
 }
 
+interface TargetRead {
+  summary: Diagnostics['workload'];
+  revisions: WorkloadRevision[];
+  pods: V1Pod[];
+  template?: V1PodSpec;
+  facts?: DiagnosisEvidence['workload'];
+}
+
+/** The workload, its revisions and pods; a Job or CronJob through its (latest failed) Job. */
+async function readTarget(target: Target, kube: KubernetesPort): Promise<TargetRead> {
+  if (target.kind === 'Job' || target.kind === 'CronJob') {
+    const batch = await readBatchTarget(target, kube);
+    return { ...batch, revisions: [] };
+  }
+  const workload = await kube.getWorkload(target);
+  const revisions = await kube.revisions(target);
+  const revision =
+    revisions.find((r) => r.current)?.revision ?? Math.max(0, ...revisions.map((r) => r.revision));
+  const pods = await kube.listPods(target.namespace, workload.object.spec?.selector ?? {});
+  const summary = workloadSummary(workload, revision, previousOf(revisions, revision));
+  return {
+    summary,
+    revisions,
+    pods,
+    ...(workload.object.spec?.template?.spec ? { template: workload.object.spec.template.spec } : {}),
+    facts: { replicas: summary.replicas, readyReplicas: summary.readyReplicas },
+  };
+}
+
 /**
  * Quick Diagnostics: what `kubectl get`, `describe`, `logs` and `logs --previous` would show
  * a responder, plus the runbook's probable cause. Writes diagnostics.json and the logs
@@ -222,11 +258,8 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
   const { incident } = event.state;
   const { evidencePrefix: prefix } = incident;
   const target = workloadTarget(incident.target);
-  const workload = await deps.kube.getWorkload(target);
-  const revisions = await deps.kube.revisions(target);
-  const revision =
-    revisions.find((r) => r.current)?.revision ?? Math.max(0, ...revisions.map((r) => r.revision));
-  const pods = await deps.kube.listPods(target.namespace, workload.object.spec?.selector ?? {});
+  const subject = await readTarget(target, deps.kube);
+  const { revisions, pods } = subject;
   // Unhealthy pods first, most restarted first: their logs are the evidence.
   const ordered = [...pods].sort(
     (a, b) => Number(isReady(a)) - Number(isReady(b)) || restartsOf(b) - restartsOf(a),
@@ -243,7 +276,7 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
   const references = await checkReferences(
     deps.kube,
     target.namespace,
-    referencesOf(workload.object.spec?.template?.spec, `${target.kind} ${target.name}`),
+    referencesOf(subject.template, `${target.kind} ${target.name}`),
   );
   const logEvidence = logs.map((l) => ({ ...l }));
   const dependencies = await resolveDependencies(
@@ -262,6 +295,7 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
     references,
     dependencies,
     services: await servicesOf(deps.kube, target.namespace, ordered),
+    ...(subject.facts ? { workload: subject.facts } : {}),
   };
   const { hypotheses, remediation, probableCause } = diagnoseEvidence(evidence, deps.rules);
 
@@ -274,7 +308,7 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
   const diagnosticsKey = evidenceKeys.diagnostics(prefix);
   const summaries = ordered.map(podSummary);
   const diagnostics: Diagnostics = {
-    workload: workloadSummary(workload, revision, previousOf(revisions, revision)),
+    workload: subject.summary,
     pods: summaries.slice(0, PODS_IN_RESULT),
     nodes,
     ...(probableCause ? { probableCause } : {}),

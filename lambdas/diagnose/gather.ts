@@ -20,7 +20,7 @@ import type {
 } from '../shared/diagnosis/evidence';
 import { signalName } from '../shared/diagnosis/exit-codes';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../shared/kubernetes/kubectl';
-import type { KubernetesPort, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import type { KubernetesPort, ReferenceKeys, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
 import { isCredentialName } from '../shared/redact';
 import { DependencyResolver } from './dependencies';
 
@@ -264,7 +264,7 @@ export async function checkReferences(
   namespace: string,
   refs: Reference[],
 ): Promise<ReferenceEvidence[]> {
-  const keys = new Map<string, Promise<string[] | undefined | 'unknown'>>();
+  const keys = new Map<string, Promise<ReferenceKeys>>();
   const phases = new Map<string, Promise<string>>();
   const out: ReferenceEvidence[] = [];
   for (const ref of refs) {
@@ -280,9 +280,8 @@ export async function checkReferences(
     } else {
       if (!keys.has(id)) keys.set(id, kube.referenceKeys(ref.kind, namespace, ref.name));
       const found = await keys.get(id)!;
-      if (found === 'unknown') state = 'unknown';
-      else if (found === undefined) state = 'missing';
-      else state = ref.key && !found.includes(ref.key) ? 'missing-key' : 'present';
+      if (!found.exists) state = 'missing';
+      else state = ref.key && found.keys && !found.keys.includes(ref.key) ? 'missing-key' : 'present';
     }
     const entry: ReferenceEvidence = {
       kind: ref.kind,

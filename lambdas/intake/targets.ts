@@ -8,7 +8,8 @@ import type { ControllerRef, OwnerLookup } from './owner-lookup';
  *
  * 1. the configured rules for service-level alerts (`{"match": {"job": "data-api"}, "target":
  *    {"kind": "Deployment", "name": "alldata-api"}}`): an operator's explicit decision wins;
- * 2. kube-state-metrics' workload labels: `deployment`, `statefulset`, `daemonset`, and
+ * 2. kube-state-metrics' workload labels: `deployment`, `statefulset`, `daemonset`,
+ *    `job_name` (kube_job_*: a Job, diagnosed but never restarted) and `cronjob`, and
  *    kube-prometheus' `workload` + `workload_type`;
  * 3. `replicaset` and `pod` followed up their controller chain in the cluster (a pod that is
  *    already gone is found from the name its controller gave it);
@@ -34,10 +35,16 @@ const isNamespace = (value: string | undefined): value is string =>
 const isName = (value: string | undefined): value is string =>
   value !== undefined && targetSchema.shape.name.safeParse(value).success;
 
+/*
+ * Not `job`: in Prometheus that is the scrape job (`up{job="data-api"}`), which the configured
+ * rules map to a workload; kube-state-metrics names a Kubernetes Job `job_name`.
+ */
 const WORKLOAD_LABELS: ReadonlyArray<[string, WorkloadKind]> = [
   ['deployment', 'Deployment'],
   ['statefulset', 'StatefulSet'],
   ['daemonset', 'DaemonSet'],
+  ['cronjob', 'CronJob'],
+  ['job_name', 'Job'],
 ];
 
 /** kube-prometheus' `workload_type` values (namespace_workload_pod:kube_pod_owner:relabel). */
@@ -45,6 +52,8 @@ const WORKLOAD_TYPES: Record<string, WorkloadKind> = {
   deployment: 'Deployment',
   statefulset: 'StatefulSet',
   daemonset: 'DaemonSet',
+  job: 'Job',
+  cronjob: 'CronJob',
 };
 
 function ruleMatches(rule: AlertTargetRule, labels: Record<string, string>): boolean {
@@ -58,7 +67,7 @@ async function workloadOf(
   owners: OwnerLookup,
 ): Promise<{ kind: WorkloadKind; name: string } | string> {
   if (!controller) return 'has no controller';
-  if (controller.kind === 'StatefulSet' || controller.kind === 'DaemonSet') {
+  if (controller.kind === 'StatefulSet' || controller.kind === 'DaemonSet' || controller.kind === 'Job') {
     return { kind: controller.kind, name: controller.name };
   }
   if (controller.kind === 'ReplicaSet') {
@@ -67,7 +76,7 @@ async function workloadOf(
     if (owner?.kind === 'Deployment') return { kind: 'Deployment', name: owner.name };
     return `is controlled by ReplicaSet ${controller.name}, which no Deployment controls`;
   }
-  return `is controlled by ${controller.kind} ${controller.name}, not a Deployment, StatefulSet or DaemonSet`;
+  return `is controlled by ${controller.kind} ${controller.name}, not a Deployment, StatefulSet, DaemonSet or Job`;
 }
 
 /**
@@ -163,7 +172,5 @@ export async function resolveTarget(
       return wholeNamespace(`the owner chain could not be read: ${error.message}`);
     throw error;
   }
-  if (isName(labels.job_name))
-    return wholeNamespace(`job ${labels.job_name} is a Job, which is never restarted`);
   return wholeNamespace('the labels name no workload or pod');
 }

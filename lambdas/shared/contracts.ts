@@ -28,7 +28,14 @@ import { InvalidInputError, WorkloadNotFoundError } from './errors';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+/**
+ * Jobs and CronJobs are diagnosed (a TrainingJobFailed alert names a Job) but never restarted or
+ * rolled back: their remediation is always `none`, with a fix that says how to rerun.
+ */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+/** The kinds the flow can restart and roll back. */
+export const ROLLOUT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+export type RolloutKind = (typeof ROLLOUT_KINDS)[number];
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 export const SEVERITIES = ['critical', 'high', 'warning', 'info'] as const;

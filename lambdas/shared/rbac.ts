@@ -81,16 +81,7 @@ export const RBAC_RULES: readonly RbacRule[] = [
     // writing, but RBAC cannot grant "names only", so this still lets the role read secret data.
     verbs: ['list'],
     scope: 'cluster',
-    why: 'cluster dump lists secret names (metadata only); RBAC cannot restrict this to names',
-  },
-  {
-    apiGroup: '',
-    resource: 'secrets',
-    // Only where the workflow may act: diagnosis reads a referenced Secret to check its key names
-    // exist (the adapter drops the values); elsewhere it reports the key as unknown.
-    verbs: ['get'],
-    scope: 'allowed-namespaces',
-    why: 'diagnosis checks that the Secret keys pods reference exist (key names only)',
+    why: 'cluster dump and diagnosis list secret names (metadata only); RBAC cannot restrict this to names',
   },
   {
     apiGroup: 'apps',

@@ -45,7 +45,7 @@ describe('docs/execution-input.schema.json', () => {
     const bad = [
       { ...dryRun, target: { ...dryRun.target, namespace: 'Not_A_Namespace' } },
       { ...dryRun, target: { namespace: 'apps', kind: 'Deployment' } },
-      { ...dryRun, target: { namespace: 'apps', kind: 'CronJob', name: 'nightly' } },
+      { ...dryRun, target: { namespace: 'apps', kind: 'ReplicaSet', name: 'nightly' } },
       { ...dryRun, options: { rollbackToRevision: 0 } },
       { ...dryRun, options: { dryRun: 'yes' } },
       { ...dryRun, $schema: './execution-input.schema.json' },

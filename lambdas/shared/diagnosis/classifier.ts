@@ -101,16 +101,21 @@ const PATTERNS: ClassPattern[] = [
     pattern:
       /no CUDA-capable device|CUDA driver version is insufficient|Found no NVIDIA driver|NVIDIA driver on your system|CUDA (?:is )?not available|No CUDA GPUs are available|torch\.cuda\.is_available\(\) (?:is|returned) False|nvidia-container-cli|libcuda\.so[.\d]*[^\n]*(?:cannot open|not found)|CUDA initialization|cudaErrorNoDevice|CUDA_ERROR_NO_DEVICE|Failed to infer device type|NVML: ?Driver Not Loaded|Failed to initialize NVML|could not select device driver "nvidia"|forward compatibility was attempted on non supported HW|unknown device type cuda/i,
   },
+  {
+    class: 'connection-limit',
+    pattern:
+      /Too many connections|ER_CON_COUNT_ERROR|too many clients already|remaining connection slots are reserved|max number of clients reached|maxclients|connection pool (?:exhausted|timeout)|QueuePool limit of size \d+ overflow|Timeout waiting for connection from pool|too many open files|EMFILE|Connection is not available, request timed out/i,
+  },
   // Timeouts worded as "can't connect" with errno 110 (ETIMEDOUT) or "timed out".
   {
     class: 'timeout',
     pattern:
-      /Can't connect to (?:MySQL|MariaDB) server on [^\n]*\((?:110|timed out)\)|Connection timed out|Connect(?:ion)? ?timeout|connect ETIMEDOUT|ETIMEDOUT|i\/o timeout|context deadline exceeded|DEADLINE_EXCEEDED|deadline exceeded|SocketTimeoutException|ConnectTimeout|ReadTimeout|upstream timed out|timed out while waiting|Operation timed out|timeout expired|TimeoutError|TimeoutException|request timed out|Lost connection to MySQL server during query/i,
+      /Can't connect to (?:MySQL|MariaDB) server on [^\n]*\((?:110|timed out)\)|Connection timed out|Connect(?:ion)? ?timeout|connect ETIMEDOUT|ETIMEDOUT|i\/o timeout|context deadline exceeded|DEADLINE_EXCEEDED|deadline exceeded|SocketTimeoutException|ConnectTimeout|ReadTimeout|upstream timed out|timed out while waiting|Operation timed out|timeout expired|TimeoutError|TimeoutException|request timed out|Lost connection to MySQL server during query|Fail connecting to server on \S+\. Timeout/i,
   },
   {
     class: 'port-in-use',
     pattern:
-      /address already in use|EADDRINUSE|Address in use|port \d+ (?:is )?already in use|bind\(\) to [^\n]* failed \(98|Only one usage of each socket address|Could not create server TCP listening socket|Failed to bind to|BindException/i,
+      /address already in use|EADDRINUSE|Address in use|port \d+ (?:is |was )?already in use|bind\(\) to [^\n]* failed \(98|Only one usage of each socket address|Could not create server TCP listening socket|Failed to bind to|BindException/i,
   },
   {
     class: 'tls-error',
@@ -120,12 +125,12 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'auth-failure',
     pattern:
-      /Access denied for user|password authentication failed|authentication failed|Authentication failure|WRONGPASS|NOAUTH|-NOAUTH|invalid username-password pair|invalid password|AuthenticationException|AuthenticationError|\bUnauthorized\b|\b401\b|InvalidAccessKeyId|SignatureDoesNotMatch|The Access Key Id you provided does not exist|AccessDenied|Access Denied|permission denied for (?:table|relation|schema|database|sequence)|no pg_hba\.conf entry|SASL authentication|Invalid credentials|invalid_grant|invalid api key|Incorrect API key|token (?:is )?expired|invalid (?:auth )?token|user not found|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|not authorized|auth(?:entication)? (?:is )?required|(?:is )?forbidden: User/i,
+      /Access denied for user|password authentication failed|authentication failed|Authentication failure|WRONGPASS|NOAUTH|-NOAUTH|invalid username-password pair|invalid password|AuthenticationException|AuthenticationError|\bUnauthorized\b|\b401 Unauthorized|Error code: 401|status(?: code)?:? 401|InvalidAccessKeyId|SignatureDoesNotMatch|request signature we calculated does not match|hasn't authenticated|not authenticated|Signature has expired|ExpiredSignature|The Access Key Id you provided does not exist|AccessDenied|Access Denied|permission denied for (?:table|relation|schema|database|sequence)|no pg_hba\.conf entry|SASL authentication|Invalid credentials|invalid_grant|invalid api key|Incorrect API key|token (?:is )?expired|invalid (?:auth )?token|user not found|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|not authorized|auth(?:entication)? (?:is )?required|(?:is )?forbidden: User/i,
   },
   {
     class: 'dns-resolution',
     pattern:
-      /Temporary failure in name resolution|Name or service not known|nodename nor servname provided|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|getaddrinfo failed|\bENOTFOUND\b|\bEAI_AGAIN\b|no such host|Name does not resolve|\[Errno -[235]\]|Unknown (?:MySQL|MariaDB) server host|could not translate host name|UnknownHostException|failed to lookup address information|server misbehaving|Could not resolve host|DNS resolution failed|\bNXDOMAIN\b|host not found in upstream|Name resolution failure|dns error|No address associated with hostname|nameserver|could not resolve|cannot resolve|Unable to resolve|failed to resolve|resolve host/i,
+      /Temporary failure in name resolution|Name or service not known|nodename nor servname provided|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|getaddrinfo failed|\bENOTFOUND\b|\bEAI_AGAIN\b|no such host|Name does not resolve|\[Errno -[235]\]|Unknown (?:MySQL|MariaDB) server host|could not translate host name|UnknownHostException|failed to lookup address information|server misbehaving|Could not resolve host|DNS resolution failed|\bNXDOMAIN\b|host not found in upstream|Name resolution failure|dns error|No address associated with hostname|could not resolve host|Could not resolve hostname|cannot resolve host|can't resolve|Unable to resolve host|Failed to resolve '|resolve host/i,
   },
   {
     class: 'network-unreachable',
@@ -135,7 +140,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'connection-refused',
     pattern:
-      /Connection refused|ECONNREFUSED|actively refused|Can't connect to (?:MySQL|MariaDB) server|Could not connect to Redis|Error \d+ connecting to|ConnectException|CommunicationsException|Communications link failure|Fail(?:ed)? connecting to server|Failed to connect|failed to connect|could not connect to server|Is the server running|Connection to [^\n]* refused|server unavailable|no reachable servers|All connection attempts failed|connect\(\) failed \(111|Failed to establish a new connection|Unable to connect|Cannot connect to|can't connect to|cannot connect to|Connection closed by server|error connecting to|Connect error|connection error|NoBrokersAvailable|Connection to node -?\d+ [^\n]* could not be established|Broker may not be available|UNAVAILABLE: /i,
+      /Connection refused|ECONNREFUSED|actively refused|Can't connect to (?:MySQL|MariaDB) server|Could not connect to|EndpointConnectionError|Error \d+ connecting to|ConnectException|CommunicationsException|Communications link failure|Fail(?:ed)? connecting to server|Failed to connect|failed to connect|could not connect to server|Is the server running|Connection to [^\n]* refused|server unavailable|no reachable servers|All connection attempts failed|connect\(\) failed \(111|Failed to establish a new connection|Unable to connect|Cannot connect to|can't connect to|cannot connect to|Connection closed by server|error connecting to|Connect error|connection error|NoBrokersAvailable|Connection to node -?\d+ [^\n]* could not be established|Broker may not be available|UNAVAILABLE: /i,
   },
   {
     class: 'connection-reset',
@@ -143,9 +148,9 @@ const PATTERNS: ClassPattern[] = [
       /Connection reset by peer|ECONNRESET|broken pipe|EPIPE|MySQL server has gone away|Lost connection to (?:MySQL )?server|server closed the connection unexpectedly|unexpected EOF|Connection closed unexpectedly|connection reset/i,
   },
   {
-    class: 'connection-limit',
+    class: 'disk-full',
     pattern:
-      /Too many connections|ER_CON_COUNT_ERROR|too many clients already|remaining connection slots are reserved|max number of clients reached|maxclients|connection pool (?:exhausted|timeout)|QueuePool limit of size \d+ overflow|Timeout waiting for connection from pool|too many open files|EMFILE/i,
+      /No space left on device|ENOSPC|ERROR 1114|The table '?[^ ]*'? is full|\(1114,|disk (?:is )?full|Disk quota exceeded|EDQUOT|XMinioStorageFull|Storage reached its minimum free (?:drive|disk) threshold|minimum free drive threshold|database or disk is full|MISCONF Redis is configured to save RDB snapshots|could not extend file|database space exceeded|NOSPACE|out of disk space|insufficient disk space|not enough space|Operating system error number 28|errno 28\b/i,
   },
   {
     class: 'rate-limit',
@@ -153,11 +158,6 @@ const PATTERNS: ClassPattern[] = [
       /rate limit|RateLimitError|Too Many Requests|\b429\b|throttl|SlowDown|TooManyRequests|quota exceeded|Quota exceeded|ThrottlingException|RESOURCE_EXHAUSTED/i,
   },
   { class: 'read-only-fs', pattern: /Read-only file system|\bEROFS\b/i },
-  {
-    class: 'disk-full',
-    pattern:
-      /No space left on device|ENOSPC|ERROR 1114|The table '?[^ ]*'? is full|\(1114,|disk (?:is )?full|Disk quota exceeded|EDQUOT|XMinioStorageFull|Storage reached its minimum free (?:drive|disk) threshold|minimum free drive threshold|database or disk is full|MISCONF Redis is configured to save RDB snapshots|could not extend file|database space exceeded|NOSPACE|out of disk space|insufficient disk space|not enough space/i,
-  },
   {
     class: 'out-of-memory',
     pattern:
@@ -176,17 +176,17 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'missing-object',
     pattern:
-      /collection [^\n]*(?:not found|does not exist|not exist|doesn't exist)|Collection not found|can't find collection|collection not loaded|The specified bucket does not exist|NoSuchBucket|NoSuchKey|The specified key does not exist|index not found|index_not_found|UNKNOWN_TOPIC_OR_PARTITION|Unknown topic or partition|topic [^\n]*does not exist|Model not found|model [^\n]*(?:not found|does not exist)|Repository Not Found|is not a local folder and is not a valid model identifier|Can't load (?:tokenizer|config|the model)|Incorrect path_or_model_id|(?:safetensors|\.bin|config\.json|tokenizer)[^\n]*(?:not found|does not exist|No such file)/i,
+      /collection [^\n]*(?:not found|does not exist|not exist|doesn't exist)|Collection not found|can't find collection|collection not loaded|The specified bucket does not exist|NoSuchBucket|NoSuchKey|The specified key does not exist|index not found|index_not_found|UNKNOWN_TOPIC_OR_PARTITION|UnknownTopicOrPartition|does not host this topic-partition|Bucket [`'"]?[\w.-]+[`'"]? does not exist|Unknown topic or partition|topic [^\n]*does not exist|Model not found|model [^\n]*(?:not found|does not exist)|Repository Not Found|is not a local folder and is not a valid model identifier|Can't load (?:tokenizer|config|the model)|Incorrect path_or_model_id|(?:safetensors|\.bin|config\.json|tokenizer)[^\n]*(?:not found|does not exist|No such file)/i,
   },
   {
     class: 'data-corruption',
     pattern:
-      /Corrupted data|data (?:file )?corrupt|\bcorrupt(?:ed|ion)?\b|checksum mismatch|CRC mismatch|crc32 mismatch|Database page corruption|bad magic number|Segment load failed|failed to load segment|invalid page header|Bad file descriptor on read|wal: (?:crc mismatch|file not found)|Bad file format reading the append only file|Short read or OOM loading DB|Unrecoverable error: corrupted/i,
+      /Corrupted data|data (?:file )?corrupt|\bcorrupt(?:ed|ion)?\b|checksum mismatch|CRC mismatch|crc32 mismatch|Database page corruption|bad magic number|Segment load failed|failed to load segment|invalid page header|Bad file descriptor on read|wal: (?:crc mismatch|file not found)|Bad file format reading the append only file|Short read or OOM loading DB|invalid page in block|Unrecoverable error: corrupted/i,
   },
   {
     class: 'missing-executable',
     pattern:
-      /executable file not found in \$PATH|command not found|exec format error|error while loading shared libraries|cannot open shared object file|Error relocating|GLIBC_[\d.]+'? not found|version `GLIBC|exec: "[^"]+": (?:stat|executable)|no such file or directory: unknown|not found: exec|exec \/[^\s]+: no such file/i,
+      /executable file not found in \$PATH|command not found|exec format error|error while loading shared libraries|cannot open shared object file|Error relocating|GLIBC_[\d.]+'? not found|version `GLIBC|exec: "[^"]+": (?:stat|executable)|no such file or directory: unknown|not found: exec|^\/bin\/(?:ba|da)?sh: (?:\d+: )?[\w.-]+: not found|exec \/[^\s]+: no such file/i,
   },
   {
     class: 'missing-module',
@@ -201,7 +201,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'missing-config',
     pattern:
-      /KeyError: '[A-Za-z_][A-Za-z0-9_]*'|environment variable[^\n]*(?:not set|missing|required|empty|undefined)|(?:env|config|configuration|setting|variable)s? [^\n]{0,40}(?:is )?(?:missing|required|not set|not defined|undefined)|Missing required|missing (?:required )?(?:config|configuration|setting|env|environment|key|value)|must be set|is not set|not set in (?:the )?environment|Field required|field required|couldn't find key [^\n]* in (?:ConfigMap|Secret)|(?:configmap|secret)s? "[^"]+" not found|config(?:uration)? file[^\n]*not found|No config file|config missing/i,
+      /KeyError: '[A-Za-z_][A-Za-z0-9_]*'|environment variable[^\n]*(?:not set|missing|required|empty|undefined)|(?:env|config|configuration|setting|variable)s? [^\n]{0,40}(?:is )?(?:missing|required|not set|not defined|undefined)|Missing required|missing (?:required )?(?:config|configuration|setting|env|environment|key|value)|must be set|is not set|not set in (?:the )?environment|Field required|field required|couldn't find key [^\n]* in (?:ConfigMap|Secret)|(?:configmap|secret)s? "[^"]+" not found|config(?:uration)? file[^\n]*not found|No config file|config missing|Could not resolve placeholder/i,
   },
   {
     class: 'invalid-config',
@@ -212,33 +212,50 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'dependency-not-ready',
     pattern:
-      /waiting for [^\n]*(?:to be ready|to become ready|to start|to be available|ready)|not ready yet|is not ready|isn't ready|LOADING Redis is loading|the database system is (?:starting up|shutting down|in recovery mode)|MASTERDOWN|CLUSTERDOWN|etcdserver: (?:leader changed|no leader|request timed out|not capable)|no leader|NOT_LEADER|LEADER_NOT_AVAILABLE|Coordinator not available|503 Service Unavailable|Service Unavailable|ServiceUnavailable|server is not ready|not healthy|unhealthy|dependency[^\n]* (?:down|unavailable|not ready)|depends on[^\n]*unavailable|retrying in \d+/i,
-  },
-  {
-    class: 'crash',
-    pattern:
-      /\bpanic:|panicked at|SIGSEGV|SIGABRT|SIGBUS|segmentation (?:fault|violation)|core dumped|fatal error:|Traceback \(most recent call last\)|Unhandled ?(?:Promise)?Rejection|unhandled exception|uncaught exception|Uncaught \w*Error|Exception in thread "[^"]+"|\bAborted\b|assertion [^\n]*failed|Assertion failed|nil pointer dereference|NullPointerException|TypeError:|AttributeError:|RuntimeError:|ValueError:|IndexError:|ZeroDivisionError|\bFATAL\b|\bfatal\b|stack overflow|StackOverflowError|double free|illegal instruction|\bException\b|\bError:/,
+      /waiting for [^\n]*(?:to be ready|to become ready|to start|to be available|ready)|not ready yet|is not ready|isn't ready|LOADING Redis is loading|is loading the dataset|BusyLoadingError|(?:coordinator|leader|broker|service|server) (?:is )?not available|NotAvailableException|\bnot ready\b|the database system is (?:starting up|shutting down|in recovery mode)|MASTERDOWN|CLUSTERDOWN|etcdserver: (?:leader changed|no leader|request timed out|not capable)|no leader|NOT_LEADER|LEADER_NOT_AVAILABLE|Coordinator not available|503 Service Unavailable|Service Unavailable|ServiceUnavailable|server is not ready|not healthy|unhealthy|dependency[^\n]* (?:down|unavailable|not ready)|depends on[^\n]*unavailable|retrying in \d+/i,
   },
   {
     class: 'startup-failed',
     pattern:
       /Application startup failed|startup failed|failed to start|Failed to start|could not start|Could not start|Server failed|failed to initiali[sz]e|initiali[sz]ation failed|Exiting|exiting|Shutting down|shutting down|exited with|exit status \d+|Worker failed to boot|APPLICATION FAILED TO START/,
   },
+  {
+    class: 'crash',
+    pattern:
+      /\bpanic:|panicked at|Segmentation fault|Fatal Python error|terminate called after throwing|SIGSEGV|SIGABRT|SIGBUS|segmentation (?:fault|violation)|core dumped|fatal error:|Traceback \(most recent call last\)|Unhandled ?(?:Promise)?Rejection|unhandled exception|uncaught exception|Uncaught \w*Error|Exception in thread "[^"]+"|\bAborted\b|assertion [^\n]*failed|Assertion failed|nil pointer dereference|NullPointerException|TypeError:|AttributeError:|RuntimeError:|ValueError:|IndexError:|ZeroDivisionError|\bFATAL\b|\bfatal\b|stack overflow|StackOverflowError|double free|illegal instruction|\bException\b|\bError:/,
+  },
 ];
 
 const TECHNOLOGY_PATTERNS: Array<[Technology, RegExp]> = [
-  ['cuda', /\bcuda|\bgpu\b|nvidia|torch|vllm/i],
-  ['milvus', /milvus|:19530\b|\b19530\b/i],
+  ['cuda', /\bcuda|\bgpu\b|nvidia|torch|vllm|kv cache|cache blocks|gpu_memory|device type/i],
+  // etcd and MinIO before Milvus: `milvus-etcd:2379` is about etcd, a Milvus bucket about MinIO.
+  ['etcd', /etcd|:2379\b|\b2379\b|^wal: /i],
+  [
+    'minio',
+    /minio|XMinio|\bbucket\b|\bs3\b|InvalidAccessKeyId|SignatureDoesNotMatch|request signature we calculated|\bSlowDown\b|^mc: /i,
+  ],
+  // Milvus components name themselves in their log lines (`[rootcoord/root_coord.go:160]`).
+  [
+    'milvus',
+    /milvus|:19530\b|\b19530\b|rootcoord|querynode|datacoord|datanode|indexnode|querycoord|segcore/i,
+  ],
   [
     'mysql',
-    /mysql|mariadb|:3306\b|\b3306\b|\bER_[A-Z_]+|ERROR \d{4} \([0-9A-Z]{5}\)|The table [^\n]* is full/i,
+    /mysql|mariadb|:3306\b|\b3306\b|\bER_[A-Z_]+|ERROR \d{4} \([0-9A-Z]{5}\)|The table [^\n]* is full|InnoDB|\[MY-\d+\]/i,
   ],
-  ['postgres', /postgres|psycopg|pg_hba|asyncpg|PSQLException|:5432\b|\b5432\b|\bpgx?\b/i],
-  ['redis', /redis|valkey|aikv|:6379\b|\b6379\b|NOAUTH|WRONGPASS|MISCONF|MASTERDOWN|CLUSTERDOWN/i],
-  ['etcd', /etcd|:2379\b|\b2379\b/i],
+  [
+    'postgres',
+    /postgres|psycopg|pg_hba|asyncpg|PSQLException|:5432\b|\b5432\b|\bpgx?\b|\b(?:FATAL|PANIC|ERROR): {2}|pg_wal|the database system is|too many clients already|connection slots are reserved|invalid page in block/i,
+  ],
+  [
+    'redis',
+    /redis|valkey|aikv|:6379\b|\b6379\b|NOAUTH|WRONGPASS|MISCONF|MASTERDOWN|CLUSTERDOWN|maxmemory|max number of clients|loading DB|append only file|\bAOF\b|\bRDB\b/i,
+  ],
   ['kafka', /kafka|:9092\b|\b9092\b|NoBrokersAvailable|\bbroker\b/i],
-  ['minio', /minio|XMinio|\bbucket\b|\bs3\b/i],
-  ['http', /\bhttps?:\/\/|HTTPConnectionPool|HTTPSConnectionPool|\bHTTP\/1\.[01]\b/i],
+  [
+    'http',
+    /\bhttps?:\/\/|HTTPConnectionPool|HTTPSConnectionPool|\bHTTP\/1\.[01]\b|\bopenai\b|Error code: \d{3}/i,
+  ],
 ];
 
 /** Default ports: a bare `host:port` names its technology by the port. */
@@ -281,8 +298,18 @@ const HOST_PATTERNS: Array<{ pattern: RegExp; host: number; port?: number }> = [
     host: 1,
     port: 2,
   },
-  // host:port anywhere (redis:6379, 10.100.23.7:4317, milvus-proxy.one-data-infra:19530)
-  { pattern: new RegExp(`(?<![\\w.:/-])(${HOSTNAME}):(\\d{2,5})\\b`, 'gi'), host: 1, port: 2 },
+  // curl: Could not resolve host: X; busybox: can't resolve 'X'; DNS resolution failed for X
+  {
+    pattern: new RegExp(`(?:resolve host:?|can't resolve|resolution failed for) '?(${HOSTNAME})'?`, 'gi'),
+    host: 1,
+  },
+  // host:port anywhere (redis:6379, 10.100.23.7:4317, milvus-proxy.one-data-infra:19530), except the
+  // local end of a connection (`10.0.2.7:51234->`) and the DNS server a lookup asked (`on 10.100.0.10:53`).
+  {
+    pattern: new RegExp(`(?<![\\w.:/-])(?<!lookup \\S+ on )(${HOSTNAME}):(\\d{2,5})\\b(?!->)`, 'gi'),
+    host: 1,
+    port: 2,
+  },
 ];
 
 /** Words that look like hosts in `word:digits` but are not (timestamps, code locations). */
@@ -291,6 +318,8 @@ const NOT_HOSTS =
 
 function isHostLike(host: string): boolean {
   if (NOT_HOSTS.test(host)) return false;
+  // Timestamps (`2026-01-01T02:13`) and pointers (`0xc000`) look like names.
+  if (/^\d{4}-\d{2}-\d{2}/.test(host) || /^0x[0-9a-f]+$/.test(host)) return false;
   // A bare number ("12:30") is a time, not a host; an IPv4 address is a host.
   if (/^\d+$/.test(host)) return false;
   if (/^\d+(?:\.\d+){1,2}$/.test(host)) return false;

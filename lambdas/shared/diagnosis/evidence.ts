@@ -120,6 +120,8 @@ export interface DiagnosisEvidence {
     failedMessage?: string;
     /** CronJob the Job belongs to. */
     cronJob?: string;
+    /** For a CronJob target: the Job diagnosed (its latest failed one, else its latest). */
+    job?: string;
   };
 }
 

@@ -83,7 +83,7 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
   { apiGroup: '', resource: 'services', verb: 'list', usedBy: 'listServices' },
   { apiGroup: 'discovery.k8s.io', resource: 'endpointslices', verb: 'list', usedBy: 'serviceEndpoints' },
   { apiGroup: '', resource: 'configmaps', verb: 'get', usedBy: 'referenceKeys (key names only)' },
-  { apiGroup: '', resource: 'secrets', verb: 'get', usedBy: 'referenceKeys (key names only)' },
+  { apiGroup: '', resource: 'secrets', verb: 'list', usedBy: 'referenceKeys (metadata only: exists or not)' },
   { apiGroup: '', resource: 'persistentvolumeclaims', verb: 'get', usedBy: 'claimPhase' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'list', usedBy: 'listJobs' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'get', usedBy: 'getJob' },

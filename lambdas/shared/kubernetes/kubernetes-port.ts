@@ -22,7 +22,7 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { Target, WorkloadKind } from '../contracts';
-import { KubernetesRequestError, WorkloadNotFoundError } from '../errors';
+import { ActionNotAllowedError, KubernetesRequestError, WorkloadNotFoundError } from '../errors';
 import type { DumpResource } from './api-usage';
 import { kubernetesApis, type KubernetesApis } from './client';
 import { request } from './errors';
@@ -149,6 +149,12 @@ export interface ServiceEndpoints {
   source: 'EndpointSlice' | 'pods';
 }
 
+export interface ReferenceKeys {
+  exists: boolean;
+  /** ConfigMaps only. */
+  keys?: string[];
+}
+
 export interface KubernetesPort {
   /** The target workload; WorkloadNotFoundError names what was looked for when it does not exist. */
   getWorkload(target: Target): Promise<Workload>;
@@ -202,15 +208,8 @@ export interface KubernetesPort {
   listServices(namespace: string): Promise<V1Service[]>;
   /** Ready and not-ready endpoints of a Service (`kubectl get endpoints`). */
   serviceEndpoints(service: V1Service): Promise<ServiceEndpoints>;
-  /**
-   * The key names of a ConfigMap or Secret, never their values; undefined when it does not
-   * exist, `unknown` when we may not read it.
-   */
-  referenceKeys(
-    kind: 'ConfigMap' | 'Secret',
-    namespace: string,
-    name: string,
-  ): Promise<string[] | undefined | 'unknown'>;
+  /** Whether a ConfigMap or Secret exists, and a ConfigMap's key names (never values; a Secret's keys are not read). */
+  referenceKeys(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<ReferenceKeys>;
   /** A PersistentVolumeClaim's phase; `missing` when there is none, `unknown` when the API serves no claims. */
   claimPhase(namespace: string, name: string): Promise<string>;
   /** One page of a resource for the cluster dump (all namespaces when `namespace` is unset). */
@@ -233,7 +232,16 @@ const PLURAL: Record<WorkloadKind, string> = {
   Deployment: 'deployments.apps',
   StatefulSet: 'statefulsets.apps',
   DaemonSet: 'daemonsets.apps',
+  Job: 'jobs.batch',
+  CronJob: 'cronjobs.batch',
 };
+
+/** Jobs and CronJobs are diagnosed through getJob/getCronJob; nothing rolls them out. */
+function notRolledOut(target: Target): never {
+  throw new ActionNotAllowedError(
+    `${target.kind} ${target.namespace}/${target.name} has no rollout: a ${target.kind} is never restarted or rolled back`,
+  );
+}
 
 /**
  * What client-go's metadata client asks for: the server answers with PartialObjectMetadata
@@ -253,10 +261,6 @@ function isUnserved(error: unknown): boolean {
     error.status === 404 &&
     /could not find the requested resource|page not found/i.test(error.message)
   );
-}
-
-function isForbidden(error: unknown): boolean {
-  return error instanceof KubernetesRequestError && error.status === 403;
 }
 
 function isConflict(error: unknown): boolean {
@@ -381,6 +385,9 @@ export class ClientNodeKubernetes implements KubernetesPort {
             kind,
             object: await this.call(what, () => this.api.apps.readNamespacedDaemonSet({ namespace, name })),
           };
+        case 'Job':
+        case 'CronJob':
+          return notRolledOut(target);
       }
     } catch (error) {
       if (isNotFound(error)) {
@@ -451,6 +458,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async revisions(target: Target): Promise<WorkloadRevision[]> {
+    // A Job's template is immutable: it has no history of revisions.
+    if (target.kind === 'Job' || target.kind === 'CronJob') return [];
     return this.revisionsOf(await this.getWorkload(target));
   }
 
@@ -496,7 +505,28 @@ export class ClientNodeKubernetes implements KubernetesPort {
     );
   }
 
+  /** A Job, its pods (present and gone); a CronJob, its Jobs and their pods. */
+  private async batchSubjects(target: Target): Promise<EventSubject[]> {
+    const subjects: EventSubject[] = [{ kind: target.kind, name: target.name }];
+    let jobs: V1Job[];
+    if (target.kind === 'Job') {
+      const job = await this.getJob(target.namespace, target.name);
+      jobs = job ? [job] : [];
+    } else {
+      const cronJob = await this.getCronJob(target.namespace, target.name);
+      jobs = cronJob ? (await this.listJobs(target.namespace)).filter((j) => isControlledBy(j, cronJob)) : [];
+      subjects.push(...jobs.map((j) => ({ kind: 'Job', name: j.metadata?.name ?? '' })));
+    }
+    for (const job of jobs) {
+      const name = escapeRegExp(job.metadata?.name ?? '');
+      // Job pods are `<job>-<5 chars>`; gone ones still have their events.
+      subjects.push({ kind: 'Pod', name: new RegExp(`^${name}-(\\d+-)?[a-z0-9]{5}$`) });
+    }
+    return subjects;
+  }
+
   async eventSubjects(target: Target): Promise<EventSubject[]> {
+    if (target.kind === 'Job' || target.kind === 'CronJob') return this.batchSubjects(target);
     const workload = await this.getWorkload(target);
     const subjects: EventSubject[] = [{ kind: target.kind, name: target.name }];
     const pods = await this.listPods(target.namespace, workload.object.spec?.selector ?? {});
@@ -572,6 +602,9 @@ export class ClientNodeKubernetes implements KubernetesPort {
         return this.call(what, () => this.api.apps.patchNamespacedDaemonSet(params, options)).then(
           (o) => o.metadata,
         );
+      case 'Job':
+      case 'CronJob':
+        return notRolledOut(target);
     }
   }
 
@@ -886,26 +919,25 @@ export class ClientNodeKubernetes implements KubernetesPort {
     return { ready, notReady: pods.length - ready, source: 'pods' };
   }
 
-  async referenceKeys(
-    kind: 'ConfigMap' | 'Secret',
-    namespace: string,
-    name: string,
-  ): Promise<string[] | undefined | 'unknown'> {
-    try {
-      if (kind === 'ConfigMap') {
-        const cm = await this.call(`get configmaps ${namespace}/${name}`, () =>
-          this.api.core.readNamespacedConfigMap({ namespace, name }),
-        );
-        return [...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})];
-      }
-      const secret = await this.call(`get secrets ${namespace}/${name}`, () =>
-        this.api.core.readNamespacedSecret({ namespace, name }),
+  async referenceKeys(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<ReferenceKeys> {
+    if (kind === 'Secret') {
+      // Names only, as the dump reads them: a Secret's keys would mean reading its values.
+      const fieldSelector = `metadata.name=${name}`;
+      const found = await this.call(`list secrets ${namespace} --field-selector ${fieldSelector}`, () =>
+        this.api.core.listNamespacedSecret(
+          { namespace, fieldSelector },
+          setHeaderOptions('Accept', METADATA_ONLY_ACCEPT),
+        ),
       );
-      // Only the key names leave this function: the values are dropped here.
-      return Object.keys(secret.data ?? {});
+      return { exists: found.items.length > 0 };
+    }
+    try {
+      const cm = await this.call(`get configmaps ${namespace}/${name}`, () =>
+        this.api.core.readNamespacedConfigMap({ namespace, name }),
+      );
+      return { exists: true, keys: [...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})] };
     } catch (error) {
-      if (isNotFound(error) && !isUnserved(error)) return undefined;
-      if (isForbidden(error)) return 'unknown';
+      if (isNotFound(error) && !isUnserved(error)) return { exists: false };
       throw error;
     }
   }

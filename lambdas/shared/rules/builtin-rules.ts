@@ -499,7 +499,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
       'The Redis-compatible cluster {workload} uses is not serving (slots unassigned, nodes lost, or a client without cluster mode): {line}',
     fix: 'Check `CLUSTER INFO` and `CLUSTER NODES` (all 16384 slots assigned, no failed nodes); use a cluster-aware client (`redis-cli -c`) for MOVED replies.',
     remediation: 'none',
-    confidence: 0.85,
+    confidence: 0.92,
     runbook: { file: AIKV, section: '集群问题 / 1. 集群状态异常' },
   },
   {

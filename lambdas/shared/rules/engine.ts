@@ -38,6 +38,8 @@ interface Hit {
   weight: number;
   hosts?: HostReference[];
   dependency?: DependencyEvidence;
+  /** A line of a previous container instance's log. */
+  previous?: boolean;
   /** The container the evidence is about, to add its decisive log line as support. */
   subject?: { pod: string; container: string };
 }
@@ -117,6 +119,21 @@ function hostVars(hosts: HostReference[]): Vars {
   return h ? { host: h.host, ...(h.port ? { port: String(h.port) } : {}) } : {};
 }
 
+/** Lines of a stack trace or a wrapped error that still belong to the error above them. */
+const TECHNOLOGY_REACH = 15;
+
+/**
+ * A line without a technology of its own (`Caused by: java.net.ConnectException: Connection
+ * refused`) is about what the error it belongs to names a few lines up (`CommunicationsException`
+ * of the MySQL driver).
+ */
+function nearbyTechnology(view: LogView, index: number): string | undefined {
+  const before = view.lines.filter(
+    (l) => l.index < index && index - l.index <= TECHNOLOGY_REACH && l.technology,
+  );
+  return before[before.length - 1]?.technology;
+}
+
 function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): Hit[] {
   const pattern = m.pattern ? ci(m.pattern) : undefined;
   const hits: Hit[] = [];
@@ -131,7 +148,8 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
     for (const { line, index, c } of candidates) {
       if (!line) continue;
       if (m.class && (!c || !m.class.includes(c.class))) continue;
-      if (m.technology && !m.technology.includes(c?.technology as never)) continue;
+      if (m.technology && !m.technology.includes((c?.technology ?? nearbyTechnology(view, index)) as never))
+        continue;
       if (pattern && !pattern.test(line)) continue;
       const decisive = view.decisive?.index === index;
       if (m.decisive && !decisive) continue;
@@ -156,12 +174,13 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
         },
         weight,
         hosts,
+        previous: view.log.previous,
         subject: { pod: view.log.pod, container: view.log.container },
       });
     }
   }
-  // Best first: the most decisive line, a previous instance's, the latest.
-  return hits.sort((a, b) => b.weight - a.weight);
+  // Best first: the most decisive line, then a previous instance's (why the container died).
+  return hits.sort((a, b) => b.weight - a.weight || Number(!!b.previous) - Number(!!a.previous));
 }
 
 function containerText(c: ContainerEvidence): string {
@@ -488,6 +507,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
   const ctx = new Context(evidence);
   const base = baseVars(ctx);
   const badRelease = badReleaseHolds(ctx);
+  const batch = evidence.target.kind === 'Job' || evidence.target.kind === 'CronJob';
   const scored: Array<{ h: Hypothesis; score: number; order: number }> = [];
   rules.forEach((rule, order) => {
     if (rule.disabled) return;
@@ -495,7 +515,23 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
     if (!match) return;
     const dependency = dependencyOf(match, ctx);
     const vars: Vars = { ...base, ...match.vars, ...(dependency ? dependencyVars(dependency) : {}) };
-    const { remediation, note } = remediationFor(rule, dependency, badRelease);
+    // Not resolved in the cluster: the host the line names is still the best name for the service.
+    if (!vars.service && vars.host && !/^[\d.]+$/.test(vars.host)) {
+      const [service, ns] = vars.host.split('.');
+      vars.service = service;
+      vars.serviceNamespace = ns ?? base.namespace;
+    }
+    const decided = remediationFor(rule, dependency, badRelease);
+    const { note } = decided;
+    let { remediation } = decided;
+    let rerun = '';
+    if (batch && remediation !== 'none') {
+      // A Job is never restarted: a transient cause is fixed by running it again, by a human.
+      rerun = base.cronJob
+        ? ` Once the cause is gone, rerun it: \`kubectl create job --from=cronjob/${base.cronJob} ${base.cronJob}-rerun -n ${base.namespace}\`.`
+        : ` Once the cause is gone, rerun it: recreate Job ${base.workload} from its manifest (a Job's pod template cannot change).`;
+      remediation = 'none';
+    }
     const lines = match.hits.map((h) => h.text);
     if (dependency && !lines.includes(dependencyText(dependency))) lines.push(dependencyText(dependency));
     // The line the container died on supports any hypothesis about that container.
@@ -513,7 +549,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
     ) {
       cause += ` ${dependencyText(dependency)}.`;
     }
-    if (note) cause += ` (${note}.)`;
+    if (note && !batch) cause += ` (${note}.)`;
     const confidence = Math.round(rule.confidence * match.weight * 100) / 100;
     scored.push({
       h: {
@@ -521,7 +557,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
         cause,
         confidence,
         evidence: [...new Set(lines)].slice(0, EVIDENCE_LINES).map((l) => redactText(l)),
-        fix: render(rule.fix, vars),
+        fix: render(rule.fix, vars) + rerun,
         remediation,
         ...(dependency
           ? {

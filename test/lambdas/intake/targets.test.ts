@@ -138,7 +138,7 @@ describe('resolveTarget', () => {
     });
   });
 
-  it('opens a namespace-level incident for a CronJob pod, a Job, unknown labels and malformed names', async () => {
+  it('targets the Job of a Job pod, a job_name label and a cronjob label', async () => {
     // Prepare
     const backupPod = podOf('one-data-infra', 'Job', 'mysql-backup-');
 
@@ -148,6 +148,28 @@ describe('resolveTarget', () => {
       { alertname: 'KubeJobFailed', namespace: 'one-data-infra', job_name: 'mysql-backup-29919000' },
       options,
     );
+    const cronJob = await resolveTarget(
+      { alertname: 'KubeCronJobRunning', namespace: 'one-data-infra', cronjob: 'milvus-backup' },
+      options,
+    );
+
+    // Assess
+    expect(cronJobPod).toEqual({
+      target: { kind: 'Job', namespace: 'one-data-infra', name: expect.stringMatching(/^mysql-backup-\d+$/) },
+      via: expect.stringMatching(/^pod .* → Job$/),
+    });
+    expect(job).toEqual({
+      target: { kind: 'Job', namespace: 'one-data-infra', name: 'mysql-backup-29919000' },
+      via: 'label job_name',
+    });
+    expect(cronJob).toEqual({
+      target: { kind: 'CronJob', namespace: 'one-data-infra', name: 'milvus-backup' },
+      via: 'label cronjob',
+    });
+  });
+
+  it('opens a namespace-level incident for unknown labels and malformed names', async () => {
+    // Act
     const unknown = await resolveTarget(
       {
         alertname: 'HighLatency',
@@ -163,13 +185,6 @@ describe('resolveTarget', () => {
     );
 
     // Assess
-    expect(cronJobPod).toEqual({
-      target: { kind: 'Namespace', namespace: 'one-data-infra' },
-      via: expect.stringMatching(
-        /^no workload: pod .* is controlled by Job mysql-backup-\d+, not a Deployment/,
-      ),
-    });
-    expect(job.target).toEqual({ kind: 'Namespace', namespace: 'one-data-infra' });
     expect(unknown).toEqual({
       target: { kind: 'Namespace', namespace: 'one-data-system' },
       via: 'no workload: the labels name no workload or pod',

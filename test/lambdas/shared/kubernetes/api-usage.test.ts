@@ -1,7 +1,8 @@
-import type { Target } from '../../../../lambdas/shared/contracts';
+import type { RolloutKind, Target } from '../../../../lambdas/shared/contracts';
 import { DUMP_RESOURCES, KUBERNETES_API_USAGE } from '../../../../lambdas/shared/kubernetes/api-usage';
 import { rbacAllows, type RbacVerb } from '../../../../lambdas/shared/rbac';
 import type { RecordedRequest } from '../../../../local/kube-sandbox/request-log';
+import * as manifests from '../../../helpers/manifests';
 import {
   NS,
   daemonSet,
@@ -30,8 +31,21 @@ interface Use {
   namespace?: string;
 }
 
+/**
+ * A request for a resource type the sandbox does not serve (yet) is recorded as `discovery`;
+ * RBAC still sees it as a get or list of that resource, read from the path as the API server does.
+ */
+function unservedUse(request: RecordedRequest, group: string): Use {
+  const parts = request.path.split('?')[0].split('/').filter(Boolean);
+  const rest = parts.slice(group ? 3 : 2);
+  const namespace = rest[0] === 'namespaces' ? rest[1] : undefined;
+  const [resource, name] = namespace ? rest.slice(2) : rest;
+  return { apiGroup: group, resource, verb: name ? 'get' : 'list', namespace };
+}
+
 function useOf(request: RecordedRequest): Use {
   const group = request.path.startsWith('/apis/') ? request.path.split('/')[2] : '';
+  if (request.verb === 'discovery' && request.status === 404) return unservedUse(request, group);
   return {
     apiGroup: group,
     resource: request.subresource ? `${request.resource}/${request.subresource}` : request.resource!,
@@ -52,9 +66,12 @@ async function everyOperation(): Promise<Use[]> {
       }),
       statefulSet('mysql'),
       daemonSet('fluent-bit'),
+      manifests.service(NS, 'mysql', 3306),
+      manifests.configMap(NS, 'alldata-api-config', { LOG_LEVEL: 'info' }),
+      manifests.secret(NS, 'alldata-db-credentials', { DB_PASSWORD: 'x' }),
     ],
   });
-  const targets: Target[] = [
+  const targets: Array<Target & { kind: RolloutKind }> = [
     { namespace: NS, kind: 'Deployment', name: 'alldata-api' },
     { namespace: NS, kind: 'StatefulSet', name: 'mysql' },
     { namespace: NS, kind: 'DaemonSet', name: 'fluent-bit' },
@@ -78,6 +95,11 @@ async function everyOperation(): Promise<Use[]> {
     await setImage(t.apps, target.kind, target.name, 'registry.example.com/next:2');
     await kube.rolloutUndo(target);
   }
+  // Diagnosis: the Services a log names and their endpoints, the references and claims pods use.
+  for (const service of await kube.listServices(NS)) await kube.serviceEndpoints(service);
+  await kube.referenceKeys('ConfigMap', NS, 'alldata-api-config');
+  await kube.referenceKeys('Secret', NS, 'alldata-db-credentials');
+  await kube.claimPhase(NS, 'data-mysql-0');
   const now = new Date(t.sandbox.clock.now());
   await kube.acquireLease(NS, 'lock', 'exec-1', 60, now);
   await kube.acquireLease(NS, 'lock', 'exec-1', 60, now);

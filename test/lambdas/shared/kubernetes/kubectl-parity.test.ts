@@ -1,6 +1,6 @@
 import { AppsV1Api } from '@kubernetes/client-node';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
-import type { Target, WorkloadKind } from '../../../../lambdas/shared/contracts';
+import type { RolloutKind as WorkloadKind, Target } from '../../../../lambdas/shared/contracts';
 import { localKubeConfig } from '../../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
 import { types } from '../../../../local/kube-sandbox/runtime';

@@ -1,0 +1,241 @@
+import { emptyEvidence, type DiagnosisEvidence } from '../../../../lambdas/shared/diagnosis/evidence';
+import { diagnoseEvidence } from '../../../../lambdas/shared/rules/diagnose-cause';
+
+const POD = 'bisheng-api-7c9d8-q2x7p';
+
+/** A crash-looping container of one-data-bisheng/bisheng-api whose previous log is `lines`. */
+function crashing(lines: string[], overrides: Partial<DiagnosisEvidence> = {}): DiagnosisEvidence {
+  return {
+    ...emptyEvidence({ namespace: 'one-data-bisheng', kind: 'Deployment', name: 'bisheng-api' }),
+    containers: [
+      {
+        pod: POD,
+        container: 'api',
+        init: false,
+        running: false,
+        ready: false,
+        restartCount: 4,
+        waitingReason: 'CrashLoopBackOff',
+        termination: { reason: 'Error', exitCode: 1 },
+      },
+    ],
+    logs: [{ pod: POD, container: 'api', previous: true, text: lines.join('\n') }],
+    ...overrides,
+  };
+}
+
+describe('evaluateRules ranking', () => {
+  it('lets the last error before the exit outweigh an older one', () => {
+    // Prepare: Redis refused once (retried), then the database refused the credentials and the app exited.
+    const evidence = crashing([
+      'WARNING redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.',
+      'INFO retrying in 2s',
+      `sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (1045, "Access denied for user 'bisheng'@'10.0.3.9' (using password: YES)")`,
+    ]);
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('mysql-access-denied');
+    const redis = hypotheses.find((h) => h.ruleId === 'redis-unreachable');
+    expect(redis!.confidence).toBeLessThan(hypotheses[0].confidence);
+  });
+
+  it('ranks the root cause above the "startup failed" and the traceback that follow it', () => {
+    // Prepare
+    const evidence = crashing([
+      'Traceback (most recent call last):',
+      'redis.exceptions.ConnectionError: Error 111 connecting to redis-master.one-data-infra:6379. Connection refused.',
+      'ERROR:    Application startup failed. Exiting.',
+    ]);
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('redis-unreachable');
+    expect(hypotheses[0].evidence[0]).toBe(
+      `${POD}/api (previous): redis.exceptions.ConnectionError: Error 111 connecting to redis-master.one-data-infra:6379. Connection refused.`,
+    );
+    // Nothing resolved in a cluster: a restart is what is left to try.
+    expect(remediation).toMatchObject({ action: 'restart', confident: true });
+  });
+
+  it('makes a down dependency the cause and waits for it', () => {
+    // Prepare
+    const evidence = crashing(['Error: connect ECONNREFUSED 10.100.7.21:6379'], {
+      dependencies: [
+        {
+          reference: '10.100.7.21:6379',
+          namespace: 'one-data-infra',
+          service: 'redis',
+          readyEndpoints: 0,
+          state: 'down',
+          port: 6379,
+          workload: { kind: 'Deployment', name: 'redis' },
+          diagnosis: 'its pod redis-5d4f7-abcde is OOMKilled (container redis)',
+        },
+      ],
+    });
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0]).toMatchObject({
+      ruleId: 'redis-unreachable',
+      remediation: 'wait-for-dependency',
+      dependency: { namespace: 'one-data-infra', service: 'redis', readyEndpoints: 0 },
+    });
+    expect(hypotheses[0].cause).toContain('its pod redis-5d4f7-abcde is OOMKilled');
+    expect(hypotheses[0].fix).toContain('one-data-infra/redis');
+    expect(remediation).toEqual({
+      action: 'wait-for-dependency',
+      confident: true,
+      reason: expect.stringContaining('one-data-infra/redis'),
+      dependency: { namespace: 'one-data-infra', service: 'redis' },
+    });
+  });
+
+  it('restarts when the dependency that refused is ready again', () => {
+    // Prepare
+    const evidence = crashing([`(2003, "Can't connect to MySQL server on 'mysql.one-data-infra' (111)")`], {
+      dependencies: [
+        {
+          reference: 'mysql.one-data-infra',
+          namespace: 'one-data-infra',
+          service: 'mysql',
+          readyEndpoints: 1,
+          state: 'up',
+        },
+      ],
+    });
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('mysql-unreachable');
+    expect(remediation.action).toBe('restart');
+    expect(hypotheses[0].cause).toContain('mysql has ready endpoints now');
+  });
+
+  it('rolls back when the current revision fails and the previous one was healthy', () => {
+    // Prepare
+    const evidence = crashing(['panic: runtime error: invalid memory address or nil pointer dereference'], {
+      revisions: [
+        {
+          revision: 3,
+          current: false,
+          pods: 2,
+          readyPods: 2,
+          restarts: 0,
+          healthy: true,
+          images: ['api=bisheng:1.4'],
+        },
+        {
+          revision: 4,
+          current: true,
+          pods: 1,
+          readyPods: 0,
+          restarts: 4,
+          healthy: false,
+          images: ['api=bisheng:1.5'],
+        },
+      ],
+    });
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('bad-release');
+    expect(hypotheses[0].fix).toContain(
+      'kubectl rollout undo Deployment/bisheng-api -n one-data-bisheng --to-revision=3',
+    );
+    expect(remediation).toMatchObject({ action: 'rollback', confident: true });
+  });
+
+  it('keeps a specific cause but rolls back when the release brought it', () => {
+    // Prepare: the new revision's image lost a binary.
+    const evidence = crashing(['exec /app/bisheng: no such file or directory'], {
+      revisions: [
+        { revision: 1, current: false, pods: 1, readyPods: 1, restarts: 0, healthy: true, images: [] },
+        { revision: 2, current: true, pods: 1, readyPods: 0, restarts: 4, healthy: false, images: [] },
+      ],
+    });
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('missing-executable');
+    expect(hypotheses[0].remediation).toBe('rollback');
+    expect(remediation.action).toBe('rollback');
+  });
+
+  it('is unsure, and does not act, when only CrashLoopBackOff is known', () => {
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(crashing(['starting worker 1', 'worker 1 stopped']));
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('crash-loop');
+    expect(remediation).toMatchObject({ action: 'none', confident: false });
+  });
+
+  it('never restarts a Job: a transient cause gets a rerun fix instead', () => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...crashing([
+        `pymysql.err.OperationalError: (2003, "Can't connect to MySQL server on 'mysql.one-data-infra' (111)")`,
+      ]),
+      target: { namespace: 'one-data-infra', kind: 'Job', name: 'mysql-backup-29419200' },
+      workload: {
+        replicas: 1,
+        readyReplicas: 0,
+        failedReason: 'BackoffLimitExceeded',
+        cronJob: 'mysql-backup',
+      },
+    };
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('mysql-unreachable');
+    expect(hypotheses[0].remediation).toBe('none');
+    expect(hypotheses[0].fix).toContain(
+      'kubectl create job --from=cronjob/mysql-backup mysql-backup-rerun -n one-data-infra',
+    );
+    expect(remediation.action).toBe('none');
+  });
+
+  it('writes the fix with the incident’s own names, never the runbook’s example namespace', () => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...emptyEvidence({ namespace: 'payments', kind: 'StatefulSet', name: 'ledger' }),
+      containers: [
+        {
+          pod: 'ledger-0',
+          container: 'app',
+          init: false,
+          running: false,
+          ready: false,
+          restartCount: 0,
+          waitingReason: 'CreateContainerConfigError',
+          waitingMessage: "couldn't find key LEDGER_DB_PASSWORD in Secret payments/ledger-db",
+        },
+      ],
+    };
+
+    // Act
+    const [top] = diagnoseEvidence(evidence).hypotheses;
+
+    // Assess
+    expect(top.ruleId).toBe('container-config-error');
+    expect(top.fix).toContain('Secret ledger-db / key LEDGER_DB_PASSWORD in namespace payments');
+    expect(top.fix).toContain('StatefulSet ledger');
+    expect(`${top.cause} ${top.fix}`).not.toMatch(/one-data/);
+  });
+});
