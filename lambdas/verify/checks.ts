@@ -1,4 +1,4 @@
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
 import {
   workloadTarget,
   type DependencyWait,
@@ -64,9 +64,13 @@ export async function healthBeforeWrite(event: StepEvent, deps: VerifyDeps): Pro
     );
   }
   const target = workloadTarget(incident.target);
-  const status = await deps.kube.rolloutStatus(target);
   const now = deps.now();
   const checkedAt = now.toISOString();
+  if (target.kind === 'Job' || target.kind === 'CronJob') {
+    const detail = await jobHealth({ ...target, kind: target.kind }, deps);
+    return { healthy: detail.healthy, before, detail: detail.text, checkedAt };
+  }
+  const status = await deps.kube.rolloutStatus(target);
   const problems: string[] = [];
   if (status.failed || !status.done) problems.push(status.message);
   const { pods } = status;
@@ -94,6 +98,34 @@ export async function healthBeforeWrite(event: StepEvent, deps: VerifyDeps): Pro
       ? `healthy at action time; no action: ${status.message}; all ${pods.total} pods of revision ${status.revision} ready, no restart in the last ${incident.options.waitSeconds} s`
       : `not healthy: ${problems.join('; ')}`,
     checkedAt,
+  };
+}
+
+/** A Job is healthy once it completed; a CronJob once its most recent Job did. */
+async function jobHealth(
+  target: { namespace: string; kind: 'Job' | 'CronJob'; name: string },
+  deps: VerifyDeps,
+): Promise<{ healthy: boolean; text: string }> {
+  const complete = (job: V1Job) =>
+    (job.status?.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
+  let job: V1Job | undefined;
+  if (target.kind === 'Job') job = await deps.kube.getJob(target.namespace, target.name);
+  else {
+    const jobs = (await deps.kube.listJobs(target.namespace)).filter((j) =>
+      (j.metadata?.ownerReferences ?? []).some((o) => o.kind === 'CronJob' && o.name === target.name),
+    );
+    job = jobs.sort(
+      (a, b) =>
+        Date.parse(String(b.metadata?.creationTimestamp)) - Date.parse(String(a.metadata?.creationTimestamp)),
+    )[0];
+  }
+  const name = `Job ${target.namespace}/${job?.metadata?.name ?? target.name}`;
+  if (job && complete(job)) {
+    return { healthy: true, text: `healthy at action time; no action: ${name} completed` };
+  }
+  return {
+    healthy: false,
+    text: `not healthy: ${job ? `${name} has not completed` : `${target.kind} ${target.namespace}/${target.name} has no Job`}`,
   };
 }
 
