@@ -87,7 +87,9 @@ function copyFilesHook(files: Record<string, string>) {
     beforeBundling: (): string[] => [],
     beforeInstall: (): string[] => [],
     afterBundling: (_input: string, output: string): string[] =>
-      Object.keys(files).map((name) => `cp ${quoted(path.join(staged, name))} ${quoted(path.join(output, name))}`),
+      Object.keys(files).map(
+        (name) => `cp ${quoted(path.join(staged, name))} ${quoted(path.join(output, name))}`,
+      ),
   };
 }
 
@@ -169,7 +171,9 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
         externalModules: ['@aws-sdk/client-*'],
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        ...(props.files && Object.keys(props.files).length ? { commandHooks: copyFilesHook(props.files) } : {}),
+        ...(props.files && Object.keys(props.files).length
+          ? { commandHooks: copyFilesHook(props.files) }
+          : {}),
       },
     });
   }

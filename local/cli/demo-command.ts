@@ -57,7 +57,9 @@ export interface DemoOptions {
 const SCENARIO_FAILING_SECONDS = 90;
 
 /** The incidents of the run: the demo's three, or the one of a runbook scenario. */
-function incidentsOf(scenario: string | undefined): Array<{ namespace: string; service: string; expected?: Outcome }> {
+function incidentsOf(
+  scenario: string | undefined,
+): Array<{ namespace: string; service: string; expected?: Outcome }> {
   if (scenario === undefined || scenario === 'demo') return [...DEMO_INCIDENTS];
   const row = runbookCase(scenario);
   if (!row) {
@@ -113,7 +115,10 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
   try {
     await sandbox.settle();
     // A runbook scenario starts healthy-looking: let it fail for a while, as it would before paging.
-    if (row) await new Promise((resolve) => setTimeout(resolve, (SCENARIO_FAILING_SECONDS * 1000) / options.timeScale));
+    if (row)
+      await new Promise((resolve) =>
+        setTimeout(resolve, (SCENARIO_FAILING_SECONDS * 1000) / options.timeScale),
+      );
     const clock = sandbox.clock;
     const now = () => new Date(clock.now());
     const kubeConfig = localKubeConfig({ yaml: sandbox.kubeconfig() });
@@ -303,7 +308,10 @@ export function registerDemoCommand(program: Command, streams: Streams): void {
     .option('--json', 'print a machine-readable summary on stdout (progress goes to stderr)', false)
     .option('--data-dir <dir>', 'where the local evidence store lives', DEFAULT_DATA_DIR)
     .option('--keep-sandbox', 'keep the sandbox running afterwards, for kubectl, until Ctrl+C', false)
-    .option('--scenario <name>', 'one runbook row instead of the three demo incidents (`eks-incident sandbox --help` lists them)')
+    .option(
+      '--scenario <name>',
+      'one runbook row instead of the three demo incidents (`eks-incident sandbox --help` lists them)',
+    )
     .option('--rules <file>', RULES_OPTION_HELP)
     .addHelpText(
       'after',

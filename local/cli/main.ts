@@ -6,6 +6,7 @@ import { registerEvidenceCommand } from './evidence-command';
 import type { Streams } from './output';
 import { registerRbacCommand } from './rbac-command';
 import { registerReportCommand } from './report-command';
+import { registerRulesCommand } from './rules-command';
 import { registerRunCommand } from './run-command';
 import { registerSandboxCommand } from './sandbox-command';
 import { registerServeCommand } from './serve-command';
@@ -34,6 +35,7 @@ export function buildProgram(streams: Streams = { out: process.stdout, err: proc
   registerReportCommand(program, streams);
   registerEvidenceCommand(program, streams);
   registerRbacCommand(program, streams);
+  registerRulesCommand(program, streams);
   registerSandboxCommand(program, streams.out);
   return program;
 }

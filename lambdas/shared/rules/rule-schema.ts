@@ -231,6 +231,28 @@ const template = z
     }
   });
 
+/** Where a rule is rehearsed: a sandbox scenario, or an incident's stored evidence. */
+export const ruleExampleSchema = z
+  .object({
+    scenario: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A sandbox scenario (`eks-incident demo --scenario NAME`), diagnosed afresh.'),
+    evidence: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "An incident's evidence prefix (incidents/YYYY/MM/DD/<id>/): its diagnostics.json is replayed.",
+      ),
+  })
+  .strict()
+  .refine((e) => Boolean(e.scenario) !== Boolean(e.evidence), {
+    message: 'an example names either a scenario or an evidence prefix',
+  });
+export type RuleExample = z.output<typeof ruleExampleSchema>;
+
 export const ruleSchema = z
   .object({
     id: z
@@ -261,6 +283,12 @@ export const ruleSchema = z
       .optional()
       .describe('Where the rule comes from.'),
     disabled: z.boolean().optional().describe('Turns the rule (e.g. a built-in one) off.'),
+    examples: z
+      .array(ruleExampleSchema)
+      .optional()
+      .describe(
+        'Evidence this rule must explain: `eks-incident rules test` fails when it is not the top hypothesis there.',
+      ),
   })
   .strict();
 
