@@ -62,14 +62,18 @@ type Wrap = Partial<Record<IncidentStep, (event: StepEvent, step: StepHandler) =
  * Runs the synthesized definition as `runIncident` does, with the deployed step logic; `wrap`
  * lets a test act around a step (change the cluster out of band while the flow runs).
  */
-async function run(executionInput: unknown, wrap: Wrap = {}): Promise<LocalExecution> {
+async function run(
+  executionInput: unknown,
+  wrap: Wrap = {},
+  rulesFile?: { path: string; text: string },
+): Promise<LocalExecution> {
   const kube = new ClientNodeKubernetes(localKubeConfig({ yaml: sandbox.kubeconfig() }), {
     requestTimeoutMs: 3000,
   });
   const steps = localStepHandlers({
     kube,
     aws,
-    config: configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES }),
+    config: { ...configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES }), rulesFile },
     now: () => new Date(sandbox.clock.now()),
   });
   const functions = new Map(
@@ -213,6 +217,36 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
     const notifications = await receiveNotifications(aws);
     expect(notifications.map((n) => n.MessageAttributes?.stage?.Value)).toEqual(['opened', 'no-action']);
     expect(notifications[1].Message).toContain('Healthy at action time; no action');
+  });
+
+  test('a user rule file overrides a built-in rule: its cause, fix and remediation decide', async () => {
+    // Prepare: the team's own take on OOMKilled bisheng-api: a known leak a restart clears.
+    const rulesFile = {
+      path: 'team-rules.yaml',
+      text: [
+        'rules:',
+        '  - id: oom-killed',
+        '    when: [{ termination: { reason: OOMKilled } }]',
+        '    cause: "{workload} leaks memory in its embedding cache (known issue BISHENG-412)"',
+        '    fix: "Restart {workload} in {namespace}; the cache fix ships in bisheng 2.2"',
+        '    remediation: restart',
+        '    confidence: 0.95',
+      ].join('\n'),
+    };
+
+    // Act
+    const result = await run(input(BISHENG), {}, rulesFile);
+
+    // Assess
+    const state = finalState(result);
+    const top = (state.diagnostics.hypotheses as Array<{ ruleId: string; cause: string; fix: string }>)[0];
+    expect(top).toMatchObject({
+      ruleId: 'oom-killed',
+      cause: 'bisheng-api leaks memory in its embedding cache (known issue BISHENG-412)',
+      fix: 'Restart bisheng-api in one-data-bisheng; the cache fix ships in bisheng 2.2',
+    });
+    expect(state.diagnostics.remediation).toMatchObject({ action: 'restart', confident: true });
+    expect(entered(result)).toContain('Restart');
   });
 });
 
