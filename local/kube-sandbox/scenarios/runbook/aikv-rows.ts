@@ -173,7 +173,8 @@ export const AIKV_ROWS: RunbookCase[] = [
         '{"level":"fatal","ts":"2026-11-22T02:58:47Z","msg":"cannot reach session store","error":"dial tcp 172.20.88.14:6379: i/o timeout"}',
       ]),
     ],
-    expect: { ruleId: 'connection-timeout', action: 'wait-for-dependency', fixMentions: [NS] },
+    // AiKv is up and Ready: timeouts are the network's (a firewall, a NetworkPolicy); a restart cannot help.
+    expect: { ruleId: 'connection-timeout', action: 'none', fixMentions: [NS] },
   },
   {
     name: 'aikv-connection-reset',
@@ -190,7 +191,8 @@ export const AIKV_ROWS: RunbookCase[] = [
         '{"level":"fatal","ts":"2026-11-22T02:58:47Z","msg":"session store read failed","error":"read tcp 10.0.2.41:51234->172.20.88.14:6379: read: connection reset by peer"}',
       ]),
     ],
-    expect: { ruleId: 'connection-reset', action: 'wait-for-dependency', fixMentions: [] },
+    // AiKv is up again: the client only has to reconnect, which a restart does.
+    expect: { ruleId: 'connection-reset', action: 'restart', fixMentions: [] },
   },
   {
     name: 'aikv-max-clients',
