@@ -310,7 +310,7 @@ export function registerDemoCommand(program: Command, streams: Streams): void {
     .option('--keep-sandbox', 'keep the sandbox running afterwards, for kubectl, until Ctrl+C', false)
     .option(
       '--scenario <name>',
-      'one runbook row instead of the three demo incidents (`eks-incident sandbox --help` lists them)',
+      'one runbook row instead of the three demo incidents (docs/diagnosis.md lists them)',
     )
     .option('--rules <file>', RULES_OPTION_HELP)
     .addHelpText(

@@ -1,5 +1,4 @@
 import { demo } from './demo';
-import { RUNBOOK_CASES, runbookScenario } from './runbook';
 import { scaleScenario } from './scale';
 import type { Scenario } from './types';
 
@@ -9,7 +8,7 @@ const empty: Scenario = {
   objects: () => [],
 };
 
-/** Every named scenario, by name: the demo, the scale test, and one per runbook row. */
+/** Every named scenario, by name. */
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
-  [empty, demo, scaleScenario(), ...RUNBOOK_CASES.map(runbookScenario)].map((s) => [s.name, s]),
+  [empty, demo, scaleScenario()].map((s) => [s.name, s]),
 );
