@@ -22,7 +22,7 @@ import { startSandbox } from '../../../local/kube-sandbox/sandbox';
 
 const TIME_SCALE = 600;
 /** Cases in flight at once: each is mostly waiting on its sandbox's scaled clock. */
-const PARALLEL = 8;
+const PARALLEL = 16;
 /** Sandbox seconds the failure runs before the alert fires: crashes, back-off, probe failures. */
 const FAILING_FOR_SECONDS = 90;
 
