@@ -114,7 +114,7 @@ function deploymentOf(target: { namespace: string; name: string }): KubeObject {
 describe('the decision follows the diagnosis (synthesized state machine, sandbox)', () => {
   test('no restart when the cause says a restart cannot help: escalated at once with the fix, no write at all', async () => {
     // Prepare
-    await sandbox.settle();
+    await untilOomKilled(BISHENG);
     sandbox.requests.clear();
 
     // Act
@@ -235,6 +235,7 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
     };
 
     // Act
+    await untilOomKilled(BISHENG);
     const result = await run(input(BISHENG), {}, rulesFile);
 
     // Assess
@@ -272,4 +273,21 @@ async function waitUntilHealthy(target: { namespace: string; name: string }): Pr
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`${target.namespace}/${target.name} did not become healthy`);
+}
+
+/** Until a pod of the workload has been OOMKilled at least once (its evidence exists). */
+async function untilOomKilled(target: { namespace: string; name: string }): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const killed = sandbox.store
+      .list(types.pods, target.namespace)
+      .some((pod) =>
+        (
+          (pod.status as { containerStatuses?: Array<{ lastState?: { terminated?: { reason?: string } } }> })
+            ?.containerStatuses ?? []
+        ).some((c) => c.lastState?.terminated?.reason === 'OOMKilled'),
+      );
+    if (killed) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${target.namespace}/${target.name} was never OOMKilled`);
 }
