@@ -106,6 +106,16 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     runbook: { file: HANDBOOK, section: '故障排查 / 紧急恢复流程 / 数据库连接失败 (检查 PVC)' },
   },
   {
+    id: 'failed-create',
+    when: [{ event: { reason: 'FailedCreate', kind: ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'] } }],
+    cause:
+      'The controller of {workload} cannot create its pods: the API server refuses them (quota, LimitRange, admission policy or a missing service account).',
+    fix: 'Read the FailedCreate event (`kubectl get events -n {namespace} --field-selector reason=FailedCreate`), then check `kubectl describe quota,limitrange -n {namespace}` and the service account of {kind} {workload}; a restart creates the same pods.',
+    remediation: 'none',
+    confidence: 0.9,
+    runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (资源不足: 检查资源限制和请求)' },
+  },
+  {
     id: 'pod-sandbox-failure',
     when: [{ event: { reason: ['FailedCreatePodSandBox', 'FailedKillPodSandBox'] } }],
     cause: "The node cannot create the pod's sandbox (network/CNI or runtime failure) for {workload}.",

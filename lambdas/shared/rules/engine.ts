@@ -88,6 +88,21 @@ class Context {
       });
   }
 
+  /** A pod some container of which is not ready, waits, or has restarted. */
+  troubled(pod: string): boolean {
+    const containerTrouble = this.evidence.containers.some(
+      (c) => c.pod === pod && (!c.ready || c.restartCount > 0 || !!c.waitingReason),
+    );
+    // A pod that never got containers (not scheduled) shows only in its conditions.
+    const notReady = this.evidence.conditions.some(
+      (c) => c.on === 'Pod' && c.name === pod && c.type === 'Ready' && c.status !== 'True',
+    );
+    const unscheduled = this.evidence.conditions.some(
+      (c) => c.on === 'Pod' && c.name === pod && c.type === 'PodScheduled' && c.status !== 'True',
+    );
+    return containerTrouble || notReady || unscheduled;
+  }
+
   container(pod: string, container: string): ContainerEvidence | undefined {
     return this.containers.get(`${pod}/${container}`);
   }
@@ -251,6 +266,8 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
     return ev.events
       .filter(
         (e) =>
+          // An event about a pod that is gone or healthy now is history, not this incident.
+          (e.kind !== 'Pod' || ctx.troubled(e.name)) &&
           m.reason.includes(e.reason) &&
           inList(m.kind, e.kind) &&
           (!m.type || m.type === e.type) &&
