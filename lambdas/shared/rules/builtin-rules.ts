@@ -503,6 +503,32 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     runbook: { file: AIKV, section: '性能问题 / 2. 内存使用过高' },
   },
   {
+    id: 'redis-command-error',
+    when: [
+      {
+        log: {
+          pattern: 'WRONGTYPE Operation against a key|ERR wrong number of arguments|ERR unknown command',
+        },
+      },
+    ],
+    cause:
+      '{workload} sends commands the Redis-compatible store rejects (wrong key type or syntax): an application bug, not an outage: {line}',
+    fix: 'Check the key type (`TYPE <key>`) and the command syntax {workload} uses; fix the code or the data. A restart repeats it.',
+    remediation: 'none',
+    confidence: 0.85,
+    runbook: { file: AIKV, section: '命令执行问题 / 1. 命令返回错误' },
+  },
+  {
+    id: 'aikv-cluster-join',
+    when: [{ log: { pattern: 'Waiting for the cluster to join' } }],
+    cause:
+      '`redis-cli --cluster create` waits forever: AiKv syncs cluster state through Multi-Raft, not the Redis gossip bus.',
+    fix: 'Build the cluster by hand: `CLUSTER MEET` each node, `CLUSTER ADDSLOTS` the 16384 slots, then check `CLUSTER INFO`; make sure the Raft RPC ports (50051...) are reachable.',
+    remediation: 'none',
+    confidence: 0.9,
+    runbook: { file: AIKV, section: '集群问题 / 1. 集群初始化卡住 - "Waiting for the cluster to join"' },
+  },
+  {
     id: 'redis-cluster-down',
     when: [{ log: { pattern: 'CLUSTERDOWN|cluster_state:fail|MOVED \\d+ |MASTERDOWN' } }],
     cause:
