@@ -40,6 +40,8 @@ interface Hit {
   dependency?: DependencyEvidence;
   /** A line of a previous container instance's log. */
   previous?: boolean;
+  /** What the line is about (its own technology or that of the error above it). */
+  technology?: string;
   /** The container the evidence is about, to add its decisive log line as support. */
   subject?: { pod: string; container: string };
 }
@@ -190,6 +192,9 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
         weight,
         hosts,
         previous: view.log.previous,
+        ...(c?.technology || nearbyTechnology(view, index)
+          ? { technology: c?.technology ?? nearbyTechnology(view, index) }
+          : {}),
         subject: { pod: view.log.pod, container: view.log.container },
       });
     }
@@ -476,7 +481,15 @@ function dependencyOf(match: Match, ctx: Context): DependencyEvidence | undefine
   const direct = match.hits.find((h) => h.dependency)?.dependency;
   if (direct) return direct;
   const hosts = match.hits.flatMap((h) => h.hosts ?? []);
-  return ctx.evidence.dependencies.find((d) => hosts.some((h) => sameHost(h, d)));
+  const named = ctx.evidence.dependencies.find((d) => hosts.some((h) => sameHost(h, d)));
+  if (named || hosts.length) return named;
+  // "Redis connection refused" names no host: the dependency an address env var (REDIS_HOST)
+  // pointed at, if it is the same technology.
+  const technology = match.hits.map((h) => h.technology).find(Boolean);
+  if (!technology) return undefined;
+  return ctx.evidence.dependencies.find((d) =>
+    `${d.reference} ${d.service}`.toLowerCase().includes(technology),
+  );
 }
 
 /** What the cause calls for, given the dependency's state now and the revision history. */

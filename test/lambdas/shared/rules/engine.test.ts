@@ -282,4 +282,33 @@ describe('evaluateRules ranking', () => {
     expect(hypotheses[0].evidence[0]).toContain('ReplicaSet/ledger-6c9f FailedCreate (x9): Error creating');
     expect(hypotheses[0].fix).toContain('kubectl describe quota,limitrange -n payments');
   });
+
+  it('takes the dependency an env address pointed at when the line names none of its own', () => {
+    // Prepare: "Redis connection refused" names no host; REDIS_HOST resolved to a down Service.
+    const evidence = crashing(['ERROR Redis connection refused, giving up'], {
+      dependencies: [
+        {
+          reference: 'redis-master.cache',
+          namespace: 'cache',
+          service: 'redis-master',
+          readyEndpoints: 0,
+          state: 'down',
+          diagnosis: 'its selector matches no pods (scaled to zero or deleted)',
+        },
+      ],
+    });
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0]).toMatchObject({
+      ruleId: 'redis-unreachable',
+      dependency: { namespace: 'cache', service: 'redis-master' },
+    });
+    expect(remediation).toMatchObject({
+      action: 'wait-for-dependency',
+      dependency: { namespace: 'cache', service: 'redis-master' },
+    });
+  });
 });
