@@ -388,7 +388,12 @@ export function classifyLog(text: string): ClassifiedLine[] {
   const out: ClassifiedLine[] = [];
   text.split('\n').forEach((line, index) => {
     const c = classifyLine(line);
-    if (c) out.push({ ...c, line: line.trim(), index });
+    if (!c) return;
+    // An indented line right under a line of the same class continues its message (libpq's
+    // "\tIs the server running on that host..."): the line above, which names the host, stands.
+    const above = out[out.length - 1];
+    if (/^\s/.test(line) && above?.index === index - 1 && above.class === c.class) return;
+    out.push({ ...c, line: line.trim(), index });
   });
   return out;
 }

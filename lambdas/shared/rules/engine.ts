@@ -572,12 +572,11 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
       if (!lines.includes(text)) lines.push(text);
     }
     let cause = render(rule.cause, vars);
-    if (
-      dependency &&
-      (dependency.state === 'down' || dependency.state === 'not-found') &&
-      !cause.includes(dependency.service)
-    ) {
-      cause += ` ${dependencyText(dependency)}.`;
+    if (dependency && (dependency.state === 'down' || dependency.state === 'not-found')) {
+      // The dependency and its own diagnosis are the cause ("redis has no ready endpoints: its pod is OOMKilled").
+      if (!cause.includes(dependency.service)) cause += ` ${dependencyText(dependency)}.`;
+      else if (dependency.diagnosis && !cause.includes(dependency.diagnosis))
+        cause += ` ${dependency.service}: ${dependency.diagnosis}.`;
     }
     if (note && !batch) cause += ` (${note}.)`;
     const confidence = Math.round(rule.confidence * match.weight * 100) / 100;
