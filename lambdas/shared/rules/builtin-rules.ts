@@ -55,8 +55,8 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'container-config-error',
     when: [{ waiting: { reason: ['CreateContainerConfigError', 'CreateContainerError'] } }],
     cause:
-      'Container {container} cannot be created: {resourceKind} {resource} (key {key}) it references is missing ({reason}).',
-    fix: 'Create the missing {resourceKind} {resource} / key {key} in namespace {namespace} (`kubectl get configmap,secret -n {namespace}`) or fix the reference in {kind} {workload}; a restart will not help.',
+      'Container {container} of {workload} cannot be created ({reason}): {line}. Usually a ConfigMap or Secret (or one of its keys) it references is missing.',
+    fix: 'Fix what the kubelet reports: create the missing {resourceKind} {resource} / key {key} in namespace {namespace} (`kubectl get configmap,secret -n {namespace}`) or fix the reference (or the securityContext) in {kind} {workload}; a restart will not help.',
     remediation: 'none',
     confidence: 0.95,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (配置错误: 检查ConfigMap和Secret配置)' },

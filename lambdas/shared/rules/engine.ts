@@ -260,7 +260,12 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
       )
       .map((c) => ({
         text: `${containerText(c)} waiting: ${c.waitingReason}${c.waitingMessage ? `: ${clip(c.waitingMessage)}` : ''}`,
-        vars: { ...terminationVars(c), reason: c.waitingReason!, ...keyVars(c.waitingMessage ?? '') },
+        vars: {
+          ...terminationVars(c),
+          reason: c.waitingReason!,
+          ...(c.waitingMessage ? { line: clip(c.waitingMessage) } : {}),
+          ...keyVars(c.waitingMessage ?? ''),
+        },
         weight: 1,
         subject: { pod: c.pod, container: c.container },
       }));
