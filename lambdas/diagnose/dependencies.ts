@@ -1,5 +1,5 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
-import type { HostReference } from '../shared/diagnosis/classifier';
+import { classifyLog, decisiveLine, type HostReference } from '../shared/diagnosis/classifier';
 import type { DependencyEvidence } from '../shared/diagnosis/evidence';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
 
@@ -39,9 +39,19 @@ function ownerWorkload(pod: V1Pod): { kind: string; name: string } | undefined {
   return { kind: owner.kind, name: owner.name };
 }
 
-/** In one line, why a dependency's pods do not serve: what its own diagnosis would lead with. */
-export function podTrouble(pods: V1Pod[]): string | undefined {
-  if (pods.length === 0) return 'its selector matches no pods (scaled to zero or deleted)';
+/** A container of a dependency's pod that died: its last log lines say why. */
+interface CrashedContainer {
+  pod: string;
+  container: string;
+}
+
+interface Trouble {
+  text: string;
+  crashed?: CrashedContainer;
+}
+
+function troubleOf(pods: V1Pod[]): Trouble | undefined {
+  if (pods.length === 0) return { text: 'its selector matches no pods (scaled to zero or deleted)' };
   for (const pod of pods) {
     const name = pod.metadata?.name ?? '';
     for (const s of [
@@ -49,26 +59,47 @@ export function podTrouble(pods: V1Pod[]): string | undefined {
       ...(pod.status?.containerStatuses ?? []),
     ]) {
       const terminated = s.state?.terminated ?? s.lastState?.terminated;
-      if (terminated?.reason === 'OOMKilled') return `its pod ${name} is OOMKilled (container ${s.name})`;
+      if (terminated?.reason === 'OOMKilled')
+        return { text: `its pod ${name} is OOMKilled (container ${s.name})` };
+      const crashed = { pod: name, container: s.name };
+      const exit = terminated?.exitCode !== undefined ? `, last exit code ${terminated.exitCode}` : '';
       const waiting = s.state?.waiting?.reason;
       if (waiting && waiting !== 'ContainerCreating' && waiting !== 'PodInitializing') {
-        const exit = terminated?.exitCode !== undefined ? `, last exit code ${terminated.exitCode}` : '';
-        return `its pod ${name} is in ${waiting} (container ${s.name}${exit})`;
+        return { text: `its pod ${name} is in ${waiting} (container ${s.name}${exit})`, crashed };
+      }
+      // Caught running between two crashes: its restarts still say it crash-loops.
+      if (s.restartCount > 0 && terminated && terminated.exitCode !== 0) {
+        return {
+          text: `its pod ${name} keeps restarting (container ${s.name}, ${s.restartCount} restarts${exit})`,
+          crashed,
+        };
       }
     }
     const unscheduled = pod.status?.conditions?.find(
       (c) => c.type === 'PodScheduled' && c.status === 'False',
     );
     if (unscheduled)
-      return `its pod ${name} cannot be scheduled${unscheduled.message ? `: ${unscheduled.message}` : ''}`;
+      return {
+        text: `its pod ${name} cannot be scheduled${unscheduled.message ? `: ${unscheduled.message}` : ''}`,
+      };
   }
   const notReady = pods.find(
     (p) => !(p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
   );
   if (notReady)
-    return `its pod ${notReady.metadata?.name} is ${notReady.status?.phase ?? 'not running'} but not ready`;
+    return {
+      text: `its pod ${notReady.metadata?.name} is ${notReady.status?.phase ?? 'not running'} but not ready`,
+    };
   return undefined;
 }
+
+/** In one line, why a dependency's pods do not serve: what its own diagnosis would lead with. */
+export function podTrouble(pods: V1Pod[]): string | undefined {
+  return troubleOf(pods)?.text;
+}
+
+/** Lines of a crashed dependency's previous log read for its own diagnosis. */
+const DEPENDENCY_LOG_LINES = 50;
 
 function servesPort(service: V1Service, port: number, pods: V1Pod[]): boolean {
   const ports = service.spec?.ports ?? [];
@@ -114,6 +145,24 @@ export class DependencyResolver {
     return { service, namespace: ref.namespace, name: ref.service, explicit: ref.explicit };
   }
 
+  /** The line a crashed dependency died on, with its class: `disk-full: PANIC: ... No space left on device`. */
+  private async lastWords(namespace: string, crashed: CrashedContainer): Promise<string | undefined> {
+    let text: string;
+    try {
+      text = await this.kube.readLog(namespace, crashed.pod, crashed.container, {
+        previous: true,
+        tailLines: DEPENDENCY_LOG_LINES,
+      });
+    } catch {
+      // No previous log (it never restarted) or none readable: the pod's state is diagnosis enough.
+      return undefined;
+    }
+    const line = decisiveLine(classifyLog(text));
+    if (!line) return undefined;
+    const clipped = line.line.length > 200 ? `${line.line.slice(0, 199)}…` : line.line;
+    return `${line.class}: ${clipped}`;
+  }
+
   async resolve(ref: HostReference): Promise<DependencyEvidence | undefined> {
     const found = await this.find(ref.host);
     if (!found) return undefined;
@@ -147,7 +196,9 @@ export class DependencyResolver {
       ...(ref.port ? { port: ref.port } : {}),
     };
     if (endpoints.ready === 0) {
-      const diagnosis = podTrouble(pods);
+      const trouble = troubleOf(pods);
+      const why = trouble?.crashed ? await this.lastWords(namespace, trouble.crashed) : undefined;
+      const diagnosis = trouble ? `${trouble.text}${why ? `: ${why}` : ''}` : undefined;
       return { ...base, state: 'down', ...(diagnosis ? { diagnosis } : {}) };
     }
     if (ref.port && !servesPort(service, ref.port, pods)) return { ...base, state: 'port-mismatch' };

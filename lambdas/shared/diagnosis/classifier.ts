@@ -94,12 +94,12 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'gpu-oom',
     pattern:
-      /CUDA out of memory|OutOfMemoryError: CUDA|CUDA error: out of memory|cudaErrorMemoryAllocation|out of GPU memory|CUBLAS_STATUS_ALLOC_FAILED|No available memory for the cache blocks|(?:larger than|exceeds) the maximum number of tokens that can be stored in KV cache|Insufficient (?:GPU|KV cache) memory|not enough (?:GPU|KV cache) memory|GPU memory utilization .* (?:too (?:low|high)|insufficient)/i,
+      /CUDA out of memory|Free memory on device [^\n]* less than desired GPU memory utilization|OutOfMemoryError: CUDA|CUDA error: out of memory|cudaErrorMemoryAllocation|out of GPU memory|CUBLAS_STATUS_ALLOC_FAILED|No available memory for the cache blocks|(?:larger than|exceeds) the maximum number of tokens that can be stored in KV cache|Insufficient (?:GPU|KV cache) memory|not enough (?:GPU|KV cache) memory|GPU memory utilization .* (?:too (?:low|high)|insufficient)/i,
   },
   {
     class: 'gpu-unavailable',
     pattern:
-      /no CUDA-capable device|CUDA driver version is insufficient|Found no NVIDIA driver|NVIDIA driver on your system|CUDA (?:is )?not available|No CUDA GPUs are available|torch\.cuda\.is_available\(\) (?:is|returned) False|nvidia-container-cli|libcuda\.so[.\d]*[^\n]*(?:cannot open|not found)|CUDA initialization|cudaErrorNoDevice|CUDA_ERROR_NO_DEVICE|Failed to infer device type|NVML: ?Driver Not Loaded|Failed to initialize NVML|could not select device driver "nvidia"|forward compatibility was attempted on non supported HW|unknown device type cuda/i,
+      /no CUDA-capable device|Torch not compiled with CUDA enabled|CUDA driver version is insufficient|Found no NVIDIA driver|NVIDIA driver on your system|CUDA (?:is )?not available|No CUDA GPUs are available|torch\.cuda\.is_available\(\) (?:is|returned) False|nvidia-container-cli|libcuda\.so[.\d]*[^\n]*(?:cannot open|not found)|CUDA initialization|cudaErrorNoDevice|CUDA_ERROR_NO_DEVICE|Failed to infer device type|NVML: ?Driver Not Loaded|Failed to initialize NVML|could not select device driver "nvidia"|forward compatibility was attempted on non supported HW|unknown device type cuda/i,
   },
   {
     class: 'connection-limit',
@@ -176,7 +176,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'missing-object',
     pattern:
-      /collection [^\n]*(?:not found|does not exist|not exist|doesn't exist)|Collection not found|can't find collection|collection not loaded|The specified bucket does not exist|NoSuchBucket|NoSuchKey|The specified key does not exist|index not found|index_not_found|UNKNOWN_TOPIC_OR_PARTITION|UnknownTopicOrPartition|does not host this topic-partition|Bucket [`'"]?[\w.-]+[`'"]? does not exist|Unknown topic or partition|topic [^\n]*does not exist|Model not found|model [^\n]*(?:not found|does not exist)|Repository Not Found|is not a local folder and is not a valid model identifier|Can't load (?:tokenizer|config|the model)|Incorrect path_or_model_id|(?:safetensors|\.bin|config\.json|tokenizer)[^\n]*(?:not found|does not exist|No such file)/i,
+      /collection [^\n]*(?:not found|does not exist|not exist|doesn't exist)|Collection not found|can't find collection|collection not loaded|The specified bucket does not exist|NoSuchBucket|NoSuchKey|The specified key does not exist|index not found|index_not_found|UNKNOWN_TOPIC_OR_PARTITION|UnknownTopicOrPartition|does not host this topic-partition|Bucket [`'"]?[\w.-]+[`'"]? does not exist|Unknown topic or partition|topic [^\n]*does not exist|Model not found|model [^\n]*(?:not found|does not exist)|Repository Not Found|Repo id must be in the form|HFValidationError|No supported config format found|is not a local folder and is not a valid model identifier|Can't load (?:tokenizer|config|the model)|Incorrect path_or_model_id|(?:safetensors|\.bin|config\.json|tokenizer)[^\n]*(?:not found|does not exist|No such file)/i,
   },
   {
     class: 'data-corruption',
@@ -388,7 +388,12 @@ export function classifyLog(text: string): ClassifiedLine[] {
   const out: ClassifiedLine[] = [];
   text.split('\n').forEach((line, index) => {
     const c = classifyLine(line);
-    if (c) out.push({ ...c, line: line.trim(), index });
+    if (!c) return;
+    // An indented line right under a line of the same class continues its message (libpq's
+    // "\tIs the server running on that host..."): the line above, which names the host, stands.
+    const above = out[out.length - 1];
+    if (/^\s/.test(line) && above?.index === index - 1 && above.class === c.class) return;
+    out.push({ ...c, line: line.trim(), index });
   });
   return out;
 }

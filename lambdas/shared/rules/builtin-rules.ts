@@ -55,8 +55,8 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'container-config-error',
     when: [{ waiting: { reason: ['CreateContainerConfigError', 'CreateContainerError'] } }],
     cause:
-      'Container {container} cannot be created: {resourceKind} {resource} (key {key}) it references is missing ({reason}).',
-    fix: 'Create the missing {resourceKind} {resource} / key {key} in namespace {namespace} (`kubectl get configmap,secret -n {namespace}`) or fix the reference in {kind} {workload}; a restart will not help.',
+      'Container {container} of {workload} cannot be created ({reason}): {line}. Usually a ConfigMap or Secret (or one of its keys) it references is missing.',
+    fix: 'Fix what the kubelet reports: create the missing {resourceKind} {resource} / key {key} in namespace {namespace} (`kubectl get configmap,secret -n {namespace}`) or fix the reference (or the securityContext) in {kind} {workload}; a restart will not help.',
     remediation: 'none',
     confidence: 0.95,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (配置错误: 检查ConfigMap和Secret配置)' },
@@ -104,6 +104,16 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     remediation: 'none',
     confidence: 0.92,
     runbook: { file: HANDBOOK, section: '故障排查 / 紧急恢复流程 / 数据库连接失败 (检查 PVC)' },
+  },
+  {
+    id: 'failed-create',
+    when: [{ event: { reason: 'FailedCreate', kind: ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'] } }],
+    cause:
+      'The controller of {workload} cannot create its pods: the API server refuses them (quota, LimitRange, admission policy or a missing service account).',
+    fix: 'Read the FailedCreate event (`kubectl get events -n {namespace} --field-selector reason=FailedCreate`), then check `kubectl describe quota,limitrange -n {namespace}` and the service account of {kind} {workload}; a restart creates the same pods.',
+    remediation: 'none',
+    confidence: 0.9,
+    runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (资源不足: 检查资源限制和请求)' },
   },
   {
     id: 'pod-sandbox-failure',
@@ -491,6 +501,32 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     remediation: 'none',
     confidence: 0.9,
     runbook: { file: AIKV, section: '性能问题 / 2. 内存使用过高' },
+  },
+  {
+    id: 'redis-command-error',
+    when: [
+      {
+        log: {
+          pattern: 'WRONGTYPE Operation against a key|ERR wrong number of arguments|ERR unknown command',
+        },
+      },
+    ],
+    cause:
+      '{workload} sends commands the Redis-compatible store rejects (wrong key type or syntax): an application bug, not an outage: {line}',
+    fix: 'Check the key type (`TYPE <key>`) and the command syntax {workload} uses; fix the code or the data. A restart repeats it.',
+    remediation: 'none',
+    confidence: 0.85,
+    runbook: { file: AIKV, section: '命令执行问题 / 1. 命令返回错误' },
+  },
+  {
+    id: 'aikv-cluster-join',
+    when: [{ log: { pattern: 'Waiting for the cluster to join' } }],
+    cause:
+      '`redis-cli --cluster create` waits forever: AiKv syncs cluster state through Multi-Raft, not the Redis gossip bus.',
+    fix: 'Build the cluster by hand: `CLUSTER MEET` each node, `CLUSTER ADDSLOTS` the 16384 slots, then check `CLUSTER INFO`; make sure the Raft RPC ports (50051...) are reachable.',
+    remediation: 'none',
+    confidence: 0.9,
+    runbook: { file: AIKV, section: '集群问题 / 1. 集群初始化卡住 - "Waiting for the cluster to join"' },
   },
   {
     id: 'redis-cluster-down',

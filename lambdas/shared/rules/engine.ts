@@ -40,6 +40,8 @@ interface Hit {
   dependency?: DependencyEvidence;
   /** A line of a previous container instance's log. */
   previous?: boolean;
+  /** What the line is about (its own technology or that of the error above it). */
+  technology?: string;
   /** The container the evidence is about, to add its decisive log line as support. */
   subject?: { pod: string; container: string };
 }
@@ -86,6 +88,21 @@ class Context {
         const lines = classifyLog(log.text);
         return { log, lines, decisive: decisiveLine(lines) };
       });
+  }
+
+  /** A pod some container of which is not ready, waits, or has restarted. */
+  troubled(pod: string): boolean {
+    const containerTrouble = this.evidence.containers.some(
+      (c) => c.pod === pod && (!c.ready || c.restartCount > 0 || !!c.waitingReason),
+    );
+    // A pod that never got containers (not scheduled) shows only in its conditions.
+    const notReady = this.evidence.conditions.some(
+      (c) => c.on === 'Pod' && c.name === pod && c.type === 'Ready' && c.status !== 'True',
+    );
+    const unscheduled = this.evidence.conditions.some(
+      (c) => c.on === 'Pod' && c.name === pod && c.type === 'PodScheduled' && c.status !== 'True',
+    );
+    return containerTrouble || notReady || unscheduled;
   }
 
   container(pod: string, container: string): ContainerEvidence | undefined {
@@ -175,6 +192,9 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
         weight,
         hosts,
         previous: view.log.previous,
+        ...(c?.technology || nearbyTechnology(view, index)
+          ? { technology: c?.technology ?? nearbyTechnology(view, index) }
+          : {}),
         subject: { pod: view.log.pod, container: view.log.container },
       });
     }
@@ -240,7 +260,12 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
       )
       .map((c) => ({
         text: `${containerText(c)} waiting: ${c.waitingReason}${c.waitingMessage ? `: ${clip(c.waitingMessage)}` : ''}`,
-        vars: { ...terminationVars(c), reason: c.waitingReason!, ...keyVars(c.waitingMessage ?? '') },
+        vars: {
+          ...terminationVars(c),
+          reason: c.waitingReason!,
+          ...(c.waitingMessage ? { line: clip(c.waitingMessage) } : {}),
+          ...keyVars(c.waitingMessage ?? ''),
+        },
         weight: 1,
         subject: { pod: c.pod, container: c.container },
       }));
@@ -251,6 +276,8 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
     return ev.events
       .filter(
         (e) =>
+          // An event about a pod that is gone or healthy now is history, not this incident.
+          (e.kind !== 'Pod' || ctx.troubled(e.name)) &&
           m.reason.includes(e.reason) &&
           inList(m.kind, e.kind) &&
           (!m.type || m.type === e.type) &&
@@ -459,7 +486,15 @@ function dependencyOf(match: Match, ctx: Context): DependencyEvidence | undefine
   const direct = match.hits.find((h) => h.dependency)?.dependency;
   if (direct) return direct;
   const hosts = match.hits.flatMap((h) => h.hosts ?? []);
-  return ctx.evidence.dependencies.find((d) => hosts.some((h) => sameHost(h, d)));
+  const named = ctx.evidence.dependencies.find((d) => hosts.some((h) => sameHost(h, d)));
+  if (named || hosts.length) return named;
+  // "Redis connection refused" names no host: the dependency an address env var (REDIS_HOST)
+  // pointed at, if it is the same technology.
+  const technology = match.hits.map((h) => h.technology).find(Boolean);
+  if (!technology) return undefined;
+  return ctx.evidence.dependencies.find((d) =>
+    `${d.reference} ${d.service}`.toLowerCase().includes(technology),
+  );
 }
 
 /** What the cause calls for, given the dependency's state now and the revision history. */
@@ -542,12 +577,11 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
       if (!lines.includes(text)) lines.push(text);
     }
     let cause = render(rule.cause, vars);
-    if (
-      dependency &&
-      (dependency.state === 'down' || dependency.state === 'not-found') &&
-      !cause.includes(dependency.service)
-    ) {
-      cause += ` ${dependencyText(dependency)}.`;
+    if (dependency && (dependency.state === 'down' || dependency.state === 'not-found')) {
+      // The dependency and its own diagnosis are the cause ("redis has no ready endpoints: its pod is OOMKilled").
+      if (!cause.includes(dependency.service)) cause += ` ${dependencyText(dependency)}.`;
+      else if (dependency.diagnosis && !cause.includes(dependency.diagnosis))
+        cause += ` ${dependency.service}: ${dependency.diagnosis}.`;
     }
     if (note && !batch) cause += ` (${note}.)`;
     const confidence = Math.round(rule.confidence * match.weight * 100) / 100;

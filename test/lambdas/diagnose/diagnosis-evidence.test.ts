@@ -110,6 +110,54 @@ describe('diagnose: dependencies', () => {
     expect(result.probableCause?.ruleId).toBe('redis-unreachable');
   });
 
+  it("reads a crash-looping dependency's last log line as its own diagnosis, for an init container that waits on it", async () => {
+    // Prepare: the app's init container waits for PostgreSQL, whose disk is full.
+    const app = deployment('orders-api');
+    const spec = (app.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    spec.initContainers = [{ name: 'wait-db', image: 'postgres:16' }];
+    const meta = (app.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template
+      .metadata;
+    meta.annotations = {
+      'sandbox.eks-incident.dev/behavior': JSON.stringify({
+        'wait-db': {
+          mode: 'crash',
+          runSeconds: 2,
+          logs: [
+            'psql: error: connection to server at "postgres.one-data-infra" (10.100.2.2), port 5432 failed: Connection refused',
+            '\tIs the server running on that host and accepting TCP/IP connections?',
+          ],
+        },
+      }),
+    };
+    s = await startStepSandbox([
+      manifests.namespace(INFRA),
+      listening(INFRA, 'postgres', 5432, {
+        app: {
+          mode: 'crash',
+          runSeconds: 2,
+          logs: ['PANIC:  could not write to file "pg_wal/xlogtemp.31": No space left on device'],
+        },
+      }),
+      serviceFor(INFRA, 'postgres', 5432),
+      app,
+    ]);
+    await s.advance(40);
+
+    // Act
+    const result = await diagnose(stepEvent({ incident: incident(target('orders-api')) }), deps());
+
+    // Assess
+    const [top] = result.hypotheses!;
+    expect(top).toMatchObject({ ruleId: 'dependency-down', remediation: 'wait-for-dependency' });
+    expect(top.evidence[0]).toMatch(
+      /^orders-api-[a-z0-9]+-[a-z0-9]{5}\/wait-db \(init\) \(previous\): psql: error: connection to server at "postgres.one-data-infra"/,
+    );
+    expect(top.dependency?.diagnosis).toMatch(
+      /^its pod postgres-[a-z0-9]+-[a-z0-9]{5} (is in CrashLoopBackOff|keeps restarting) \(container app.*\): disk-full: PANIC: {2}could not write to file "pg_wal\/xlogtemp.31": No space left on device$/,
+    );
+    expect(top.cause).toContain('disk-full: PANIC:');
+  });
+
   it('restarts when the dependency that refused is ready now', async () => {
     // Prepare: Redis is healthy; the app crashed while it was not.
     s = await startStepSandbox([

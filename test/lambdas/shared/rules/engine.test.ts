@@ -238,4 +238,77 @@ describe('evaluateRules ranking', () => {
     expect(top.fix).toContain('StatefulSet ledger');
     expect(`${top.cause} ${top.fix}`).not.toMatch(/one-data/);
   });
+
+  it('reads a ReplicaSet that cannot create pods (quota) and ignores events of pods that are healthy now', () => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...emptyEvidence({ namespace: 'payments', kind: 'Deployment', name: 'ledger' }),
+      containers: [
+        {
+          pod: 'ledger-6c9f-abcde',
+          container: 'app',
+          init: false,
+          running: true,
+          ready: true,
+          restartCount: 0,
+        },
+      ],
+      events: [
+        {
+          kind: 'Pod',
+          name: 'ledger-6c9f-abcde',
+          type: 'Warning',
+          reason: 'FailedScheduling',
+          message: '0/3 nodes are available: 3 Insufficient cpu.',
+          count: 2,
+        },
+        {
+          kind: 'ReplicaSet',
+          name: 'ledger-6c9f',
+          type: 'Warning',
+          reason: 'FailedCreate',
+          message:
+            'Error creating: pods "ledger-6c9f-x7k2p" is forbidden: exceeded quota: compute, requested: limits.memory=2Gi, used: limits.memory=7Gi, limited: limits.memory=8Gi',
+          count: 9,
+        },
+      ],
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses.map((h) => h.ruleId)).toEqual(['failed-create']);
+    expect(hypotheses[0].evidence[0]).toContain('ReplicaSet/ledger-6c9f FailedCreate (x9): Error creating');
+    expect(hypotheses[0].fix).toContain('kubectl describe quota,limitrange -n payments');
+  });
+
+  it('takes the dependency an env address pointed at when the line names none of its own', () => {
+    // Prepare: "Redis connection refused" names no host; REDIS_HOST resolved to a down Service.
+    const evidence = crashing(['ERROR Redis connection refused, giving up'], {
+      dependencies: [
+        {
+          reference: 'redis-master.cache',
+          namespace: 'cache',
+          service: 'redis-master',
+          readyEndpoints: 0,
+          state: 'down',
+          diagnosis: 'its selector matches no pods (scaled to zero or deleted)',
+        },
+      ],
+    });
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0]).toMatchObject({
+      ruleId: 'redis-unreachable',
+      dependency: { namespace: 'cache', service: 'redis-master' },
+    });
+    expect(remediation).toMatchObject({
+      action: 'wait-for-dependency',
+      dependency: { namespace: 'cache', service: 'redis-master' },
+    });
+  });
 });

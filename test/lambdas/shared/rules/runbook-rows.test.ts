@@ -210,6 +210,36 @@ const rows: Array<[string, DiagnosisEvidence, string[]]> = [
     ['model-not-found'],
   ],
   [
+    'k8s model path (vLLM, local path missing)',
+    crash([
+      "huggingface_hub.errors.HFValidationError: Repo id must be in the form 'repo_name' or 'namespace/repo_name': '/mnt/models/qwen2-7b'. Use `repo_type` argument if needed.",
+    ]),
+    ['model-not-found'],
+  ],
+  [
+    'k8s vllm memory utilization',
+    crash([
+      'ValueError: Free memory on device (6.92/8.0 GiB) on startup is less than desired GPU memory utilization (0.9, 7.2 GiB). Decrease GPU memory utilization or reduce GPU memory used by other processes.',
+    ]),
+    ['gpu-out-of-memory'],
+  ],
+  [
+    'aikv wrongtype',
+    crash([
+      'redis.exceptions.ResponseError: WRONGTYPE Operation against a key holding the wrong kind of value',
+    ]),
+    ['redis-command-error'],
+  ],
+  [
+    'aikv cluster join',
+    running([
+      '>>> Performing hash slots allocation on 6 nodes...',
+      'Waiting for the cluster to join',
+      '...........',
+    ]),
+    ['aikv-cluster-join'],
+  ],
+  [
     'k8s cuda not avail',
     crash([
       'RuntimeError: Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx',
