@@ -4,6 +4,7 @@ import type { KubeObject } from '../store';
 import { coreAdmission } from './core';
 import { deploymentAdmission } from './deployment';
 import { validateObjectName } from './fields';
+import { platformAdmission } from './platform';
 import { podAdmission } from './pod';
 import type { AdmissionTable } from './types';
 import { workloadAdmission } from './workloads';
@@ -13,6 +14,7 @@ const table: AdmissionTable = {
   ...podAdmission,
   ...deploymentAdmission,
   ...workloadAdmission,
+  ...platformAdmission,
 };
 
 /**

@@ -7,6 +7,11 @@ import { statefulSetController } from './statefulset';
 import { daemonSetController } from './daemonset';
 import { jobController } from './job';
 import { cronJobController } from './cronjob';
+import { disruptionController } from './disruption';
+import { endpointsController } from './endpoints';
+import { namespaceDefaultsController } from './namespace-defaults';
+import { nodeLifecycleController } from './node-lifecycle';
+import { persistentVolumeController } from './persistent-volume';
 
 /** The control plane and node agents the sandbox runs, in start order. */
 export const CONTROLLERS: Controller[] = [
@@ -18,4 +23,9 @@ export const CONTROLLERS: Controller[] = [
   daemonSetController,
   jobController,
   cronJobController,
+  namespaceDefaultsController,
+  endpointsController,
+  persistentVolumeController,
+  disruptionController,
+  nodeLifecycleController,
 ];
