@@ -155,7 +155,7 @@ export const endpointsController: Controller = {
       }
       const metadata = {
         ...(current ? structuredClone(current.metadata) : { name, namespace }),
-        labels,
+        ...(Object.keys(labels).length ? { labels } : {}),
         annotations: { ...current?.metadata.annotations, [TRIGGER_TIME]: clock.rfc3339() },
       };
       const next: KubeObject = { apiVersion: 'v1', kind: 'Endpoints', metadata, ...wanted };
