@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admit } from './admission';
 import { nonResourceVerb, type AccessControl } from './authorization/access-control';
+import { decodeReview } from './authorization/review-protobuf';
 import type { Attributes, UserInfo } from './authorization/rbac-authorizer';
 import type { SandboxClock } from './clock';
 import { ApiError, errors } from './errors';
@@ -902,7 +903,15 @@ async function evict(ctx: RequestContext, route: ResourceRoute): Promise<void> {
 
 /** SelfSubjectAccessReview and SelfSubjectRulesReview: computed for the caller, never stored. */
 async function review(ctx: RequestContext, route: ResourceRoute, user: UserInfo): Promise<void> {
-  const body = await readObject(ctx);
+  const protobuf = (ctx.req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
+  let decoded: Record<string, unknown> | undefined;
+  if (protobuf) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    decoded = decodeReview(Buffer.concat(chunks));
+    if (!decoded) throw errors.unsupportedMediaType(ctx.req.headers['content-type'] ?? '');
+  }
+  const body = decoded ? (decoded as KubeObject) : await readObject(ctx);
   checkTypeMeta(route.t, body);
   const { access } = ctx.deps;
   sendJson(
