@@ -166,12 +166,17 @@ describe('eviction', () => {
     });
   });
 
-  it('evicts when the budget allows it and counts the disruption', async () => {
+  it('evicts when the budget allows it, recording the disruption in the budget first', async () => {
     // Prepare
     sandbox = await manualSandbox([deployment('default', 'web', { replicas: 2 }), budget(1)]);
     await elapse(sandbox, 10_000);
     const pod = sandbox.store.list(types.pods, 'default')[0];
     const core = kubeConfigFor(sandbox).makeApiClient(CoreV1Api);
+    const budgetWrites: Array<Record<string, unknown>> = [];
+    sandbox.store.subscribe((e) => {
+      if (e.storageKey === 'poddisruptionbudgets.policy')
+        budgetWrites.push(e.object.status as Record<string, unknown>);
+    });
 
     // Act
     await core.createNamespacedPodEviction({
@@ -183,6 +188,7 @@ describe('eviction', () => {
         metadata: { name: pod.metadata.name, namespace: 'default' },
       },
     });
+    await sandbox.settle();
     const pdb = await kubeConfigFor(sandbox)
       .makeApiClient(PolicyV1Api)
       .readNamespacedPodDisruptionBudget({ name: 'web', namespace: 'default' });
@@ -190,8 +196,16 @@ describe('eviction', () => {
 
     // Assess
     expect(evicted?.metadata.deletionTimestamp).toBeDefined();
+    expect(
+      (evicted?.status as { conditions: Array<{ type: string; reason?: string }> }).conditions.find(
+        (c) => c.type === 'DisruptionTarget',
+      ),
+    ).toMatchObject({ reason: 'EvictionByEvictionAPI' });
+    expect(budgetWrites[0]).toMatchObject({
+      disruptionsAllowed: 0,
+      disruptedPods: { [pod.metadata.name!]: expect.any(String) },
+    });
     expect(pdb.status).toMatchObject({ disruptionsAllowed: 0, desiredHealthy: 1 });
-    expect(Object.keys(pdb.status!.disruptedPods ?? {})).toEqual([pod.metadata.name]);
   });
 });
 
