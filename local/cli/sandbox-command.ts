@@ -5,6 +5,7 @@ import { startSandbox, type Sandbox } from '../kube-sandbox/sandbox';
 import { SCENARIOS } from '../kube-sandbox/scenarios';
 import { CliError, PortInUseError } from './cli-error';
 import type { Output } from './output';
+import { readTokenAuthFile } from './token-auth-file';
 
 export interface SandboxCommandOptions {
   port: number;
@@ -15,6 +16,10 @@ export interface SandboxCommandOptions {
   timeScale: number;
   /** Bearer token every request must carry; none when unset. */
   token?: string;
+  /** `rbac` authorizes requests from the stored RBAC objects. */
+  authorization?: 'rbac' | 'AlwaysAllow';
+  /** A kube-apiserver static token file (`token,user,uid,"groups"`): more users for RBAC. */
+  tokenAuthFile?: string;
 }
 
 /** Starts the sandbox and writes its kubeconfig; the caller decides how long it serves. */
@@ -25,6 +30,7 @@ export async function startSandboxCommand(options: SandboxCommandOptions, out: O
       `unknown scenario "${options.scenario}"; known scenarios: ${Object.keys(SCENARIOS).join(', ')}`,
     );
   }
+  const tokens = options.tokenAuthFile ? await readTokenAuthFile(options.tokenAuthFile) : undefined;
   let sandbox: Sandbox;
   try {
     sandbox = await startSandbox({
@@ -32,6 +38,8 @@ export async function startSandboxCommand(options: SandboxCommandOptions, out: O
       scenario,
       clock: { timeScale: options.timeScale },
       token: options.token,
+      tokens,
+      ...(options.authorization === 'rbac' ? { authorization: 'rbac' as const } : {}),
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -71,6 +79,14 @@ function usage(sandbox: Sandbox, options: SandboxCommandOptions, kubeconfig: str
           '',
         ]
       : []),
+    ...(options.authorization === 'rbac'
+      ? [
+          'Requests are authorized by RBAC. kubectl sends no credentials over plain http, so it is anonymous;',
+          'act as a user with impersonation, e.g. `kubectl --as alice --as-group dev auth can-i list pods`',
+          '(the sandbox:kubectl-impersonation ClusterRoleBinding lets anonymous impersonate).',
+          '',
+        ]
+      : []),
     'Press Ctrl+C to stop.',
     '',
   ].join('\n');
@@ -106,6 +122,12 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parseAuthorization(value: string): 'rbac' | 'AlwaysAllow' {
+  if (value !== 'rbac' && value !== 'AlwaysAllow')
+    throw new InvalidArgumentError('must be rbac or AlwaysAllow');
+  return value;
+}
+
 function parseTimeScale(value: string): number {
   const scale = Number(value);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new InvalidArgumentError('must be a number > 0');
@@ -130,6 +152,15 @@ export function registerSandboxCommand(program: Command, out: Output): void {
     )
     .option('--time-scale <n>', 'sandbox seconds per wall-clock second', parseTimeScale, 1)
     .option('--token <token>', 'require this bearer token on every request')
+    .option(
+      '--authorization <mode>',
+      'rbac: authorize requests from the stored RBAC objects',
+      parseAuthorization,
+    )
+    .option(
+      '--token-auth-file <file>',
+      'bearer tokens and their users, as kube-apiserver reads them (token,user,uid,"groups")',
+    )
     .action(async (options: SandboxCommandOptions) => {
       const sandbox = await startSandboxCommand(options, out);
       await serveUntilSignal(sandbox, out);

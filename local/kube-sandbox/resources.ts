@@ -1,3 +1,5 @@
+import { PLATFORM_RESOURCE_TYPES } from './platform-resources';
+
 /**
  * The resource types the sandbox serves, described the way discovery describes them.
  * Routing, discovery documents, the store and field selectors are all driven by this table.
@@ -12,7 +14,9 @@ export interface ResourceType {
   shortNames?: string[];
   categories?: string[];
   /** Sub-resources served besides the object itself. */
-  subresources?: Array<'status' | 'scale' | 'log'>;
+  subresources?: Array<'status' | 'scale' | 'log' | 'eviction'>;
+  /** The verbs discovery lists, when not every one (access reviews are create-only). */
+  verbs?: string[];
   /**
    * The store key. Two API versions of the same data (core/v1 and events.k8s.io/v1 Events)
    * share one key, as in etcd.
@@ -60,7 +64,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
     namespaced: true,
     shortNames: ['po'],
     categories: ['all'],
-    subresources: ['status', 'log'],
+    subresources: ['status', 'log', 'eviction'],
     fieldLabels: [
       'spec.nodeName',
       'spec.restartPolicy',
@@ -242,6 +246,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
     singular: 'lease',
     namespaced: true,
   }),
+  ...PLATFORM_RESOURCE_TYPES,
 ];
 
 export function apiVersionOf(t: ResourceType): string {
@@ -269,7 +274,7 @@ export function apiResourceList(group: string, version: string): Record<string, 
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: VERBS,
+      verbs: t.verbs ?? VERBS,
       ...(t.shortNames ? { shortNames: t.shortNames } : {}),
       ...(t.categories ? { categories: t.categories } : {}),
       storageVersionHash: Buffer.from(t.storageKey).toString('base64').slice(0, 11),
@@ -292,6 +297,17 @@ export function apiResourceList(group: string, version: string): Record<string, 
           version: 'v1',
           kind: 'Scale',
           verbs: ['get', 'patch', 'update'],
+        });
+      } else if (sub === 'eviction') {
+        // kubectl drain finds the Eviction API's group and version here (CheckEvictionSupport).
+        resources.push({
+          name: `${t.plural}/eviction`,
+          singularName: '',
+          namespaced: true,
+          group: 'policy',
+          version: 'v1',
+          kind: 'Eviction',
+          verbs: ['create'],
         });
       } else {
         resources.push({

@@ -3,12 +3,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { stringify as toYaml } from 'yaml';
 import { admit } from './admission';
+import { AccessControl, type TokenIdentity } from './authorization/access-control';
+import { anonymousImpersonation, bootstrapPolicy } from './authorization/bootstrap-policy';
 import { SandboxClock, type ClockOptions } from './clock';
 import { CONTROLLERS } from './controllers';
+import { KUBELET_ANNOTATION } from './controllers/node-lifecycle';
 import { FaultInjector } from './faults';
 import { RequestLog } from './request-log';
 import { resourceTypeForKind } from './resources';
-import { EventRecorder, LogStore, WorkQueue, type ControllerContext } from './runtime';
+import { EventRecorder, LogStore, WorkQueue, types, type ControllerContext } from './runtime';
 import { baseCluster } from './scenarios/base';
 import { SCENARIOS } from './scenarios';
 import type { Scenario } from './scenarios/types';
@@ -24,8 +27,18 @@ export interface SandboxOptions {
   clock?: SandboxClock | ClockOptions;
   /** A scenario name from SCENARIOS, or a Scenario. @default 'empty' */
   scenario?: string | Scenario;
-  /** When set, every request needs `Authorization: Bearer <token>` (401 otherwise). */
+  /**
+   * When set, every request needs `Authorization: Bearer <token>` (401 otherwise); the token
+   * authenticates `kubernetes-admin` in the `system:masters` group.
+   */
   token?: string;
+  /** Further bearer tokens and the user and groups each authenticates, e.g. `{ tok: { user: 'alice', groups: ['dev'] } }`. */
+  tokens?: Record<string, TokenIdentity>;
+  /**
+   * `rbac`: authorize every request from the stored Roles, ClusterRoles and bindings, as the
+   * RBAC authorizer does (403 otherwise). @default everything is allowed
+   */
+  authorization?: 'rbac';
   /** Run the controllers and the simulated kubelet. @default true */
   controllers?: boolean;
   /** Extra objects to create after the scenario's. */
@@ -153,6 +166,11 @@ export class Sandbox {
       faults: this.faults,
       requests: this.requests,
       token: this.options.token,
+      access: new AccessControl(this.store, {
+        token: this.options.token,
+        tokens: this.options.tokens,
+        authorization: this.options.authorization,
+      }),
     });
     const server = createServer(handler);
     server.on('connection', (socket) => {
@@ -167,6 +185,29 @@ export class Sandbox {
         resolve();
       });
     });
+  }
+
+  /**
+   * Stops a node's kubelet: its Lease is no longer renewed, its pods' status no longer
+   * reported. After the grace period the node turns Unknown, is tainted unreachable, and its
+   * pods are evicted once their tolerations run out (the node annotation KUBELET_ANNOTATION).
+   */
+  stopKubelet(nodeName: string): void {
+    this.setKubeletAnnotation(nodeName, 'stopped');
+  }
+
+  /** Starts a stopped kubelet again: the node reports Ready and its taints go. */
+  startKubelet(nodeName: string): void {
+    this.setKubeletAnnotation(nodeName, undefined);
+  }
+
+  private setKubeletAnnotation(nodeName: string, value: string | undefined): void {
+    const node = structuredClone(this.store.mustGet(types.nodes, undefined, nodeName));
+    const annotations = { ...node.metadata.annotations };
+    if (value === undefined) delete annotations[KUBELET_ANNOTATION];
+    else annotations[KUBELET_ANNOTATION] = value;
+    node.metadata.annotations = annotations;
+    this.store.update(types.nodes, node);
   }
 
   startControllers(): void {
@@ -195,7 +236,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const sandbox = new Sandbox(clock, options);
   if (options.controllers !== false) sandbox.startControllers();
-  sandbox.apply(baseCluster());
+  sandbox.apply([...baseCluster(), ...bootstrapPolicy()]);
+  if (options.authorization === 'rbac') sandbox.apply(anonymousImpersonation());
   if (scenario) sandbox.apply(scenario.objects(clock.now()));
   await scenario?.setup?.(sandbox);
   if (options.objects) sandbox.apply(options.objects);

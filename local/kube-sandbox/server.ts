@@ -1,11 +1,14 @@
-import { timingSafeEqual } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admit } from './admission';
+import { nonResourceVerb, type AccessControl } from './authorization/access-control';
+import { decodeReview } from './authorization/review-protobuf';
+import type { Attributes, UserInfo } from './authorization/rbac-authorizer';
 import { fieldValidationOf, validateFields, warningHeader } from './admission/field-validation';
 import type { SandboxClock } from './clock';
 import { ApiError, errors } from './errors';
 import { fromEventsV1, toEventsV1 } from './event-versions';
+import { evictPod, type Eviction } from './eviction';
 import type { FaultInjector } from './faults';
 import { serveNonResource } from './openapi/handler';
 import { applyPatchByType } from './patch';
@@ -29,6 +32,8 @@ export interface ApiServerDeps {
   faults: FaultInjector;
   requests: RequestLog;
   token?: string;
+  /** Authentication (tokens, impersonation) and authorization (RBAC or allow-all). */
+  access: AccessControl;
 }
 
 /** The largest request body the API server accepts (its default is 3 MiB). */
@@ -85,8 +90,7 @@ export function createApiHandler(deps: ApiServerDeps): (req: IncomingMessage, re
 
 async function handle(ctx: RequestContext): Promise<void> {
   const { req, url, deps, entry } = ctx;
-  if (deps.token !== undefined && !authorized(req.headers.authorization, deps.token))
-    throw errors.unauthorized();
+  const user = deps.access.authenticate(req.headers);
   const served = serveNonResource(req, ctx.res, url);
   if (served !== undefined) {
     entry.status = served;
@@ -94,6 +98,11 @@ async function handle(ctx: RequestContext): Promise<void> {
   }
   const route = parseRoute(url.pathname);
   if (route.kind === 'discovery') {
+    deps.access.enforce(user, {
+      resourceRequest: false,
+      verb: nonResourceVerb(req.method ?? 'GET'),
+      path: url.pathname,
+    });
     if (req.method !== 'GET') throw errors.methodNotAllowed(req.method ?? '');
     sendJson(ctx, 200, route.body());
     return;
@@ -106,6 +115,13 @@ async function handle(ctx: RequestContext): Promise<void> {
     namespace: route.namespace,
     name: route.name,
   });
+  if (
+    (route.t.verbs && !route.t.verbs.includes(verb)) ||
+    (route.subresource === 'eviction' && verb !== 'create')
+  ) {
+    throw errors.methodNotAllowed(req.method ?? '');
+  }
+  deps.access.enforce(user, resourceAttributes(route, verb));
   const fault = deps.faults.match({
     verb,
     resource: route.subresource ? `${route.t.plural}/${route.subresource}` : route.t.plural,
@@ -126,6 +142,8 @@ async function handle(ctx: RequestContext): Promise<void> {
     case 'watch':
       return watch(ctx, route);
     case 'create':
+      if (route.subresource === 'eviction') return evict(ctx, route);
+      if (route.t.group === 'authorization.k8s.io') return review(ctx, route, user);
       return create(ctx, route);
     case 'update':
     case 'patch':
@@ -138,10 +156,11 @@ async function handle(ctx: RequestContext): Promise<void> {
   throw errors.methodNotAllowed(req.method ?? '');
 }
 
-function authorized(header: string | undefined, token: string): boolean {
-  const presented = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const expected = Buffer.from(token);
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+/** What the authorizer is asked (RequestInfo): a Namespace is its own namespace. */
+function resourceAttributes(route: ResourceRoute, verb: string): Attributes {
+  const { t, name, subresource } = route;
+  const namespace = t.plural === 'namespaces' && t.group === '' ? name : route.namespace;
+  return { resourceRequest: true, verb, apiGroup: t.group, resource: t.plural, subresource, namespace, name };
 }
 
 /**
@@ -318,7 +337,7 @@ function verbOf(method: string, route: ResourceRoute, url: URL): string {
       if (isWatch) return 'watch';
       return route.name ? 'get' : 'list';
     case 'POST':
-      if (route.name) throw errors.methodNotAllowed(method);
+      if (route.name && route.subresource !== 'eviction') throw errors.methodNotAllowed(method);
       return 'create';
     case 'PUT':
       if (!route.name) throw errors.methodNotAllowed(method);
@@ -880,6 +899,38 @@ async function create(ctx: RequestContext, route: ResourceRoute): Promise<void> 
   }
   const created = ctx.deps.store.create(t, obj);
   sendJson(ctx, 201, view(t, created));
+}
+
+/** POST pods/NAME/eviction: a policy/v1 Eviction, answered with a Success Status (201). */
+async function evict(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const eviction = (await readObject(ctx)) as Eviction;
+  const apiVersion = eviction.apiVersion === 'policy/v1beta1' ? 'policy/v1beta1' : 'policy/v1';
+  checkTypeMeta(route.t, eviction as KubeObject, 'Eviction', apiVersion);
+  const dryRun = ctx.entry.dryRun || (eviction.deleteOptions?.dryRun ?? []).includes('All');
+  evictPod(ctx.deps.store, ctx.deps.clock, route.namespace!, route.name!, eviction, dryRun);
+  sendJson(ctx, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+/** SelfSubjectAccessReview and SelfSubjectRulesReview: computed for the caller, never stored. */
+async function review(ctx: RequestContext, route: ResourceRoute, user: UserInfo): Promise<void> {
+  const protobuf = (ctx.req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
+  let decoded: Record<string, unknown> | undefined;
+  if (protobuf) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    decoded = decodeReview(Buffer.concat(chunks));
+    if (!decoded) throw errors.unsupportedMediaType(ctx.req.headers['content-type'] ?? '');
+  }
+  const body = decoded ? (decoded as KubeObject) : await readObject(ctx);
+  checkTypeMeta(route.t, body);
+  const { access } = ctx.deps;
+  sendJson(
+    ctx,
+    201,
+    route.t.kind === 'SelfSubjectAccessReview'
+      ? access.accessReview(user, body)
+      : access.rulesReview(user, body),
+  );
 }
 
 /** update and patch: build the next object, keep what this endpoint may not change, store. */

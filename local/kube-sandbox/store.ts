@@ -46,6 +46,9 @@ const GENERATION_TRACKED = new Set([
   'daemonsets.apps',
   'jobs.batch',
   'cronjobs.batch',
+  'poddisruptionbudgets.policy',
+  'ingresses.networking.k8s.io',
+  'networkpolicies.networking.k8s.io',
 ]);
 
 /** How many past changes a watch can resume from before it gets 410 Gone. */

@@ -1,3 +1,4 @@
+import { PLATFORM_PRINTERS } from './platform-tables';
 import type { ResourceType } from './resources';
 import type { KubeObject } from './store';
 
@@ -830,7 +831,7 @@ export function toTable(
   items: KubeObject[],
   now: number,
 ): { columnDefinitions: TableColumn[]; rows: Array<{ cells: unknown[]; object: KubeObject }> } {
-  const printer = PRINTERS[t.storageKey];
+  const printer = PRINTERS[t.storageKey] ?? PLATFORM_PRINTERS[t.storageKey];
   if (!printer) {
     return {
       columnDefinitions: [

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,57 @@ describe('eks-incident sandbox', () => {
     expect(anonymous.status).toBe(401);
     expect(kc.getCurrentUser()!.token).toBe('s3cret-token');
     expect(cli.output().stdout).toContain('kubectl sends no\ncredentials over plain http');
+  });
+
+  it('with --authorization rbac and --token-auth-file, authorizes token users and kubectl impersonation by RBAC', async () => {
+    // Prepare
+    const kubeconfig = join(dir, 'kubeconfig');
+    const tokenFile = join(dir, 'tokens.csv');
+    await writeFile(tokenFile, '# token,user,uid,groups\nalice-token,alice,1001,"dev,oncall"\n');
+    const cli = startCli([
+      'sandbox',
+      '--port',
+      '0',
+      '--kubeconfig-out',
+      kubeconfig,
+      '--scenario',
+      'empty',
+      '--authorization',
+      'rbac',
+      '--token-auth-file',
+      tokenFile,
+    ]);
+    await serving(cli);
+    const server: string = parseYaml(await readFile(kubeconfig, 'utf8')).clusters[0].cluster.server;
+
+    // Act
+    const asAlice = await fetch(`${server}/api/v1/namespaces/default/pods`, {
+      headers: { authorization: 'Bearer alice-token' },
+    });
+    const { stdout: canI } = await run(
+      kubectlBinary(),
+      [
+        '--kubeconfig',
+        kubeconfig,
+        'auth',
+        'can-i',
+        'list',
+        'nodes',
+        '--as',
+        'root',
+        '--as-group',
+        'system:masters',
+      ],
+      { env: { ...process.env, KUBECACHEDIR: join(dir, 'cache') } },
+    );
+
+    // Assess
+    expect(asAlice.status).toBe(403);
+    expect(((await asAlice.json()) as { message: string }).message).toBe(
+      'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"',
+    );
+    expect(canI.trim()).toBe('yes');
+    expect(cli.output().stdout).toContain('Requests are authorized by RBAC.');
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -239,7 +239,11 @@ describe('kubectl get prints the server-side table of every type', () => {
     });
     expect(parseTable(svc)[0]['CLUSTER-IP']).toMatch(/^172\.20\.\d+\.\d+$/);
     expect(headerOf(cm)).toBe('NAME DATA AGE');
-    expect(parseTable(cm)[0]).toMatchObject({ NAME: 'web-config', DATA: '2' });
+    // Every namespace also holds the kube-root-ca.crt ConfigMap, as on a real cluster.
+    expect(parseTable(cm)).toEqual([
+      expect.objectContaining({ NAME: 'kube-root-ca.crt', DATA: '1' }),
+      expect.objectContaining({ NAME: 'web-config', DATA: '2' }),
+    ]);
     expect(headerOf(secrets)).toBe('NAME TYPE DATA AGE');
     expect(parseTable(secrets)[0]).toMatchObject({ NAME: 'web-db', TYPE: 'Opaque', DATA: '2' });
     expect(headerOf(leases)).toBe('NAME HOLDER AGE');

@@ -5,6 +5,7 @@ import { coreAdmission } from './core';
 import { deploymentAdmission } from './deployment';
 import { validateObjectName } from './fields';
 import { validateMetadata } from './metadata-validation';
+import { platformAdmission } from './platform';
 import { podAdmission } from './pod';
 import type { AdmissionTable } from './types';
 import { workloadAdmission } from './workloads';
@@ -14,6 +15,7 @@ const table: AdmissionTable = {
   ...podAdmission,
   ...deploymentAdmission,
   ...workloadAdmission,
+  ...platformAdmission,
 };
 
 /**

@@ -8,6 +8,11 @@ import { daemonSetController } from './daemonset';
 import { jobController } from './job';
 import { cronJobController } from './cronjob';
 import { namespaceController } from './namespace';
+import { disruptionController } from './disruption';
+import { endpointsController } from './endpoints';
+import { namespaceDefaultsController } from './namespace-defaults';
+import { nodeLifecycleController } from './node-lifecycle';
+import { persistentVolumeController } from './persistent-volume';
 
 /** The control plane and node agents the sandbox runs, in start order. */
 export const CONTROLLERS: Controller[] = [
@@ -20,4 +25,9 @@ export const CONTROLLERS: Controller[] = [
   jobController,
   cronJobController,
   namespaceController,
+  namespaceDefaultsController,
+  endpointsController,
+  persistentVolumeController,
+  disruptionController,
+  nodeLifecycleController,
 ];

@@ -17,6 +17,7 @@ import {
 import { parseQuantity } from '../quantity';
 import { containerConfigError, volumeMountFailures } from './kubelet-config';
 import { probeFailure, probeTiming } from './kubelet-probes';
+import { kubeletStopped } from './node-lifecycle';
 import { keyOf, onStoreEvents, splitKey, types, type Controller, type ControllerContext } from '../runtime';
 import type { KubeObject, Writable } from '../store';
 
@@ -405,7 +406,7 @@ export const kubeletController: Controller = {
     /** Writes the pod's status from what runs on the node; a terminal phase stops the pod for good. */
     function publish(run: PodRun): void {
       const pod = currentPod(run);
-      if (!pod) return;
+      if (!pod || kubeletStopped(store.get(types.nodes, undefined, run.nodeName))) return;
       const phase = run.evicted
         ? 'Failed'
         : run.terminating
@@ -989,6 +990,7 @@ export const kubeletController: Controller = {
         collectOrphan(pod);
         return;
       }
+      if (kubeletStopped(node)) return;
       if (pod.metadata.deletionTimestamp) {
         terminate(pod);
         return;
@@ -998,9 +1000,16 @@ export const kubeletController: Controller = {
       begin(pod, node);
     }
 
+    const stoppedNodes = new Set<string>();
     const unsubscribe = onStoreEvents(store, ['pods', 'nodes'], (event) => {
       if (event.storageKey === 'nodes') {
         const nodeName = event.object.metadata.name;
+        // A kubelet that was stopped reports its pods again when it comes back.
+        if (kubeletStopped(event.object)) stoppedNodes.add(nodeName!);
+        else if (stoppedNodes.delete(nodeName!)) {
+          for (const run of runs.values())
+            if (run.nodeName === nodeName) later(run.timers, 0, () => publish(run));
+        }
         for (const pod of store.list(types.pods) as PodW[]) {
           if (pod.spec?.nodeName === nodeName) queue.add(keyOf(pod));
         }

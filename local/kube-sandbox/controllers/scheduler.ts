@@ -4,6 +4,7 @@ import { controllerUid, keyOf, onStoreEvents, splitKey, types, type ControllerCo
 import type { Controller } from '../runtime';
 import type { KubeObject, Writable } from '../store';
 import { fitsNodeAffinity, readinessTaintKey, tolerates, untoleratedTaints } from './node-matching';
+import { claimsBound, podVolumes, SELECTED_NODE } from './volume-binding';
 import { isTerminal } from './workload-common';
 
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -117,10 +118,11 @@ function histogram(entries: string[]): string {
 }
 
 /** kube-scheduler's FitError message, preemption's verdict included. */
-function fitError(pod: Pod, nodeCount: number, rejections: Rejection[]): string {
+function fitError(pod: Pod, nodeCount: number, rejections: Rejection[], preFilter?: string): string {
   if (nodeCount === 0) return 'no nodes available to schedule pods';
   const head = `0/${nodeCount} nodes are available`;
-  const filterMsg = `${head}: ${histogram(rejections.flatMap((r) => r.reasons))}.`;
+  // A PreFilter verdict holds on every node, so it replaces the per-node histogram.
+  const filterMsg = `${head}: ${preFilter ?? histogram(rejections.flatMap((r) => r.reasons))}.`;
   if (pod.spec?.preemptionPolicy === 'Never') {
     return `${filterMsg} preemption: not eligible due to preemptionPolicy=Never.`;
   }
@@ -214,16 +216,18 @@ export const schedulerController: Controller = {
       );
       const feasible: NodeInfo[] = [];
       const rejections: Rejection[] = [];
+      const volumes = podVolumes(store, pod);
       for (const node of nodes) {
         const info = { node, pods: byNode.get(node.metadata.name!) ?? [] };
-        const rejection = filter(pod, info);
+        const volumeReason = volumes.preFilter ?? volumes.nodeReason(node);
+        const rejection = volumeReason ? { reasons: [volumeReason], resolvable: false } : filter(pod, info);
         if (rejection) rejections.push(rejection);
         else feasible.push(info);
       }
       const now = clock.rfc3339();
       const next = structuredClone(pod);
       if (feasible.length === 0) {
-        const message = fitError(pod, nodes.length, rejections);
+        const message = fitError(pod, nodes.length, rejections, volumes.preFilter);
         unschedulable.set(key, JSON.stringify(pod.spec));
         const changed = withCondition(
           next,
@@ -245,6 +249,17 @@ export const schedulerController: Controller = {
             compareScores(a.score, b.score) ||
             a.info.node.metadata!.name!.localeCompare(b.info.node.metadata!.name!),
         )[0].info.node.metadata!.name!;
+      // VolumeBinding's PreBind: claims that wait for a consumer learn the node, and the pod
+      // is bound only once the provisioner or the PV controller has bound every claim.
+      for (const claim of volumes.toProvision) {
+        const annotated = structuredClone(claim);
+        annotated.metadata.annotations = { ...annotated.metadata.annotations, [SELECTED_NODE]: best };
+        store.update(types.persistentvolumeclaims, annotated);
+      }
+      if (!claimsBound(store, pod)) {
+        unschedulable.set(key, JSON.stringify(pod.spec));
+        return;
+      }
       next.spec!.nodeName = best;
       withCondition(next, { type: 'PodScheduled', status: 'True' }, now);
       const bound = store.update(types.pods, next);
@@ -261,8 +276,9 @@ export const schedulerController: Controller = {
       for (const key of unschedulable.keys()) queue.add(key);
     };
 
-    const unsubscribe = onStoreEvents(store, ['pods', 'nodes'], (event) => {
-      if (event.storageKey === 'nodes') {
+    const volumeKeys = ['persistentvolumeclaims', 'persistentvolumes', 'storageclasses.storage.k8s.io'];
+    const unsubscribe = onStoreEvents(store, ['pods', 'nodes', ...volumeKeys], (event) => {
+      if (event.storageKey !== 'pods') {
         retryUnschedulable();
         return;
       }

@@ -60,10 +60,41 @@ export function namespace(name: string, labels: Record<string, string> = {}): Ku
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
 }
 
+/**
+ * The EBS StorageClasses of an EKS cluster with the EBS CSI add-on: `gp2` (in-tree name, no
+ * longer the default since EKS 1.30) and the add-on's `gp3`, the default, both binding when
+ * the first pod is scheduled.
+ */
+export function storageClasses(): KubeObject[] {
+  const storageClass = (
+    name: string,
+    provisioner: string,
+    parameters: Record<string, string>,
+    isDefault: boolean,
+  ) => ({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: {
+      name,
+      ...(isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}),
+    },
+    provisioner,
+    parameters,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
+    ...(isDefault ? { allowVolumeExpansion: true } : {}),
+  });
+  return [
+    storageClass('gp2', 'kubernetes.io/aws-ebs', { fsType: 'ext4', type: 'gp2' }, false),
+    storageClass('gp3', 'ebs.csi.aws.com', { encrypted: 'true', type: 'gp3' }, true),
+  ];
+}
+
 /** What every scenario starts from: a three-node EKS cluster with the system namespaces. */
 export function baseCluster(nodeCount = 3): KubeObject[] {
   return [
     ...['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((n) => namespace(n)),
     ...Array.from({ length: nodeCount }, (_, i) => eksNode(i)),
+    ...storageClasses(),
   ];
 }

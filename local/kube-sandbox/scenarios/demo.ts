@@ -1,5 +1,6 @@
 import type { ContainerBehavior } from '../behavior';
 import { namespace } from './base';
+import type { KubeObject } from '../store';
 import type { Scenario } from './types';
 import {
   PART_OF,
@@ -217,10 +218,12 @@ function objects(now: number) {
       memory: '70Mi',
     }),
     service('kube-system', 'kube-dns', { dns: 53, 'dns-tcp': 53 }),
+    // The EKS CoreDNS add-on ships with this budget.
+    disruptionBudget('kube-system', 'coredns', { maxUnavailable: 1 }),
 
     // Shared services in one-data-infra.
     secret(INFRA, 'mysql-root', { MYSQL_ROOT_PASSWORD: 'Zt8#q2Lw!rP4' }),
-    statefulSet({
+    withClaim('mysql-data', '/var/lib/mysql', {
       namespace: INFRA,
       name: 'mysql',
       image: 'mysql:8.0.36',
@@ -240,6 +243,7 @@ function objects(now: number) {
       },
     }),
     service(INFRA, 'mysql', { mysql: 3306 }, STUDIO),
+    claim(INFRA, 'mysql-data', '50Gi'),
     deployment({
       namespace: INFRA,
       name: 'redis',
@@ -350,6 +354,7 @@ function objects(now: number) {
       createdAt: created,
     }),
     service(SYSTEM, 'data-api', { http: 8080 }, STUDIO),
+    disruptionBudget(SYSTEM, 'data-api', { minAvailable: 1 }),
 
     // (c) bisheng-api: OOMKilled in every revision (the second raised the limit, in vain).
     configMap(BISHENG, 'bisheng-api-config', {
@@ -409,6 +414,40 @@ function objects(now: number) {
       nodeName: BACKUP_NODE,
     }),
   ];
+}
+
+/** A PersistentVolumeClaim of the default StorageClass (gp3), bound when its first pod is scheduled. */
+function claim(namespace: string, name: string, size: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace, labels: { [PART_OF]: STUDIO } },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } },
+  };
+}
+
+/** A one-replica StatefulSet whose container keeps its data on a claim. */
+function withClaim(claimName: string, mountPath: string, o: Parameters<typeof statefulSet>[0]): KubeObject {
+  const sts = statefulSet(o);
+  const spec = (
+    sts.spec as { template: { spec: { containers: Array<Record<string, unknown>>; volumes?: unknown[] } } }
+  ).template.spec;
+  spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName } }];
+  spec.containers[0].volumeMounts = [{ name: 'data', mountPath }];
+  return sts;
+}
+
+function disruptionBudget(
+  namespace: string,
+  app: string,
+  limit: { minAvailable: number } | { maxUnavailable: number },
+): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: app, namespace },
+    spec: { ...limit, selector: { matchLabels: { app } } },
+  };
 }
 
 export const demo: Scenario = {
