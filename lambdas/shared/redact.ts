@@ -186,7 +186,9 @@ const VALUE_PATTERNS: Array<{ pattern: RegExp; replace: Replacer }> = [
   // Container env serialized into a log line: {"name":"DB_PASSWORD","value":"..."}.
   {
     pattern: /("name"\s*:\s*"([^"]+)"\s*,\s*"value"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
-    replace: guarded((match, prefix, name) => (isCredentialName(name) ? `${prefix}"${REDACTED}"` : match)),
+    replace: guarded((match, prefix, name) =>
+      isCredentialNameCached(name) ? `${prefix}"${REDACTED}"` : match,
+    ),
   },
   // JWTs and JWEs (base64url parts; the header always starts with {" → eyJ).
   { pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_.-]*/g, replace: () => REDACTED },
@@ -200,6 +202,12 @@ const VALUE_PATTERNS: Array<{ pattern: RegExp; replace: Replacer }> = [
   },
   // AWS access key ids (long-term, temporary, and the other IAM unique-id prefixes).
   { pattern: new RegExp(String.raw`\b${AWS_KEY_ID}\b`, 'g'), replace: () => REDACTED },
+  // Token shapes older than, or looser than, secretlint's rules: GitHub, Slack, OpenAI-style
+  // `sk-` keys without the marker secretlint looks for, Google API keys.
+  { pattern: /\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b/g, replace: () => REDACTED },
+  { pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: () => REDACTED },
+  { pattern: /\bsk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g, replace: () => REDACTED },
+  { pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g, replace: () => REDACTED },
   // mysql's password glued to its flag: mysql -uroot -pS3cret, mysqldump -p'x'.
   {
     pattern:
@@ -226,7 +234,7 @@ function isNothing(value: string): boolean {
 
 function redactAssignment(quote: string, name: string, separator: string, value: string): string | undefined {
   // Already redacted by a value pattern (the password of a URL in DATABASE_URL=...).
-  if (!isCredentialName(name) || value.includes(REDACTED_STEM) || isNothing(value)) return undefined;
+  if (!isCredentialNameCached(name) || value.includes(REDACTED_STEM) || isNothing(value)) return undefined;
   // A JSON number after a quoted name becomes a string, so the document stays JSON.
   const quoted = value.startsWith('"') || value.startsWith("'") ? value[0] : quote === '"' ? '"' : '';
   return `${quote}${name}${quote}${separator}${quoted}${REDACTED}${quoted}`;
@@ -260,21 +268,26 @@ const FLAG_AND_VALUE = /(?<![\w-])(--?[A-Za-z][\w.-]*)([ \t]+)(?![-\s])(["']?)([
 const PROSE = new RegExp(
   String.raw`(\b(?:password|passwd|passphrase|passcode|pwd|pin|token|secret|api[ _-]?key|access[ _-]?key|secret[ _-]?key|private[ _-]?key|credentials?)\b|${PASSWORD_WORD_SOURCE})` +
     String.raw`((?:[ \t]+(?:is|was|equals|is set to|was set to|set to|changed to|reset to|became|is now|ist|lautet|war|est|était|es|era|é|è|это|был|была)(?=[\s:：])[ \t]*[:：]?[ \t]*|[ \t]*[:：=＝][ \t]*|[ \t]*(?:是|为|為|は|が|이|가|은|는)[ \t]*[:：]?[ \t]*))` +
-    String.raw`(["'“‘「『]?)([^\s，。、；;,"'”’」』（）()<>]+)`,
+    // A quoted value may hold spaces ("correct horse battery staple"); a bare one ends at a space.
+    String.raw`(?:(["'“‘「『])([^"'”’」』\n]{1,200})(["'”’」』])|([^\s，。、；;,"'”’」』（）()<>]+))`,
   'giu',
 );
 
 function redactProse(text: string): string {
-  return text.replace(PROSE, (match, word: string, connector: string, quote: string, value: string) => {
-    if (value.includes(REDACTED_STEM)) return match;
-    const bare = value.replace(/[.!?:]+$/, '');
-    if (!bare || NOT_A_VALUE.has(bare.toLowerCase()) || isNothing(bare)) return match;
-    return `${word}${connector}${quote}${REDACTED}${value.slice(bare.length)}`;
-  });
+  return text.replace(
+    PROSE,
+    (match, word: string, connector: string, open = '', quoted = '', close = '', bare = '') => {
+      const value = quoted || bare;
+      if (value.includes(REDACTED_STEM)) return match;
+      const core = quoted ? value : value.replace(/[.!?:]+$/, '');
+      if (!core || NOT_A_VALUE.has(core.toLowerCase()) || isNothing(core)) return match;
+      return `${word}${connector}${open}${REDACTED}${close}${quoted ? '' : value.slice(core.length)}`;
+    },
+  );
 }
 
 /** Tokens that may be random credentials or base64 (with padding, URL alphabet, `/` and `+`). */
-const TOKEN = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{8,}={0,2}(?![A-Za-z0-9+/_=-])/g;
+const TOKEN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{11,}={0,2}(?![A-Za-z0-9+/_=-])/g;
 
 /** Set while a decoded base64 text is being checked: decoding does not recurse. */
 let decoding = false;
@@ -297,7 +310,21 @@ function redactTokens(text: string): string {
   });
 }
 
+/** Runs of token characters long enough to be a vendor token. */
+const LONG_TOKEN = /[A-Za-z0-9_+/=.-]{16,}/g;
+
+/**
+ * Vendor tokens are long and machine-made, with upper case and digits (lower-case shapes such
+ * as connection strings and PEM keys are caught by the rules above): text without such a run
+ * skips the 27 scanners.
+ */
+function mayHoldVendorToken(text: string): boolean {
+  for (const token of text.match(LONG_TOKEN) ?? []) if (/[A-Z]/.test(token) && /\d/.test(token)) return true;
+  return false;
+}
+
 function redactVendorTokens(text: string): string {
+  if (!mayHoldVendorToken(text)) return text;
   let out = text;
   for (const secret of vendorSecrets(text)) {
     if (!secret.includes(REDACTED_STEM)) out = out.split(secret).join(REDACTED);
@@ -305,36 +332,76 @@ function redactVendorTokens(text: string): string {
   return out;
 }
 
-/** A line that is a JSON document (structured logs, a dump record): redacted as the object it is. */
-const JSON_LINE = /^[ \t]*[{[].*[}\]][ \t]*$/gm;
+/** Blocks that span lines (PEM, PuTTY keys): found in the whole text before it is read line by line. */
+const BLOCK_PATTERNS = VALUE_PATTERNS.slice(0, 2);
+const LINE_PATTERNS = VALUE_PATTERNS.slice(2);
 
-function redactJsonLines(text: string): string {
-  if (!text.includes('{') && !text.includes('[')) return text;
-  return text.replace(JSON_LINE, (line) => {
-    try {
-      const parsed = JSON.parse(line) as unknown;
-      if (typeof parsed !== 'object' || parsed === null) return line;
-      const indent = /^[ \t]*/.exec(line)![0];
-      return `${indent}${JSON.stringify(redactNode(parsed))}`;
-    } catch {
-      return line;
-    }
-  });
+/**
+ * A line without any of these cannot hold a credential-named value, a header, a URL password,
+ * a known token shape or a mysql command: the context rules skip it. This prefilter is what
+ * keeps a dump of thousands of ordinary log lines fast.
+ */
+const CONTEXT_TRIGGER = new RegExp(
+  String.raw`pass|pwd|secret|token|cred|dsn|key|auth|cookie|private|signature|webhook|session|salt|otp|pin|url|uri|conn|://|@tcp\(|@unix\(|bearer|basic|digest|ssws|"name"|eyJ|A[A-Z]{3}[A-Z0-9]{16}|gh[pousr]_|xox|sk-|AIza|mysql|mariadb|${PASSWORD_WORD_SOURCE}`,
+  'iu',
+);
+
+/** Names seen again and again (every env var of every pod): their verdicts are remembered. */
+const verdicts = new Map<string, boolean>();
+
+function isCredentialNameCached(name: string): boolean {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    if (verdicts.size > 10_000) verdicts.clear();
+    verdict = isCredentialName(name);
+    verdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
+function redactFlags(line: string): string {
+  return line.replace(FLAG_AND_VALUE, (match, flag: string, space: string, quote: string, value: string) =>
+    isCredentialNameCached(flag) && !value.includes(REDACTED_STEM) && !isNothing(value)
+      ? `${flag}${space}${quote}${REDACTED}${quote}`
+      : match,
+  );
+}
+
+/** A line that is a JSON document (structured logs, a dump record) is redacted as the object it is. */
+function redactJsonLine(line: string): string | undefined {
+  const trimmed = line.trim();
+  const first = trimmed[0];
+  const last = trimmed[trimmed.length - 1];
+  if (!((first === '{' && last === '}') || (first === '[' && last === ']'))) return undefined;
+  try {
+    const parsed = JSON.parse(trimmed) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    return `${line.slice(0, line.indexOf(first))}${JSON.stringify(redactNode(parsed))}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function redactLine(line: string): string {
+  const json = redactJsonLine(line);
+  if (json !== undefined) return json;
+  let out = line;
+  if (CONTEXT_TRIGGER.test(out)) {
+    for (const { pattern, replace } of LINE_PATTERNS) out = out.replace(pattern, replace);
+    out = redactAssignments(out);
+    out = redactFlags(out);
+    out = redactProse(out);
+  }
+  return redactTokens(out);
 }
 
 /** Redacts credential-looking values (and `name=value` pairs with credential names) in free text. */
 export function redactText(text: string): string {
-  let out = redactJsonLines(text);
-  for (const { pattern, replace } of VALUE_PATTERNS) out = out.replace(pattern, replace);
-  out = redactAssignments(out);
-  out = out.replace(FLAG_AND_VALUE, (match, flag: string, space: string, quote: string, value: string) =>
-    isCredentialName(flag) && !value.includes(REDACTED_STEM) && !isNothing(value)
-      ? `${flag}${space}${quote}${REDACTED}${quote}`
-      : match,
-  );
-  out = redactProse(out);
-  out = redactVendorTokens(out);
-  return redactTokens(out);
+  if (text.length < 4) return text;
+  let out = text;
+  for (const { pattern, replace } of BLOCK_PATTERNS) out = out.replace(pattern, replace);
+  out = out.includes('\n') ? out.split('\n').map(redactLine).join('\n') : redactLine(out);
+  return redactVendorTokens(out);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -387,15 +454,23 @@ export function redactObject<T>(value: T): T {
   return redactNode(value) as T;
 }
 
-/** Arguments as a container's `args`/`command` hold them: `["--password", "x"]`. */
+/**
+ * Arguments as a container's `args`/`command` hold them: `["--password", "x"]`,
+ * `["mysql", "-uroot", "-pS3cret"]`. An argument alone has lost its context (the flag before
+ * it, the command it belongs to), so the command line is also read whole: an argument that
+ * does not survive the redaction of the whole line is redacted.
+ */
 function redactArgs(values: unknown[]): unknown[] {
+  const words = values.every((v) => typeof v === 'string' && !/\s/.test(v)) ? (values as string[]) : [];
+  const kept = new Set(words.length > 1 ? redactText(words.join(' ')).split(' ') : words);
   return values.map((value, i) => {
+    if (typeof value === 'string' && words.length && !kept.has(value)) return REDACTED;
     const previous = values[i - 1];
     if (
       typeof value === 'string' &&
       typeof previous === 'string' &&
       /^--?[A-Za-z][\w.-]*$/.test(previous) &&
-      isCredentialName(previous) &&
+      isCredentialNameCached(previous) &&
       !value.startsWith('-')
     ) {
       return REDACTED;
@@ -409,11 +484,11 @@ function redactNode(value: unknown): unknown {
   if (Array.isArray(value)) return redactArgs(value);
   if (!isRecord(value)) return value;
   const source = isSecret(value) ? redactSecret(value) : value;
-  const credentialEnv = isEnvVar(source) && isCredentialName(source.name);
+  const credentialEnv = isEnvVar(source) && isCredentialNameCached(source.name);
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(source)) {
     const scalar = typeof child === 'string' || typeof child === 'number';
-    const credential = scalar && (isCredentialName(key) || (credentialEnv && key === 'value'));
+    const credential = scalar && (isCredentialNameCached(key) || (credentialEnv && key === 'value'));
     out[key] = credential && !isNothing(String(child)) ? REDACTED : redactNode(child);
   }
   return out;

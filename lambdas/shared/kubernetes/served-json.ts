@@ -22,11 +22,12 @@ export function rereadableBodyMiddleware(): Middleware {
     pre: async (context) => context,
     post: async (response) => {
       const original = response.body;
-      let bytes: Promise<Buffer> | undefined;
-      const read = () => (bytes ??= original.binary());
+      // text(), not binary(): client-node's fetch adapter maps binary() to a method undici lacks.
+      let text: Promise<string> | undefined;
+      const read = () => (text ??= original.text());
       const body: ResponseBody = {
-        text: async () => (await read()).toString('utf8'),
-        binary: read,
+        text: read,
+        binary: async () => Buffer.from(await read(), 'utf8'),
         stream: () => null,
       };
       response.body = body;

@@ -45,8 +45,12 @@ export function looksRandom(token: string): boolean {
 function printable(bytes: Buffer): string | undefined {
   const text = bytes.toString('utf8');
   if (text.includes('\uFFFD')) return undefined;
-  const visible = text.replace(/[\u0000-\u0008\u000e-\u001f\u007f]/g, '');
-  return visible.length === text.length && text.trim().length >= 4 ? text : undefined;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    // Control characters other than tab and line breaks: binary, not text.
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return undefined;
+  }
+  return text.trim().length >= 4 ? text : undefined;
 }
 
 /** `user:password` as Basic auth and `.netrc`-style files carry it. */
