@@ -295,9 +295,15 @@ let decoding = false;
 function redactTokens(text: string): string {
   return text.replace(TOKEN, (token) => {
     if (token.includes('REDACTED')) return token;
-    if (token.length >= 20 && looksRandom(token)) return REDACTED;
-    // A path or URL is not base64, but its segments may be random keys.
-    if (token.includes('/') && !/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return token;
+    // A path, a URL or an S3 key is not base64 (it has `-`, `_` or `//`): its segments are
+    // judged one by one, so a random key inside one is found and the path around it kept.
+    if (token.includes('/') && !/^[A-Za-z0-9+/]+={0,2}$/.test(token.replace('//', '-'))) {
+      return token
+        .split('/')
+        .map((segment) => (looksRandom(segment) ? REDACTED : segment))
+        .join('/');
+    }
+    if (looksRandom(token)) return REDACTED;
     if (!decoding) {
       decoding = true;
       try {

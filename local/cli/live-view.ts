@@ -187,7 +187,8 @@ export class LiveView {
   private line(row: Row, text: string): void {
     if (this.tty) return;
     // Notes carry cluster messages, alert text and errors: one line, nothing that drives a terminal.
-    const line = `${this.elapsed(row).padStart(6)}  ${terminalLine(row.label).padEnd(this.width)}  ${terminalLine(text)}\n`;
+    const indent = /^ */.exec(text)![0];
+    const line = `${this.elapsed(row).padStart(6)}  ${terminalLine(row.label).padEnd(this.width)}  ${indent}${terminalLine(text)}\n`;
     if (this.started) this.options.out.write(line);
     else this.pending.push(line);
   }

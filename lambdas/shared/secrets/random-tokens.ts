@@ -34,9 +34,15 @@ function wordlikeShare(token: string): number {
 export function looksRandom(token: string): boolean {
   const core = token.replace(/=+$/, '');
   if (core.length < MIN_RANDOM) return false;
-  if (!/[a-z]/.test(core) || !/[A-Z]/.test(core) || !/\d/.test(core)) return false;
+  const upper = (core.match(/[A-Z]/g) ?? []).length;
+  const lower = (core.match(/[a-z]/g) ?? []).length;
+  const digits = (core.match(/\d/g) ?? []).length;
   // Two digits at least: `HTTP2ServerConnection` and `Base64Encoder` are names, not keys.
-  if ((core.match(/\d/g) ?? []).length < 2) return false;
+  if (digits < 2 || upper < 3 || lower < 3) return false;
+  // Random base62 is about half upper case, half lower case: an ISO stamp (`20261122T044233Z`)
+  // or a name with one capital in a run of lower case (`am-ServiceDown-...`) is not.
+  const letters = upper + lower;
+  if (upper < letters * 0.15 || lower < letters * 0.15) return false;
   if (wordlikeShare(core) > 0.35) return false;
   return entropy(core) >= (core.length >= 32 ? 4.0 : 3.6);
 }
