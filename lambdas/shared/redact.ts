@@ -166,7 +166,9 @@ const VALUE_PATTERNS: Array<{ pattern: RegExp; replace: Replacer }> = [
       String.raw`\b(${HEADER_NAMES})(["']?[ \t]*[:=][ \t]*["']?)(?:([A-Za-z][A-Za-z0-9-]*)[ \t]+)?([^\r\n]+)`,
       'gi',
     ),
-    replace: guarded((match, name, separator, scheme = '', rest) => {
+    // Not guarded: redacting the rest of the line again is harmless, and a value redacted
+    // further along the line must not spare the header.
+    replace: (match, name, separator, scheme = '', rest) => {
       // A quoted value ends at its closing quote; what follows it on the line is kept.
       const quote = /["']$/.test(separator) ? separator.slice(-1) : '';
       const end = quote ? closingQuote(rest, quote) : rest.length;
@@ -174,7 +176,7 @@ const VALUE_PATTERNS: Array<{ pattern: RegExp; replace: Replacer }> = [
       if (!scheme && (isNothing(value.trim()) || value.trim() === '')) return match;
       const kept = AUTH_SCHEMES.test(scheme) ? `${scheme} ` : '';
       return `${name}${separator}${kept}${REDACTED}${rest.slice(end)}`;
-    }),
+    },
   },
   // Authorization schemes outside a header: a credential has a digit, a symbol or mixed case
   // ("Basic auth required", "Token validation failed" have none).
@@ -212,7 +214,7 @@ const VALUE_PATTERNS: Array<{ pattern: RegExp; replace: Replacer }> = [
   {
     pattern:
       /\b(mysql(?:dump|admin|import|check|slap|show|pump|sh)?|mariadb(?:-dump|-admin)?)\b([^\n|;&]*?\s)-p(?!\s)(['"]?)([^\s'"]+)\3/g,
-    replace: guarded((_m, command, between, quote) => `${command}${between}-p${quote}${REDACTED}${quote}`),
+    replace: (_m, command, between, quote) => `${command}${between}-p${quote}${REDACTED}${quote}`,
   },
 ];
 
@@ -467,10 +469,12 @@ export function redactObject<T>(value: T): T {
  * does not survive the redaction of the whole line is redacted.
  */
 function redactArgs(values: unknown[]): unknown[] {
-  const words = values.every((v) => typeof v === 'string' && !/\s/.test(v)) ? (values as string[]) : [];
-  const kept = new Set(words.length > 1 ? redactText(words.join(' ')).split(' ') : words);
+  const strings = values.filter((v): v is string => typeof v === 'string');
+  const joined = strings.join(' ');
+  const redacted = strings.length > 1 ? redactText(joined) : joined;
+  // Words the whole command line keeps; any other word held a credential in context.
+  const kept = redacted === joined ? undefined : new Set(redacted.split(/\s+/));
   return values.map((value, i) => {
-    if (typeof value === 'string' && words.length && !kept.has(value)) return REDACTED;
     const previous = values[i - 1];
     if (
       typeof value === 'string' &&
@@ -481,7 +485,14 @@ function redactArgs(values: unknown[]): unknown[] {
     ) {
       return REDACTED;
     }
-    return redactNode(value);
+    const own = redactNode(value);
+    if (!kept || typeof own !== 'string') return own;
+    return own
+      .split(/(\s+)/)
+      .map((word) =>
+        word === '' || /^\s+$/.test(word) || kept.has(word) || word.includes(REDACTED) ? word : REDACTED,
+      )
+      .join('');
   });
 }
 
