@@ -30,7 +30,7 @@ beforeAll(async () => {
   synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS });
   aws = await startLocalAws();
   sandbox = await startSandbox({ clock: { timeScale: TIME_SCALE } });
-});
+}, 120_000);
 
 afterAll(async () => {
   await sandbox?.stop();
@@ -160,5 +160,6 @@ describe('the secret corpus through the real flow', () => {
     expect(leaks).toEqual([]);
     const kept = logObjects.map((o) => o.text).join('\n');
     expect(NEGATIVES.filter((line) => !kept.includes(line))).toEqual([]);
-  });
+    // A whole flow whose every object carries the corpus: minutes on a loaded 2-core machine.
+  }, 300_000);
 });
