@@ -71,7 +71,6 @@ async function eachLimited<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-
 interface PodRef {
   name: string;
   containers: Array<{ name: string; restarted: boolean }>;
