@@ -297,9 +297,9 @@ let decoding = false;
 function redactTokens(text: string): string {
   return text.replace(TOKEN, (token) => {
     if (token.includes('REDACTED')) return token;
-    // A path, a URL or an S3 key is not base64 (it has `-`, `_` or `//`): its segments are
-    // judged one by one, so a random key inside one is found and the path around it kept.
-    if (token.includes('/') && !/^[A-Za-z0-9+/]+={0,2}$/.test(token.replace('//', '-'))) {
+    // A path, a URL or an S3 key mixes `/` with `-` or `_`, which standard base64 never does:
+    // its segments are judged one by one, so a random key inside one is found and the path kept.
+    if (token.includes('/') && /[-_]/.test(token)) {
       return token
         .split('/')
         .map((segment) => (looksRandom(segment) ? REDACTED : segment))

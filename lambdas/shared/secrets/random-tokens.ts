@@ -22,6 +22,12 @@ export function entropy(token: string): number {
 }
 
 const MIN_RANDOM = 20;
+/**
+ * Credentials run from 20 characters (API keys) to a few hundred (Vault batch tokens, OAuth
+ * access tokens); longer random runs are data (binary payloads, certificates, checksums of
+ * files), whose structured secret kinds (PEM, JWT) other rules find.
+ */
+const MAX_RANDOM = 512;
 
 /** Characters in runs of 4+ lower-case letters: words and camelCase parts, rare in random text. */
 function wordlikeShare(token: string): number {
@@ -33,7 +39,7 @@ function wordlikeShare(token: string): number {
 /** Whether a token of base64/base64url/alphanumeric characters looks machine-generated. */
 export function looksRandom(token: string): boolean {
   const core = token.replace(/=+$/, '');
-  if (core.length < MIN_RANDOM) return false;
+  if (core.length < MIN_RANDOM || core.length > MAX_RANDOM) return false;
   const upper = (core.match(/[A-Z]/g) ?? []).length;
   const lower = (core.match(/[a-z]/g) ?? []).length;
   const digits = (core.match(/\d/g) ?? []).length;
