@@ -2,6 +2,7 @@ import { benchAlertStorm } from './alert-storm';
 import { benchClusterDump } from './cluster-dump';
 import { benchIncidentFlow } from './incident-flow';
 import { benchLambdaBundles } from './lambda-bundles';
+import { benchRedaction } from './redaction';
 import { formatNumber, recordSections, type Section } from './results-file';
 import { benchSandboxList } from './sandbox-list';
 import { progress } from './stats';
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   bundles: benchLambdaBundles,
   dump: benchClusterDump,
   'alert-storm': benchAlertStorm,
+  redaction: benchRedaction,
 };
 
 /**

@@ -5,6 +5,7 @@ import type { EvidenceObject, EvidenceStore } from '../shared/evidence/evidence-
 import { evidenceKeys } from '../shared/evidence/layout';
 import type { DumpResource } from '../shared/kubernetes/api-usage';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import { withoutManagedFields, type JsonObject } from '../shared/kubernetes/served-json';
 import { redactObject } from '../shared/redact';
 
 export interface ClusterDumpDeps {
@@ -28,7 +29,7 @@ const NAMESPACED: readonly DumpResource[] = [
   'daemonsets',
   'jobs',
   'cronjobs',
-  // Names only: the adapter lists them as metadata, never data.
+  // ConfigMaps by name; Secrets by name, type and key names (never values).
   'configmaps',
   'secrets',
 ];
@@ -70,13 +71,6 @@ async function eachLimited<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** managedFields record which client wrote which field: bulk without evidence value. */
-function withoutManagedFields(item: KubernetesObject): KubernetesObject {
-  if (!item.metadata?.managedFields) return item;
-  const { managedFields: _managedFields, ...metadata } = item.metadata;
-  return { ...item, metadata };
-}
-
 interface PodRef {
   name: string;
   containers: Array<{ name: string; restarted: boolean }>;
@@ -86,7 +80,8 @@ interface PodRef {
  * Cluster Dump: `kubectl cluster-info dump --namespaces <ns>` for the incident's namespace
  * and the nodes its pods run on, in kubectl's layout (`nodes.json`, `<ns>/<resource>.json`,
  * `<ns>/<pod>/logs.txt`), each object gzip-streamed to S3 page by page so the dump never sits
- * in memory whole. Everything is redacted; ConfigMaps and Secrets appear by name only.
+ * in memory whole. Objects are written as the API server served them (minus managedFields, as
+ * kubectl shows them), redacted; ConfigMaps appear by name, Secrets by name, type and key names.
  */
 export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Promise<ClusterDump> {
   const { target, evidencePrefix } = event.state.incident;
@@ -102,7 +97,8 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
     yield '{"apiVersion":"v1","kind":"List","items":[';
     let first = true;
     for await (const item of items) {
-      const record = `${first ? '\n' : ',\n'}${JSON.stringify(redactObject(withoutManagedFields(item)))}`;
+      const served = withoutManagedFields(item as unknown as JsonObject);
+      const record = `${first ? '\n' : ',\n'}${JSON.stringify(redactObject(served))}`;
       if (!budget.take(Buffer.byteLength(record))) break;
       first = false;
       yield record;
@@ -113,7 +109,12 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
   async function* pages(resource: DumpResource): AsyncGenerator<KubernetesObject> {
     let token: string | undefined;
     do {
-      const page = await deps.kube.listPage(resource, namespace, { limit: PAGE_SIZE, continue: token });
+      const request = { limit: PAGE_SIZE, continue: token };
+      // Secrets by name, type and key names: their values never reach the dump.
+      const page =
+        resource === 'secrets'
+          ? await deps.kube.listSecretKeysPage(namespace, request)
+          : await deps.kube.listPage(resource, namespace, request);
       yield* page.items;
       token = page.continue;
     } while (token && !budget.truncated);
@@ -152,8 +153,7 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
   });
 
   async function* nodes(): AsyncGenerator<KubernetesObject> {
-    for (const node of await deps.kube.getNodes([...nodeNames]))
-      yield { apiVersion: 'v1', kind: 'Node', ...node };
+    for (const node of await deps.kube.getServedNodes([...nodeNames])) yield node as KubernetesObject;
   }
   if (!budget.truncated) await put('nodes.json.gz', listDocument(nodes()), json);
 

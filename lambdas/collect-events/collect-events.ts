@@ -2,6 +2,7 @@ import { workloadTarget, type CollectedEvents, type StepEvent } from '../shared/
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import { withoutManagedFields } from '../shared/kubernetes/served-json';
 
 export interface CollectEventsDeps {
   kube: KubernetesPort;
@@ -18,12 +19,9 @@ export async function collectEvents(event: StepEvent, deps: CollectEventsDeps): 
   const { evidencePrefix: prefix } = event.state.incident;
   const target = workloadTarget(event.state.incident.target);
   const subjects = await deps.kube.eventSubjects(target);
-  const events = await deps.kube.listEvents(target.namespace, subjects);
-  const items = events.map((e) => {
-    // managedFields say which client wrote which field: noise to a responder.
-    const { managedFields: _managedFields, ...metadata } = e.metadata ?? {};
-    return { ...e, metadata };
-  });
+  // As served: timestamps (MicroTime microseconds included) exactly as the API server wrote them.
+  const events = await deps.kube.listServedEvents(target.namespace, subjects);
+  const items = events.map(withoutManagedFields);
   const warnings = items.filter((e) => e.type === 'Warning').length;
   const written = await deps.evidence.putJson(evidenceKeys.events(prefix), {
     kind: 'EventList',

@@ -19,6 +19,7 @@ import {
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { alertIndex, evidenceKeys, incidentId, incidentPrefix } from '../shared/evidence/layout';
 import type { Logger } from '../shared/logger';
+import { redactObject } from '../shared/redact';
 import { PayloadTooLargeError, UnauthorizedError } from './errors';
 import type { ExecutionRecord, ExecutionStarter } from './execution-starter';
 import { resolveTarget, type ResolveOptions } from './targets';
@@ -180,14 +181,16 @@ export function executionInput(
   return parseExecutionInput({
     source: 'alertmanager',
     target,
-    alert: {
+    // The execution input is kept by Step Functions and shown in its console: alert text is
+    // redacted before it gets there, as everything later made of it is.
+    alert: redactObject({
       name: truncate(labels.alertname || 'UnnamedAlert', 256),
       severity: SEVERITY_OF[(labels.severity ?? '').toLowerCase()] ?? 'warning',
       summary: truncate(annotations.summary ?? annotations.description ?? annotations.message ?? '', 4096),
       labels: capped(labels),
       annotations: capped(annotations),
       startsAt: alert.startsAt,
-    },
+    }),
     options,
     correlation: { groupKey: payload.groupKey, fingerprint: alert.fingerprint },
   });

@@ -1,20 +1,23 @@
 import { targetText } from '../shared/contracts';
 import { decisionText } from '../shared/decision-text';
+import { markdownCode, markdownText } from '../shared/escape/markdown';
 import type { IncidentReport, TimelineEntry } from './incident-report';
 
-/** A table cell: pipes would end the cell and newlines the row. */
-function cell(text: string): string {
-  return text
-    .replaceAll('\\', '\\\\')
-    .replaceAll('|', '\\|')
-    .replace(/\s*\n\s*/g, ' ');
-}
+/**
+ * Every value put into the report comes from alert text, the cluster or an error, so each is
+ * written through markdownText/markdownCode (lambdas/shared/escape/markdown.ts): it reads as
+ * the text it is, with no HTML, link, image or table structure of its own.
+ */
+const text = markdownText;
+const code = (value: string) => markdownCode(value);
+const cellCode = (value: string) => markdownCode(value, true);
 
+/** A table of cells already escaped (markdownText and markdownCode escape pipes and join lines). */
 function table(header: string[], rows: string[][]): string[] {
   return [
     `| ${header.join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
   ];
 }
 
@@ -24,8 +27,8 @@ function clock(at: string | undefined): string {
 }
 
 /** Mermaid labels are quoted strings; a quote inside one is written as an entity. */
-function label(text: string): string {
-  return text.replaceAll('"', '#quot;');
+function label(value: string): string {
+  return value.replaceAll('"', '#quot;');
 }
 
 /**
@@ -96,19 +99,19 @@ function decisionSection(report: IncidentReport): string[] {
 export function renderMarkdown(report: IncidentReport, evidencePrefix: string): string {
   const { target, alert } = report;
   const lines: string[] = [
-    `# Incident ${report.incidentId}`,
+    `# Incident ${text(report.incidentId)}`,
     '',
     `**${OUTCOME_TEXT[report.outcome]}** (\`${report.outcome}\`)`,
     '',
     ...table(
       ['', ''],
       [
-        ['Target', targetText(target)],
-        ['Alert', `${alert.name} (${alert.severity}) since ${alert.startsAt}`],
-        ...(alert.summary ? [['Summary', alert.summary]] : []),
-        ['Source', report.source],
-        ['Opened', report.openedAt],
-        ['Reported', report.reportedAt],
+        ['Target', text(targetText(target))],
+        ['Alert', text(`${alert.name} (${alert.severity}) since ${alert.startsAt}`)],
+        ...(alert.summary ? [['Summary', text(alert.summary)]] : []),
+        ['Source', text(report.source)],
+        ['Opened', text(report.openedAt)],
+        ['Reported', text(report.reportedAt)],
         ['Dry run', report.dryRun ? 'yes' : 'no'],
       ],
     ),
@@ -119,7 +122,7 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
     '',
     ...table(
       ['Time', 'Step', 'Status', 'What happened'],
-      report.timeline.map((e) => [e.at ?? '', e.step, e.status, e.summary]),
+      report.timeline.map((e) => [text(e.at ?? ''), text(e.step), e.status, text(e.summary)]),
     ),
     '',
     '## Actions',
@@ -127,7 +130,7 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
     ...(report.actions.length
       ? table(
           ['Time', 'Action', 'Detail'],
-          report.actions.map((a) => [a.at, a.action, a.detail]),
+          report.actions.map((a) => [text(a.at), a.action, text(a.detail)]),
         )
       : ['Nothing in the cluster was changed.']),
     '',
@@ -136,7 +139,7 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
     ...(report.verification.length
       ? table(
           ['Time', 'Phase', 'Outcome', 'Message'],
-          report.verification.map((v) => [v.checkedAt, v.phase, v.outcome, v.message]),
+          report.verification.map((v) => [text(v.checkedAt), v.phase, v.outcome, text(v.message)]),
         )
       : ['No remediation was verified.']),
     '',
@@ -145,10 +148,10 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
     '',
     ...(report.probableCause
       ? [
-          `- **Cause:** ${report.probableCause.cause}`,
-          `- **Suggested fix:** ${report.probableCause.suggestedFix}`,
-          `- **Runbook:** ${report.probableCause.runbook}`,
-          `- **Evidence:** \`${report.probableCause.evidence.replaceAll('`', "'")}\``,
+          `- **Cause:** ${text(report.probableCause.cause)}`,
+          `- **Suggested fix:** ${text(report.probableCause.suggestedFix)}`,
+          `- **Runbook:** ${text(report.probableCause.runbook)}`,
+          `- **Evidence:** ${code(report.probableCause.evidence)}`,
         ]
       : ['No runbook rule matched the diagnostics.']),
   ];
@@ -156,13 +159,13 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
     lines.push('', '## Escalation', '');
     if (report.escalation) {
       lines.push(
-        `- **Why:** ${report.escalation.why}`,
-        `- **Notified:** ${report.escalation.notified.join(', ') || 'nobody'}`,
+        `- **Why:** ${text(report.escalation.why)}`,
+        `- **Notified:** ${text(report.escalation.notified.join(', ')) || 'nobody'}`,
       );
     }
     if (report.error)
       lines.push(
-        `- **Error:** \`${report.error.Error}\`${report.error.Cause ? ` — ${cell(report.error.Cause)}` : ''}`,
+        `- **Error:** ${code(report.error.Error)}${report.error.Cause ? ` — ${text(report.error.Cause)}` : ''}`,
       );
   }
   if (report.resolvedAlerts.length || report.source === 'alertmanager') {
@@ -173,7 +176,12 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
       ...(report.resolvedAlerts.length
         ? table(
             ['Resolved at', 'Alert', 'Fingerprint', 'Firing since'],
-            report.resolvedAlerts.map((a) => [a.endsAt, a.alertname, `\`${a.fingerprint}\``, a.startsAt]),
+            report.resolvedAlerts.map((a) => [
+              text(a.endsAt),
+              text(a.alertname),
+              cellCode(a.fingerprint),
+              text(a.startsAt),
+            ]),
           )
         : ['Alertmanager had not reported the alert resolved when this report was written.']),
     );
@@ -184,21 +192,21 @@ export function renderMarkdown(report: IncidentReport, evidencePrefix: string): 
       '',
       '## Cluster dump',
       '',
-      `\`${d.prefix}\`: ${d.objects} objects, ${d.bytes} bytes${d.truncated ? ' (truncated at the size cap)' : ''}.`,
+      `${code(d.prefix)}: ${d.objects} objects, ${d.bytes} bytes${d.truncated ? ' (truncated at the size cap)' : ''}.`,
     );
   }
   lines.push(
     '',
     '## Evidence',
     '',
-    `Under \`${evidencePrefix}\`; \`manifest.json\` lists each object's SHA-256. This report is \`report.md\`, its data \`report.json\`.`,
+    `Under ${code(evidencePrefix)}; \`manifest.json\` lists each object's SHA-256. This report is \`report.md\`, its data \`report.json\`.`,
     '',
     ...table(
       ['Object', 'Bytes', 'SHA-256'],
       report.evidence.map((o) => [
-        `\`${o.key.slice(evidencePrefix.length)}\``,
+        cellCode(o.key.slice(evidencePrefix.length)),
         String(o.size),
-        `\`${o.sha256}\``,
+        cellCode(o.sha256),
       ]),
     ),
     '',

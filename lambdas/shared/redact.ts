@@ -1,16 +1,23 @@
+import { containsPasswordWord, PASSWORD_WORD_SOURCE } from './secrets/credential-words';
+import { base64HidesSecret, looksRandom } from './secrets/random-tokens';
+import { vendorSecrets } from './secrets/vendor-tokens';
+
 /**
  * Redaction applied to everything the workflow writes to S3 or sends in a notification.
  *
- * Three rules, from the runbooks' "配置信息（敏感信息已脱敏）" (configuration with sensitive
+ * Rules, from the runbooks' "配置信息（敏感信息已脱敏）" (configuration with sensitive
  * information masked) and design §4:
  * - Secret data never leaves: a Kubernetes Secret keeps its name and key names, never values.
- * - A value whose NAME looks like a credential (DB_PASSWORD, OPENAI_API_KEY, DATABASE_URL...)
- *   is replaced whole, wherever it appears: container env, ConfigMap data, `NAME=value` in a log.
- * - A VALUE that looks like a credential (AWS access key ids, bearer tokens, JWTs, URL
- *   passwords, PEM blocks, Slack webhook URLs...) is replaced wherever it appears.
+ * - A value whose NAME looks like a credential (DB_PASSWORD, PGPASSWORD, OPENAI_API_KEY,
+ *   DATABASE_URL, `--db-password`, 密码...) is replaced whole, wherever it appears: container env
+ *   and args, ConfigMap data, `NAME=value`, `--flag value`, headers, prose ("the password is x").
+ * - A VALUE that looks like a credential is replaced wherever it appears: URL passwords, PEM
+ *   blocks, JWTs, authorization headers of every scheme, vendor tokens (secretlint's recommended
+ *   rules), machine-random tokens and base64 that decodes to a credential.
  */
 
 export const REDACTED = '[REDACTED]';
+const REDACTED_STEM = REDACTED.slice(0, -1);
 
 /** Name parts that mark a credential. Names are split into parts on `_`, `-`, `.` and camelCase. */
 const CREDENTIAL_PARTS = new Set([
@@ -34,18 +41,35 @@ const CREDENTIAL_PARTS = new Set([
   'PRIVATE',
   'SIGNATURE',
   'WEBHOOK',
+  'SESSION',
+  'SESSIONID',
+  'SALT',
+  'OTP',
+  'PIN',
 ]);
+
+/**
+ * Credential words that also hold inside one-word names: PGPASSWORD, MYSQLPWD-less spellings
+ * like DBPASS, REDISCLI_AUTH, ROOTTOKEN, APPSECRET, XAPIKEY.
+ */
+const CREDENTIAL_INFIXES =
+  /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|APIKEY|CREDENTIAL|PRIVATEKEY|ACCESSKEY|AUTHKEY|SIGNINGKEY|MASTERKEY/;
+/** One-word names that end in a credential word: DBPASS, REDISCLIAUTH, MYSQLPWD. */
+const CREDENTIAL_ENDINGS = /(PASS|PWD|AUTH|KEY)$/;
 
 /** Names that are credentials as a whole although no single part says so. */
 const CREDENTIAL_NAMES =
-  /^(DATABASE_URL|DB_URL|.*_DATABASE_URL|.*CONNECTION_STRING|.*_CONN_STR|.*_URI_WITH_AUTH)$/;
+  /^(DATABASE_URL|DB_URL|.*_DATABASE_URL|.*CONNECTION_STRING|.*_CONN_STR|.*_URI_WITH_AUTH|(.*_)?(DB|MYSQL|POSTGRES|PG|REDIS|MONGO|MONGODB|AMQP|RABBITMQ)_(URL|URI))$/;
 
 /**
  * Last parts that make the name point AT a credential rather than hold one
  * (`secretName`, `PASSWORD_FILE`, `secretKeyRef`): the value is a reference, useful in a
  * diagnosis and harmless.
  */
-const REFERENCE_SUFFIXES = new Set(['NAME', 'NAMES', 'REF', 'FILE', 'PATH', 'DIR']);
+const REFERENCE_SUFFIXES = new Set(['NAME', 'NAMES', 'REF', 'FILE', 'PATH', 'DIR', 'ARN', 'KEYS']);
+
+/** Names whose parts happen to spell a credential word but are not one. */
+const HARMLESS_PARTS = new Set(['PASSTHROUGH', 'BYPASS', 'COMPASS', 'MONKEY', 'TURKEY', 'HOCKEY']);
 
 function nameParts(name: string): string[] {
   return name
@@ -55,79 +79,164 @@ function nameParts(name: string): string[] {
     .filter(Boolean);
 }
 
-/** Whether a variable, key or field with this name holds a credential. */
+/** Whether a variable, key, flag or field with this name holds a credential. */
 export function isCredentialName(name: string): boolean {
   const parts = nameParts(name);
-  if (parts.length === 0) return false;
+  if (parts.length === 0) return containsPasswordWord(name);
   if (REFERENCE_SUFFIXES.has(parts[parts.length - 1])) return false;
+  if (containsPasswordWord(name)) return true;
   if (CREDENTIAL_NAMES.test(parts.join('_'))) return true;
   if (parts.some((part) => CREDENTIAL_PARTS.has(part))) return true;
+  if (parts.some((part) => !HARMLESS_PARTS.has(part) && CREDENTIAL_INFIXES.test(part))) return true;
+  // REDISCLI_AUTH, DBPASS, MYSQLPWD: a long part ending in a credential word.
+  if (parts.some((part) => part.length > 5 && !HARMLESS_PARTS.has(part) && CREDENTIAL_ENDINGS.test(part)))
+    return true;
   // A lone `key` is usually an identifier (an S3 key, a ConfigMap key); API_KEY,
   // SECRET_ACCESS_KEY or ENCRYPTION_KEY are not.
   return parts.length > 1 && parts.includes('KEY');
 }
 
-/** Characters that may form a credential-looking name inside free text. */
-const NAME_IN_TEXT = String.raw`[A-Za-z][A-Za-z0-9_.\-]{0,80}`;
+/** Characters that may form a credential-looking name inside free text; flags keep their dashes. */
+const NAME_IN_TEXT = String.raw`-{0,2}[\p{L}][\p{L}\p{N}_.\-]{0,80}`;
+
+type Replacer = (match: string, ...groups: string[]) => string;
+
+/** Index of the first `quote` in `text` that no backslash escapes; the length when there is none. */
+function closingQuote(text: string, quote: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === quote) return i;
+  }
+  return text.length;
+}
+
+/** Replaces a value unless an earlier rule already did. */
+function guarded(replace: Replacer): Replacer {
+  return (match, ...groups) => (match.includes(REDACTED_STEM) ? match : replace(match, ...groups));
+}
+
+const AWS_KEY_ID = String.raw`(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA)[A-Z0-9]{16}`;
+
+/** Words after "password is" that describe the password rather than being it. */
+const NOT_A_VALUE = new Set(
+  `incorrect invalid wrong expired missing required empty set unset not null none nil undefined too
+  correct valid ok okay revoked rejected accepted being been changed reset updated rotated present absent
+  blank weak strong short long good bad the a an also still now used needed provided malformed stale
+  ignored disabled enabled true false yes no here there stored in at on for from to of by with and or
+  mismatch mismatched different same required. invalid. incorrect. expired. empty. missing. unknown
+  about going will would should must can cannot could has have had verified checked valid. correct.
+  redacted masked hidden configured specified supplied given`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+const HEADER_NAMES = String.raw`(?:proxy-)?authorization|x-api-key|api-key|x-auth-token|x-access-token|x-amz-security-token|x-vault-token|private-token|x-goog-api-key|ocp-apim-subscription-key|set-cookie|cookie`;
+/** Schemes kept in front of a redacted credential, so a reader still sees how the request authenticated. */
+const AUTH_SCHEMES =
+  /^(basic|bearer|digest|token|apikey|api-key|negotiate|ntlm|hoba|mutual|oauth|mac|hawk|signature|sswss?|geniekey|splunk|dsn|aws4-hmac-sha256|goog4-rsa-sha256|scram-sha-\d+|vapid|key)$/i;
 
 /**
  * Value patterns, applied in order. Each replacement keeps enough context (the scheme, the
  * user, the variable name) for a human to understand the line.
  */
-const VALUE_PATTERNS: Array<{ pattern: RegExp; replace: string | ((...groups: string[]) => string) }> = [
+const VALUE_PATTERNS: Array<{ pattern: RegExp; replace: Replacer }> = [
   // PEM blocks (private keys, certificates); an unterminated block is cut to the end.
   {
     pattern: /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(?:-----END \1-----|$)/g,
-    replace: REDACTED,
+    replace: () => REDACTED,
   },
+  // PuTTY private keys.
+  { pattern: /PuTTY-User-Key-File-\d+:[\s\S]*?(?:Private-MAC: *[0-9a-f]+|$)/g, replace: () => REDACTED },
   // Slack incoming webhooks and workflow triggers: the URL itself is the credential.
-  { pattern: /https:\/\/hooks\.slack\.com\/[A-Za-z0-9/_-]+/g, replace: REDACTED },
-  // URLs with a password in their userinfo: mysql://user:pass@host, redis://:pass@host.
+  { pattern: /https:\/\/hooks\.slack\.com\/[A-Za-z0-9/_-]+/g, replace: () => REDACTED },
+  // URLs with a password in their userinfo: mysql://user:pass@host, redis://:pass@host,
+  // mongodb+srv://u:p@cluster. The password may itself hold an @: the last one ends it.
   {
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@'"]*):([^\s@/'"]+)@/gi,
-    replace: (_m, scheme, user) => `${scheme}${user}:${REDACTED}@`,
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@'"<>]*):([^\s/'"<>]+)@(?=[^\s@/'"<>]+)/gi,
+    replace: guarded((_m, scheme, user) => `${scheme}${user}:${REDACTED}@`),
   },
   // Go MySQL DSNs: user:pass@tcp(host:3306)/db
   {
     pattern: /\b([A-Za-z0-9_.-]+):([^\s@:/'"]+)@(tcp|unix)\(/g,
-    replace: (_m, user, _pass, proto) => `${user}:${REDACTED}@${proto}(`,
+    replace: guarded((_m, user, _pass, proto) => `${user}:${REDACTED}@${proto}(`),
   },
-  // Authorization headers: a bearer/basic credential has a digit somewhere ("Basic auth required" has none).
+  // Authorization-like headers, any scheme: the rest of the line is the credential.
   {
-    pattern: /\b(Bearer|bearer|Basic|basic)\s+(?=[A-Za-z\-._~+/]*\d)[A-Za-z0-9\-._~+/]{8,}=*/g,
-    replace: (_m, scheme) => `${scheme} ${REDACTED}`,
+    pattern: new RegExp(
+      String.raw`\b(${HEADER_NAMES})(["']?[ \t]*[:=][ \t]*["']?)(?:([A-Za-z][A-Za-z0-9-]*)[ \t]+)?([^\r\n]+)`,
+      'gi',
+    ),
+    // Not guarded: redacting the rest of the line again is harmless, and a value redacted
+    // further along the line must not spare the header.
+    replace: (match, name, separator, scheme = '', rest) => {
+      // A quoted value ends at its closing quote; what follows it on the line is kept.
+      const quote = /["']$/.test(separator) ? separator.slice(-1) : '';
+      const end = quote ? closingQuote(rest, quote) : rest.length;
+      const value = rest.slice(0, end);
+      if (!scheme && (isNothing(value.trim()) || value.trim() === '')) return match;
+      const kept = AUTH_SCHEMES.test(scheme) ? `${scheme} ` : '';
+      return `${name}${separator}${kept}${REDACTED}${rest.slice(end)}`;
+    },
+  },
+  // Authorization schemes outside a header: a credential has a digit, a symbol or mixed case
+  // ("Basic auth required", "Token validation failed" have none).
+  {
+    pattern:
+      /\b(Bearer|bearer|BEARER|Basic|basic|Token|token|Digest|ApiKey|SSWS|GenieKey)\s+(?=[A-Za-z\-._~+/]*[\d\-._~+/]|[a-z]*[A-Z])[A-Za-z0-9\-._~+/]{8,}=*/g,
+    replace: guarded((_m, scheme) => `${scheme} ${REDACTED}`),
   },
   // Container env serialized into a log line: {"name":"DB_PASSWORD","value":"..."}.
   {
     pattern: /("name"\s*:\s*"([^"]+)"\s*,\s*"value"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
-    replace: (match, prefix, name) => (isCredentialName(name) ? `${prefix}"${REDACTED}"` : match),
+    replace: guarded((match, prefix, name) =>
+      isCredentialNameCached(name) ? `${prefix}"${REDACTED}"` : match,
+    ),
   },
-  // JWTs (header.payload.signature, base64url; the header always starts with {" → eyJ).
-  { pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, replace: REDACTED },
+  // JWTs and JWEs (base64url parts; the header always starts with {" → eyJ).
+  { pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_.-]*/g, replace: () => REDACTED },
+  // An AWS access key id and the secret key printed after it ("AKIA... / wJalr...", "id:secret").
+  {
+    pattern: new RegExp(
+      String.raw`\b${AWS_KEY_ID}\b([\s,;:/|"'=]+(?:(?:aws_)?secret(?:_access)?(?:_key)?|secret|sk|key)?[\s,;:/|"'=]*)([A-Za-z0-9/+=]{16,})`,
+      'g',
+    ),
+    replace: guarded((_m, separator) => `${REDACTED}${separator}${REDACTED}`),
+  },
   // AWS access key ids (long-term, temporary, and the other IAM unique-id prefixes).
-  { pattern: /\b(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA)[A-Z0-9]{16}\b/g, replace: REDACTED },
-  // Provider tokens with a recognisable shape: GitHub, Slack, OpenAI-style, Google API keys.
-  { pattern: /\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b/g, replace: REDACTED },
-  { pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
-  { pattern: /\bsk-(proj-)?[A-Za-z0-9_-]{20,}/g, replace: REDACTED },
-  { pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g, replace: REDACTED },
+  { pattern: new RegExp(String.raw`\b${AWS_KEY_ID}\b`, 'g'), replace: () => REDACTED },
+  // Token shapes older than, or looser than, secretlint's rules: GitHub, Slack, OpenAI-style
+  // `sk-` keys without the marker secretlint looks for, Google API keys.
+  { pattern: /\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b/g, replace: () => REDACTED },
+  { pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: () => REDACTED },
+  { pattern: /\bsk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g, replace: () => REDACTED },
+  { pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g, replace: () => REDACTED },
+  // mysql's password glued to its flag: mysql -uroot -pS3cret, mysqldump -p'x'.
+  {
+    pattern:
+      /\b(mysql(?:dump|admin|import|check|slap|show|pump|sh)?|mariadb(?:-dump|-admin)?)\b([^\n|;&]*?\s)-p(?!\s)(['"]?)([^\s'"]+)\3/g,
+    replace: (_m, command, between, quote) => `${command}${between}-p${quote}${REDACTED}${quote}`,
+  },
 ];
 
 /**
- * name=value, name: value, "name": "value" where the name looks like a credential. A value
- * never starts with { or [: `"serviceAccountToken": {...}` is structure, not a credential.
+ * name=value, name: value, "name": "value", --flag=value where the name looks like a
+ * credential. A value never starts with { or [: `"serviceAccountToken": {...}` is structure,
+ * not a credential.
  */
 const ASSIGNMENT = new RegExp(
-  String.raw`(["']?)(?<![A-Za-z0-9_.\-])(${NAME_IN_TEXT})\1(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'{}[\]][^\s,;&"'}\]]*)`,
-  'g',
+  String.raw`(["']?)(?<![\p{L}\p{N}_.\-])(${NAME_IN_TEXT})\1(\s*(?:[=:：＝]|=>|:=)\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'{}[\]][^\s,;&"'}\]]*)`,
+  'gu',
 );
+
+function isNothing(value: string): boolean {
+  // `password: null` or `token=""` reveal nothing and help a diagnosis; `Authorization:
+  // Bearer` is followed by its redacted token.
+  return /^("|')?\1$|^(null|none|nil|true|false|yes\)?|no\)?|bearer|basic|\*+)$/i.test(value);
+}
 
 function redactAssignment(quote: string, name: string, separator: string, value: string): string | undefined {
   // Already redacted by a value pattern (the password of a URL in DATABASE_URL=...).
-  if (!isCredentialName(name) || value.includes(REDACTED.slice(0, -1))) return undefined;
-  // `password: null` or `token=""` reveal nothing and help a diagnosis; `Authorization:
-  // Bearer` is followed by its redacted token.
-  if (/^("|')?\1$|^(null|none|true|false|yes\)?|no\)?|bearer|basic)$/i.test(value)) return undefined;
+  if (!isCredentialNameCached(name) || value.includes(REDACTED_STEM) || isNothing(value)) return undefined;
   // A JSON number after a quoted name becomes a string, so the document stays JSON.
   const quoted = value.startsWith('"') || value.startsWith("'") ? value[0] : quote === '"' ? '"' : '';
   return `${quote}${name}${quote}${separator}${quoted}${REDACTED}${quoted}`;
@@ -154,17 +263,162 @@ function redactAssignments(text: string): string {
   return out + text.slice(copied);
 }
 
+/** `--password VALUE`, `-token VALUE`: a credential flag and the argument after it. */
+const FLAG_AND_VALUE = /(?<![\w-])(--?[A-Za-z][\w.-]*)([ \t]+)(?![-\s])(["']?)([^\s"']+)\3/g;
+
+/** Prose: "the password is hunter2", "token was abc", "密码是abc", "Passwort ist x", "пароль: x". */
+const PROSE = new RegExp(
+  String.raw`(\b(?:password|passwd|passphrase|passcode|pwd|pin|token|secret|api[ _-]?key|access[ _-]?key|secret[ _-]?key|private[ _-]?key|credentials?)\b|${PASSWORD_WORD_SOURCE})` +
+    String.raw`((?:[ \t]+(?:is|was|equals|is set to|was set to|set to|changed to|reset to|became|is now|ist|lautet|war|est|était|es|era|é|è|это|был|была)(?=[\s:：])[ \t]*[:：]?[ \t]*|[ \t]*[:：=＝][ \t]*|[ \t]*(?:是|为|為|は|が|이|가|은|는)[ \t]*[:：]?[ \t]*))` +
+    // A quoted value may hold spaces ("correct horse battery staple"); a bare one ends at a space.
+    String.raw`(?:(["'“‘「『])([^"'”’」』\n]{1,200})(["'”’」』])|([^\s，。、；;,"'”’」』（）()<>]+))`,
+  'giu',
+);
+
+function redactProse(text: string): string {
+  return text.replace(
+    PROSE,
+    (match, word: string, connector: string, open = '', quoted = '', close = '', bare = '') => {
+      const value = quoted || bare;
+      if (value.includes(REDACTED_STEM)) return match;
+      const core = quoted ? value : value.replace(/[.!?:]+$/, '');
+      if (!core || NOT_A_VALUE.has(core.toLowerCase()) || isNothing(core)) return match;
+      return `${word}${connector}${open}${REDACTED}${close}${quoted ? '' : value.slice(core.length)}`;
+    },
+  );
+}
+
+/** Tokens that may be random credentials or base64 (with padding, URL alphabet, `/` and `+`). */
+const TOKEN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{11,}={0,2}(?![A-Za-z0-9+/_=-])/g;
+
+/** Set while a decoded base64 text is being checked: decoding does not recurse. */
+let decoding = false;
+
+function redactTokens(text: string): string {
+  return text.replace(TOKEN, (token) => {
+    if (token.includes('REDACTED')) return token;
+    // A path, a URL or an S3 key mixes `/` with `-` or `_`, which standard base64 never does:
+    // its segments are judged one by one, so a random key inside one is found and the path kept.
+    if (token.includes('/') && /[-_]/.test(token)) {
+      return token
+        .split('/')
+        .map((segment) => (looksRandom(segment) ? REDACTED : segment))
+        .join('/');
+    }
+    if (looksRandom(token)) return REDACTED;
+    if (!decoding) {
+      decoding = true;
+      try {
+        if (base64HidesSecret(token, (decoded) => redactText(decoded) !== decoded)) return REDACTED;
+      } finally {
+        decoding = false;
+      }
+    }
+    return token;
+  });
+}
+
+/** Runs of token characters long enough to be a vendor token. */
+const LONG_TOKEN = /[A-Za-z0-9_+/=.-]{16,}/g;
+
+/**
+ * Vendor tokens are long and machine-made, with upper case and digits (lower-case shapes such
+ * as connection strings and PEM keys are caught by the rules above): text without such a run
+ * skips the 27 scanners.
+ */
+function mayHoldVendorToken(text: string): boolean {
+  for (const token of text.match(LONG_TOKEN) ?? []) if (/[A-Z]/.test(token) && /\d/.test(token)) return true;
+  return false;
+}
+
+function redactVendorTokens(text: string): string {
+  if (!mayHoldVendorToken(text)) return text;
+  let out = text;
+  for (const secret of vendorSecrets(text)) {
+    if (!secret.includes(REDACTED_STEM)) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+/** Blocks that span lines (PEM, PuTTY keys): found in the whole text before it is read line by line. */
+const BLOCK_PATTERNS = VALUE_PATTERNS.slice(0, 2);
+const LINE_PATTERNS = VALUE_PATTERNS.slice(2);
+
+/**
+ * A line without any of these cannot hold a credential-named value, a header, a URL password,
+ * a known token shape or a mysql command: the context rules skip it. This prefilter is what
+ * keeps a dump of thousands of ordinary log lines fast.
+ */
+const CONTEXT_TRIGGER = new RegExp(
+  String.raw`pass|pwd|secret|token|cred|dsn|key|auth|cookie|private|signature|webhook|session|salt|otp|pin|url|uri|conn|://|@tcp\(|@unix\(|bearer|basic|digest|ssws|"name"|eyJ|A[A-Z]{3}[A-Z0-9]{16}|gh[pousr]_|xox|sk-|AIza|mysql|mariadb|${PASSWORD_WORD_SOURCE}`,
+  'iu',
+);
+
+/** Names seen again and again (every env var of every pod): their verdicts are remembered. */
+const verdicts = new Map<string, boolean>();
+
+function isCredentialNameCached(name: string): boolean {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    if (verdicts.size > 10_000) verdicts.clear();
+    verdict = isCredentialName(name);
+    verdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
+function redactFlags(line: string): string {
+  return line.replace(FLAG_AND_VALUE, (match, flag: string, space: string, quote: string, value: string) =>
+    isCredentialNameCached(flag) && !value.includes(REDACTED_STEM) && !isNothing(value)
+      ? `${flag}${space}${quote}${REDACTED}${quote}`
+      : match,
+  );
+}
+
+/** A line that is a JSON document (structured logs, a dump record) is redacted as the object it is. */
+function redactJsonLine(line: string): string | undefined {
+  const trimmed = line.trim();
+  const first = trimmed[0];
+  const last = trimmed[trimmed.length - 1];
+  if (!((first === '{' && last === '}') || (first === '[' && last === ']'))) return undefined;
+  try {
+    const parsed = JSON.parse(trimmed) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    return `${line.slice(0, line.indexOf(first))}${JSON.stringify(redactNode(parsed))}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function redactLine(line: string): string {
+  const json = redactJsonLine(line);
+  if (json !== undefined) return json;
+  let out = line;
+  if (CONTEXT_TRIGGER.test(out)) {
+    for (const { pattern, replace } of LINE_PATTERNS) out = out.replace(pattern, replace);
+    out = redactAssignments(out);
+    out = redactFlags(out);
+    out = redactProse(out);
+  }
+  return redactTokens(out);
+}
+
 /** Redacts credential-looking values (and `name=value` pairs with credential names) in free text. */
 export function redactText(text: string): string {
+  if (text.length < 4) return text;
   let out = text;
-  for (const { pattern, replace } of VALUE_PATTERNS) {
-    out = out.replace(pattern, replace as (substring: string, ...args: string[]) => string);
-  }
-  return redactAssignments(out);
+  for (const { pattern, replace } of BLOCK_PATTERNS) out = out.replace(pattern, replace);
+  out = out.includes('\n') ? out.split('\n').map(redactLine).join('\n') : redactLine(out);
+  return redactVendorTokens(out);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)
+  );
 }
 
 /** `{ name, value }` pairs as Kubernetes writes container env. */
@@ -200,24 +454,59 @@ function redactSecret(secret: Record<string, unknown>): Record<string, unknown> 
 }
 
 /**
- * Deep-redacts a JSON-like value: Secrets lose their data, credential-named fields and env
- * vars lose their values, every string is scanned for credential-looking values.
+ * Deep-redacts a JSON-like value: Secrets lose their data, credential-named fields, env vars
+ * and flags lose their values, every string is scanned for credential-looking values. Other
+ * values (numbers, booleans, Dates) are kept as they are.
  */
 export function redactObject<T>(value: T): T {
   return redactNode(value) as T;
 }
 
+/**
+ * Arguments as a container's `args`/`command` hold them: `["--password", "x"]`,
+ * `["mysql", "-uroot", "-pS3cret"]`. An argument alone has lost its context (the flag before
+ * it, the command it belongs to), so the command line is also read whole: an argument that
+ * does not survive the redaction of the whole line is redacted.
+ */
+function redactArgs(values: unknown[]): unknown[] {
+  const strings = values.filter((v): v is string => typeof v === 'string');
+  const joined = strings.join(' ');
+  const redacted = strings.length > 1 ? redactText(joined) : joined;
+  // Words the whole command line keeps; any other word held a credential in context.
+  const kept = redacted === joined ? undefined : new Set(redacted.split(/\s+/));
+  return values.map((value, i) => {
+    const previous = values[i - 1];
+    if (
+      typeof value === 'string' &&
+      typeof previous === 'string' &&
+      /^--?[A-Za-z][\w.-]*$/.test(previous) &&
+      isCredentialNameCached(previous) &&
+      !value.startsWith('-')
+    ) {
+      return REDACTED;
+    }
+    const own = redactNode(value);
+    if (!kept || typeof own !== 'string') return own;
+    return own
+      .split(/(\s+)/)
+      .map((word) =>
+        word === '' || /^\s+$/.test(word) || kept.has(word) || word.includes(REDACTED) ? word : REDACTED,
+      )
+      .join('');
+  });
+}
+
 function redactNode(value: unknown): unknown {
   if (typeof value === 'string') return redactString(value);
-  if (Array.isArray(value)) return value.map(redactNode);
+  if (Array.isArray(value)) return redactArgs(value);
   if (!isRecord(value)) return value;
   const source = isSecret(value) ? redactSecret(value) : value;
-  const credentialEnv = isEnvVar(source) && isCredentialName(source.name);
+  const credentialEnv = isEnvVar(source) && isCredentialNameCached(source.name);
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(source)) {
     const scalar = typeof child === 'string' || typeof child === 'number';
-    const credential = scalar && (isCredentialName(key) || (credentialEnv && key === 'value'));
-    out[key] = credential ? REDACTED : redactNode(child);
+    const credential = scalar && (isCredentialNameCached(key) || (credentialEnv && key === 'value'));
+    out[key] = credential && !isNothing(String(child)) ? REDACTED : redactNode(child);
   }
   return out;
 }

@@ -29,6 +29,7 @@ import { localLocator } from './locators';
 import type { Streams } from './output';
 import { serveUntilSignal } from './sandbox-command';
 import { formatWall } from './text-format';
+import { terminalJson, terminalLine } from '../../lambdas/shared/escape/terminal';
 
 /** The demo scenario's three incidents and how the runbook flow should end each. */
 export const DEMO_INCIDENTS: ReadonlyArray<{ namespace: string; service: string; expected: Outcome }> = [
@@ -204,23 +205,25 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
 
     if (options.json) {
       streams.out.write(
-        `${JSON.stringify(
-          {
-            timeScale: options.timeScale,
-            wallSeconds,
-            store: { path: displayPath(store.s3Dir), bucket: LOCAL_BUCKET },
-            incidents: ordered,
-            notifications,
-          },
-          null,
-          2,
+        `${terminalJson(
+          JSON.stringify(
+            {
+              timeScale: options.timeScale,
+              wallSeconds,
+              store: { path: displayPath(store.s3Dir), bucket: LOCAL_BUCKET },
+              incidents: ordered,
+              notifications,
+            },
+            null,
+            2,
+          ),
         )}\n`,
       );
     } else {
       progress.write(`\n${summaryTable(ordered, options.timeScale)}\n`);
       progress.write(evidenceSection(ordered, locator, 'read:   npx eks-incident report'));
       progress.write(`\nNotifications (local SNS topic, as a subscriber received them):\n`);
-      for (const n of notifications) progress.write(`  ${n.subject}\n`);
+      for (const n of notifications) progress.write(`  ${terminalLine(n.subject)}\n`);
       progress.write(
         `\nDone in ${formatWall(wallSeconds)}. List all stored incidents: npx eks-incident evidence\n`,
       );

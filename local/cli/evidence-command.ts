@@ -8,6 +8,7 @@ import { OUTCOME_TEXT } from './incident-summary';
 import { DEFAULT_DATA_DIR } from './local-store';
 import type { Streams } from './output';
 import { table } from './text-format';
+import { terminalJson } from '../../lambdas/shared/escape/terminal';
 
 interface EvidenceOptions {
   json: boolean;
@@ -81,7 +82,7 @@ Examples:
           }),
         );
         if (options.json) {
-          streams.out.write(`${JSON.stringify(incidents, null, 2)}\n`);
+          streams.out.write(`${terminalJson(JSON.stringify(incidents, null, 2))}\n`);
           return;
         }
         if (incidents.length === 0) {

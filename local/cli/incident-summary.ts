@@ -8,6 +8,7 @@ import type {
 import { targetText } from '../../lambdas/shared/contracts';
 import type { IncidentRun } from '../engine/run-incident';
 import { formatDuration, formatWall, table } from './text-format';
+import { terminalLine } from '../../lambdas/shared/escape/terminal';
 
 /** How an execution ended: the report's outcome, or `failed` when it ended without a report. */
 export type Outcome = ReportResult['outcome'] | 'failed';
@@ -178,7 +179,9 @@ export function evidenceSection(
   const lines = [`Evidence (${locator.description}):`];
   for (const s of summaries) {
     if (!s.evidence || !s.incidentId) {
-      lines.push(`  ${s.label}: no incident was opened${s.error ? ` (${s.error.Error})` : ''}`);
+      lines.push(
+        `  ${terminalLine(s.label)}: no incident was opened${s.error ? ` (${terminalLine(s.error.Error)})` : ''}`,
+      );
       continue;
     }
     const e = s.evidence;
@@ -195,7 +198,9 @@ export function evidenceSection(
       if (e.files?.clusterDump) lines.push(`             ${e.files.clusterDump}`);
     }
     if (s.error)
-      lines.push(`    error    ${s.error.Error}${s.error.Cause ? `: ${firstLine(s.error.Cause)}` : ''}`);
+      lines.push(
+        `    error    ${terminalLine(s.error.Error)}${s.error.Cause ? `: ${terminalLine(firstLine(s.error.Cause))}` : ''}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import type { EventLog } from '../engine/run-incident';
 import { OUTCOME_TEXT, type IncidentSummary } from './incident-summary';
 import type { Output } from './output';
 import { clip, formatDuration, plural } from './text-format';
+import { terminalLine } from '../../lambdas/shared/escape/terminal';
 
 const MARK: Record<IncidentSummary['outcome'], string> = {
   'recovered-by-restart': '✔',
@@ -186,14 +187,16 @@ export class LiveView {
   /** A line of the plain log; a terminal shows the same thing in the row instead. */
   private line(row: Row, text: string): void {
     if (this.tty) return;
-    const line = `${this.elapsed(row).padStart(6)}  ${row.label.padEnd(this.width)}  ${text}\n`;
+    // Notes carry cluster messages, alert text and errors: one line, nothing that drives a terminal.
+    const indent = /^ */.exec(text)![0];
+    const line = `${this.elapsed(row).padStart(6)}  ${terminalLine(row.label).padEnd(this.width)}  ${indent}${terminalLine(text)}\n`;
     if (this.started) this.options.out.write(line);
     else this.pending.push(line);
   }
 
   private render(row: Row): string {
     const state = row.done ? `${MARK[row.done.outcome]} ${OUTCOME_TEXT[row.done.outcome]}` : row.state;
-    const text = `  ${row.label.padEnd(this.width)}  ${state.padEnd(24)}  ${this.elapsed(row).padStart(6)}  ${row.note}`;
+    const text = `  ${terminalLine(row.label).padEnd(this.width)}  ${terminalLine(state).padEnd(24)}  ${this.elapsed(row).padStart(6)}  ${terminalLine(row.note)}`;
     return clip(text, Math.max(20, (this.options.out.columns ?? 120) - 1));
   }
 

@@ -5,6 +5,7 @@ import { CliError } from './cli-error';
 import { incidentPrefixOf, listKeys, openEvidence, readText } from './evidence-reader';
 import { DEFAULT_DATA_DIR } from './local-store';
 import type { Streams } from './output';
+import { terminalBlock, terminalJson } from '../../lambdas/shared/escape/terminal';
 
 interface ReportOptions {
   json: boolean;
@@ -46,7 +47,9 @@ Examples:
               : `no incident ${id} in ${reader.locator.description}; list them with: eks-incident evidence`,
           );
         }
-        streams.out.write(text.endsWith('\n') ? text : `${text}\n`);
+        // The report holds alert and cluster text: nothing in it may drive the terminal.
+        const safe = options.json ? terminalJson(text) : terminalBlock(text);
+        streams.out.write(safe.endsWith('\n') ? safe : `${safe}\n`);
       } finally {
         await reader.close();
       }

@@ -18,6 +18,7 @@ import { DEFAULT_DATA_DIR, LocalStore } from './local-store';
 import { bucketLocator, localLocator } from './locators';
 import type { Output, Streams } from './output';
 import { parseNamespaces } from './rbac-command';
+import { terminalJson, terminalLine } from '../../lambdas/shared/escape/terminal';
 
 export interface RunOptions {
   input: string;
@@ -229,7 +230,7 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
       ? await localNotifications(destinations.localTopic)
       : [];
     if (options.json) {
-      streams.out.write(`${JSON.stringify({ incident: summary, notifications }, null, 2)}\n`);
+      streams.out.write(`${terminalJson(JSON.stringify({ incident: summary, notifications }, null, 2))}\n`);
     } else {
       progress.write(`\n${summaryTable([summary], 1)}\n`);
       progress.write(
@@ -241,7 +242,7 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
       );
       if (notifications.length) {
         progress.write('\nNotifications (local SNS topic):\n');
-        for (const n of notifications) progress.write(`  ${n.subject}\n`);
+        for (const n of notifications) progress.write(`  ${terminalLine(n.subject)}\n`);
       }
     }
     if (summary.outcome === 'escalated') {

@@ -1,3 +1,5 @@
+import { terminalLine } from '../../lambdas/shared/escape/terminal';
+
 /** Plain-text layout shared by the commands' human-readable output. */
 
 /** `42s`, `7m05s`, `1h02m`: workflow durations as a person reads them. */
@@ -13,8 +15,13 @@ export function formatWall(seconds: number): string {
   return `${seconds.toFixed(1)}s`;
 }
 
-/** Columns padded to their widest cell, two spaces apart, headers first; no trailing spaces. */
-export function table(headers: string[], rows: string[][]): string {
+/**
+ * Columns padded to their widest cell, two spaces apart, headers first; no trailing spaces.
+ * Cells hold text from reports, alerts and the cluster: each is one line, with no escape
+ * sequence or control character left to act on the terminal.
+ */
+export function table(headers: string[], unsafeRows: string[][]): string {
+  const rows = unsafeRows.map((row) => row.map(terminalLine));
   const widths = headers.map((header, i) =>
     Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)),
   );

@@ -16,6 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import { ConfigurationError } from '../errors';
 import { EksTokenCache, type AwsCredentialsProvider } from './eks-token';
+import { rereadableBodyMiddleware } from './served-json';
 
 /**
  * How the Lambdas (and the local engine) get a client-node KubeConfig: for EKS from the
@@ -204,6 +205,8 @@ export function kubernetesApis(kc: KubeConfig, timeoutMs: number): KubernetesApi
       promiseMiddleware: [
         reuseConnections,
         timeoutMiddleware(timeoutMs),
+        // Evidence reads the served JSON (served-json.ts) after client-node has read the body.
+        rereadableBodyMiddleware(),
         {
           pre: async (context) => {
             context.setHeaderParam('User-Agent', USER_AGENT);

@@ -3,6 +3,7 @@ import {
   V1MicroTime,
   setHeaderOptions,
   type CoreV1Event,
+  type ResponseBody,
   type KubeConfig,
   type KubernetesObject,
   type V1ControllerRevision,
@@ -26,6 +27,13 @@ import { ActionNotAllowedError, KubernetesRequestError, WorkloadNotFoundError } 
 import type { DumpResource } from './api-usage';
 import { kubernetesApis, type KubernetesApis } from './client';
 import { request } from './errors';
+import {
+  parseSecretKeys,
+  servedEventSubject,
+  servedEventTime,
+  servedJson,
+  type JsonObject,
+} from './served-json';
 import {
   CHANGE_CAUSE_ANNOTATION,
   CONTROLLER_REVISION_HASH_LABEL,
@@ -135,6 +143,10 @@ export interface JobLog {
 }
 
 export interface Page {
+  /**
+   * The objects as the server sent them: plain JSON, every timestamp the served string (typed
+   * by the identity fields the dump reads), each with its `apiVersion` and `kind`.
+   */
   items: KubernetesObject[];
   /** Token for the next page; absent on the last one. */
   continue?: string;
@@ -162,11 +174,18 @@ export interface KubernetesPort {
   listPods(namespace: string, selector: V1LabelSelector): Promise<V1Pod[]>;
   /** The named nodes that exist. */
   getNodes(names: string[]): Promise<V1Node[]>;
+  /** The named nodes that exist, as the server sent them (plain JSON, for evidence). */
+  getServedNodes(names: string[]): Promise<JsonObject[]>;
   readLog(namespace: string, pod: string, container: string, options?: LogOptions): Promise<string>;
   /** The workload, its ReplicaSets/ControllerRevisions and its pods, present and past. */
   eventSubjects(target: Target): Promise<EventSubject[]>;
   /** Events about `subjects` from core/v1 and events.k8s.io/v1, once each, in `kubectl events` order. */
   listEvents(namespace: string, subjects: EventSubject[]): Promise<CoreV1Event[]>;
+  /**
+   * The same events as the server sent them (plain JSON, for evidence), each in the version it
+   * was read from: core/v1 when both APIs serve it (as a real server does), else events.k8s.io/v1.
+   */
+  listServedEvents(namespace: string, subjects: EventSubject[]): Promise<JsonObject[]>;
   /** The workload's revisions, oldest first (`kubectl rollout history`). */
   revisions(target: Target): Promise<WorkloadRevision[]>;
   /** `kubectl rollout restart` at `now`. */
@@ -218,6 +237,11 @@ export interface KubernetesPort {
     namespace: string | undefined,
     page: { limit: number; continue?: string },
   ): Promise<Page>;
+  /**
+   * One page of Secrets for the cluster dump: identity, `type` and `dataKeys` (the key names, as
+   * `kubectl describe secret` lists them). Values are dropped while the answer is parsed.
+   */
+  listSecretKeysPage(namespace: string, page: { limit: number; continue?: string }): Promise<Page>;
 }
 
 export interface ClientNodeKubernetesOptions {
@@ -304,27 +328,32 @@ function leaseExpiry(lease: V1Lease): number {
   return renewed + (spec.leaseDurationSeconds ?? 0) * 1000;
 }
 
-/** Only what identifies an object: a dump never carries ConfigMap or Secret contents. */
-function identityOnly(apiVersion: string, kind: string, item: { metadata?: V1ObjectMeta }): KubernetesObject {
-  const m = item.metadata ?? {};
-  return {
-    apiVersion,
-    kind,
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-      creationTimestamp: m.creationTimestamp,
-      labels: m.labels,
-      ownerReferences: m.ownerReferences,
-    },
-  };
+/** Only what identifies an object (as served): a dump never carries ConfigMap or Secret contents. */
+function identityOnly(apiVersion: string, kind: string, item: JsonObject): KubernetesObject {
+  const m = (item.metadata ?? {}) as JsonObject;
+  const pick = [
+    'name',
+    'namespace',
+    'uid',
+    'resourceVersion',
+    'creationTimestamp',
+    'labels',
+    'ownerReferences',
+  ];
+  const metadata = Object.fromEntries(pick.filter((key) => m[key] !== undefined).map((key) => [key, m[key]]));
+  return { apiVersion, kind, metadata } as KubernetesObject;
 }
 
-interface ListResult {
-  items: Array<{ metadata?: V1ObjectMeta }>;
-  metadata?: V1ListMeta;
+type ListResult = { body: ResponseBody };
+
+/** A served list as a Page, each item made by `item`. */
+function servedPage(list: JsonObject, item: (served: JsonObject) => KubernetesObject): Page {
+  const meta = (list.metadata ?? {}) as { continue?: string; remainingItemCount?: number };
+  return {
+    items: ((list.items ?? []) as JsonObject[]).map(item),
+    continue: meta.continue || undefined,
+    remainingItemCount: meta.remainingItemCount,
+  };
 }
 
 interface ListParams {
@@ -409,6 +438,22 @@ export class ClientNodeKubernetes implements KubernetesPort {
     for (const name of new Set(names)) {
       try {
         nodes.push(await this.call(`get nodes ${name}`, () => this.api.core.readNode({ name })));
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return nodes;
+  }
+
+  async getServedNodes(names: string[]): Promise<JsonObject[]> {
+    const nodes: JsonObject[] = [];
+    for (const name of new Set(names)) {
+      try {
+        nodes.push(
+          await this.call(`get nodes ${name}`, async () =>
+            servedJson(await this.api.core.readNodeWithHttpInfo({ name })),
+          ),
+        );
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
@@ -579,6 +624,53 @@ export class ClientNodeKubernetes implements KubernetesPort {
             : s.name.test(event.involvedObject?.name ?? '')),
       );
     return sortEvents([...byUid.values()].filter(about));
+  }
+
+  /** Every item of a list as served, following `continue`. */
+  private async listAllServed(
+    what: string,
+    fetchPage: (params: ListParams) => Promise<{ body: ResponseBody }>,
+  ): Promise<JsonObject[]> {
+    const items: JsonObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(what, async () =>
+        servedJson(await fetchPage({ limit: LIST_CHUNK, _continue: token })),
+      );
+      items.push(...((page.items ?? []) as JsonObject[]));
+      token = ((page.metadata as JsonObject | null)?.continue as string | undefined) || undefined;
+    } while (token);
+    return items;
+  }
+
+  async listServedEvents(namespace: string, subjects: EventSubject[]): Promise<JsonObject[]> {
+    const core = await this.listAllServed(`list events ${namespace}`, (params) =>
+      this.api.core.listNamespacedEventWithHttpInfo({ namespace, ...params }),
+    );
+    const v1 = await this.listAllServed(`list events.events.k8s.io ${namespace}`, (params) =>
+      this.api.events.listNamespacedEventWithHttpInfo({ namespace, ...params }),
+    );
+    // List items carry no apiVersion/kind; each event says which version it is, as kubectl prints it.
+    const byUid = new Map<string, JsonObject>();
+    const add = (apiVersion: string) => (event: JsonObject) => {
+      const meta = (event.metadata ?? {}) as JsonObject;
+      const uid = (meta.uid as string | undefined) ?? `${String(meta.namespace)}/${String(meta.name)}`;
+      if (!byUid.has(uid)) byUid.set(uid, { apiVersion, kind: 'Event', ...event });
+    };
+    core.forEach(add('v1'));
+    v1.forEach(add('events.k8s.io/v1'));
+    const about = (event: JsonObject): boolean => {
+      const { kind, name } = servedEventSubject(event);
+      return subjects.some(
+        (s) => s.kind === kind && (typeof s.name === 'string' ? s.name === name : s.name.test(name ?? '')),
+      );
+    };
+    // kubectl's sort is not stable; ties keep the order the API listed them in.
+    return [...byUid.values()]
+      .filter(about)
+      .map((event, index) => ({ event, index, at: servedEventTime(event) }))
+      .sort((a, b) => a.at - b.at || a.index - b.index)
+      .map(({ event }) => event);
   }
 
   // -------------------------------------------------------------------------------------
@@ -969,104 +1061,124 @@ export class ClientNodeKubernetes implements KubernetesPort {
     const ns = namespace;
     const lists: Record<DumpResource, { apiVersion: string; kind: string; list: () => Promise<ListResult> }> =
       {
-        namespaces: { apiVersion: 'v1', kind: 'Namespace', list: () => core.listNamespace(params) },
-        nodes: { apiVersion: 'v1', kind: 'Node', list: () => core.listNode(params) },
+        namespaces: {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          list: () => core.listNamespaceWithHttpInfo(params),
+        },
+        nodes: { apiVersion: 'v1', kind: 'Node', list: () => core.listNodeWithHttpInfo(params) },
         pods: {
           apiVersion: 'v1',
           kind: 'Pod',
           list: () =>
-            ns ? core.listNamespacedPod({ namespace: ns, ...params }) : core.listPodForAllNamespaces(params),
+            ns
+              ? core.listNamespacedPodWithHttpInfo({ namespace: ns, ...params })
+              : core.listPodForAllNamespacesWithHttpInfo(params),
         },
         events: {
           apiVersion: 'v1',
           kind: 'Event',
           list: () =>
             ns
-              ? core.listNamespacedEvent({ namespace: ns, ...params })
-              : core.listEventForAllNamespaces(params),
+              ? core.listNamespacedEventWithHttpInfo({ namespace: ns, ...params })
+              : core.listEventForAllNamespacesWithHttpInfo(params),
         },
         services: {
           apiVersion: 'v1',
           kind: 'Service',
           list: () =>
             ns
-              ? core.listNamespacedService({ namespace: ns, ...params })
-              : core.listServiceForAllNamespaces(params),
+              ? core.listNamespacedServiceWithHttpInfo({ namespace: ns, ...params })
+              : core.listServiceForAllNamespacesWithHttpInfo(params),
         },
         configmaps: {
           apiVersion: 'v1',
           kind: 'ConfigMap',
           list: () =>
             ns
-              ? core.listNamespacedConfigMap({ namespace: ns, ...params }, metadataOnly)
-              : core.listConfigMapForAllNamespaces(params, metadataOnly),
+              ? core.listNamespacedConfigMapWithHttpInfo({ namespace: ns, ...params }, metadataOnly)
+              : core.listConfigMapForAllNamespacesWithHttpInfo(params, metadataOnly),
         },
         secrets: {
           apiVersion: 'v1',
           kind: 'Secret',
           list: () =>
             ns
-              ? core.listNamespacedSecret({ namespace: ns, ...params }, metadataOnly)
-              : core.listSecretForAllNamespaces(params, metadataOnly),
+              ? core.listNamespacedSecretWithHttpInfo({ namespace: ns, ...params }, metadataOnly)
+              : core.listSecretForAllNamespacesWithHttpInfo(params, metadataOnly),
         },
         deployments: {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
           list: () =>
             ns
-              ? apps.listNamespacedDeployment({ namespace: ns, ...params })
-              : apps.listDeploymentForAllNamespaces(params),
+              ? apps.listNamespacedDeploymentWithHttpInfo({ namespace: ns, ...params })
+              : apps.listDeploymentForAllNamespacesWithHttpInfo(params),
         },
         replicasets: {
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
           list: () =>
             ns
-              ? apps.listNamespacedReplicaSet({ namespace: ns, ...params })
-              : apps.listReplicaSetForAllNamespaces(params),
+              ? apps.listNamespacedReplicaSetWithHttpInfo({ namespace: ns, ...params })
+              : apps.listReplicaSetForAllNamespacesWithHttpInfo(params),
         },
         statefulsets: {
           apiVersion: 'apps/v1',
           kind: 'StatefulSet',
           list: () =>
             ns
-              ? apps.listNamespacedStatefulSet({ namespace: ns, ...params })
-              : apps.listStatefulSetForAllNamespaces(params),
+              ? apps.listNamespacedStatefulSetWithHttpInfo({ namespace: ns, ...params })
+              : apps.listStatefulSetForAllNamespacesWithHttpInfo(params),
         },
         daemonsets: {
           apiVersion: 'apps/v1',
           kind: 'DaemonSet',
           list: () =>
             ns
-              ? apps.listNamespacedDaemonSet({ namespace: ns, ...params })
-              : apps.listDaemonSetForAllNamespaces(params),
+              ? apps.listNamespacedDaemonSetWithHttpInfo({ namespace: ns, ...params })
+              : apps.listDaemonSetForAllNamespacesWithHttpInfo(params),
         },
         jobs: {
           apiVersion: 'batch/v1',
           kind: 'Job',
           list: () =>
             ns
-              ? batch.listNamespacedJob({ namespace: ns, ...params })
-              : batch.listJobForAllNamespaces(params),
+              ? batch.listNamespacedJobWithHttpInfo({ namespace: ns, ...params })
+              : batch.listJobForAllNamespacesWithHttpInfo(params),
         },
         cronjobs: {
           apiVersion: 'batch/v1',
           kind: 'CronJob',
           list: () =>
             ns
-              ? batch.listNamespacedCronJob({ namespace: ns, ...params })
-              : batch.listCronJobForAllNamespaces(params),
+              ? batch.listNamespacedCronJobWithHttpInfo({ namespace: ns, ...params })
+              : batch.listCronJobForAllNamespacesWithHttpInfo(params),
         },
       };
     const { apiVersion, kind, list } = lists[resource];
-    const result = await this.call(`list ${resource}${ns ? ` ${ns}` : ''}`, list);
+    const result = await this.call(`list ${resource}${ns ? ` ${ns}` : ''}`, async () =>
+      servedJson(await list()),
+    );
     const secretive = resource === 'configmaps' || resource === 'secrets';
-    return {
-      items: result.items.map((item) =>
-        secretive ? identityOnly(apiVersion, kind, item) : { ...item, apiVersion, kind },
-      ),
-      continue: result.metadata?._continue || undefined,
-      remainingItemCount: result.metadata?.remainingItemCount,
-    };
+    return servedPage(result, (item) =>
+      secretive ? identityOnly(apiVersion, kind, item) : { apiVersion, kind, ...item },
+    );
+  }
+
+  async listSecretKeysPage(namespace: string, page: { limit: number; continue?: string }): Promise<Page> {
+    const result = await this.call(`list secrets ${namespace}`, async () => {
+      const answer = await this.api.core.listNamespacedSecretWithHttpInfo({
+        namespace,
+        limit: page.limit,
+        _continue: page.continue,
+      });
+      return parseSecretKeys(await answer.body.text());
+    });
+    return servedPage(result, (item) => ({
+      ...identityOnly('v1', 'Secret', item),
+      ...(typeof item.type === 'string' ? { type: item.type } : {}),
+      dataKeys: Array.isArray(item.data) ? item.data : [],
+    }));
   }
 }

@@ -1,5 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { EvidenceLink } from '../evidence/links';
+import { plainLine } from '../escape/plain-text';
+import { slackLiteral, slackPlainText, slackText } from '../escape/slack';
 import { redactObject } from '../redact';
 import type { Notifier } from './notifier';
 import { postToSlack, type WebhookUrlSource } from './slack-notifier';
@@ -28,26 +30,22 @@ export const BACKUP_STAGE = 'backup-verification';
 
 /** An SNS subject: ASCII, one line, under 100 characters. */
 export function backupSubject(n: BackupNotice): string {
-  const ascii = `[BACKUP] ${n.title} (${n.runId})`.replace(/[^\x20-\x7e]/g, '?');
+  const ascii = plainLine(`[BACKUP] ${n.title} (${n.runId})`).replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= SUBJECT_MAX ? ascii : `${ascii.slice(0, SUBJECT_MAX - 3)}...`;
 }
 
 export function backupPlainText(n: BackupNotice): string {
   return [
-    n.title,
+    plainLine(n.title),
     '',
-    `Run:     ${n.runId}`,
+    `Run:     ${plainLine(n.runId)}`,
     `Outcome: ${n.outcome}`,
-    ...(n.failures.length ? ['', 'Failed:', ...n.failures.map((f) => `- ${f}`)] : []),
-    ...(n.passed.length ? ['', `Passed: ${n.passed.join(', ')}`] : []),
+    ...(n.failures.length ? ['', 'Failed:', ...n.failures.map((f) => `- ${plainLine(f)}`)] : []),
+    ...(n.passed.length ? ['', `Passed: ${plainLine(n.passed.join(', '))}`] : []),
     '',
     'Report:',
-    ...n.evidence.map((e) => `- ${e.label}: ${e.consoleUrl}\n  ${e.s3Uri}`),
+    ...n.evidence.map((e) => `- ${plainLine(e.label)}: ${e.consoleUrl}\n  ${plainLine(e.s3Uri)}`),
   ].join('\n');
-}
-
-function mrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
 function clip(text: string, max: number): string {
@@ -57,18 +55,21 @@ function clip(text: string, max: number): string {
 export function backupSlackPayload(n: BackupNotice): Record<string, unknown> {
   const icon = n.outcome === 'failed' ? '⚠️' : '✅';
   const blocks: Array<Record<string, unknown>> = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`${icon} ${n.title}`, 150), emoji: true } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: clip(`${icon} ${slackPlainText(n.title)}`, 150), emoji: true },
+    },
   ];
   if (n.failures.length) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(n.failures.map((f) => `• ${mrkdwn(f)}`).join('\n'), 3000) },
+      text: { type: 'mrkdwn', text: clip(n.failures.map((f) => `• ${slackText(f)}`).join('\n'), 3000) },
     });
   }
   if (n.passed.length) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: clip(`Passed: ${mrkdwn(n.passed.join(', '))}`, 3000) }],
+      elements: [{ type: 'mrkdwn', text: clip(`Passed: ${slackText(n.passed.join(', '))}`, 3000) }],
     });
   }
   blocks.push({
@@ -76,12 +77,12 @@ export function backupSlackPayload(n: BackupNotice): Record<string, unknown> {
     text: {
       type: 'mrkdwn',
       text: clip(
-        `*Report*\n${n.evidence.map((e) => `• <${e.consoleUrl}|${mrkdwn(e.label)}>  \`${mrkdwn(e.s3Uri)}\``).join('\n')}`,
+        `*Report*\n${n.evidence.map((e) => `• <${e.consoleUrl}|${slackText(e.label)}>  \`${slackLiteral(e.s3Uri)}\``).join('\n')}`,
         3000,
       ),
     },
   });
-  return { text: `${icon} ${n.title} (${n.runId})`, blocks };
+  return { text: `${icon} ${slackText(n.title)} (${slackText(n.runId)})`, blocks };
 }
 
 /** Publishes to the notification topic: text for people, the notice as JSON for machines. */

@@ -1,10 +1,14 @@
 import { targetText as describeTarget } from '../contracts';
+import { plainLine } from '../escape/plain-text';
+import { slackLiteral, slackPlainText, slackText } from '../escape/slack';
 import { redactObject } from '../redact';
 import type { Notification } from './notifier';
 
 /**
  * How a Notification reads, for each channel. Everything passes through redactObject first,
- * so a credential in an alert annotation or an error message never reaches a human's inbox.
+ * so a credential in an alert annotation or an error message never reaches a human's inbox;
+ * then every line is neutralised for its channel (lambdas/shared/escape/): alert text and
+ * cluster messages cannot forge lines, mentions, links or escape sequences.
  */
 
 const SUBJECT_MAX = 100;
@@ -23,24 +27,25 @@ function targetText(n: Notification): string {
  */
 export function subjectLine(n: Notification): string {
   const text = `[${n.severity.toUpperCase()}] ${n.stage}: ${targetText(n)} (${n.outcome}) ${n.incidentId}`;
-  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
+  const ascii = plainLine(text).replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= SUBJECT_MAX ? ascii : `${ascii.slice(0, SUBJECT_MAX - 3)}...`;
 }
 
 /** Plain text for email, SMS and anyone reading the raw message. */
 export function plainText(n: Notification): string {
+  // Each field is one line: a line break inside alert text cannot start a line of its own.
   return [
-    n.title,
+    plainLine(n.title),
     '',
-    `Incident: ${n.incidentId}`,
-    `Target:   ${targetText(n)}`,
+    `Incident: ${plainLine(n.incidentId)}`,
+    `Target:   ${plainLine(targetText(n))}`,
     `Stage:    ${n.stage}`,
     `Outcome:  ${n.outcome}`,
     `Severity: ${n.severity}`,
-    ...(n.details.length ? ['', ...n.details] : []),
+    ...(n.details.length ? ['', ...n.details.map(plainLine)] : []),
     '',
     'Evidence:',
-    ...n.evidence.map((e) => `- ${e.label}: ${e.consoleUrl}\n  ${e.s3Uri}`),
+    ...n.evidence.map((e) => `- ${plainLine(e.label)}: ${e.consoleUrl}\n  ${plainLine(e.s3Uri)}`),
   ].join('\n');
 }
 
@@ -59,11 +64,6 @@ export function structured(n: Notification): Record<string, unknown> {
   };
 }
 
-/** Slack mrkdwn needs &, < and > escaped; anything else is literal. */
-function mrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -79,13 +79,19 @@ const STAGE_ICON: Record<Notification['stage'], string> = {
 export function slackPayload(n: Notification): Record<string, unknown> {
   const field = (label: string, value: string) => ({
     type: 'mrkdwn',
-    text: clip(`*${label}*\n${mrkdwn(value)}`, 2000),
+    text: clip(`*${label}*\n${slackText(value)}`, 2000),
   });
-  const evidence = n.evidence.map((e) => `• <${e.consoleUrl}|${mrkdwn(e.label)}>  \`${mrkdwn(e.s3Uri)}\``);
+  const evidence = n.evidence.map(
+    (e) => `• <${e.consoleUrl}|${slackText(e.label)}>  \`${slackLiteral(e.s3Uri)}\``,
+  );
   const blocks: Array<Record<string, unknown>> = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: clip(`${STAGE_ICON[n.stage]} ${n.title}`, 150), emoji: true },
+      text: {
+        type: 'plain_text',
+        text: clip(`${STAGE_ICON[n.stage]} ${slackPlainText(n.title)}`, 150),
+        emoji: true,
+      },
     },
     {
       type: 'section',
@@ -101,12 +107,12 @@ export function slackPayload(n: Notification): Record<string, unknown> {
   if (n.details.length) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(mrkdwn(n.details.join('\n')), 3000) },
+      text: { type: 'mrkdwn', text: clip(n.details.map(slackText).join('\n'), 3000) },
     });
   }
   blocks.push({
     type: 'section',
     text: { type: 'mrkdwn', text: clip(`*Evidence*\n${evidence.join('\n')}`, 3000) },
   });
-  return { text: `${STAGE_ICON[n.stage]} ${n.title} (${n.incidentId})`, blocks };
+  return { text: `${STAGE_ICON[n.stage]} ${slackText(n.title)} (${slackText(n.incidentId)})`, blocks };
 }
