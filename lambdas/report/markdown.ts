@@ -63,9 +63,9 @@ const OUTCOME_TEXT: Record<IncidentReport['outcome'], string> = {
 function decisionSection(report: IncidentReport): string[] {
   if (!report.decision && !report.hypotheses.length && !report.health && !report.dependencyWait) return [];
   const lines = ['## Decision', ''];
-  if (report.decision) lines.push(`- **Decision:** ${decisionText(report.decision)}`);
-  if (report.dependencyWait) lines.push(`- **Dependency:** ${report.dependencyWait.message}`);
-  if (report.health) lines.push(`- **Before the ${report.health.before}:** ${report.health.detail}`);
+  if (report.decision) lines.push(`- **Decision:** ${markdownText(decisionText(report.decision))}`);
+  if (report.dependencyWait) lines.push(`- **Dependency:** ${markdownText(report.dependencyWait.message)}`);
+  if (report.health) lines.push(`- **Before the ${report.health.before}:** ${markdownText(report.health.detail)}`);
   if (report.hypotheses.length) {
     lines.push(
       '',
@@ -73,11 +73,11 @@ function decisionSection(report: IncidentReport): string[] {
         ['#', 'Rule', 'Confidence', 'Cause', 'Fix', 'Runbook'],
         report.hypotheses.map((h, i) => [
           String(i + 1),
-          `\`${h.ruleId}\``,
+          markdownCode(h.ruleId, true),
           `${Math.round(h.confidence * 100)}%`,
-          h.cause,
-          h.fix,
-          `${h.runbook.file} § ${h.runbook.section}`,
+          markdownText(h.cause),
+          markdownText(h.fix),
+          markdownText(`${h.runbook.file} § ${h.runbook.section}`),
         ]),
       ),
     );
@@ -87,7 +87,7 @@ function decisionSection(report: IncidentReport): string[] {
         '',
         'Evidence of the top hypothesis:',
         '',
-        ...evidence.map((e) => `- \`${e.replaceAll('`', "'")}\``),
+        ...evidence.map((e) => `- ${markdownCode(e)}`),
       );
     }
   }
