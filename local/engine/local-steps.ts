@@ -15,6 +15,7 @@ import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
 import type { StackConfig } from '../../lib/config';
 import type { IncidentStep } from '../../lib/incident-response-stack';
 import type { LocalAws } from '../aws/local-aws';
+import type { LocalExecutionRegistry } from './execution-registry';
 
 /** What the steps run against locally: the same logic the Lambdas run, other adapters. */
 export interface LocalStepEnvironment {
@@ -25,6 +26,11 @@ export interface LocalStepEnvironment {
   config: StackConfig;
   /** The clock the cluster runs on (the sandbox's, when time is scaled). */
   now: () => Date;
+  /**
+   * The local record of executions: runIncident records its execution there, and Guard asks it
+   * whether a lock's holder still runs. Without one, a held lock waits for its Lease to lapse.
+   */
+  executions?: LocalExecutionRegistry;
 }
 
 export type StepHandler = (event: StepEvent) => Promise<unknown>;
@@ -60,6 +66,7 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
           lockTtlSeconds: config.lockTtlSeconds,
         },
         now,
+        executions: env.executions,
       }),
     restart: (event) => restart(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
     verify: (event) => verify(event, { kube, now }),
