@@ -116,7 +116,12 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
   const now = deps.now();
   const name = lockName(target);
   const current = await deps.kube.getLease(target.namespace, name);
-  const cooldown = cooldownRefusal(workload.object.spec?.template?.metadata?.annotations, current, now, config);
+  const cooldown = cooldownRefusal(
+    workload.object.spec?.template?.metadata?.annotations,
+    current,
+    now,
+    config,
+  );
   if (cooldown) return { allowed: false, reason: 'cooldown', detail: `${describe(target)} ${cooldown}` };
   const holder = holderOf(event);
   const ttl = Math.min(config.lockTtlSeconds, phaseLeaseSeconds(incident.options));
@@ -163,8 +168,17 @@ function cooldownRefusal(
   const recorded = lastRemediation(remediationsOf(lease));
   const restartedAt = annotations?.[RESTARTED_AT_ANNOTATION];
   const candidates = [
-    ...(recorded ? [{ at: recorded.at, what: `${recorded.action === 'undo' ? 'rolled back' : 'restarted'} by ${recorded.execution}` }] : []),
-    ...(restartedAt && !Number.isNaN(Date.parse(restartedAt)) ? [{ at: restartedAt, what: 'restarted' }] : []),
+    ...(recorded
+      ? [
+          {
+            at: recorded.at,
+            what: `${recorded.action === 'undo' ? 'rolled back' : 'restarted'} by ${recorded.execution}`,
+          },
+        ]
+      : []),
+    ...(restartedAt && !Number.isNaN(Date.parse(restartedAt))
+      ? [{ at: restartedAt, what: 'restarted' }]
+      : []),
   ].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const last = candidates[0];
   if (!last) return undefined;

@@ -1,7 +1,12 @@
 import { workloadTarget, type RestartResult, type StepEvent } from '../shared/contracts';
 import { rfc3339Seconds } from '../shared/kubernetes/kubectl';
 import type { RemediationEntry } from '../shared/kubernetes/remediation-record';
-import { assertRemediationAllowed, earlierAttempt, heldLock, type RemediateDeps } from '../shared/remediation';
+import {
+  assertRemediationAllowed,
+  earlierAttempt,
+  heldLock,
+  type RemediateDeps,
+} from '../shared/remediation';
 
 /**
  * Restart: `kubectl rollout restart`, recording the revision that was running, sent at most

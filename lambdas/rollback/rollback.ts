@@ -14,8 +14,10 @@ import {
  * Rollback: `kubectl rollout undo --to-revision=<rollbackTarget>`, sent at most once per
  * execution. The Lease is renewed for the rollback's own wait and verification, and the undo is
  * written to its remediation record before the PATCH. `rollout undo` already sends nothing when
- * the template matches the target revision; a retry that finds its own earlier entry there
- * knows the first attempt applied it (its answer lost) and reports it as done, not skipped.
+ * the template matches the target revision, but a retry cannot ask for it again by number: once
+ * applied, the controller renumbers the revision gone back to as the newest. The entry names the
+ * object holding it, so a retry that finds that object current knows its first attempt applied
+ * (its answer lost) and reports it as done, not skipped, without sending anything.
  */
 export async function rollback(event: StepEvent, deps: RemediateDeps): Promise<RollbackResult> {
   const { state } = event;
@@ -41,19 +43,35 @@ export async function rollback(event: StepEvent, deps: RemediateDeps): Promise<R
     phaseLeaseSeconds(state.incident.options),
     now,
   );
-  const entry: RemediationEntry = earlier ?? {
+  const revisions = await deps.kube.revisions(target);
+  if (earlier?.toObject && revisions.find((r) => r.name === earlier.toObject)?.current) {
+    // The first attempt's PATCH applied: the workload already runs the revision it went back to.
+    await deps.kube.recordRemediation(lock.namespace, lock.name, execution, {
+      ...earlier,
+      status: 'applied',
+    });
+    return {
+      fromRevision: earlier.fromRevision ?? 0,
+      toRevision,
+      skipped: false,
+      rolledBackAt: earlier.at,
+      alreadyApplied: true,
+    };
+  }
+  const entry: RemediationEntry = {
     action: 'undo',
     at: now.toISOString(),
     execution,
     incident: state.incident.id,
-    fromRevision: (await deps.kube.revisions(target)).find((r) => r.current)?.revision,
+    fromRevision: revisions.find((r) => r.current)?.revision,
     toRevision,
+    toObject: revisions.find((r) => r.revision === toRevision)?.name,
     status: 'sent',
   };
-  if (!earlier) await deps.kube.recordRemediation(lock.namespace, lock.name, execution, entry);
+  // Before the PATCH: the cooldown counts an undo whose answer is lost, and a retry finds it.
+  await deps.kube.recordRemediation(lock.namespace, lock.name, execution, entry);
   const undo = await deps.kube.rolloutUndo(target, toRevision);
-  const alreadyApplied = undo.skipped && earlier !== undefined;
-  const fromRevision = alreadyApplied ? (earlier.fromRevision ?? undo.fromRevision) : undo.fromRevision;
+  const fromRevision = undo.fromRevision;
   await deps.kube.recordRemediation(lock.namespace, lock.name, execution, {
     ...entry,
     fromRevision,
@@ -62,8 +80,7 @@ export async function rollback(event: StepEvent, deps: RemediateDeps): Promise<R
   return {
     fromRevision,
     toRevision: undo.toRevision,
-    skipped: undo.skipped && !alreadyApplied,
-    rolledBackAt: alreadyApplied ? entry.at : now.toISOString(),
-    ...(alreadyApplied ? { alreadyApplied: true } : {}),
+    skipped: undo.skipped,
+    rolledBackAt: entry.at,
   };
 }

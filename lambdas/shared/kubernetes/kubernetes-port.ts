@@ -25,7 +25,12 @@ import { KubernetesRequestError, LockLostError, WorkloadNotFoundError } from '..
 import type { DumpResource } from './api-usage';
 import { kubernetesApis, type KubernetesApis } from './client';
 import { request } from './errors';
-import { REMEDIATIONS_ANNOTATION, remediationsOf, withRemediation, type RemediationEntry } from './remediation-record';
+import {
+  REMEDIATIONS_ANNOTATION,
+  remediationsOf,
+  withRemediation,
+  type RemediationEntry,
+} from './remediation-record';
 import {
   CHANGE_CAUSE_ANNOTATION,
   CONTROLLER_REVISION_HASH_LABEL,

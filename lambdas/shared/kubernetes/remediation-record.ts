@@ -26,6 +26,11 @@ export interface RemediationEntry {
   fromRevision?: number;
   /** Undo: the revision it goes back to. */
   toRevision?: number;
+  /**
+   * Undo: the ReplicaSet or ControllerRevision holding that revision. Its revision number changes
+   * once the undo applies (the controller renumbers it as the newest), its name does not.
+   */
+  toObject?: string;
   /** `sent` is written before the request, `applied` once its answer came back. */
   status: 'sent' | 'applied';
 }
