@@ -55,6 +55,11 @@ export interface IncidentFunctionProps<S extends z.ZodObject> {
    */
   readonly memorySize?: number;
   /**
+   * Concurrent executions reserved for (and capping) the function.
+   * @default - none: the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * How long the function's log group keeps logs.
    * @default RetentionDays.THREE_MONTHS (as long as the evidence, by default)
    */
@@ -129,6 +134,7 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
       description: props.description,
       timeout: props.timeout ?? Duration.seconds(30),
       memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,
