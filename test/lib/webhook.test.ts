@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { CDK_TEST_OUTDIR } from '../helpers/cdk-outdir';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -259,7 +260,8 @@ describe.each([
 });
 
 describe('the webhook configuration', () => {
-  const load = (context: Record<string, unknown>) => loadConfig(new App({ context }).node);
+  const load = (context: Record<string, unknown>) =>
+    loadConfig(new App({ context, outdir: CDK_TEST_OUTDIR }).node);
 
   it('reads the alert target rules as JSON, from a file, or as cdk.json holds them', () => {
     // Prepare
