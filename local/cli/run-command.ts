@@ -207,8 +207,11 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
       aws: destinations.aws,
       config: { ...config, clusterName: cluster.name },
       now: () => new Date(),
-      // The lock of an earlier run that was killed is taken over, not waited out.
-      executions: new LocalExecutionRegistry(join(options.dataDir, 'executions')),
+      // Kept with the local store (not written with --bucket, which keeps this machine clean): the
+      // lock of an earlier run that was killed is then taken over, not waited out.
+      executions: new LocalExecutionRegistry(
+        options.bucket ? undefined : join(options.dataDir, 'executions'),
+      ),
     };
     let summary;
     let run;
