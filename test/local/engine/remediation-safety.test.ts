@@ -480,3 +480,41 @@ test('the lock of a run whose engine died is taken over by the next run of a fre
   expect(registry.get(result.executionName)?.status).toBe(result.status);
   expect(await receiveNotifications(aws)).not.toEqual([]);
 });
+
+describe('class 6: a manual execution names a real namespace and object, or fails at the first state', () => {
+  test.each([
+    ['namespace', 'Kube-System'],
+    ['namespace', 'one data'],
+    ['namespace', 'a..b'],
+    ['namespace', 'x'.repeat(64)],
+    ['namespace', ''],
+    ['name', 'Alldata-Api'],
+    ['name', 'alldata_api'],
+    ['name', 'a'.repeat(254)],
+  ])('target.%s %j: InvalidInputError naming the field, no request to the cluster', async (field, value) => {
+    // Prepare
+    await sandbox.settle();
+    sandbox.requests.clear();
+    const bad = { ...(input(ALLDATA) as Record<string, unknown>), target: { ...ALLDATA, [field]: value } };
+
+    // Act
+    const result = await runIncident({
+      synthesized,
+      input: bad,
+      timeScale: TIME_SCALE,
+      environment: {
+        kube,
+        aws,
+        config: configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES }),
+        now: () => new Date(sandbox.clock.now()),
+        executions: registry,
+      },
+    });
+
+    // Assess
+    expect(result.error?.Error).toBe('InvalidInputError');
+    expect(String(result.error?.Cause)).toContain(`target.${field}`);
+    expect(entered(result)).toEqual(['Open Incident', 'Invalid Input']);
+    expect(sandbox.requests.all()).toEqual([]);
+  });
+});
