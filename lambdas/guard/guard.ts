@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { V1Lease } from '@kubernetes/client-node';
 import {
   workloadTarget,
   type GuardDecision,
@@ -77,7 +78,7 @@ function describe(target: Target): string {
 /**
  * Guard (acquire): whether the workflow may touch the workload. The checks that need no
  * cluster come first, so a dry run or a workload outside the allow-lists makes no request
- * at all; then the workload (paused? restarted too recently?), and last the Lease, so the
+ * at all; then the workload (paused? remediated within the cooldown, by the Lease's record or the template's `restartedAt`?), and last the Lease, so the
  * lock is only taken when the restart will happen.
  */
 export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardDecision> {
@@ -161,7 +162,7 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
  */
 function cooldownRefusal(
   annotations: Record<string, string> | undefined,
-  lease: Parameters<typeof remediationsOf>[0],
+  lease: V1Lease | undefined,
   now: Date,
   config: GuardConfig,
 ): string | undefined {

@@ -93,7 +93,10 @@ export interface WorkloadRevision {
 }
 
 export interface RestartOutcome {
-  /** The revision running before the restart. */
+  /**
+   * The revision running before the restart; when `alreadyApplied`, the revision running now
+   * (the caller's remediation record holds the one before).
+   */
   revisionBefore: number;
   /** The `kubectl.kubernetes.io/restartedAt` value written. */
   restartedAt: string;
