@@ -78,8 +78,9 @@ function describe(target: Target): string {
 /**
  * Guard (acquire): whether the workflow may touch the workload. The checks that need no
  * cluster come first, so a dry run or a workload outside the allow-lists makes no request
- * at all; then the workload (paused? remediated within the cooldown, by the Lease's record or the template's `restartedAt`?), and last the Lease, so the
- * lock is only taken when the restart will happen.
+ * at all; then the workload (paused? remediated within the cooldown, by the Lease's record or
+ * the template's `restartedAt`?), and last the Lease, so the lock is only taken when the restart
+ * will happen. A Lease whose holder execution has ended is taken over at once.
  */
 export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardDecision> {
   const { incident } = event.state;
