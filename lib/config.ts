@@ -160,11 +160,21 @@ export const configSchema = z
     /** No second remediation of the same workload within this many seconds: escalate instead. */
     cooldownSeconds: wholeNumber(0, 86400).default(900),
     /**
-     * How long the per-workload lock (a Lease) holds without renewal: longer than the longest
-     * remediation (waits and verify deadlines of a restart and a rollback), so it never lapses
-     * while an execution still acts, yet a crashed execution cannot block the workload forever.
+     * The longest the per-workload lock (a Lease) is taken for. Within it, the Lease is sized to
+     * the remediation's own deadline (its wait and verify timeout) and renewed by Verify and
+     * Rollback, and the lock of an execution that has ended is taken over at once.
      */
     lockTtlSeconds: wholeNumber(60, 86400).default(3600),
+    /**
+     * An existing SNS topic (ARN) the fallback alarm pages when an execution fails, times out or is
+     * aborted; unset: the stack creates its own (output FallbackAlarmTopicArn).
+     */
+    fallbackAlarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')
+      .optional(),
+    /** An e-mail address subscribed to the fallback alarm's own topic. */
+    fallbackAlarmEmail: z.email('must be an e-mail address').optional(),
     /** Client-side timeout of one Kubernetes request, in milliseconds. */
     kubeRequestTimeoutMs: wholeNumber(1000, 120000).default(10000),
     /** Lines of each container log kept by diagnostics (the runbook's log analyzer uses 1000). */

@@ -1,5 +1,16 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnOutput,
+  type CfnElement,
+  Duration,
+  Fn,
+  Stack,
+  Token,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Policy, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import {
@@ -19,6 +30,7 @@ import type { StackConfig } from './config';
 import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
 import { EvidenceBucket } from './constructs/evidence-bucket';
+import { FallbackAlarm } from './constructs/fallback-alarm';
 import { IncidentFunction, type FunctionVpcPlacement } from './constructs/function-defaults';
 import { IncidentWorkflow } from './constructs/incident-workflow';
 import { Notifications } from './constructs/notifications';
@@ -154,6 +166,8 @@ export class IncidentResponseStack extends Stack {
   readonly webhook: Webhook;
   /** The scheduled backup verification, when `backupSources` is configured. */
   readonly backupVerification?: BackupVerification;
+  /** Pages apart from the workflow when one of its executions fails, times out or is aborted. */
+  readonly fallbackAlarm: FallbackAlarm;
 
   constructor(scope: Construct, id: string, props: IncidentResponseStackProps) {
     super(scope, id, props);
@@ -298,6 +312,16 @@ export class IncidentResponseStack extends Stack {
         vpcPlacement,
       });
     }
+    this.fallbackAlarm = new FallbackAlarm(this, 'FallbackAlarm', {
+      stateMachines: [
+        this.workflow.stateMachine,
+        ...(this.backupVerification ? [this.backupVerification.workflow.stateMachine] : []),
+      ],
+      topicArn: config.fallbackAlarmTopicArn,
+      email: config.fallbackAlarmEmail,
+    });
+    // Guard takes over the lock of an execution that has ended: it asks Step Functions.
+    this.grantDescribeExecutions(f.guard.role);
     const scratch = config.backupSources ? scratchNamespaces(config.backupSources) : [];
 
     new CfnOutput(this, 'StateMachineArn', {
@@ -313,9 +337,44 @@ export class IncidentResponseStack extends Stack {
       description: 'Subscribe e-mail, chat or paging here',
       value: this.notifications.topic.topicArn,
     });
+    new CfnOutput(this, 'FallbackAlarmTopicArn', {
+      description: 'Pages when an execution fails, times out or is aborted: subscribe the on-call here',
+      value: this.fallbackAlarm.topic.topicArn,
+    });
     new CfnOutput(this, 'RbacCommand', {
       description: 'Grant the functions their Kubernetes permissions (run once with cluster-admin)',
       value: `npx eks-incident rbac --group ${this.clusterAccess.kubernetesGroup} --namespaces ${config.allowedNamespaces.join(',')}${scratch.length ? ` --scratch-namespaces ${scratch.join(',')}` : ''} | kubectl apply -f -`,
+    });
+  }
+
+  /**
+   * states:DescribeExecution on the IncidentResponse executions, as a policy of its own: the
+   * function must not depend on it, since the state machine depends on the function.
+   */
+  private grantDescribeExecutions(role: IRole): void {
+    const arn = this.workflow.stateMachine.stateMachineArn;
+    const name = Fn.select(6, Fn.split(':', arn));
+    const executions = this.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${name}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const policy = new Policy(this, 'GuardDescribeExecutions', {
+      statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] })],
+    });
+    policy.attachToRole(role);
+    const stateMachineId = this.getLogicalId(this.workflow.stateMachine.node.defaultChild as CfnElement);
+    // cdk-nag names the resource as rendered: pseudo parameters where the stack has no environment.
+    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    Validations.of(policy).acknowledge({
+      id:
+        `AwsSolutions-IAM5[Resource::arn:${shown(this.partition, 'Partition')}:states:` +
+        `${shown(this.region, 'Region')}:${shown(this.account, 'AccountId')}:execution:` +
+        `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachineId}"}]}]}:*]`,
+      reason:
+        'Guard looks up the execution holding a lock by its ARN (states:DescribeExecution), which can be any ' +
+        'execution of the IncidentResponse state machine: the wildcard is the execution name, under this one state machine.',
     });
   }
 

@@ -1,3 +1,4 @@
+import { caughtErrorText } from '../shared/caught-error';
 import {
   backupRun,
   parseBackupInput,
@@ -65,10 +66,6 @@ export const checkName = {
   restoreTest: (r: RestoreTestResult) => `restore-test:${r.name}`,
 };
 
-function cause(error: CaughtError): string {
-  return `${error.Error}${error.Cause ? `: ${error.Cause}` : ''}`;
-}
-
 function logKey(prefix: string, test: RestoreTestResult, log: RestoreTestResult['logs'][number]): string {
   return `${prefix}restore-tests/${test.name}/${log.pod}/${log.container}.log`;
 }
@@ -103,7 +100,7 @@ export function backupReportDocument(
       section,
       check: section,
       code: 'check-error',
-      message: `could not be checked: ${cause(error)}`,
+      message: `could not be checked: ${caughtErrorText(error)}`,
     });
   }
   const results = [...s3.results, ...cronJobs.results, ...restoreTests.results];

@@ -1,3 +1,4 @@
+import { caughtErrorText } from '../shared/caught-error';
 import type { BackupReportDocument } from './backup-report';
 
 /** `report.md`: what a human reads first: the verdict, what failed and why, then every check. */
@@ -106,7 +107,7 @@ export function backupMarkdown(d: BackupReportDocument): string {
     lines.push(
       '## Not checked',
       '',
-      ...d.errors.map((e) => `- ${e.section}: ${e.error.Error}${e.error.Cause ? `: ${e.error.Cause}` : ''}`),
+      ...d.errors.map((e) => `- ${e.section}: ${caughtErrorText(e.error)}`),
       '',
     );
   }

@@ -1,10 +1,5 @@
-import {
-  targetText,
-  type CaughtError,
-  type Escalation,
-  type StepEvent,
-  type WorkflowState,
-} from '../shared/contracts';
+import { caughtErrorText } from '../shared/caught-error';
+import { targetText, type Escalation, type StepEvent, type WorkflowState } from '../shared/contracts';
 import { decisionText, diagnosisLines } from '../shared/decision-text';
 import { incidentEvidenceLinks } from '../shared/evidence/links';
 import type { Notifier } from '../shared/notify/notifier';
@@ -18,25 +13,10 @@ export interface EscalateDeps {
   now: () => Date;
 }
 
-const CAUSE_MAX = 1000;
-
-/** The message inside a Catch's Cause: Lambda reports `{"errorType","errorMessage",...}` as JSON. */
-function errorText(error: CaughtError): string {
-  let message = error.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // A plain-text cause (a States.* error) is already the message.
-  }
-  message = message.length > CAUSE_MAX ? `${message.slice(0, CAUSE_MAX - 1)}…` : message;
-  return message ? `${error.Error}: ${message}` : error.Error;
-}
-
 /** Why a human is needed, in one sentence a responder reads first. */
 export function escalationReason(state: WorkflowState): string {
   const { guard, verification, error } = state;
-  if (error) return `A step of the workflow failed: ${errorText(error)}`;
+  if (error) return `A step of the workflow failed: ${caughtErrorText(error)}`;
   if (state.incident.target.kind === 'Namespace') {
     return `The alert names no workload in namespace "${state.incident.target.namespace}" that the workflow can act on: nothing was remediated; the namespace is dumped as evidence.`;
   }

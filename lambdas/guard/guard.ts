@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { V1Lease } from '@kubernetes/client-node';
 import {
   workloadTarget,
   type GuardDecision,
@@ -7,8 +8,11 @@ import {
   type Target,
 } from '../shared/contracts';
 import { ConfigurationError } from '../shared/errors';
+import type { ExecutionLiveness } from '../shared/execution-liveness';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
 import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';
+import { lastRemediation, remediationsOf } from '../shared/kubernetes/remediation-record';
+import { phaseLeaseSeconds } from '../shared/lock-window';
 
 export interface GuardConfig {
   /** ALLOWED_NAMESPACES */
@@ -17,7 +21,7 @@ export interface GuardConfig {
   allowedWorkloads?: string[];
   /** COOLDOWN_SECONDS */
   cooldownSeconds: number;
-  /** LOCK_TTL_SECONDS */
+  /** LOCK_TTL_SECONDS: the longest the Lease is taken for (it is sized to the remediation's deadline). */
   lockTtlSeconds: number;
 }
 
@@ -25,6 +29,16 @@ export interface GuardDeps {
   kube: KubernetesPort;
   config: GuardConfig;
   now: () => Date;
+  /**
+   * Whether a lock's holder execution still runs, to take over the lock of one that ended.
+   * Without it a held lock is only ever taken once its Lease lapses.
+   */
+  executions?: ExecutionLiveness;
+}
+
+/** The lock holder: the execution's ARN, which Step Functions (and the local engine) can look up. */
+export function holderOf(event: StepEvent): string {
+  return event.execution.id;
 }
 
 const LEASE_NAME_MAX = 63;
@@ -64,8 +78,9 @@ function describe(target: Target): string {
 /**
  * Guard (acquire): whether the workflow may touch the workload. The checks that need no
  * cluster come first, so a dry run or a workload outside the allow-lists makes no request
- * at all; then the workload (paused? restarted too recently?), and last the Lease, so the
- * lock is only taken when the restart will happen.
+ * at all; then the workload (paused? remediated within the cooldown, by the Lease's record or
+ * the template's `restartedAt`?), and last the Lease, so the lock is only taken when the restart
+ * will happen. A Lease whose holder execution has ended is taken over at once.
  */
 export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardDecision> {
   const { incident } = event.state;
@@ -101,20 +116,22 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
     };
   }
   const now = deps.now();
-  const restartedAt = workload.object.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION];
-  const sinceRestart = restartedAt
-    ? (now.getTime() - Date.parse(restartedAt)) / 1000
-    : Number.POSITIVE_INFINITY;
-  if (sinceRestart < config.cooldownSeconds) {
-    return {
-      allowed: false,
-      reason: 'cooldown',
-      detail: `${describe(target)} was last restarted at ${restartedAt} (${Math.floor(sinceRestart)} s ago), within the cooldown of ${config.cooldownSeconds} s: restarting again would not help.`,
-    };
-  }
   const name = lockName(target);
-  const holder = event.execution.name;
-  const lease = await deps.kube.acquireLease(target.namespace, name, holder, config.lockTtlSeconds, now);
+  const current = await deps.kube.getLease(target.namespace, name);
+  const cooldown = cooldownRefusal(
+    workload.object.spec?.template?.metadata?.annotations,
+    current,
+    now,
+    config,
+  );
+  if (cooldown) return { allowed: false, reason: 'cooldown', detail: `${describe(target)} ${cooldown}` };
+  const holder = holderOf(event);
+  const ttl = Math.min(config.lockTtlSeconds, phaseLeaseSeconds(incident.options));
+  const other = current?.spec?.holderIdentity;
+  // A holder whose execution has ended (killed, timed out, aborted) will never release its lock.
+  const takeOverFrom =
+    other && other !== holder && (await deps.executions?.state(other)) === 'ended' ? other : undefined;
+  const lease = await deps.kube.acquireLease(target.namespace, name, holder, ttl, now, { takeOverFrom });
   const lock = {
     namespace: target.namespace,
     name,
@@ -131,9 +148,45 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
   }
   return {
     allowed: true,
-    detail: `Lock ${target.namespace}/${name} acquired until ${lease.expiresAt}.`,
+    detail: takeOverFrom
+      ? `Lock ${target.namespace}/${name} taken over from ${takeOverFrom}, whose execution has ended; held until ${lease.expiresAt}.`
+      : `Lock ${target.namespace}/${name} acquired until ${lease.expiresAt}.`,
     lock,
+    decidedAt: now.toISOString(),
   };
+}
+
+/**
+ * Why the workload is within the cooldown, or undefined. The last action comes from the Lease's
+ * remediation record (a rollback cannot erase it) and from the template's `restartedAt` (a
+ * restart by hand counts too), whichever is later.
+ */
+function cooldownRefusal(
+  annotations: Record<string, string> | undefined,
+  lease: V1Lease | undefined,
+  now: Date,
+  config: GuardConfig,
+): string | undefined {
+  const recorded = lastRemediation(remediationsOf(lease));
+  const restartedAt = annotations?.[RESTARTED_AT_ANNOTATION];
+  const candidates = [
+    ...(recorded
+      ? [
+          {
+            at: recorded.at,
+            what: `${recorded.action === 'undo' ? 'rolled back' : 'restarted'} by ${recorded.execution}`,
+          },
+        ]
+      : []),
+    ...(restartedAt && !Number.isNaN(Date.parse(restartedAt))
+      ? [{ at: restartedAt, what: 'restarted' }]
+      : []),
+  ].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  const last = candidates[0];
+  if (!last) return undefined;
+  const since = (now.getTime() - Date.parse(last.at)) / 1000;
+  if (since >= config.cooldownSeconds) return undefined;
+  return `was last ${last.what} at ${last.at} (${Math.max(0, Math.floor(since))} s ago), within the cooldown of ${config.cooldownSeconds} s: remediating again would not help.`;
 }
 
 /**
@@ -154,7 +207,7 @@ export async function release(event: StepEvent, deps: GuardDeps): Promise<LockRe
     return { released: false, detail: `No lock can exist outside ALLOWED_NAMESPACES.` };
   }
   const name = guard?.lock?.name ?? lockName(target);
-  const released = await deps.kube.releaseLease(target.namespace, name, event.execution.name, deps.now());
+  const released = await deps.kube.releaseLease(target.namespace, name, holderOf(event), deps.now());
   return {
     released,
     detail: released

@@ -1,5 +1,7 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { GuardDecision, LockRelease, StepEvent } from '../shared/contracts';
 import { guardEnv, parseEnv } from '../shared/env';
+import { SfnExecutionLiveness } from '../shared/execution-liveness';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/wiring';
 import { guard, type GuardDeps } from './guard';
@@ -15,6 +17,7 @@ const dependencies = perContainer<GuardDeps>(async () => {
       lockTtlSeconds: env.LOCK_TTL_SECONDS,
     },
     now: () => new Date(),
+    executions: new SfnExecutionLiveness(new SFNClient({})),
   };
 });
 

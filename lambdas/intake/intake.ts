@@ -22,7 +22,8 @@ import type { Logger } from '../shared/logger';
 import { redactObject } from '../shared/redact';
 import { PayloadTooLargeError, UnauthorizedError } from './errors';
 import type { ExecutionRecord, ExecutionStarter } from './execution-starter';
-import { resolveTarget, type ResolveOptions } from './targets';
+import { latestExecution, successorName } from './successor';
+import { assertTargetLabels, resolveTarget, type ResolveOptions } from './targets';
 
 /**
  * The Alertmanager webhook intake: one delivery (a notification of one alert group) in, one
@@ -140,6 +141,11 @@ export function executionName(groupKey: string, alert: AlertmanagerAlert): strin
     .slice(0, NAME_MAX - HASH_LENGTH - 4)
     .replace(/-+$/, '');
   return readable ? `am-${readable}-${hash}` : `am-${hash}`;
+}
+
+/** PENDING_REDRIVE: Step Functions is about to run it again. */
+function isRunning(execution: ExecutionRecord | undefined): boolean {
+  return execution?.status === 'RUNNING' || execution?.status === 'PENDING_REDRIVE';
 }
 
 type Severity = (typeof SEVERITIES)[number];
@@ -306,6 +312,7 @@ export async function intake(delivery: Delivery, deps: IntakeDeps): Promise<Inta
     throw new InvalidPayloadError('(body)', `not JSON: ${(error as Error).message}`);
   }
   const payload = parseAlertmanagerPayload(raw);
+  payload.alerts.forEach((alert, i) => assertTargetLabels(alert.labels, `alerts.${i}.labels`));
   // `alertGroup`, not `groupKey`: the logger redacts any `*Key` field as a credential.
   const log = deps.log.child({ receiver: payload.receiver, alertGroup: payload.groupKey });
   if (payload.truncatedAlerts > 0) {
@@ -316,24 +323,31 @@ export async function intake(delivery: Delivery, deps: IntakeDeps): Promise<Inta
 
   const groups = await groupByTarget(payload, deps.resolve);
   const indexed = await mapLimited(payload.alerts, CONCURRENCY, async (alert) => {
-    const [key] = await deps.evidence.keys(alertIndex.prefix(alertHash(payload.groupKey, alert)));
-    return key ? alertIndex.executionOf(key) : undefined;
+    const keys = await deps.evidence.keys(alertIndex.prefix(alertHash(payload.groupKey, alert)));
+    return latestExecution(keys.flatMap((key) => alertIndex.executionOf(key) ?? []));
   });
   const executionOf = new Map(payload.alerts.map((alert, i) => [alert, indexed[i]]));
 
   const handled = await mapLimited(groups, CONCURRENCY, async (group) => {
     const firing = group.alerts.filter((a) => a.status === 'firing').sort(byStart);
-    const known = group.alerts.map((a) => executionOf.get(a)).find(Boolean);
+    const indexedTo = latestExecution(group.alerts.flatMap((a) => executionOf.get(a) ?? []));
     const resolvedAlerts = group.alerts.filter((a) => a.status === 'resolved');
-    if (!known && !firing.length) return { resolved: resolvedAlerts.map(resolvedEntry) };
-    const execution = known ?? executionName(payload.groupKey, firing[0]);
+    if (!indexedTo && !firing.length) return { resolved: resolvedAlerts.map(resolvedEntry) };
+    // A firing alert whose execution has ended (or is unknown: it died with the local engine,
+    // or outlived Step Functions' retention) starts its successor instead of nothing.
+    const ended =
+      indexedTo !== undefined && firing.length > 0 && !isRunning(await deps.starter.find(indexedTo));
+    const known = ended ? undefined : indexedTo;
+    const execution =
+      known ??
+      (indexedTo ? successorName(indexedTo, HASH_LENGTH) : executionName(payload.groupKey, firing[0]));
     const started =
       !known &&
       (await deps.starter.start(execution, executionInput(payload, firing[0], group.target, deps.options)))
         .started;
     // After the start: an index entry never points at an execution that was not started.
     await mapLimited(
-      group.alerts.filter((a) => !executionOf.get(a)),
+      group.alerts.filter((a) => executionOf.get(a) !== execution),
       CONCURRENCY,
       (alert) => indexAlert(payload, alert, execution, deps),
     );

@@ -1,4 +1,5 @@
 import type { AlertTargetRule } from '../shared/alert-targets';
+import { InvalidPayloadError } from '../shared/alertmanager';
 import { targetSchema, type IncidentTarget, type WorkloadKind } from '../shared/contracts';
 import { KubernetesRequestError } from '../shared/errors';
 import type { ControllerRef, OwnerLookup } from './owner-lookup';
@@ -55,6 +56,45 @@ const WORKLOAD_TYPES: Record<string, WorkloadKind> = {
   job: 'Job',
   cronjob: 'CronJob',
 };
+
+/** The labels target resolution reads a Kubernetes name from, and the kind of name each must be. */
+const NAME_LABELS: ReadonlyArray<[string, 'namespace' | 'object']> = [
+  ['namespace', 'namespace'],
+  ['deployment', 'object'],
+  ['statefulset', 'object'],
+  ['daemonset', 'object'],
+  ['workload', 'object'],
+  ['replicaset', 'object'],
+  ['pod', 'object'],
+  ['job_name', 'object'],
+];
+
+/** A label value as an error message quotes it: JSON-escaped, and short. */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+/**
+ * Throws InvalidPayloadError (400) naming the first label that should hold a Kubernetes name
+ * but does not: a namespace that is not an RFC 1123 label (upper case, spaces, dots, empty, over
+ * 63 characters), an object name that is not an RFC 1123 subdomain. Such an alert cannot be filed
+ * under what it said, and filing it elsewhere (the default namespace, another label's workload)
+ * would open the incident about the wrong thing; the 400 shows in Alertmanager's log and its
+ * `alertmanager_notifications_failed_total`, where the relabelling that produced it can be fixed.
+ */
+export function assertTargetLabels(labels: Record<string, string>, field: string): void {
+  for (const [label, kind] of NAME_LABELS) {
+    const value = labels[label];
+    if (value === undefined) continue;
+    if (kind === 'namespace' ? isNamespace(value) : isName(value)) continue;
+    throw new InvalidPayloadError(
+      `${field}.${label}`,
+      kind === 'namespace'
+        ? `${quoted(value)} is not a Kubernetes namespace name (lower-case letters, digits and '-', at most 63 characters)`
+        : `${quoted(value)} is not a Kubernetes object name (lower-case RFC 1123 subdomain, at most 253 characters)`,
+    );
+  }
+}
 
 function ruleMatches(rule: AlertTargetRule, labels: Record<string, string>): boolean {
   return Object.entries(rule.match).every(([name, value]) => labels[name] === value);

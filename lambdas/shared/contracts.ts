@@ -286,6 +286,12 @@ export interface GuardDecision {
   reason?: 'dry-run' | 'namespace-not-allowed' | 'workload-not-allowed' | 'locked' | 'cooldown' | 'paused';
   detail: string;
   lock?: { namespace: string; name: string; holderIdentity: string; acquired: boolean };
+  /**
+   * When remediation was allowed. Restart writes this instant as its `restartedAt`, so every
+   * attempt of the Restart Task (Step Functions retries) writes the same value and a retry can
+   * recognise a restart its first attempt already sent.
+   */
+  decidedAt?: string;
 }
 
 /**
@@ -321,6 +327,8 @@ export interface RestartResult {
   revisionBefore: number;
   restartedAt: string;
   generation: number;
+  /** An earlier attempt of this Task had already restarted the workload: nothing was sent again. */
+  alreadyApplied?: boolean;
 }
 
 export type VerifyOutcome = 'healthy' | 'progressing' | 'failed';
@@ -356,6 +364,8 @@ export interface RollbackResult {
   /** kubectl's "skipped rollback (current template already matches revision N)". */
   skipped: boolean;
   rolledBackAt: string;
+  /** An earlier attempt of this Task had already rolled back: nothing was sent again. */
+  alreadyApplied?: boolean;
 }
 
 /** `$.escalation` */

@@ -92,6 +92,17 @@ export class RolloutRefusedError extends Error {
   }
 }
 
+/**
+ * The per-workload lock is no longer this execution's (it lapsed and another execution took it):
+ * a write now could run alongside that execution's, so none is sent.
+ */
+export class LockLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockLostError';
+  }
+}
+
 /** The errors the state machine retries with back-off before giving up. */
 export const TRANSIENT_ERRORS = [
   'KubernetesThrottledError',

@@ -1,6 +1,7 @@
-import type { WorkflowState } from './contracts';
-import { ActionNotAllowedError } from './errors';
+import type { StepEvent, WorkflowState } from './contracts';
+import { ActionNotAllowedError, LockLostError } from './errors';
 import type { KubernetesPort } from './kubernetes/kubernetes-port';
+import { ownEntry, remediationsOf, type RemediationEntry } from './kubernetes/remediation-record';
 
 /** What the steps that write to the cluster (restart, rollback) are given. */
 export interface RemediateDeps {
@@ -37,4 +38,47 @@ export function assertRemediationAllowed(
  */
 export function rollbackTarget(state: WorkflowState): number | undefined {
   return state.incident.options.rollbackToRevision ?? state.diagnostics?.workload.previousRevision;
+}
+
+/** The Lease the guard took for this execution; a remediation never runs without it. */
+export function heldLock(state: WorkflowState, action: string): { namespace: string; name: string } {
+  const lock = state.guard?.lock;
+  if (!lock?.acquired) throw new ActionNotAllowedError(`${action} refused: the guard took no lock`);
+  return { namespace: lock.namespace, name: lock.name };
+}
+
+/**
+ * This execution's earlier entry for `action` on the Lease, if an earlier attempt of the same
+ * Task wrote one (Step Functions retried it after an error or a lost answer).
+ */
+export async function earlierAttempt(
+  event: StepEvent,
+  kube: KubernetesPort,
+  lock: { namespace: string; name: string },
+  action: RemediationEntry['action'],
+): Promise<RemediationEntry | undefined> {
+  const lease = await kube.getLease(lock.namespace, lock.name);
+  if (lease?.spec?.holderIdentity !== event.execution.id) {
+    throw new LockLostError(
+      `${action} refused: the lock ${lock.namespace}/${lock.name} is held by ${lease?.spec?.holderIdentity || 'nobody'}, not this execution`,
+    );
+  }
+  return ownEntry(remediationsOf(lease), event.execution.id, action);
+}
+
+/**
+ * Renews the lock this execution holds for `ttlSeconds` more (the steps that run long call it).
+ * Nothing happens when it holds none; whether it still holds it is returned, never thrown: a
+ * lost lock stops the next write (earlierAttempt), not a read.
+ */
+export async function renewLock(
+  event: StepEvent,
+  kube: KubernetesPort,
+  ttlSeconds: number,
+  now: Date,
+): Promise<boolean | undefined> {
+  const lock = event.state.guard?.lock;
+  if (!lock?.acquired) return undefined;
+  const lease = await kube.acquireLease(lock.namespace, lock.name, event.execution.id, ttlSeconds, now);
+  return lease.acquired;
 }

@@ -1,6 +1,7 @@
 import { workloadTarget, type StepEvent, type Verification, type VerifyOutcome } from '../shared/contracts';
 import type { KubernetesPort, RolloutStatus } from '../shared/kubernetes/kubernetes-port';
-import { rollbackTarget } from '../shared/remediation';
+import { remainingLeaseSeconds } from '../shared/lock-window';
+import { renewLock, rollbackTarget } from '../shared/remediation';
 
 export interface VerifyDeps {
   kube: KubernetesPort;
@@ -36,6 +37,8 @@ export async function verify(event: StepEvent, deps: VerifyDeps): Promise<Verifi
     outcome = 'failed';
     message = `not healthy ${incident.options.verifyTimeoutSeconds} s after the ${phase}: ${message}`;
   } else outcome = 'progressing';
+  // The wait/verify loop is the long part of a remediation: each pass keeps the lock for what is left.
+  await renewLock(event, deps.kube, remainingLeaseSeconds(incident.options, deadline, now), now);
   const checkedAt = now.toISOString();
   const history = [...(state.verification?.history ?? []), { phase, outcome, message, checkedAt }];
   return {

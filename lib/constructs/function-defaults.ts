@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Duration, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -56,6 +56,11 @@ export interface IncidentFunctionProps<S extends z.ZodObject> {
    * @default 512
    */
   readonly memorySize?: number;
+  /**
+   * Concurrent executions reserved for (and capping) the function.
+   * @default - none: the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
   /**
    * How long the function's log group keeps logs.
    * @default RetentionDays.THREE_MONTHS (as long as the evidence, by default)
@@ -119,6 +124,8 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
     const environment = checkedEnvironment(this, props.envSchema, props.environment);
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      // Kept when the stack is deleted or replaced, but removed with a first deploy that failed.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -154,6 +161,7 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
       description: props.description,
       timeout: props.timeout ?? Duration.seconds(30),
       memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,

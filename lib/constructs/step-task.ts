@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -147,8 +147,23 @@ export function acknowledgeStateMachineRole(stateMachine: StateMachine, function
   );
 }
 
+/**
+ * `/aws/vendedlogs/states/<stack>-<name>-<stack id>`: under the prefix AWS recommends for vended
+ * logs (its resource policy stays small), and unique to this stack instance (the first group of
+ * the stack's UUID). A fixed name would block the next deploy: a log group kept (Retain) by a
+ * deleted stack, or by a first deploy that failed, already holds it.
+ */
+export function vendedLogGroupName(scope: Construct, name: string): string {
+  const stack = Stack.of(scope);
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return Fn.join('', [
+    `/aws/vendedlogs/states/${stack.stackName}-${name}-`,
+    Fn.select(0, Fn.split('-', stackUuid)),
+  ]);
+}
+
 export interface ObservedStateMachineProps {
-  /** Names the log group: `/aws/vendedlogs/states/<stack>-<name>`. */
+  /** Names the log group: `/aws/vendedlogs/states/<stack>-<name>-<stack id>`. */
   name: string;
   comment: string;
   start: IChainable;
@@ -170,8 +185,9 @@ export function observedStateMachine(
   props: ObservedStateMachineProps,
 ): { stateMachine: StateMachine; logGroup: LogGroup } {
   const logGroup = new LogGroup(scope, 'Logs', {
-    logGroupName: `/aws/vendedlogs/states/${Stack.of(scope).stackName}-${props.name}`,
+    logGroupName: vendedLogGroupName(scope, props.name),
     retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
   });
   const stateMachine = new StateMachine(scope, 'StateMachine', {
     comment: props.comment,

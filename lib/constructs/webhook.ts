@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -20,6 +20,18 @@ import { IncidentFunction, type FunctionVpcPlacement } from './function-defaults
  * intake answers well within it, and each Kubernetes lookup gets a fraction of that.
  */
 const INTAKE_TIMEOUT = Duration.seconds(10);
+
+/**
+ * Less than any delivery takes: listing the alert index, StartExecution and the index writes are
+ * three AWS calls of several milliseconds each. The stage lets through more requests per second
+ * than the intake's reserved concurrency can serve at this pace, so an overload meets Lambda's
+ * throttle first, which API Gateway answers with a 500 that Alertmanager retries, never the
+ * stage's 429, which Alertmanager drops (its webhook notifier retries 5xx only).
+ */
+export const INTAKE_MIN_DELIVERY_MS = 5;
+
+/** Deliveries handled at once; the rest of a storm is answered 500 and retried by Alertmanager. */
+export const INTAKE_CONCURRENCY = 10;
 const INTAKE_KUBE_REQUEST_TIMEOUT_MS = 2000;
 
 /** Lambda caps a function's whole environment at 4 KB; the rules get at most this much of it. */
@@ -60,9 +72,15 @@ export interface WebhookProps {
    */
   readonly dryRun?: boolean;
   /**
-   * Requests per second API Gateway lets through (Alertmanager sends one per alert group and
-   * interval; this only stops a flood from reaching Step Functions' StartExecution quota).
-   * @default 10 steady, 50 burst
+   * Concurrent executions reserved for the intake: an alert storm cannot take the concurrency the
+   * workflow's own functions need, and what it cannot take is answered 500 and retried.
+   * @default INTAKE_CONCURRENCY (10)
+   */
+  readonly concurrency?: number;
+  /**
+   * Requests per second API Gateway lets through. It answers the excess with 429, which
+   * Alertmanager does not retry: keep it above what the intake's concurrency can serve.
+   * @default concurrency × 1000 / INTAKE_MIN_DELIVERY_MS per second, the same as burst
    */
   readonly throttle?: { rateLimit: number; burstLimit: number };
   /**
@@ -112,6 +130,7 @@ export class Webhook extends Construct {
       this.tokenSecret = generated;
     }
 
+    const concurrency = props.concurrency ?? INTAKE_CONCURRENCY;
     this.intake = new IncidentFunction(this, 'Intake', {
       step: 'intake',
       envSchema: intakeEnv,
@@ -128,6 +147,7 @@ export class Webhook extends Construct {
       description: 'Alertmanager webhook: starts one IncidentResponse execution per alerting workload',
       timeout: INTAKE_TIMEOUT,
       memorySize: 512,
+      reservedConcurrentExecutions: concurrency,
       vpcPlacement: props.vpcPlacement,
     });
     const role = this.intake.role;
@@ -153,6 +173,7 @@ export class Webhook extends Construct {
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.api = new HttpApi(this, 'Api', {
       apiName: `${Stack.of(this).stackName}-alertmanager-webhook`,
@@ -164,7 +185,8 @@ export class Webhook extends Construct {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('Intake', this.intake.function),
     });
-    const throttle = props.throttle ?? { rateLimit: 10, burstLimit: 50 };
+    const servable = (concurrency * 1000) / INTAKE_MIN_DELIVERY_MS;
+    const throttle = props.throttle ?? { rateLimit: servable, burstLimit: servable };
     new HttpStage(this, 'Stage', {
       httpApi: this.api,
       stageName: '$default',

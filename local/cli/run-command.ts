@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Command } from 'commander';
 import { parseExecutionInput, targetText, type ExecutionInput } from '../../lambdas/shared/contracts';
@@ -6,7 +7,9 @@ import { lockName } from '../../lambdas/guard/guard';
 import { configSchema } from '../../lib/config';
 import { synthesizeDefinitions } from '../../lib/synth';
 import { startLocalAws, type LocalAws } from '../aws/local-aws';
+import { LocalExecutionRegistry } from '../engine/execution-registry';
 import type { LocalStepEnvironment } from '../engine/local-steps';
+import { unheardIncident } from '../engine/unheard';
 import { openBucket, openTopic, parseBucketOption, parseTopicArnOption, type Bucket } from './aws-targets';
 import { CliError } from './cli-error';
 import { RULES_OPTION_HELP, rulesFileOption } from './rules-option';
@@ -188,7 +191,7 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
     const lock =
       input.target.kind === 'Namespace'
         ? ''
-        : ` If it held the lock, Lease ${input.target.namespace}/${lockName(input.target)} lapses after ${config.lockTtlSeconds}s.`;
+        : ` If it held the lock, Lease ${input.target.namespace}/${lockName(input.target)} lapses at the end of its remediation window (at most ${config.lockTtlSeconds}s), or the next run takes it over.`;
     streams.err.write(`\neks-incident: interrupted; the incident flow stopped mid-way.${lock}\n`);
     process.exit(130);
   };
@@ -211,10 +214,16 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
       aws: destinations.aws,
       config: { ...config, clusterName: cluster.name },
       now: () => new Date(),
+      // Kept with the local store (not written with --bucket, which keeps this machine clean): the
+      // lock of an earlier run that was killed is then taken over, not waited out.
+      executions: new LocalExecutionRegistry(
+        options.bucket ? undefined : join(options.dataDir, 'executions'),
+      ),
     };
     let summary;
+    let run;
     try {
-      ({ summary } = await watchedRun({
+      ({ summary, run } = await watchedRun({
         synthesized,
         environment,
         timeScale: 1,
@@ -226,6 +235,8 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
     } finally {
       view.stop();
     }
+    const unheard = unheardIncident(run, input);
+    if (unheard) streams.err.write(unheard);
     const notifications: DeliveredNotification[] = destinations.localTopic
       ? await localNotifications(destinations.localTopic)
       : [];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CachingOwnerLookup, ClientNodeOwnerLookup } from '../../lambdas/intake/owner-lookup';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
@@ -6,7 +7,9 @@ import { createLogger } from '../../lambdas/shared/logger';
 import { configSchema, type StackConfig } from '../../lib/config';
 import { synthesizeDefinitions } from '../../lib/synth';
 import type { LocalAws } from '../aws/local-aws';
+import { LocalExecutionRegistry } from '../engine/execution-registry';
 import { runIncident } from '../engine/run-incident';
+import { unheardIncident } from '../engine/unheard';
 import { LocalExecutionStarter } from '../webhook/local-execution-starter';
 import { startWebhookServer, type WebhookServer } from '../webhook/serve';
 import { RULES_OPTION_HELP, rulesFileOption } from './rules-option';
@@ -95,22 +98,35 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
     clusterName: config.clusterName,
     allowedNamespaces: config.allowedNamespaces.join(','),
   });
-  const aws = await new LocalStore(options.dataDir ?? DEFAULT_DATA_DIR).start();
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const aws = await new LocalStore(dataDir).start();
   const log = createLogger({ write: (line) => streams.err.write(`${line}\n`) });
   const now = () => new Date();
   const { region, account } = synthesized.placeholders;
+  // On disk, so a restarted serve knows which executions it started and which died with it.
+  const registry = new LocalExecutionRegistry(join(dataDir, 'executions'));
   const starter = new LocalExecutionStarter({
     stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:IncidentResponse`,
-    run: ({ name, input, startTime }) =>
-      runIncident({
+    registry,
+    run: async ({ name, input, startTime }) => {
+      const run = await runIncident({
         synthesized,
         input,
-        environment: { kube: cluster.kube, aws, config, now },
+        environment: { kube: cluster.kube, aws, config, now, executions: registry },
         timeScale: options.timeScale ?? 1,
         executionName: name,
         startTime,
-      }),
-    onRunError: (name, error) => log.error('an execution could not run', { execution: name, error }),
+      });
+      const unheard = unheardIncident(run, input);
+      if (unheard) streams.err.write(unheard);
+      return run;
+    },
+    onRunError: (name, error) => {
+      log.error('an execution could not run', { execution: name, error });
+      streams.err.write(
+        `\n!!! eks-incident: execution ${name} could not run and sent no notification: a human must look now !!!\n`,
+      );
+    },
   });
   let server: WebhookServer;
   try {

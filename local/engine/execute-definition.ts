@@ -57,6 +57,14 @@ export interface LocalExecution {
 
 type State = Record<string, unknown>;
 
+/** The ARN Step Functions gives an execution of that name. */
+export function executionArnFor(
+  machine: Pick<ExecuteDefinitionOptions, 'region' | 'account' | 'stateMachineName'>,
+  executionName: string,
+): string {
+  return `arn:aws:states:${machine.region}:${machine.account}:execution:${machine.stateMachineName}:${executionName}`;
+}
+
 /** Every state of the definition, those inside Parallel branches and Map iterators included. */
 export function allStates(definition: { States: Record<string, State> }): Array<[string, State]> {
   return Object.entries(definition.States).flatMap(([name, state]) => {
@@ -108,7 +116,7 @@ export async function executeDefinition(options: ExecuteDefinitionOptions): Prom
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be > 0, got ${timeScale}`);
   const executionName = options.executionName ?? `local-${randomUUID()}`;
-  const executionArn = `arn:aws:states:${options.region}:${options.account}:execution:${options.stateMachineName}:${executionName}`;
+  const executionArn = executionArnFor(options, executionName);
   const states = allStates(definition);
 
   const handlers: Record<string, LocalFunction> = {};

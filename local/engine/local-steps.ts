@@ -16,6 +16,7 @@ import type { StackConfig } from '../../lib/config';
 import { builtinRules, mergeRules, parseRules } from '../../lambdas/shared/rules/load-rules';
 import type { IncidentStep } from '../../lib/incident-response-stack';
 import type { LocalAws } from '../aws/local-aws';
+import type { LocalExecutionRegistry } from './execution-registry';
 
 /** What the steps run against locally: the same logic the Lambdas run, other adapters. */
 export interface LocalStepEnvironment {
@@ -26,6 +27,11 @@ export interface LocalStepEnvironment {
   config: StackConfig;
   /** The clock the cluster runs on (the sandbox's, when time is scaled). */
   now: () => Date;
+  /**
+   * The local record of executions: runIncident records its execution there, and Guard asks it
+   * whether a lock's holder still runs. Without one, a held lock waits for its Lease to lapse.
+   */
+  executions?: LocalExecutionRegistry;
 }
 
 export type StepHandler = (event: StepEvent) => Promise<unknown>;
@@ -67,6 +73,7 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
           lockTtlSeconds: config.lockTtlSeconds,
         },
         now,
+        executions: env.executions,
       }),
     restart: (event) => restart(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
     verify: (event) => verifyStep(event, { kube, now }),

@@ -1,8 +1,10 @@
-import { parseExecutionInput, type StepEvent } from '../../lambdas/shared/contracts';
+import { parseExecutionInput, type ExecutionInput, type StepEvent } from '../../lambdas/shared/contracts';
 import type { IncidentStep } from '../../lib/incident-response-stack';
 import type { SynthesizedDefinitions } from '../../lib/synth';
+import { randomUUID } from 'node:crypto';
 import {
   executeDefinition,
+  executionArnFor,
   type EventLog,
   type LocalExecution,
   type LocalFunction,
@@ -46,20 +48,37 @@ export async function runIncident(options: RunIncidentOptions): Promise<Incident
       (event: StepEvent) => steps[step as IncidentStep](event),
     ]),
   );
-  return executeDefinition({
-    definition: synthesized.incidentResponse,
+  const machine = {
     stateMachineName: 'IncidentResponse',
     region: synthesized.placeholders.region,
     account: synthesized.placeholders.account,
-    functions,
-    sns: { client: environment.aws.sns, topicArn: environment.aws.topicArn },
-    input,
-    waitSeconds: declaredWaitSeconds(input),
-    timeScale: options.timeScale,
-    executionName: options.executionName,
-    startTime: options.startTime,
-    onEvent: options.onEvent,
+  };
+  const executionName = options.executionName ?? `local-${randomUUID()}`;
+  const registry = environment.executions;
+  registry?.begin({
+    name: executionName,
+    executionArn: executionArnFor(machine, executionName),
+    startTime: (options.startTime ?? new Date()).toISOString(),
+    input: validInput(input),
   });
+  let run: IncidentRun | undefined;
+  try {
+    run = await executeDefinition({
+      definition: synthesized.incidentResponse,
+      ...machine,
+      functions,
+      sns: { client: environment.aws.sns, topicArn: environment.aws.topicArn },
+      input,
+      waitSeconds: declaredWaitSeconds(input),
+      timeScale: options.timeScale,
+      executionName,
+      startTime: options.startTime,
+      onEvent: options.onEvent,
+    });
+    return run;
+  } finally {
+    registry?.end(executionName, run?.status ?? 'ABORTED', new Date());
+  }
 }
 
 /**
@@ -67,9 +86,13 @@ export async function runIncident(options: RunIncidentOptions): Promise<Incident
  * Bad input fails at the first state anyway, so its wait never matters.
  */
 function declaredWaitSeconds(input: unknown): number {
+  return validInput(input)?.options.waitSeconds ?? 0;
+}
+
+function validInput(input: unknown): ExecutionInput | undefined {
   try {
-    return parseExecutionInput(input).options.waitSeconds;
+    return parseExecutionInput(input);
   } catch {
-    return 0;
+    return undefined;
   }
 }

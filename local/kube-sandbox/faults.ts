@@ -15,6 +15,11 @@ export interface FaultRule {
   latencyMs?: number;
   /** Destroy the connection without an answer. */
   drop?: boolean;
+  /**
+   * Handle the request (a write is applied), then destroy the connection instead of answering:
+   * the client cannot tell whether its write happened, as after a network failure mid-answer.
+   */
+  dropAnswer?: boolean;
   /** Probability a matching request is affected. @default 1 */
   rate?: number;
   /** Affect only the next N matching requests. @default unlimited */
@@ -28,7 +33,7 @@ export interface FaultTarget {
   name?: string;
 }
 
-export type FaultAction = Pick<FaultRule, 'status' | 'latencyMs' | 'drop'>;
+export type FaultAction = Pick<FaultRule, 'status' | 'latencyMs' | 'drop' | 'dropAnswer'>;
 
 export class FaultInjector {
   private rules: Array<FaultRule & { id: number; remaining: number }> = [];
@@ -37,8 +42,8 @@ export class FaultInjector {
   constructor(private readonly random: () => number = Math.random) {}
 
   add(rule: FaultRule): number {
-    if (!rule.status && !rule.latencyMs && !rule.drop) {
-      throw new Error('a fault rule needs status, latencyMs or drop');
+    if (!rule.status && !rule.latencyMs && !rule.drop && !rule.dropAnswer) {
+      throw new Error('a fault rule needs status, latencyMs, drop or dropAnswer');
     }
     if (rule.status !== undefined && (rule.status < 400 || rule.status > 599)) {
       throw new Error(`a fault status must be 4xx or 5xx, got ${rule.status}`);
@@ -66,7 +71,7 @@ export class FaultInjector {
       if (rule.name && rule.name !== target.name) continue;
       if (rule.rate !== undefined && this.random() >= rule.rate) continue;
       rule.remaining -= 1;
-      return { status: rule.status, latencyMs: rule.latencyMs, drop: rule.drop };
+      return { status: rule.status, latencyMs: rule.latencyMs, drop: rule.drop, dropAnswer: rule.dropAnswer };
     }
     return undefined;
   }

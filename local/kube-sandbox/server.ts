@@ -59,6 +59,8 @@ interface RequestContext {
   entry: RecordedRequest;
   /** `Warning` headers for the response (dropped unknown fields). */
   warnings: string[];
+  /** A `dropAnswer` fault: handle the request, then cut the connection instead of answering. */
+  dropAnswer?: boolean;
 }
 
 /** An HTTP handler speaking the Kubernetes REST API (JSON) over the sandbox's store. */
@@ -134,6 +136,7 @@ async function handle(ctx: RequestContext): Promise<void> {
     return;
   }
   if (fault?.status) throw injectedError(ctx, route, verb, fault.status);
+  ctx.dropAnswer = fault?.dropAnswer;
   switch (verb) {
     case 'get':
       return route.subresource === 'log' ? getLog(ctx, route) : getOne(ctx, route);
@@ -362,6 +365,10 @@ function sendJson(
   headers: Record<string, string> = {},
 ): void {
   ctx.entry.status = code;
+  if (ctx.dropAnswer) {
+    ctx.req.socket.destroy();
+    return;
+  }
   const text = JSON.stringify(body);
   ctx.res.writeHead(code, {
     'Content-Type': 'application/json',

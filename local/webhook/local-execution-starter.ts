@@ -1,6 +1,7 @@
 import type { ExecutionRecord, ExecutionStarter, StartOutcome } from '../../lambdas/intake/execution-starter';
 import { executionArnOf } from '../../lambdas/intake/execution-starter';
 import type { ExecutionInput } from '../../lambdas/shared/contracts';
+import type { LocalExecutionRegistry } from '../engine/execution-registry';
 import type { IncidentRun } from '../engine/run-incident';
 
 /** Runs one execution to its end (runIncident, bound to its definition and environment). */
@@ -34,6 +35,11 @@ export interface LocalExecutionStarterOptions {
   now?: () => Date;
   /** Told about a run that threw instead of ending in SUCCEEDED or FAILED. */
   onRunError?: (name: string, error: unknown) => void;
+  /**
+   * The engine's record of executions on disk: names started by an earlier process are known
+   * (never started twice), and those that died with it read as ended (ABORTED).
+   */
+  registry?: LocalExecutionRegistry;
 }
 
 /**
@@ -55,7 +61,7 @@ export class LocalExecutionStarter implements ExecutionStarter {
   }
 
   async start(name: string, input: ExecutionInput): Promise<StartOutcome> {
-    const existing = this.executions.get(name);
+    const existing = this.executions.get(name) ?? this.options.registry?.get(name);
     if (existing) return { executionArn: existing.executionArn, started: false };
     const entry: LocalExecutionEntry = {
       name,
@@ -66,18 +72,34 @@ export class LocalExecutionStarter implements ExecutionStarter {
       done: Promise.resolve(undefined),
     };
     this.executions.set(name, entry);
+    // Recorded before it waits its turn: a restart of serve then knows it was started.
+    this.options.registry?.begin({
+      name,
+      executionArn: entry.executionArn,
+      startTime: entry.startTime.toISOString(),
+      input,
+    });
     entry.done = this.runInTurn(entry);
     return { executionArn: entry.executionArn, started: true };
   }
 
   async find(name: string): Promise<ExecutionRecord | undefined> {
     const entry = this.executions.get(name);
-    if (!entry) return undefined;
+    if (entry) {
+      return {
+        executionArn: entry.executionArn,
+        startTime: entry.startTime.toISOString(),
+        status: entry.status,
+        target: entry.input.target,
+      };
+    }
+    const recorded = this.options.registry?.get(name);
+    if (!recorded?.input) return undefined;
     return {
-      executionArn: entry.executionArn,
-      startTime: entry.startTime.toISOString(),
-      status: entry.status,
-      target: entry.input.target,
+      executionArn: recorded.executionArn,
+      startTime: recorded.startTime,
+      status: recorded.status,
+      target: recorded.input.target,
     };
   }
 
@@ -110,6 +132,7 @@ export class LocalExecutionStarter implements ExecutionStarter {
       return run;
     } catch (error) {
       entry.status = 'FAILED';
+      this.options.registry?.end(entry.name, 'FAILED', this.now());
       this.options.onRunError?.(entry.name, error);
       return undefined;
     } finally {

@@ -14,6 +14,12 @@ export interface WebhookServerOptions extends Omit<IntakeDeps, 'token'> {
   host?: string;
   /** The bearer token Alertmanager must send. */
   token: string;
+  /**
+   * Deliveries handled at once; past it the answer is 503 with Retry-After, which Alertmanager
+   * retries (it drops a 4xx, 429 included: its webhook notifier retries only 5xx).
+   * @default 64
+   */
+  maxInFlight?: number;
 }
 
 export interface WebhookServer {
@@ -57,8 +63,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * as soon as the executions are started (the local starter does not wait for them to run).
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const { port = 0, host = '127.0.0.1', token, ...intake } = options;
+  const { port = 0, host = '127.0.0.1', token, maxInFlight = 64, ...intake } = options;
   const deps: IntakeDeps = { ...intake, token: async () => token };
+  let inFlight = 0;
 
   const handle = async (req: IncomingMessage): Promise<HttpAnswer> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -78,6 +85,16 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   };
 
   const server: Server = createServer((req, res) => {
+    if (inFlight >= maxInFlight) {
+      intake.log.warn('overloaded: delivery refused with 503 for Alertmanager to retry', { inFlight });
+      send(res, jsonAnswer(503, { error: 'overloaded, retry later' }, { 'retry-after': '1' }));
+      req.resume();
+      return;
+    }
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+    });
     handle(req).then(
       (answer) => {
         send(res, answer);

@@ -175,8 +175,14 @@ export function allowed(t: Target): GuardDecision {
     lock: {
       namespace: t.namespace,
       name: `eks-incident-deployment-${t.name}`,
-      holderIdentity: EXECUTION.name,
+      holderIdentity: EXECUTION.id,
       acquired: true,
     },
   };
+}
+
+/** Takes the Lease `allowed(t)` names for EXECUTION, as Guard would have before a remediation. */
+export async function holdLock(s: StepSandbox, t: Target, ttlSeconds = 3600): Promise<void> {
+  const { lock } = allowed(t);
+  await s.kube.acquireLease(lock!.namespace, lock!.name, EXECUTION.id, ttlSeconds, s.now());
 }

@@ -1,11 +1,12 @@
 import { App } from 'aws-cdk-lib';
+import { CDK_TEST_OUTDIR } from '../helpers/cdk-outdir';
 import { ConfigurationError } from '../../lambdas/shared/errors';
 import { loadConfig } from '../../lib/config';
 
 const MINIMAL = { clusterName: 'demo', allowedNamespaces: 'a,b' };
 
 function load(context: Record<string, unknown>) {
-  return loadConfig(new App({ context }).node);
+  return loadConfig(new App({ context, outdir: CDK_TEST_OUTDIR }).node);
 }
 
 function errorOf(context: Record<string, unknown>): ConfigurationError {

@@ -411,7 +411,9 @@ describe.each([
       },
     });
     built.template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: '/aws/vendedlogs/states/EksIncidentResponse-IncidentResponse',
+      LogGroupName: {
+        'Fn::Join': ['', ['/aws/vendedlogs/states/EksIncidentResponse-IncidentResponse-', Match.anyValue()]],
+      },
       RetentionInDays: 90,
     });
   });

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { appWithContext, buildApp } from '../../lib/app';
 import type { IncidentResponseStack } from '../../lib/incident-response-stack';
+import { CDK_TEST_OUTDIR } from '../helpers/cdk-outdir';
 
 export const MINIMAL_CONTEXT = { clusterName: 'demo', allowedNamespaces: 'apps,data' };
 
@@ -21,7 +22,7 @@ export function buildStack(
   options: { bundle?: boolean; outdir?: string } = {},
 ): BuiltStack {
   const app = appWithContext(options.bundle ? context : { ...context, 'aws:cdk:bundling-stacks': [] }, {
-    outdir: options.outdir,
+    outdir: options.outdir ?? CDK_TEST_OUTDIR,
   });
   const stack = buildApp(app);
   return { app, stack, template: Template.fromStack(stack) };

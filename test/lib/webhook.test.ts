@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { CDK_TEST_OUTDIR } from '../helpers/cdk-outdir';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -6,6 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../../lambdas/shared/errors';
 import { loadConfig } from '../../lib/config';
+import { INTAKE_CONCURRENCY, INTAKE_MIN_DELIVERY_MS } from '../../lib/constructs/webhook';
 import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from './stack-fixture';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -88,6 +90,25 @@ describe.each([
     });
   });
 
+  it('meets an overload with the intake`s reserved concurrency (500, retried), before the stage`s throttle (429, dropped)', () => {
+    // Prepare
+    const [stage] = Object.values(resourcesOf(built, 'AWS::ApiGatewayV2::Stage'));
+    const intake = resourcesOf(built, 'AWS::Lambda::Function')[
+      idOf(built, built.stack.webhook.intake.function)
+    ];
+    const concurrency = intake.Properties.ReservedConcurrentExecutions as number;
+    const settings = stage.Properties.DefaultRouteSettings as Record<string, number>;
+
+    // Assess: at one delivery per INTAKE_MIN_DELIVERY_MS, the reserved functions serve less than the stage admits.
+    expect(concurrency).toBe(INTAKE_CONCURRENCY);
+    expect(settings.ThrottlingRateLimit).toBeGreaterThanOrEqual(
+      (concurrency * 1000) / INTAKE_MIN_DELIVERY_MS,
+    );
+    expect(settings.ThrottlingBurstLimit).toBeGreaterThanOrEqual(
+      (concurrency * 1000) / INTAKE_MIN_DELIVERY_MS,
+    );
+  });
+
   it('throttles the stage and writes an access log without headers or bodies', () => {
     // Prepare
     const stage = Object.values(resourcesOf(built, 'AWS::ApiGatewayV2::Stage'));
@@ -98,7 +119,7 @@ describe.each([
     expect(stage[0].Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 50 },
+      DefaultRouteSettings: { ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 2000 },
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logsId, 'Arn'] } },
     });
     const format = JSON.parse((stage[0].Properties.AccessLogSettings as { Format: string }).Format) as Record<
@@ -239,7 +260,8 @@ describe.each([
 });
 
 describe('the webhook configuration', () => {
-  const load = (context: Record<string, unknown>) => loadConfig(new App({ context }).node);
+  const load = (context: Record<string, unknown>) =>
+    loadConfig(new App({ context, outdir: CDK_TEST_OUTDIR }).node);
 
   it('reads the alert target rules as JSON, from a file, or as cdk.json holds them', () => {
     // Prepare

@@ -23,7 +23,7 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { Target, WorkloadKind } from '../contracts';
-import { ActionNotAllowedError, KubernetesRequestError, WorkloadNotFoundError } from '../errors';
+import { ActionNotAllowedError, KubernetesRequestError, LockLostError, WorkloadNotFoundError } from '../errors';
 import type { DumpResource } from './api-usage';
 import { kubernetesApis, type KubernetesApis } from './client';
 import { request } from './errors';
@@ -34,6 +34,13 @@ import {
   servedJson,
   type JsonObject,
 } from './served-json';
+} from './served-json';
+import {
+  REMEDIATIONS_ANNOTATION,
+  remediationsOf,
+  withRemediation,
+  type RemediationEntry,
+} from './remediation-record';
 import {
   CHANGE_CAUSE_ANNOTATION,
   CONTROLLER_REVISION_HASH_LABEL,
@@ -50,6 +57,8 @@ import {
   labelSelectorString,
   liveRevision,
   restartPatch,
+  rfc3339Seconds,
+  RESTARTED_AT_ANNOTATION,
   sortEvents,
   statefulSetStatus,
   toCoreEvent,
@@ -97,12 +106,33 @@ export interface WorkloadRevision {
 }
 
 export interface RestartOutcome {
-  /** The revision running before the restart. */
+  /**
+   * The revision running before the restart; when `alreadyApplied`, the revision running now
+   * (the caller's remediation record holds the one before).
+   */
   revisionBefore: number;
   /** The `kubectl.kubernetes.io/restartedAt` value written. */
   restartedAt: string;
   /** metadata.generation after the patch. */
   generation: number;
+  /** The template already carried this `restartedAt` (an earlier attempt's write): nothing was sent. */
+  alreadyApplied?: boolean;
+}
+
+export interface RestartOptions {
+  /**
+   * A retry-safe restart: when the template already carries the `restartedAt` of `now`, the
+   * restart took effect in an earlier attempt and is not sent again (kubectl refuses instead).
+   */
+  idempotent?: boolean;
+}
+
+export interface AcquireOptions {
+  /**
+   * Take the Lease over from this holder even before it expires: the caller knows the holder's
+   * execution is no longer running.
+   */
+  takeOverFrom?: string;
 }
 
 export interface UndoOutcome {
@@ -189,7 +219,7 @@ export interface KubernetesPort {
   /** The workload's revisions, oldest first (`kubectl rollout history`). */
   revisions(target: Target): Promise<WorkloadRevision[]>;
   /** `kubectl rollout restart` at `now`. */
-  rolloutRestart(target: Target, now: Date): Promise<RestartOutcome>;
+  rolloutRestart(target: Target, now: Date, options?: RestartOptions): Promise<RestartOutcome>;
   /** `kubectl rollout undo [--to-revision=N]`. */
   rolloutUndo(target: Target, toRevision?: number): Promise<UndoOutcome>;
   /** One check of `kubectl rollout status`, plus the readiness of the current revision's pods. */
@@ -201,7 +231,13 @@ export interface KubernetesPort {
     holder: string,
     ttlSeconds: number,
     now: Date,
+    options?: AcquireOptions,
   ): Promise<LeaseOutcome>;
+  /**
+   * Writes `entry` into the remediation record of the Lease `holder` holds (replacing that
+   * execution's entry for the same action). LockLostError when the Lease is not `holder`'s.
+   */
+  recordRemediation(namespace: string, name: string, holder: string, entry: RemediationEntry): Promise<void>;
   /** Gives the Lease up if `holder` holds it; false when it was not ours (or is gone). */
   releaseLease(namespace: string, name: string, holder: string, now: Date): Promise<boolean>;
   getLease(namespace: string, name: string): Promise<V1Lease | undefined>;
@@ -700,9 +736,19 @@ export class ClientNodeKubernetes implements KubernetesPort {
     }
   }
 
-  async rolloutRestart(target: Target, now: Date): Promise<RestartOutcome> {
+  async rolloutRestart(target: Target, now: Date, options: RestartOptions = {}): Promise<RestartOutcome> {
     const workload = await this.getWorkload(target);
-    const { patch, restartedAt } = restartPatch(workload.kind, workload.object, now);
+    const restartedAt = rfc3339Seconds(now);
+    const current = workload.object.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION];
+    if (options.idempotent && current === restartedAt) {
+      return {
+        revisionBefore: await this.revisionNumber(workload),
+        restartedAt,
+        generation: workload.object.metadata?.generation ?? 0,
+        alreadyApplied: true,
+      };
+    }
+    const { patch } = restartPatch(workload.kind, workload.object, now);
     const revisionBefore = await this.revisionNumber(workload);
     const patched = await this.patch(target, patch, PatchStrategy.StrategicMergePatch);
     return { revisionBefore, restartedAt, generation: patched?.generation ?? 0 };
@@ -807,6 +853,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
     holder: string,
     ttlSeconds: number,
     now: Date,
+    options: AcquireOptions = {},
   ): Promise<LeaseOutcome> {
     const stamp = new V1MicroTime(now.getTime());
     const current = await this.getLease(namespace, name);
@@ -836,7 +883,10 @@ export class ClientNodeKubernetes implements KubernetesPort {
     }
     const spec = current.spec ?? {};
     const ours = spec.holderIdentity === holder;
-    const free = !spec.holderIdentity || leaseExpiry(current) <= now.getTime();
+    const free =
+      !spec.holderIdentity ||
+      leaseExpiry(current) <= now.getTime() ||
+      (options.takeOverFrom !== undefined && spec.holderIdentity === options.takeOverFrom);
     if (!ours && !free) return this.outcome(current, holder);
     const next: V1Lease = {
       ...current,
@@ -862,6 +912,47 @@ export class ClientNodeKubernetes implements KubernetesPort {
     } catch (error) {
       if (isConflict(error)) return this.lost(namespace, name, holder);
       throw error;
+    }
+  }
+
+  async recordRemediation(
+    namespace: string,
+    name: string,
+    holder: string,
+    entry: RemediationEntry,
+  ): Promise<void> {
+    // A conflict is a concurrent write (our own renewal from another step cannot overlap, but a
+    // human's edit can): read again and retry a few times.
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getLease(namespace, name);
+      if (!current || current.spec?.holderIdentity !== holder) {
+        throw new LockLostError(
+          `the lock ${namespace}/${name} is held by ${current?.spec?.holderIdentity || 'nobody'}, not this execution`,
+        );
+      }
+      const next: V1Lease = {
+        ...current,
+        metadata: {
+          ...current.metadata,
+          annotations: {
+            ...current.metadata?.annotations,
+            [REMEDIATIONS_ANNOTATION]: JSON.stringify(withRemediation(remediationsOf(current), entry)),
+          },
+        },
+      };
+      try {
+        await this.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
+          this.api.coordination.replaceNamespacedLease({
+            namespace,
+            name,
+            body: next,
+            fieldManager: this.fieldManager,
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConflict(error) || attempt >= 2) throw error;
+      }
     }
   }
 

@@ -305,4 +305,39 @@ describe('backupReport', () => {
       { section: 'workflow', error: { Error: 'States.Timeout', Cause: 'Verify Backups timed out' } },
     ]);
   });
+
+  it.each([
+    ['a check function', 'KubernetesRequestError', 'list cronjobs.batch one-data-infra: forbidden'],
+    ['the S3 check', 'AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized'],
+    ['a function that crashed', 'TypeError', "Cannot read properties of undefined (reading 'spec')"],
+  ])(
+    'shows only the message of a Lambda error from %s, never its JSON and stack trace',
+    async (_case, type, message) => {
+      // Prepare: Lambda reports a function's error as this JSON in the Catch's Cause.
+      const Cause = JSON.stringify({
+        errorType: type,
+        errorMessage: message,
+        trace: [
+          `${type}: ${message}`,
+          '    at check (/var/task/index.mjs:1:23456)',
+          '    at process.processTicksAndRejections',
+        ],
+      });
+      const failed: BackupChecks = { ...FAILING, cronJobs: { results: [], error: { Error: type, Cause } } };
+
+      // Act
+      const result = await report({ run: RUN, checks: failed });
+      const notifications = await receiveNotifications(aws);
+      const markdown = await text(result.markdown);
+
+      // Assess
+      const bodies = [...notifications.map((n) => n.Message ?? ''), markdown];
+      for (const body of bodies) {
+        expect(body).not.toContain('/var/task/index.mjs');
+        expect(body).not.toContain('"errorType"');
+      }
+      expect(markdown).toContain(`cronjob: ${type}: ${message}`);
+      expect(notifications.some((n) => (n.Message ?? '').includes(`${type}: ${message}`))).toBe(true);
+    },
+  );
 });

@@ -94,12 +94,15 @@ describe('guard (acquire)', () => {
       lock: {
         namespace: NS,
         name: 'eks-incident-deployment-alldata-api',
-        holderIdentity: EXECUTION.name,
+        holderIdentity: EXECUTION.id,
         acquired: true,
       },
+      decidedAt: s.now().toISOString(),
     });
+    // Sized to the remediation's deadline (restart, 2 × 60 s wait, 300 s verify, two step budgets),
+    // below LOCK_TTL_SECONDS (900).
     const lease = await s.kube.getLease(NS, 'eks-incident-deployment-alldata-api');
-    expect(lease?.spec).toMatchObject({ holderIdentity: EXECUTION.name, leaseDurationSeconds: 900 });
+    expect(lease?.spec).toMatchObject({ holderIdentity: EXECUTION.id, leaseDurationSeconds: 660 });
   });
 
   it('refuses while another execution holds the lock', async () => {
@@ -129,7 +132,7 @@ describe('guard (acquire)', () => {
     // Assess
     expect(decision).toMatchObject({
       allowed: true,
-      lock: { holderIdentity: EXECUTION.name, acquired: true },
+      lock: { holderIdentity: EXECUTION.id, acquired: true },
     });
   });
 });

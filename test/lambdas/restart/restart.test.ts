@@ -3,6 +3,7 @@ import { rfc3339Seconds } from '../../../lambdas/shared/kubernetes/kubectl';
 import {
   allowed,
   deployment,
+  holdLock,
   incident,
   NS,
   startStepSandbox,
@@ -12,18 +13,18 @@ import {
 } from '../step-fixtures';
 
 let s: StepSandbox;
+const t = target('alldata-api');
 
 beforeEach(async () => {
   s = await startStepSandbox([deployment('alldata-api')]);
   await s.advance(5);
+  await holdLock(s, t);
   s.sandbox.requests.clear();
 });
 
 afterEach(async () => {
   await s.sandbox.stop();
 });
-
-const t = target('alldata-api');
 
 describe('restart', () => {
   it('restarts as kubectl rollout restart does and records the revision that was running', async () => {
@@ -36,8 +37,17 @@ describe('restart', () => {
 
     // Assess
     expect(result).toEqual({ revisionBefore: 1, restartedAt: rfc3339Seconds(s.now()), generation: 2 });
+    // One PATCH, between the two writes of the remediation record on the Lease (sent, then applied).
+    const lease = {
+      verb: 'update',
+      resource: 'leases',
+      name: 'eks-incident-deployment-alldata-api',
+      status: 200,
+    };
     expect(s.sandbox.requests.writes()).toEqual([
+      expect.objectContaining(lease),
       expect.objectContaining({ verb: 'patch', resource: 'deployments', name: 'alldata-api', status: 200 }),
+      expect.objectContaining(lease),
     ]);
   });
 

@@ -6,6 +6,7 @@ import {
   allowed,
   deployment,
   diagnosticsAt,
+  holdLock,
   incident,
   NS,
   startStepSandbox,
@@ -29,6 +30,7 @@ beforeEach(async () => {
   });
   await s.advance(30);
   state = { incident: incident(t), diagnostics: diagnosticsAt(t, 2, 1), guard: allowed(t) };
+  await holdLock(s, t);
   state.restart = await restart(stepEvent(state), deps());
   await s.advance(301);
   state.verification = await verify(stepEvent(state), { kube: s.kube, now: s.now });

@@ -5,6 +5,7 @@ import {
   allowed,
   deployment,
   diagnosticsAt,
+  holdLock,
   incident,
   NS,
   startStepSandbox,
@@ -23,6 +24,7 @@ const t = target('alldata-api');
 const MYSQL_DOWN = `(2003, "Can't connect to MySQL server on 'mysql'")`;
 
 async function restarted(state: WorkflowState): Promise<RestartResult> {
+  await holdLock(s, t);
   return restart(stepEvent(state), { kube: s.kube, allowedNamespaces: [NS], now: s.now });
 }
 

@@ -150,3 +150,62 @@ describe('latency faults', () => {
     expect(sandbox.store.get(types.configmaps, 'default', 'late')).toBeUndefined();
   });
 });
+
+describe('dropAnswer faults', () => {
+  test.each([
+    [
+      'create',
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      'application/json',
+      { metadata: { name: 'settings' } },
+    ],
+    [
+      'patch',
+      'PATCH',
+      CONFIGMAP,
+      'application/merge-patch+json',
+      { metadata: { name: 'settings' }, data: { mode: 'patched' } },
+    ],
+    [
+      'update',
+      'PUT',
+      CONFIGMAP,
+      'application/json',
+      { metadata: { name: 'settings', namespace: 'default' }, data: { mode: 'replaced' } },
+    ],
+  ])(
+    'a %s is applied, then the connection closes without an answer',
+    async (verb, method, path, type, body) => {
+      // Prepare
+      if (verb !== 'create') {
+        await fetch(`${sandbox.url}/api/v1/namespaces/default/configmaps`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ metadata: { name: 'settings' }, data: { mode: 'original' } }),
+        });
+      }
+      sandbox.faults.add({ verb, resource: 'configmaps', dropAnswer: true, times: 1 });
+
+      // Act
+      const answer = await fetch(`${sandbox.url}${path}`, {
+        method,
+        headers: { 'Content-Type': type },
+        body: JSON.stringify(body),
+      }).then(
+        (response) => `answered ${response.status}`,
+        () => 'connection closed',
+      );
+
+      // Assess
+      expect(answer).toBe('connection closed');
+      const stored = sandbox.store.get(types.configmaps, 'default', 'settings') as
+        { data?: Record<string, string> } | undefined;
+      expect(stored).toBeDefined();
+      if (verb === 'patch') expect(stored?.data?.mode).toBe('patched');
+      if (verb === 'update') expect(stored?.data?.mode).toBe('replaced');
+      const again = await fetch(`${sandbox.url}${CONFIGMAP}`);
+      expect(again.status).toBe(200);
+    },
+  );
+});

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../helpers/system-tools';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,6 @@ import { startWebhookServer, type WebhookServer } from '../../../local/webhook/s
  * with S3/SNS on fauxqs. Every flow is a dry run: the assertions are about the intake.
  */
 
-const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
 const TOKEN = 'e2e-webhook-token-5d7f9b1c3a';
 const TIME_SCALE = 50;
 const NAMESPACES = ['one-data-alldata', 'one-data-system'];
@@ -82,7 +82,7 @@ const AGENT_GROUP = '{}:{alertname="KubeDeploymentReplicasMismatch", namespace="
 
 beforeAll(async () => {
   if (!existsSync(ALERTMANAGER)) {
-    throw new Error(`${ALERTMANAGER} is missing: apt-get install -y prometheus-alertmanager`);
+    throw new Error(missingLine(missingPrerequisites(process.env.PATH ?? '')));
   }
   workDir = mkdtempSync(path.join(tmpdir(), 'alertmanager-e2e-'));
   sandbox = await startSandbox({ scenario: 'demo', clock: { timeScale: TIME_SCALE } });

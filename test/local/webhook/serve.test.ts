@@ -221,3 +221,53 @@ describe('LocalExecutionStarter', () => {
     });
   });
 });
+
+describe('startWebhookServer under overload', () => {
+  it('answers a storm past its in-flight limit with 503 and Retry-After (never 429), and the retries start every group once', async () => {
+    // Prepare: 40 distinct alert groups at once at a server that handles 2 deliveries at a time.
+    const crowded = await startWebhookServer({
+      port: 0,
+      token: TOKEN,
+      starter,
+      evidence: new S3EvidenceStore(aws.s3, aws.bucket),
+      resolve: { rules: [], owners, defaultNamespace: 'kube-system' },
+      now: () => new Date(),
+      log: createLogger({ write: () => undefined }),
+      maxInFlight: 2,
+    });
+    const groups = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ ...firing, groupKey: `{}:{alertname="KubePodCrashLooping",storm="${i}"}` }),
+    );
+    const statuses: number[] = [];
+    const retryAfter = new Set<string | null>();
+    // As Alertmanager's webhook notifier does: retry a 5xx, give up on anything else.
+    const deliver = async (body: string): Promise<number> => {
+      for (;;) {
+        const response = await fetch(crowded.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body,
+        });
+        statuses.push(response.status);
+        if (response.status === 503) retryAfter.add(response.headers.get('retry-after'));
+        await response.arrayBuffer();
+        if (response.status < 500) return response.status;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+
+    try {
+      // Act
+      const final = await Promise.all(groups.map(deliver));
+
+      // Assess
+      expect(final).toEqual(groups.map(() => 200));
+      expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+      expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+      expect([...retryAfter]).toEqual(['1']);
+      expect(starter.list()).toHaveLength(40);
+    } finally {
+      await crowded.close();
+    }
+  });
+});
