@@ -65,7 +65,8 @@ function decisionSection(report: IncidentReport): string[] {
   const lines = ['## Decision', ''];
   if (report.decision) lines.push(`- **Decision:** ${markdownText(decisionText(report.decision))}`);
   if (report.dependencyWait) lines.push(`- **Dependency:** ${markdownText(report.dependencyWait.message)}`);
-  if (report.health) lines.push(`- **Before the ${report.health.before}:** ${markdownText(report.health.detail)}`);
+  if (report.health)
+    lines.push(`- **Before the ${report.health.before}:** ${markdownText(report.health.detail)}`);
   if (report.hypotheses.length) {
     lines.push(
       '',
@@ -83,12 +84,7 @@ function decisionSection(report: IncidentReport): string[] {
     );
     const evidence = report.hypotheses[0].evidence;
     if (evidence.length) {
-      lines.push(
-        '',
-        'Evidence of the top hypothesis:',
-        '',
-        ...evidence.map((e) => `- ${markdownCode(e)}`),
-      );
+      lines.push('', 'Evidence of the top hypothesis:', '', ...evidence.map((e) => `- ${markdownCode(e)}`));
     }
   }
   lines.push('');

@@ -23,7 +23,12 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { Target, WorkloadKind } from '../contracts';
-import { ActionNotAllowedError, KubernetesRequestError, LockLostError, WorkloadNotFoundError } from '../errors';
+import {
+  ActionNotAllowedError,
+  KubernetesRequestError,
+  LockLostError,
+  WorkloadNotFoundError,
+} from '../errors';
 import type { DumpResource } from './api-usage';
 import { kubernetesApis, type KubernetesApis } from './client';
 import { request } from './errors';
@@ -33,7 +38,6 @@ import {
   servedEventTime,
   servedJson,
   type JsonObject,
-} from './served-json';
 } from './served-json';
 import {
   REMEDIATIONS_ANNOTATION,

@@ -3,21 +3,20 @@
  * `/openapi/v2` and `/openapi/v3` documents of the served types, and the schema of each type
  * for field validation.
  *
- * The source is `kubernetes-v1.32.swagger.json.gz`: Kubernetes v1.32's published
- * `api/openapi-spec/swagger.json`, byte for byte (as kubernetes-sigs/reference-docs keeps it
- * for the v1.32 API reference; SHA-256 of the uncompressed file in `UPSTREAM_SHA256`). No npm
- * package ships the spec as data (kubernetes-models and @kubernetes/client-node ship code
- * generated from it, without the descriptions and extensions kubectl reads), so the spec itself
- * is vendored, compressed.
+ * The source is Kubernetes' published `api/openapi-spec/swagger.json` (plain or gzipped) of the
+ * release you rehearse against, named by the environment variable `SANDBOX_OPENAPI_SPEC`. No
+ * package this project can install ships that document as data (kubernetes-models and
+ * @kubernetes/client-node ship code generated from it, without the descriptions and extensions
+ * kubectl reads), and the project does not vendor it. Without it the sandbox serves no OpenAPI
+ * documents (404, as before) and accepts unknown fields, so kubectl needs `--validate=false`.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { RESOURCE_TYPES, type ResourceType } from '../resources';
 
-export const UPSTREAM_FILE = join(__dirname, 'kubernetes-v1.32.swagger.json.gz');
-export const UPSTREAM_SHA256 = '0ba99bb42a1cf0bd35959fe82965f4eec50d404221ca299e9ef79b900e15dc00';
+/** The operator's copy of the upstream document, if any. */
+export const UPSTREAM_FILE: string | undefined = process.env.SANDBOX_OPENAPI_SPEC || undefined;
 
 /** A JSON schema as the swagger document writes it (only the parts the sandbox reads are typed). */
 export interface Schema {
@@ -63,21 +62,26 @@ export interface SwaggerDocument {
 
 export class OpenApiSourceError extends Error {
   constructor(detail: string) {
-    super(`the vendored Kubernetes OpenAPI document ${UPSTREAM_FILE} ${detail}`);
+    super(`the Kubernetes OpenAPI document SANDBOX_OPENAPI_SPEC=${UPSTREAM_FILE} ${detail}`);
     this.name = 'OpenApiSourceError';
   }
 }
 
 let upstream: SwaggerDocument | undefined;
 
-/** The upstream document, read once; its checksum proves it is the unmodified upstream file. */
-export function upstreamSwagger(): SwaggerDocument {
-  if (upstream) return upstream;
-  const raw = gunzipSync(readFileSync(UPSTREAM_FILE));
-  const digest = createHash('sha256').update(raw).digest('hex');
-  if (digest !== UPSTREAM_SHA256)
-    throw new OpenApiSourceError(`has SHA-256 ${digest}, not ${UPSTREAM_SHA256}`);
-  upstream = JSON.parse(raw.toString('utf8')) as SwaggerDocument;
+/** The upstream document, read once; undefined when the operator named none. */
+export function upstreamSwagger(): SwaggerDocument | undefined {
+  if (upstream || !UPSTREAM_FILE) return upstream;
+  let raw: Buffer;
+  try {
+    raw = readFileSync(UPSTREAM_FILE);
+  } catch (error) {
+    throw new OpenApiSourceError(`cannot be read: ${(error as Error).message}`);
+  }
+  if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
+  const doc = JSON.parse(raw.toString('utf8')) as SwaggerDocument;
+  if (!doc.definitions || !doc.paths) throw new OpenApiSourceError('is not a Swagger 2.0 document');
+  upstream = doc;
   return upstream;
 }
 
@@ -93,7 +97,7 @@ export function definitionNameOf(t: ResourceType): string | undefined {
   const gvk = `${t.group}/${t.version}/${t.kind}`;
   if (!definitionsByGvk) {
     definitionsByGvk = new Map();
-    for (const [name, schema] of Object.entries(upstreamSwagger().definitions)) {
+    for (const [name, schema] of Object.entries(upstreamSwagger()?.definitions ?? {})) {
       for (const g of schema['x-kubernetes-group-version-kind'] ?? []) {
         definitionsByGvk.set(`${g.group}/${g.version}/${g.kind}`, name);
       }
@@ -152,9 +156,10 @@ function pick<T>(record: Record<string, T>, keys: Iterable<string>): Record<stri
 let v2: string | undefined;
 
 /** `/openapi/v2`: the upstream document restricted to the served paths and what they refer to. */
-export function openApiV2Json(): string {
+export function openApiV2Json(): string | undefined {
   if (v2) return v2;
   const doc = upstreamSwagger();
+  if (!doc) return undefined;
   const paths = Object.keys(doc.paths).filter((p) => isServedPath(p, RESOURCE_TYPES));
   const served = pick(doc.paths, paths);
   const definitions = new Set<string>();
@@ -233,8 +238,8 @@ export function openApiV3Document(groupVersion: string): { json: string; hash: s
   const cached = v3Documents.get(groupVersion);
   if (cached) return cached;
   const types = RESOURCE_TYPES.filter((t) => groupVersionPath(t.group, t.version).slice(1) === groupVersion);
-  if (types.length === 0) return undefined;
   const doc = upstreamSwagger();
+  if (types.length === 0 || !doc) return undefined;
   const paths = Object.keys(doc.paths)
     .filter((p) => isServedPath(p, types))
     .sort();
@@ -290,7 +295,8 @@ export function openApiV3Document(groupVersion: string): { json: string; hash: s
 }
 
 /** `/openapi/v3`: where each group/version's document is, with its hash for client caches. */
-export function openApiV3Index(): Record<string, unknown> {
+export function openApiV3Index(): Record<string, unknown> | undefined {
+  if (!upstreamSwagger()) return undefined;
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const gv of openApiV3GroupVersions()) {
     paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${openApiV3Document(gv)!.hash}` };
