@@ -14,6 +14,8 @@ export interface ExecutionRecord {
   /** `$$.Execution.StartTime`, from which Open Incident dates the incident. */
   startTime: string;
   status: string;
+  /** When it ended, if it has. */
+  stopTime?: string;
   /** The target of its input. */
   target: IncidentTarget;
 }
@@ -79,6 +81,7 @@ export class SfnExecutionStarter implements ExecutionStarter {
         executionArn,
         startTime: execution.startDate.toISOString(),
         status: execution.status ?? 'UNKNOWN',
+        ...(execution.stopDate ? { stopTime: execution.stopDate.toISOString() } : {}),
         target: target.data,
       };
     } catch (error) {

@@ -148,6 +148,25 @@ function isRunning(execution: ExecutionRecord | undefined): boolean {
   return execution?.status === 'RUNNING' || execution?.status === 'PENDING_REDRIVE';
 }
 
+/**
+ * How long after an execution SUCCEEDED (recovered, no action needed, or a dry run) a re-send of
+ * its alerts is still a repeat of what it already told people: Alertmanager re-sends a group every
+ * `group_interval` (5 min by default) while any alert of it fires, and the alert's own `for` and
+ * the metric's lag keep it firing for minutes after a recovery.
+ */
+export const REPEAT_QUIET_SECONDS = 600;
+
+/**
+ * Whether a firing alert indexed to this execution needs a successor: the execution is gone
+ * (unknown, died, failed, timed out, aborted), or it succeeded longer ago than the quiet window.
+ */
+function needsSuccessor(execution: ExecutionRecord | undefined, now: Date): boolean {
+  if (!execution) return true;
+  if (isRunning(execution)) return false;
+  if (execution.status !== 'SUCCEEDED' || !execution.stopTime) return true;
+  return now.getTime() - Date.parse(execution.stopTime) >= REPEAT_QUIET_SECONDS * 1000;
+}
+
 type Severity = (typeof SEVERITIES)[number];
 
 /** Severity labels seen in the wild, mapped onto the workflow's four; anything else is a warning. */
@@ -334,9 +353,12 @@ export async function intake(delivery: Delivery, deps: IntakeDeps): Promise<Inta
     const resolvedAlerts = group.alerts.filter((a) => a.status === 'resolved');
     if (!indexedTo && !firing.length) return { resolved: resolvedAlerts.map(resolvedEntry) };
     // A firing alert whose execution has ended (or is unknown: it died with the local engine,
-    // or outlived Step Functions' retention) starts its successor instead of nothing.
+    // or outlived Step Functions' retention) starts its successor instead of nothing; a re-send
+    // shortly after a success is a repeat of what that execution already said.
     const ended =
-      indexedTo !== undefined && firing.length > 0 && !isRunning(await deps.starter.find(indexedTo));
+      indexedTo !== undefined &&
+      firing.length > 0 &&
+      needsSuccessor(await deps.starter.find(indexedTo), deps.now());
     const known = ended ? undefined : indexedTo;
     const execution =
       known ??

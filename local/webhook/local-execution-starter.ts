@@ -18,6 +18,7 @@ export interface LocalExecutionEntry {
   startTime: Date;
   input: ExecutionInput;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  stopTime?: Date;
   /** Settles when the run has ended; never rejects (a run that threw is FAILED with no result). */
   done: Promise<IncidentRun | undefined>;
 }
@@ -90,6 +91,7 @@ export class LocalExecutionStarter implements ExecutionStarter {
         executionArn: entry.executionArn,
         startTime: entry.startTime.toISOString(),
         status: entry.status,
+        ...(entry.stopTime ? { stopTime: entry.stopTime.toISOString() } : {}),
         target: entry.input.target,
       };
     }
@@ -99,6 +101,7 @@ export class LocalExecutionStarter implements ExecutionStarter {
       executionArn: recorded.executionArn,
       startTime: recorded.startTime,
       status: recorded.status,
+      ...(recorded.endedAt ? { stopTime: recorded.endedAt } : {}),
       target: recorded.input.target,
     };
   }
@@ -129,9 +132,11 @@ export class LocalExecutionStarter implements ExecutionStarter {
         startTime: entry.startTime,
       });
       entry.status = run.status;
+      entry.stopTime = this.now();
       return run;
     } catch (error) {
       entry.status = 'FAILED';
+      entry.stopTime = this.now();
       this.options.registry?.end(entry.name, 'FAILED', this.now());
       this.options.onRunError?.(entry.name, error);
       return undefined;
