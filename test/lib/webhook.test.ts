@@ -293,7 +293,7 @@ describe('the webhook configuration', () => {
 
   it('names the bad field of a bad rule', () => {
     // Prepare
-    const bad = [{ match: { job: 'data-api' }, target: { kind: 'CronJob', name: 'nightly' } }];
+    const bad = [{ match: { job: 'data-api' }, target: { kind: 'ReplicaSet', name: 'nightly' } }];
 
     // Act
     const act = () => load({ ...MINIMAL_CONTEXT, alertTargets: JSON.stringify(bad) });
