@@ -108,7 +108,7 @@ describe('notify (opened)', () => {
 
   it.each([
     ['target.namespace', { ...consoleInput, target: { ...consoleInput.target, namespace: 'One_Data' } }],
-    ['target.kind', { ...consoleInput, target: { ...consoleInput.target, kind: 'CronJob' } }],
+    ['target.kind', { ...consoleInput, target: { ...consoleInput.target, kind: 'ReplicaSet' } }],
     ['alert.severity', { ...consoleInput, alert: { ...consoleInput.alert, severity: 'P0' } }],
     ['options.waitSeconds', { ...consoleInput, options: { ...consoleInput.options, waitSeconds: -1 } }],
   ])('fails naming %s, before building anything or notifying', async (field, input) => {
