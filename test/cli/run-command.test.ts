@@ -143,6 +143,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// Four CLI processes run at once, each synthesizing the stack with CDK before its flow: on a
+// loaded 2-core machine that takes well over the suite's default minute. A wait, not a speed claim.
+jest.setTimeout(240_000);
+
 describe('eks-incident run against a cluster of a kubeconfig (the sandbox command)', () => {
   it('recovers the crash-looping workload by restart, end to end, and exits 0', async () => {
     // Act
