@@ -20,11 +20,32 @@ export interface LocalExecutionRecord {
   status: LocalExecutionStatus;
   /** The process that runs it. */
   pid: number;
+  /** That process's start (Linux: `/proc/<pid>/stat` field 22), so a reused pid is not taken for it. */
+  pidStart?: string;
   input?: ExecutionInput;
   endedAt?: string;
 }
 
-function processAlive(pid: number): boolean {
+/** State and start time of a process from `/proc` (Linux); undefined where there is no such file. */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], start: fields[19] };
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number, pidStart: string | undefined): boolean {
+  if (process.platform === 'linux') {
+    const stat = procStat(pid);
+    // A killed process whose parent is gone may stay a zombie where PID 1 does not reap (containers):
+    // it runs nothing. A different start time means the pid was reused by another process.
+    if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
+    return pidStart === undefined || stat.start === pidStart;
+  }
   try {
     process.kill(pid, 0);
     return true;
@@ -33,6 +54,8 @@ function processAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+const OWN_START = process.platform === 'linux' ? procStat(process.pid)?.start : undefined;
 
 const FILE_NAME = /^[A-Za-z0-9_-]{1,80}\.json$/;
 
@@ -56,8 +79,13 @@ export class LocalExecutionRegistry implements ExecutionLiveness {
     }
   }
 
-  begin(record: Omit<LocalExecutionRecord, 'status' | 'pid'>): LocalExecutionRecord {
-    const entry: LocalExecutionRecord = { ...record, status: 'RUNNING', pid: process.pid };
+  begin(record: Omit<LocalExecutionRecord, 'status' | 'pid' | 'pidStart'>): LocalExecutionRecord {
+    const entry: LocalExecutionRecord = {
+      ...record,
+      status: 'RUNNING',
+      pid: process.pid,
+      ...(OWN_START ? { pidStart: OWN_START } : {}),
+    };
     this.live.add(entry.name);
     this.save(entry);
     return entry;
@@ -88,7 +116,9 @@ export class LocalExecutionRegistry implements ExecutionLiveness {
   }
 
   private isRunning(record: LocalExecutionRecord): boolean {
-    return record.pid === process.pid ? this.live.has(record.name) : processAlive(record.pid);
+    return record.pid === process.pid
+      ? this.live.has(record.name)
+      : processAlive(record.pid, record.pidStart);
   }
 
   private save(record: LocalExecutionRecord): void {
