@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { synthesizeDefinitions, type AslDefinition, type SynthesizedDefinitions } from '../../lib/synth';
+import { cachedDefinitions } from '../../lib/definitions-cache';
+import type { AslDefinition, SynthesizedDefinitions } from '../../lib/synth';
 import { CliError } from './cli-error';
 import type { Streams } from './output';
 
@@ -74,7 +75,7 @@ Examples:
     )
     .action((options: { context: Record<string, string>; stateMachine: string }) => {
       const contextGiven = Object.keys(options.context).length > 0;
-      const synthesized = synthesizeDefinitions({ ...EXAMPLE_CONTEXT, ...options.context });
+      const synthesized = cachedDefinitions({ ...EXAMPLE_CONTEXT, ...options.context });
       const definitions = definitionsOf(synthesized);
       const definition = definitions.get(options.stateMachine);
       if (!definition) {

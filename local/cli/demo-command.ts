@@ -12,7 +12,7 @@ import { localKubeConfig } from '../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import { createLogger } from '../../lambdas/shared/logger';
 import { configSchema } from '../../lib/config';
-import { synthesizeDefinitions } from '../../lib/synth';
+import { cachedDefinitions } from '../../lib/definitions-cache';
 import { types } from '../kube-sandbox/runtime';
 import { RUNBOOK_CASES, runbookCase, runbookScenario } from '../kube-sandbox/scenarios/runbook';
 import { startSandbox } from '../kube-sandbox/sandbox';
@@ -91,7 +91,7 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
   );
   progress.write('Synthesizing the state machine with CDK (a few seconds)...\n');
   const namespaces = [...new Set(incidents.map((i) => i.namespace))];
-  const synthesized = synthesizeDefinitions({
+  const synthesized = cachedDefinitions({
     clusterName: 'sandbox',
     allowedNamespaces: namespaces.join(','),
   });

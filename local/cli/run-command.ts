@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { parseExecutionInput, targetText, type ExecutionInput } from '../../lambdas/shared/contracts';
 import { lockName } from '../../lambdas/guard/guard';
 import { configSchema } from '../../lib/config';
-import { synthesizeDefinitions } from '../../lib/synth';
+import { cachedDefinitions } from '../../lib/definitions-cache';
 import { startLocalAws, type LocalAws } from '../aws/local-aws';
 import { LocalExecutionRegistry } from '../engine/execution-registry';
 import type { LocalStepEnvironment } from '../engine/local-steps';
@@ -176,7 +176,7 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
   let synthesized;
   try {
     progress.write('Synthesizing the state machine with CDK (a few seconds)...\n');
-    synthesized = synthesizeDefinitions({
+    synthesized = cachedDefinitions({
       clusterName: cluster.name,
       allowedNamespaces: allowedNamespaces.join(','),
     });

@@ -5,7 +5,7 @@ import { CachingOwnerLookup, ClientNodeOwnerLookup } from '../../lambdas/intake/
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import { createLogger } from '../../lambdas/shared/logger';
 import { configSchema, type StackConfig } from '../../lib/config';
-import { synthesizeDefinitions } from '../../lib/synth';
+import { cachedDefinitions } from '../../lib/definitions-cache';
 import type { LocalAws } from '../aws/local-aws';
 import { LocalExecutionRegistry } from '../engine/execution-registry';
 import { runIncident } from '../engine/run-incident';
@@ -94,7 +94,7 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
     requestTimeoutMs: 10_000,
   });
   const config = stackConfig(options, cluster.name);
-  const synthesized = synthesizeDefinitions({
+  const synthesized = cachedDefinitions({
     clusterName: config.clusterName,
     allowedNamespaces: config.allowedNamespaces.join(','),
   });

@@ -7,7 +7,7 @@ import type { BackupReportResult } from '../../lambdas/shared/backup-contracts';
 import { localKubeConfig } from '../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../lib/config';
-import { synthesizeDefinitions } from '../../lib/synth';
+import { cachedDefinitions } from '../../lib/definitions-cache';
 import { DEMO_BACKUP_BUCKET, demoBackupObjects } from '../aws/demo-backups';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../aws/local-aws';
 import type { LocalBackupEnvironment } from '../engine/backup-steps';
@@ -164,7 +164,7 @@ export async function verifyBackupsCommand(
   const progress: Output = options.json ? streams.err : streams.out;
   const config = await readBackupConfig(options.config);
   progress.write('Synthesizing the state machines with CDK (a few seconds)...\n');
-  const synthesized = synthesizeDefinitions({
+  const synthesized = cachedDefinitions({
     clusterName: 'local',
     allowedNamespaces: 'default',
     backupSources: config,

@@ -11,7 +11,8 @@ import {
 import type { BackupReportResult } from '../../../lambdas/shared/backup-contracts';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { demoBackupObjects } from '../../../local/aws/demo-backups';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import type { StoredS3Object } from '../../../local/aws/stored-objects';
@@ -42,7 +43,7 @@ let sandbox: Sandbox;
 let aws: LocalAws;
 
 beforeAll(() => {
-  synthesized = synthesizeDefinitions({
+  synthesized = cachedDefinitions({
     clusterName: 'sandbox',
     allowedNamespaces: 'one-data-alldata',
     backupSources: EXAMPLE,

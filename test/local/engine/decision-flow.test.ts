@@ -3,7 +3,8 @@ import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
 import type { IncidentStep } from '../../../lib/incident-response-stack';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { executeDefinition, type LocalExecution } from '../../../local/engine/execute-definition';
 import { localStepHandlers, type StepHandler } from '../../../local/engine/local-steps';
@@ -30,7 +31,7 @@ let aws: LocalAws;
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
   aws = await startLocalAws();
 });
 

@@ -6,7 +6,8 @@ import type { Manifest } from '../../../lambdas/shared/evidence/evidence-store';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
@@ -28,7 +29,7 @@ let aws: LocalAws;
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
   aws = await startLocalAws();
 });
 

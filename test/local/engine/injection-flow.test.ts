@@ -7,7 +7,7 @@ import { slackPayload } from '../../../lambdas/shared/notify/format';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
 import { receiveNotifications } from '../../../local/aws/local-aws';
 import { LiveView } from '../../../local/cli/live-view';
 import { LocalStore } from '../../../local/cli/local-store';
@@ -67,7 +67,7 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await receiveNotifications(aws);
     run = await runIncident({
-      synthesized: synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS }),
+      synthesized: cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS }),
       input: {
         source: 'manual',
         target: { namespace: NS, kind: 'Deployment', name: 'web' },

@@ -9,7 +9,8 @@ import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kuberne
 import { remediationsOf } from '../../../lambdas/shared/kubernetes/remediation-record';
 import { phaseLeaseSeconds } from '../../../lambdas/shared/lock-window';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { allStates } from '../../../local/engine/execute-definition';
 import { LocalExecutionRegistry } from '../../../local/engine/execution-registry';
@@ -51,7 +52,7 @@ let dataDir: string;
 let registry: LocalExecutionRegistry;
 
 beforeAll(async () => {
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
   aws = await startLocalAws();
 });
 

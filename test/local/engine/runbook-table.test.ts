@@ -3,7 +3,8 @@ import type { Diagnostics, Remediation } from '../../../lambdas/shared/contracts
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
 import {
@@ -37,7 +38,7 @@ let aws: LocalAws;
 
 beforeAll(async () => {
   const namespaces = [...new Set(RUNBOOK_CASES.map((c) => c.target.namespace))];
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: namespaces.join(',') });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: namespaces.join(',') });
   aws = await startLocalAws();
 });
 

@@ -3,7 +3,8 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident } from '../../../local/engine/run-incident';
 import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
@@ -27,7 +28,7 @@ let aws: LocalAws;
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS });
   aws = await startLocalAws();
   sandbox = await startSandbox({ clock: { timeScale: TIME_SCALE } });
 }, 120_000);

@@ -16,7 +16,8 @@ import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { createLogger } from '../../../lambdas/shared/logger';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
@@ -87,7 +88,7 @@ beforeAll(async () => {
   workDir = mkdtempSync(path.join(tmpdir(), 'alertmanager-e2e-'));
   sandbox = await startSandbox({ scenario: 'demo', clock: { timeScale: TIME_SCALE } });
   aws = await startLocalAws();
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
   const kubeConfig = localKubeConfig({ yaml: sandbox.kubeconfig() });
   const config = configSchema.parse({
     clusterName: 'sandbox',
