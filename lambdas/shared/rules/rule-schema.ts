@@ -46,6 +46,10 @@ const logMatcher = z
       .boolean()
       .optional()
       .describe('Only the line that explains the exit (the last line of the highest rank) counts.'),
+    init: z
+      .boolean()
+      .optional()
+      .describe('Only logs of init containers (true) or of app containers (false).'),
   })
   .strict()
   .refine((m) => m.class || m.pattern, { message: 'a log matcher needs a class or a pattern' });
@@ -128,6 +132,12 @@ const containerMatcher = z
     ready: z.boolean().optional(),
     init: z.boolean().optional(),
     minRestarts: z.number().int().min(0).optional(),
+    maxRestarts: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('At most this many restarts (0: a container that is not crash-looping).'),
   })
   .strict();
 
@@ -217,19 +227,27 @@ export const PLACEHOLDERS = [
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
+/** `{service}`, or `{serviceNamespace|namespace}`: the first of the names that has a value. */
+export const PLACEHOLDER_PATTERN = /\{([A-Za-z]+(?:\|[A-Za-z]+)*)\}/g;
+
 const template = z
   .string()
   .min(1)
   .superRefine((text, ctx) => {
-    for (const m of text.matchAll(/\{([A-Za-z]+)\}/g)) {
-      if (!(PLACEHOLDERS as readonly string[]).includes(m[1])) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `unknown placeholder {${m[1]}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
-        });
+    for (const m of text.matchAll(PLACEHOLDER_PATTERN)) {
+      for (const name of m[1].split('|')) {
+        if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown placeholder {${name}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+          });
+        }
       }
     }
-  });
+  })
+  .describe(
+    'Text with placeholders: `{service}`, or `{serviceNamespace|namespace}` for the first of them that has a value.',
+  );
 
 /** Where a rule is rehearsed: a sandbox scenario, or an incident's stored evidence. */
 export const ruleExampleSchema = z
@@ -273,6 +291,19 @@ export const ruleSchema = z
       .min(0)
       .max(1)
       .describe('0..1: how sure the rule is when it holds. Below 0.5 the flow does not act.'),
+    raise: z
+      .array(
+        z
+          .object({
+            when: z.array(matcherSchema).min(1).describe('Further evidence; all must hold.'),
+            confidence: z.number().min(0).max(1),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe(
+        'Evidence that corroborates the rule and raises its confidence (readiness probe failures behind a Service without endpoints); the highest that holds counts.',
+      ),
     rollbackOnBadRelease: z
       .boolean()
       .default(true)
