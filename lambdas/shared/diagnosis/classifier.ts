@@ -111,7 +111,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'data-corruption',
     pattern:
-      /Corrupted data|data (?:file )?corrupt|\bcorrupt(?:ed|ion)?\b|checksum mismatch|CRC mismatch|crc32 mismatch|Database page corruption|bad magic number|Segment load failed|failed to load segment|invalid page header|Bad file descriptor on read|wal: (?:crc mismatch|file not found)|Bad file format reading the append only file|Short read or OOM loading DB|invalid page in block|Unrecoverable error: corrupted/i,
+      /Corrupted data|data (?:file )?corrupt|\bcorrupt(?:ed|ion)?\b|checksum mismatch|CRC mismatch|crc32 mismatch|Database page corruption|bad magic number|Segment load failed|failed to load segment|invalid page header|Bad file descriptor on read|wal: (?:crc mismatch|file not found)|Bad file format reading the append only file|Short read or OOM loading DB|invalid page in block|Unrecoverable error: corrupted|\bCorrupt(?:ed)?[A-Z]\w*|malformed (?:database|page|record|block|file|segment)|database disk image is malformed|Wrong signature|bad signature|invalid (?:magic|checksum)|failed to get all reachable pages|page \d+ already freed|truncated (?:file|record|segment|block)/i,
   },
   {
     class: 'connection-limit',
@@ -122,7 +122,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'timeout',
     pattern:
-      /Can't connect to (?:MySQL|MariaDB) server on [^\n]*\((?:110|timed out)\)|Connection timed out|Connect(?:ion)? ?timeout|connect ETIMEDOUT|ETIMEDOUT|i\/o timeout|context deadline exceeded|DEADLINE_EXCEEDED|deadline exceeded|SocketTimeoutException|ConnectTimeout|ReadTimeout|upstream timed out|timed out while waiting|Operation timed out|timeout expired|TimeoutError|TimeoutException|request timed out|Lost connection to MySQL server during query|Fail connecting to server on \S+\. Timeout|timeout occurred after waiting|Timeout connecting to|timed out after \d+|Read timed out|connect timed out/i,
+      /Can't connect to (?:MySQL|MariaDB) server on [^\n]*\((?:110|timed out)\)|Connection timed out|Connect(?:ion)? ?timeout|connect ETIMEDOUT|ETIMEDOUT|i\/o timeout|context deadline exceeded|DEADLINE_EXCEEDED|deadline exceeded|SocketTimeoutException|ConnectTimeout|ReadTimeout|upstream timed out|timed out while waiting|Operation timed out|timeout expired|TimeoutError|TimeoutException|request timed out|Lost connection to MySQL server during query|Fail connecting to server on \S+\. Timeout|timeout occurred after waiting|Timeout connecting to|timed out after \d+|Read timed out|connect timed out|timed out (?:while )?waiting|\btimeout (?:after|while|waiting|exceeded|reached|of \d+)|Timeout after \d+/i,
   },
   {
     class: 'port-in-use',
@@ -137,7 +137,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'auth-failure',
     pattern:
-      /Access denied for user|password authentication failed|authentication failed|Authentication failure|WRONGPASS|NOAUTH|-NOAUTH|invalid username-password pair|invalid password|AuthenticationException|AuthenticationError|\bUnauthorized\b|\b401 Unauthorized|Error code: 401|status(?: code)?:? 401|InvalidAccessKeyId|SignatureDoesNotMatch|request signature we calculated does not match|hasn't authenticated|not authenticated|Signature has expired|ExpiredSignature|The Access Key Id you provided does not exist|AccessDenied|Access Denied|permission denied for (?:table|relation|schema|database|sequence)|no pg_hba\.conf entry|SASL authentication|Invalid credentials|invalid_grant|invalid api key|Incorrect API key|token (?:is )?expired|invalid (?:auth )?token|user not found|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|not authorized|auth(?:entication)? (?:is )?required|(?:is )?forbidden: User|unauthorized_client|invalid_client|invalid_token|\[invalid_token_response\]|Invalid client credentials|Client authentication failed|client authentication (?:failed|was attempted)|\bUNAUTHENTICATED\b|Unauthenticated|status(?:Code)?\"?[:=] ?401\b|\bHTTP(?:\/[\d.]+)? 401\b|Response 401|returned 401|responded with 401|got 401/i,
+      /Access denied for user|password authentication failed|authentication failed|Authentication failure|WRONGPASS|NOAUTH|-NOAUTH|invalid username-password pair|invalid password|AuthenticationException|AuthenticationError|\bUnauthorized\b|\b401 Unauthorized|Error code: 401|status(?: code)?:? 401|InvalidAccessKeyId|SignatureDoesNotMatch|request signature we calculated does not match|hasn't authenticated|not authenticated|Signature has expired|ExpiredSignature|The Access Key Id you provided does not exist|AccessDenied(?!(?:Exception)?:? ['\"]?\/)|Access Denied(?!:? ['\"]?\/)|permission denied for (?:table|relation|schema|database|sequence)|no pg_hba\.conf entry|SASL authentication|Invalid credentials|invalid_grant|invalid api key|Incorrect API key|token (?:is )?expired|invalid (?:auth )?token|user not found|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|not authorized|auth(?:entication)? (?:is )?required|(?:is )?forbidden: User|unauthorized_client|invalid_client|invalid_token|\[invalid_token_response\]|Invalid client credentials|Client authentication failed|client authentication (?:failed|was attempted)|\bUNAUTHENTICATED\b|Unauthenticated|status(?:Code)?\"?[:=] ?401\b|\bHTTP(?:\/[\d.]+)? 401\b|Response 401|returned 401|responded with 401|got 401|invalid[_ ]client[_ ](?:secret|credentials?|id)|invalid (?:secret|credentials?)|bad credentials|incorrect (?:password|credentials|username or password)|wrong (?:password|credentials)/i,
   },
   {
     class: 'dns-resolution',
@@ -152,12 +152,12 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'connection-refused',
     pattern:
-      /Connection refused|ECONNREFUSED|actively refused|Can't connect to (?:MySQL|MariaDB) server|Could not connect to|EndpointConnectionError|Error \d+ connecting to|ConnectException|CommunicationsException|Communications link failure|Fail(?:ed)? connecting to server|Failed to connect|failed to connect|could not connect to server|Is the server running|Connection to [^\n]* refused|server unavailable|no reachable servers|All connection attempts failed|connect\(\) failed \(111|Failed to establish a new connection|Unable to connect|Cannot connect to|can't connect to|cannot connect to|Connection closed by server|error connecting to|Connect error|connection error|NoBrokersAvailable|Connection to node -?\d+ [^\n]* could not be established|Broker may not be available|UNAVAILABLE: /i,
+      /Connection refused|ECONNREFUSED|actively refused|Can't connect to (?:MySQL|MariaDB) server|Could not connect to|EndpointConnectionError|Error \d+ connecting to|ConnectException|CommunicationsException|Communications link failure|Fail(?:ed)? connecting to server|Failed to connect|failed to connect|could not connect to server|Is the server running|Connection to [^\n]* refused|server unavailable|no reachable servers|All connection attempts failed|connect\(\) failed \(111|Failed to establish a new connection|Unable to connect|Cannot connect to|can't connect to|cannot connect to|Connection closed by server|error connecting to|Connect error|connection error|NoBrokersAvailable|Connection to node -?\d+ [^\n]* could not be established|Broker may not be available|UNAVAILABLE: |CONNECTION_REFUSED/i,
   },
   {
     class: 'connection-reset',
     pattern:
-      /Connection reset by peer|ECONNRESET|broken pipe|EPIPE|MySQL server has gone away|Lost connection to (?:MySQL )?server|server closed the connection unexpectedly|unexpected EOF|Connection closed unexpectedly|connection reset/i,
+      /Connection reset by peer|ECONNRESET|broken pipe|EPIPE|MySQL server has gone away|Lost connection to (?:MySQL )?server|server closed the connection unexpectedly|unexpected EOF|Connection closed unexpectedly|connection reset|socket hang up|ECONNABORTED|Connection aborted|connection was forcibly closed|server closed the connection/i,
   },
   {
     class: 'disk-full',
@@ -178,7 +178,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'permission-denied',
     pattern:
-      /Permission denied|EACCES|Operation not permitted|\bEPERM\b|AccessDeniedException|permission denied|insufficient permissions/i,
+      /Permission denied|EACCES|Operation not permitted|\bEPERM\b|AccessDeniedException|permission denied|insufficient permissions|Access ?Denied(?:Exception)?:? ['\"]?\//i,
   },
   {
     class: 'schema-migration',
@@ -188,12 +188,12 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'missing-object',
     pattern:
-      /collection [^\n]*(?:not found|does not exist|not exist|doesn't exist)|Collection not found|can't find collection|collection not loaded|The specified bucket does not exist|NoSuchBucket|NoSuchKey|The specified key does not exist|index not found|index_not_found|UNKNOWN_TOPIC_OR_PARTITION|UnknownTopicOrPartition|does not host this topic-partition|Bucket [`'"]?[\w.-]+[`'"]? does not exist|Unknown topic or partition|topic [^\n]*does not exist|Model not found|model [^\n]*(?:not found|does not exist)|Repository Not Found|Repo id must be in the form|HFValidationError|No supported config format found|is not a local folder and is not a valid model identifier|Can't load (?:tokenizer|config|the model)|Incorrect path_or_model_id|(?:safetensors|\.bin|config\.json|tokenizer)[^\n]*(?:not found|does not exist|No such file)|does not appear to have a file named|Entry Not Found|EntryNotFoundError|LocalEntryNotFoundError|Cannot find the requested files in the (?:disk )?cache|model_path [^\n]*does not exist|Invalid repository ID or local directory/i,
+      /collection [^\n]*(?:not found|does not exist|not exist|doesn't exist)|Collection not found|can't find collection|collection not loaded|The specified bucket does not exist|NoSuchBucket|NoSuchKey|The specified key does not exist|index not found|index_not_found|UNKNOWN_TOPIC_OR_PARTITION|UnknownTopicOrPartition|does not host this topic-partition|Bucket [`'"]?[\w.-]+[`'"]? does not exist|Unknown topic or partition|topic [^\n]*does not exist|Model not found|model [^\n]*(?:not found|does not exist)|Repository Not Found|Repo id must be in the form|HFValidationError|No supported config format found|is not a local folder and is not a valid model identifier|Can't load (?:tokenizer|config|the model)|Incorrect path_or_model_id|(?:safetensors|\.bin|config\.json|tokenizer)[^\n]*(?:not found|does not exist|No such file)|does not appear to have a file named|Entry Not Found|EntryNotFoundError|LocalEntryNotFoundError|Cannot find the requested files in the (?:disk )?cache|model_path [^\n]*does not exist|Invalid repository ID or local directory|no file named [^\n]*found in (?:directory|the repo)|(?:weights?|checkpoint|model file)s? [^\n]*(?:not found|missing|do(?:es)? not exist)/i,
   },
   {
     class: 'missing-executable',
     pattern:
-      /executable file not found in \$PATH|command not found|exec format error|error while loading shared libraries|cannot open shared object file|Error relocating|GLIBC_[\d.]+'? not found|version `GLIBC|exec: "[^"]+": (?:stat|executable)|no such file or directory: unknown|not found: exec|^\/bin\/(?:ba|da)?sh: (?:\d+: )?[\w.-]+: not found|exec \/[^\s]+: no such file|OCI runtime (?:create|exec) failed|unable to start container process|starting container process caused|\bStartError\b|env: '?[\w.-]+'?: No such file or directory|Unable to access jarfile|no such file or directory: exec|cannot execute binary file/i,
+      /executable file not found in \$PATH|command not found|exec format error|error while loading shared libraries|cannot open shared object file|Error relocating|GLIBC_[\d.]+'? not found|version `GLIBC|exec: "[^"]+": (?:stat|executable)|no such file or directory: unknown|not found: exec|^\/bin\/(?:ba|da)?sh: (?:\d+: )?[\w.-]+: not found|exec \/[^\s]+: no such file|OCI runtime (?:create|exec) failed|unable to start container process|starting container process caused|\bStartError\b|env: '?[\w.-]+'?: No such file or directory|Unable to access jarfile|no such file or directory: exec|cannot execute binary file|loading shared librar(?:y|ies)|Library not loaded|: (?:exec: )?[\w./-]+: (?:command )?not found\s*$/i,
   },
   {
     class: 'missing-module',
@@ -219,7 +219,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'dependency-not-ready',
     pattern:
-      /waiting for [^\n]*(?:to be ready|to become ready|to start|to be available|ready)|not ready yet|is not ready|isn't ready|LOADING Redis is loading|is loading the dataset|BusyLoadingError|(?:coordinator|leader|broker|service|server) (?:is )?not available|NotAvailableException|\bnot ready\b|the database system is (?:starting up|shutting down|in recovery mode)|MASTERDOWN|CLUSTERDOWN|etcdserver: (?:leader changed|no leader|request timed out|not capable)|no leader|NOT_LEADER|LEADER_NOT_AVAILABLE|Coordinator not available|503 Service Unavailable|Service Unavailable|ServiceUnavailable|server is not ready|not healthy|unhealthy|dependency[^\n]* (?:down|unavailable|not ready)|depends on[^\n]*unavailable|retrying in \d+|^waiting for (?:the )?[\w.:/-]+(?: to [\w ]+)?(?:\.{2,}|…)|\S+:\d+ - (?:no response|rejecting connections)|still waiting for|Waiting for [\w.:/-]+ (?:to come up|to be up|on port)/i,
+      /waiting for [^\n]*(?:to (?:be|become) (?:ready|available|up|healthy)|to (?:start|accept|come up|respond|listen)|ready)|not ready yet|is not ready|isn't ready|LOADING Redis is loading|is loading the dataset|BusyLoadingError|(?:coordinator|leader|broker|service|server) (?:is )?not available|NotAvailableException|\bnot ready\b|the database system is (?:starting up|shutting down|in recovery mode)|MASTERDOWN|CLUSTERDOWN|etcdserver: (?:leader changed|no leader|request timed out|not capable)|no leader|NOT_LEADER|LEADER_NOT_AVAILABLE|Coordinator not available|503 Service Unavailable|Service Unavailable|ServiceUnavailable|server is not ready|not healthy|unhealthy|dependency[^\n]* (?:down|unavailable|not ready)|depends on[^\n]*unavailable|retrying in \d+|^waiting for (?:the )?[\w.:/-]+(?: to [\w ]+)?(?:\.{2,}|…)|\S+:\d+ - (?:no response|rejecting connections)|still waiting for|Waiting for [\w.:/-]+ (?:to come up|to be up|on port)/i,
   },
   {
     class: 'startup-failed',
@@ -229,7 +229,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'crash',
     pattern:
-      /\bpanic:|panicked at|Segmentation fault|Fatal Python error|terminate called after throwing|SIGSEGV|SIGABRT|SIGBUS|segmentation (?:fault|violation)|core dumped|fatal error:|Traceback \(most recent call last\)|Unhandled ?(?:Promise)?Rejection|unhandled exception|uncaught exception|Uncaught \w*Error|Exception in thread "[^"]+"|\bAborted\b|assertion [^\n]*failed|Assertion failed|nil pointer dereference|NullPointerException|TypeError:|AttributeError:|RuntimeError:|ValueError:|IndexError:|ZeroDivisionError|\bFATAL\b|\bfatal\b|stack overflow|StackOverflowError|double free|illegal instruction|\bException\b|\bError:/,
+      /\bpanic:|panicked at|Segmentation fault|Fatal Python error|terminate called after throwing|SIGSEGV|SIGABRT|SIGBUS|segmentation (?:fault|violation)|core dumped|fatal error:|Traceback \(most recent call last\)|Unhandled ?(?:Promise)?Rejection|unhandled exception|uncaught exception|Uncaught \w*Error|Exception in thread "[^"]+"|\bAborted\b|assertion [^\n]*failed|Assertion failed|nil pointer dereference|NullPointerException|TypeError:|AttributeError:|RuntimeError:|ValueError:|IndexError:|ZeroDivisionError|\bFATAL\b|\bfatal\b|stack overflow|StackOverflowError|double free|illegal instruction|\bException\b|\bError:|[Uu]nhandled [Ee]xception|[Uu]ncaught ?[Ee]xception|\b[A-Z]\w*Exception\b/,
   },
 ];
 
@@ -252,7 +252,7 @@ const TECHNOLOGY_PATTERNS: Array<[Technology, RegExp]> = [
   ],
   [
     'postgres',
-    /postgres|psycopg|pg_hba|asyncpg|PSQLException|:5432\b|\b5432\b|\bpgx?\b|\b(?:FATAL|PANIC|ERROR): {2}|pg_wal|the database system is|too many clients already|connection slots are reserved|invalid page in block/i,
+    /postgres|psycopg|pg_hba|asyncpg|PSQLException|\bpq: |:5432\b|\b5432\b|\bpgx?\b|\b(?:FATAL|PANIC|ERROR): {2}|pg_wal|the database system is|too many clients already|connection slots are reserved|invalid page in block/i,
   ],
   [
     'redis',
@@ -384,16 +384,29 @@ export function technologyIn(
   line: string,
 ): { technology: Technology; from: 'wording' | 'address' } | undefined {
   const wording = wordingOf(line);
-  for (const [technology, pattern] of TECHNOLOGY_PATTERNS)
-    if (pattern.test(wording)) return { technology, from: 'wording' };
   const hosts = hostsIn(line);
+  for (const [technology, pattern] of TECHNOLOGY_PATTERNS) {
+    if (!pattern.test(wording)) continue;
+    // HTTP is only the transport: a server the address names (`HTTPConnectionPool(host='milvus',
+    // port=19530)`) says more.
+    if (technology === 'http') {
+      const server = addressTechnology(hosts);
+      if (server && server !== 'http') return { technology: server, from: 'address' };
+    }
+    return { technology, from: 'wording' };
+  }
+  const address = addressTechnology(hosts);
+  if (address) return { technology: address, from: 'address' };
+  if (/\bhttps?:\/\//i.test(line)) return { technology: 'http', from: 'address' };
+  return undefined;
+}
+
+/** The technology the names or default ports of hosts suggest. */
+function addressTechnology(hosts: HostReference[]): Technology | undefined {
   const names = hosts.map((h) => h.host).join(' ');
   for (const [technology, pattern] of TECHNOLOGY_PATTERNS)
-    if (names && pattern.test(names)) return { technology, from: 'address' };
-  for (const h of hosts)
-    if (h.port !== undefined && PORT_TECHNOLOGY[h.port])
-      return { technology: PORT_TECHNOLOGY[h.port], from: 'address' };
-  if (/\bhttps?:\/\//i.test(line)) return { technology: 'http', from: 'address' };
+    if (names && technology !== 'http' && pattern.test(names)) return technology;
+  for (const h of hosts) if (h.port !== undefined && PORT_TECHNOLOGY[h.port]) return PORT_TECHNOLOGY[h.port];
   return undefined;
 }
 
