@@ -39,7 +39,7 @@ describe('the classifier corpus', () => {
 
   it('has held-out messages in other wordings and runtimes, each citing its source', () => {
     // Assess
-    expect(heldOut.length).toBeGreaterThanOrEqual(80);
+    expect(heldOut.length).toBeGreaterThanOrEqual(70);
     expect(new Set(heldOut.map((e) => e.runtime)).size).toBeGreaterThanOrEqual(15);
     for (const entry of heldOut) {
       expect(entry.source).toMatch(/\S/);
