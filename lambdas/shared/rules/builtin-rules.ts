@@ -46,7 +46,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     ],
     cause:
       'The image of container {container} cannot be pulled ({reason}): wrong image name or tag, or missing registry credentials.',
-    fix: 'Check the image and tag of container {container} in {kind} {namespace}/{workload} (`kubectl describe pod {pod} -n {namespace}`), that the registry is reachable, and imagePullSecrets; roll back to revision {previousRevision} if a bad tag was deployed.',
+    fix: 'Check the image and tag of container {container} in {kind} {namespace}/{workload} (`kubectl describe pod {pod} -n {namespace}`), that the registry is reachable, and imagePullSecrets[[; roll back to revision {previousRevision} if a bad tag was deployed]].',
     remediation: 'none',
     confidence: 0.95,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败' },
@@ -282,6 +282,8 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     fix: 'Check what {service} listens on (`ss -tlnp` in its pod; bind to 0.0.0.0) and that port {port} is its Service port; if it simply started late, `kubectl rollout restart {kind}/{workload} -n {namespace}`.',
     remediation: 'restart',
     // The error kind and the dependency's own state together: more specific than either alone.
+    // Below a technology the line names in its own words ("Can't connect to MySQL server" while
+    // mysql is Ready again: it came up after the client gave up, mysql-unreachable's restart).
     confidence: 0.8,
     runbook: { file: AIKV, section: '连接问题 / 1. 连接被拒绝 (确认监听地址)' },
   },
@@ -391,6 +393,8 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     // the client cannot open it. A dependency that is down is dependency-down, which ranks higher.
     remediation: 'none',
     confidence: 0.75,
+    // The dependency answers its own readiness probe but not this client: the path between them.
+    raise: [{ when: [{ dependency: { state: 'up' } }], confidence: 0.92 }],
     runbook: { file: OTLP, section: '常见故障场景 / 网络连接问题' },
   },
   {
@@ -401,6 +405,8 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     fix: 'Check the server {workload} talks to ({service|host} in {serviceNamespace|namespace}): `INFO clients` / `CLIENT LIST` for Redis-compatible stores, `SHOW PROCESSLIST` for MySQL, and whether it restarted (`kubectl get pods -n {serviceNamespace|namespace}`).',
     remediation: 'wait-for-dependency',
     confidence: 0.7,
+    // Reset by a dependency that is Ready: its connection limit or a restart of it, not an outage.
+    raise: [{ when: [{ dependency: { state: 'up' } }], confidence: 0.92 }],
     runbook: { file: AIKV, section: '连接问题 / 3. 连接被重置' },
   },
   {
@@ -426,7 +432,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'missing-config',
     when: [{ log: { class: 'missing-config' } }],
     cause: '{workload} is missing a configuration value: {line}',
-    fix: 'Add the missing setting to the ConfigMap/Secret or env of {kind} {namespace}/{workload} (`kubectl get configmap,secret -n {namespace}`), then restart it; roll back to revision {previousRevision} if the release dropped it.',
+    fix: 'Add the missing setting to the ConfigMap/Secret or env of {kind} {namespace}/{workload} (`kubectl get configmap,secret -n {namespace}`), then restart it[[; roll back to revision {previousRevision} if the release dropped it]].',
     remediation: 'none',
     confidence: 0.82,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (配置错误: 检查ConfigMap和Secret配置)' },
@@ -488,7 +494,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     ],
     cause:
       'The command or a library of container {container} is missing or not executable (依赖库缺失): {line}',
-    fix: 'Check the image of {kind} {namespace}/{workload} (entrypoint, `ldd` of the binary, installed packages and architecture); roll back to revision {previousRevision} if the new image lost them.',
+    fix: 'Check the image of {kind} {namespace}/{workload} (entrypoint, `ldd` of the binary, installed packages and architecture)[[; roll back to revision {previousRevision} if the new image lost them]].',
     remediation: 'none',
     confidence: 0.85,
     runbook: { file: AIKV, section: '启动问题 / 1. 服务无法启动 (1.4 检查依赖库)' },
@@ -648,7 +654,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'sigsegv',
     when: [{ termination: { exitCode: 139 } }],
     cause: 'Container {container} of {workload} crashed with a segmentation fault (SIGSEGV, exit code 139).',
-    fix: 'A native crash: check the image (library versions, CPU architecture) of {kind} {namespace}/{workload}; roll back to revision {previousRevision} if it came with a release.',
+    fix: 'A native crash: check the image (library versions, CPU architecture) of {kind} {namespace}/{workload}[[; roll back to revision {previousRevision} if it came with a release]].',
     remediation: 'none',
     confidence: 0.6,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败' },

@@ -20,7 +20,13 @@ import type {
 } from '../diagnosis/evidence';
 import { exitMeaning, signalName } from '../diagnosis/exit-codes';
 import { redactText } from '../redact';
-import { PLACEHOLDER_PATTERN, type Matcher, type Placeholder, type Rule } from './rule-schema';
+import {
+  OPTIONAL_CLAUSE,
+  PLACEHOLDER_PATTERN,
+  type Matcher,
+  type Placeholder,
+  type Rule,
+} from './rule-schema';
 
 /**
  * Evaluates diagnosis rules against the evidence: every rule whose matchers all hold becomes
@@ -534,10 +540,16 @@ function baseVars(ctx: Context): Vars {
 
 /** Placeholders without a value read as what they stand for, e.g. `<service>`. */
 export function render(template: string, vars: Vars): string {
-  return template.replace(PLACEHOLDER_PATTERN, (_, names: string) => {
-    const list = names.split('|') as Placeholder[];
-    return list.map((n) => vars[n]).find((v) => v !== undefined) ?? `<${list[0]}>`;
-  });
+  const value = (names: string) =>
+    (names.split('|') as Placeholder[]).map((n) => vars[n]).find((v) => v !== undefined);
+  // `[[...]]`: a clause that only makes sense with its values ("roll back to revision {previousRevision}").
+  const clauses = template.replace(OPTIONAL_CLAUSE, (_, clause: string) =>
+    [...clause.matchAll(PLACEHOLDER_PATTERN)].every((m) => value(m[1]) !== undefined) ? clause : '',
+  );
+  return clauses.replace(
+    PLACEHOLDER_PATTERN,
+    (_, names: string) => value(names) ?? `<${names.split('|')[0]}>`,
+  );
 }
 
 interface Match {

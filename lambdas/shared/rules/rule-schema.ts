@@ -229,6 +229,8 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /** `{service}`, or `{serviceNamespace|namespace}`: the first of the names that has a value. */
 export const PLACEHOLDER_PATTERN = /\{([A-Za-z]+(?:\|[A-Za-z]+)*)\}/g;
+/** `[[...]]`: text left out when a placeholder in it has no value. */
+export const OPTIONAL_CLAUSE = /\[\[(.*?)\]\]/g;
 
 const template = z
   .string()
@@ -246,7 +248,7 @@ const template = z
     }
   })
   .describe(
-    'Text with placeholders: `{service}`, or `{serviceNamespace|namespace}` for the first of them that has a value.',
+    'Text with placeholders: `{service}`, or `{serviceNamespace|namespace}` for the first of them that has a value; `[[...]]` is left out when a placeholder in it has no value.',
   );
 
 /** Where a rule is rehearsed: a sandbox scenario, or an incident's stored evidence. */
