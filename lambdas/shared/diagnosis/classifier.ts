@@ -137,7 +137,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'auth-failure',
     pattern:
-      /Access denied for user|password authentication failed|authentication failed|Authentication failure|WRONGPASS|NOAUTH|-NOAUTH|invalid username-password pair|invalid password|AuthenticationException|AuthenticationError|\bUnauthorized\b|\b401 Unauthorized|Error code: 401|status(?: code)?:? 401|InvalidAccessKeyId|SignatureDoesNotMatch|request signature we calculated does not match|hasn't authenticated|not authenticated|Signature has expired|ExpiredSignature|The Access Key Id you provided does not exist|AccessDenied(?!(?:Exception)?:? ['\"]?\/)|Access Denied(?!:? ['\"]?\/)|permission denied for (?:table|relation|schema|database|sequence)|no pg_hba\.conf entry|SASL authentication|Invalid credentials|invalid_grant|invalid api key|Incorrect API key|token (?:is )?expired|invalid (?:auth )?token|user not found|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|not authorized|auth(?:entication)? (?:is )?required|(?:is )?forbidden: User|unauthorized_client|invalid_client|invalid_token|\[invalid_token_response\]|Invalid client credentials|Client authentication failed|client authentication (?:failed|was attempted)|\bUNAUTHENTICATED\b|Unauthenticated|status(?:Code)?\"?[:=] ?401\b|\bHTTP(?:\/[\d.]+)? 401\b|Response 401|returned 401|responded with 401|got 401|invalid[_ ]client[_ ](?:secret|credentials?|id)|invalid (?:secret|credentials?)|bad credentials|incorrect (?:password|credentials|username or password)|wrong (?:password|credentials)/i,
+      /Access denied for user|password authentication failed|authentication failed|Authentication failure|WRONGPASS|NOAUTH|-NOAUTH|invalid username-password pair|invalid password|AuthenticationException|AuthenticationError|\bUnauthorized\b|\b401 Unauthorized|Error code: 401|status(?: code)?:? 401|InvalidAccessKeyId|SignatureDoesNotMatch|request signature we calculated does not match|hasn't authenticated|not authenticated|Signature has expired|ExpiredSignature|The Access Key Id you provided does not exist|AccessDenied(?!(?:Exception)?:? ['"]?\/)|Access Denied(?!:? ['"]?\/)|permission denied for (?:table|relation|schema|database|sequence)|no pg_hba\.conf entry|SASL authentication|Invalid credentials|invalid_grant|invalid api key|Incorrect API key|token (?:is )?expired|invalid (?:auth )?token|user not found|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|not authorized|auth(?:entication)? (?:is )?required|(?:is )?forbidden: User|unauthorized_client|invalid_client|invalid_token|\[invalid_token_response\]|Invalid client credentials|Client authentication failed|client authentication (?:failed|was attempted)|\bUNAUTHENTICATED\b|Unauthenticated|status(?:Code)?"?[:=] ?401\b|\bHTTP(?:\/[\d.]+)? 401\b|Response 401|returned 401|responded with 401|got 401|invalid[_ ]client[_ ](?:secret|credentials?|id)|invalid (?:secret|credentials?)|bad credentials|incorrect (?:password|credentials|username or password)|wrong (?:password|credentials)/i,
   },
   {
     class: 'dns-resolution',
@@ -178,7 +178,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'permission-denied',
     pattern:
-      /Permission denied|EACCES|Operation not permitted|\bEPERM\b|AccessDeniedException|permission denied|insufficient permissions|Access ?Denied(?:Exception)?:? ['\"]?\//i,
+      /Permission denied|EACCES|Operation not permitted|\bEPERM\b|AccessDeniedException|permission denied|insufficient permissions|Access ?Denied(?:Exception)?:? ['"]?\//i,
   },
   {
     class: 'schema-migration',
