@@ -28,6 +28,23 @@ const NETWORK = [
 ] as const;
 
 export const BUILTIN_RULES: readonly RuleInput[] = [
+  // ---- Nothing wrong now -----------------------------------------------------------------
+  {
+    id: 'healthy-now',
+    when: [{ workload: { state: ['healthy', 'progressing'] } }],
+    cause:
+      '{workload} is {reason} now ({line}): the alert is stale, or it recovered (a restart already happened).',
+    fix: 'Nothing to change now: the health read right before any write leaves {kind} {namespace}/{workload} alone while it stays healthy or its rollout progresses (`kubectl rollout status {kind}/{workload} -n {namespace}`). If the alert keeps firing, check the alert rule.',
+    // Routed through the health read before a restart, which writes nothing while the workload is
+    // healthy or its rollout progresses cleanly ("healthy at action time; no action").
+    remediation: 'restart',
+    reason:
+      '{workload} is {reason} now: the health read right before any write is expected to confirm it, and then nothing is changed',
+    // What the cluster shows now outweighs any historical cause.
+    confidence: 0.97,
+    runbook: { file: OTLP, section: '应急响应程序 / 1. P0级故障响应 (检查恢复)' },
+  },
+
   // ---- Container and pod states that name their cause ---------------------------------
   {
     id: 'oom-killed',

@@ -474,6 +474,12 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
         weight: 1,
       }));
   }
+  if ('workload' in matcher) {
+    const state = workloadState(ctx);
+    return state && matcher.workload.state.includes(state.state)
+      ? [{ text: state.text, vars: { reason: state.state, line: state.text }, weight: 1 }]
+      : [];
+  }
   const m = matcher.job;
   const w = ev.workload;
   if (!w?.failedReason || !inList(m.failedReason, w.failedReason)) return [];
@@ -484,6 +490,64 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
       weight: 1,
     },
   ];
+}
+
+/** Waiting reasons of a container that is only starting. */
+const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
+
+/** An app container that is fine, or (`starting`) on its way: no restart, no failed exit, no failure wait. */
+function clean(c: ContainerEvidence, starting: boolean): boolean {
+  if (c.init) return c.ready || (c.termination?.exitCode ?? 0) === 0 || (starting && c.running);
+  if (c.restartCount > 0 || (c.termination?.exitCode ?? 0) !== 0) return false;
+  if (c.waitingReason) return starting && STARTING.has(c.waitingReason);
+  return c.ready || (starting && c.running);
+}
+
+/**
+ * Whether the workload is fine right now, whatever the alert said: `healthy` (every pod ready, no
+ * container restarted or waiting: an alert that resolved, or a restart that already worked) or
+ * `progressing` (a rollout replaces older pods and the new revision's pods start without a
+ * restart, a failed exit or a warning other than early readiness failures). Jobs never are.
+ */
+function workloadState(ctx: Context): { state: 'healthy' | 'progressing'; text: string } | undefined {
+  const ev = ctx.evidence;
+  if (ev.target.kind === 'Job' || ev.target.kind === 'CronJob' || ev.containers.length === 0)
+    return undefined;
+  const unscheduled = ev.conditions.some(
+    (c) => c.on === 'Pod' && c.type === 'PodScheduled' && c.status === 'False',
+  );
+  if (unscheduled) return undefined;
+  const pods = [...new Set(ev.containers.map((c) => c.pod))];
+  const w = ev.workload;
+  // The controller's own warnings (FailedCreate of a ReplicaSet) say pods are missing.
+  const controllerWarned = ev.events.some((e) => e.kind !== 'Pod' && e.type === 'Warning');
+  if (
+    ev.containers.every((c) => clean(c, false)) &&
+    !!w &&
+    w.replicas > 0 &&
+    w.readyReplicas >= w.replicas &&
+    !controllerWarned
+  ) {
+    return { state: 'healthy', text: `${pods.length} pods ready, no container restarted or waiting` };
+  }
+  const { current } = ctx.revisions();
+  if (!current) return undefined;
+  const newer = ev.containers.filter((c) => c.revision === current.revision);
+  const older = ev.containers.filter((c) => c.revision !== undefined && c.revision < current.revision);
+  if (newer.length === 0 || older.length === 0 || !newer.every((c) => clean(c, true))) return undefined;
+  const newPods = new Set(newer.map((c) => c.pod));
+  const warned = ev.events.some(
+    (e) =>
+      e.kind === 'Pod' &&
+      newPods.has(e.name) &&
+      e.type === 'Warning' &&
+      !(e.reason === 'Unhealthy' && /Readiness probe failed/i.test(e.message) && e.count < 3),
+  );
+  if (warned) return undefined;
+  return {
+    state: 'progressing',
+    text: `rollout to revision ${current.revision} in progress: its ${newPods.size} pods start without a restart or a failure, ${new Set(older.map((c) => c.pod)).size} older pods still run`,
+  };
 }
 
 /** `couldn't find key DB_PASSWORD in Secret ns/name`, `configmap "x" not found`. */
@@ -717,6 +781,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
             }
           : {}),
         runbook: rule.runbook ?? { file: 'user rules', section: rule.id },
+        ...(rule.reason ? { reason: render(rule.reason, vars) } : {}),
       },
       score: confidence,
       order,
@@ -751,7 +816,7 @@ export function decideRemediation(hypotheses: Hypothesis[]): RemediationDecision
   return {
     action: top.remediation,
     confident: true,
-    reason: `${top.ruleId} (confidence ${top.confidence}): ${reasons[top.remediation]}.`,
+    reason: `${top.ruleId} (confidence ${top.confidence}): ${top.reason ?? reasons[top.remediation]}.`,
     ...(top.remediation === 'wait-for-dependency' && top.dependency
       ? { dependency: { namespace: top.dependency.namespace, service: top.dependency.service } }
       : {}),

@@ -155,6 +155,14 @@ const jobMatcher = z
   })
   .strict();
 
+const workloadMatcher = z
+  .object({
+    state: oneOrMany(z.enum(['healthy', 'progressing'])).describe(
+      'healthy: every pod ready, no container restarted or waiting; progressing: a rollout replaces older pods and the new ones start without a failure.',
+    ),
+  })
+  .strict();
+
 const baseMatchers = {
   log: logMatcher,
   termination: terminationMatcher,
@@ -167,6 +175,7 @@ const baseMatchers = {
   container: containerMatcher,
   service: serviceMatcher,
   job: jobMatcher,
+  workload: workloadMatcher,
 } as const;
 
 export type MatcherKey = keyof typeof baseMatchers | 'anyOf';
@@ -183,6 +192,7 @@ export type Matcher =
   | { container: z.output<typeof containerMatcher> }
   | { service: z.output<typeof serviceMatcher> }
   | { job: z.output<typeof jobMatcher> }
+  | { workload: z.output<typeof workloadMatcher> }
   | { anyOf: Matcher[] };
 
 const singleMatchers = Object.entries(baseMatchers).map(([key, schema]) =>
@@ -305,6 +315,11 @@ export const ruleSchema = z
       .optional()
       .describe(
         'Evidence that corroborates the rule and raises its confidence (readiness probe failures behind a Service without endpoints); the highest that holds counts.',
+      ),
+    reason: template
+      .optional()
+      .describe(
+        'Why the remediation fits, for the report and notifications (default: said by the remediation).',
       ),
     rollbackOnBadRelease: z
       .boolean()

@@ -1,4 +1,8 @@
-import { emptyEvidence, type DiagnosisEvidence } from '../../../../lambdas/shared/diagnosis/evidence';
+import {
+  emptyEvidence,
+  type ContainerEvidence,
+  type DiagnosisEvidence,
+} from '../../../../lambdas/shared/diagnosis/evidence';
 import { diagnoseEvidence } from '../../../../lambdas/shared/rules/diagnose-cause';
 
 const POD = 'bisheng-api-7c9d8-q2x7p';
@@ -310,5 +314,124 @@ describe('evaluateRules ranking', () => {
       action: 'wait-for-dependency',
       dependency: { namespace: 'cache', service: 'redis-master' },
     });
+  });
+});
+
+describe('a workload with nothing wrong now', () => {
+  const container = (
+    pod: string,
+    revision: number,
+    overrides: Partial<ContainerEvidence> = {},
+  ): ContainerEvidence => ({
+    pod,
+    container: 'api',
+    init: false,
+    revision,
+    running: true,
+    ready: true,
+    restartCount: 0,
+    ...overrides,
+  });
+  const revisions = (current: number) =>
+    Array.from({ length: current }, (_, i) => ({
+      revision: i + 1,
+      current: i + 1 === current,
+      pods: 0,
+      readyPods: 0,
+      restarts: 0,
+      images: [],
+    }));
+  const base = emptyEvidence({ namespace: 'one-data-bisheng', kind: 'Deployment', name: 'bisheng-api' });
+
+  it('is healthy: every pod ready, nothing restarted, so the health read decides and nothing is written', () => {
+    // Prepare: the restart of an earlier incident worked; the alert about it arrives late.
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      containers: [container('bisheng-api-7d-a', 2), container('bisheng-api-7d-b', 2)],
+      revisions: revisions(2),
+      workload: { replicas: 2, readyReplicas: 2 },
+    };
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0]).toMatchObject({ ruleId: 'healthy-now', remediation: 'restart' });
+    expect(hypotheses[0].cause).toContain('bisheng-api is healthy now');
+    expect(remediation).toMatchObject({ action: 'restart', confident: true });
+    expect(remediation.reason).toContain('the health read right before any write is expected to confirm it');
+  });
+
+  it('is progressing: the new revision starts cleanly while the crashed pods of the old one are replaced', () => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      containers: [
+        container('bisheng-api-6c-a', 1, {
+          running: false,
+          ready: false,
+          restartCount: 5,
+          waitingReason: 'CrashLoopBackOff',
+          termination: { reason: 'Error', exitCode: 1 },
+        }),
+        container('bisheng-api-7d-a', 2, { ready: false }),
+        container('bisheng-api-7d-b', 2, {
+          running: false,
+          ready: false,
+          waitingReason: 'ContainerCreating',
+        }),
+      ],
+      revisions: revisions(2),
+      workload: { replicas: 2, readyReplicas: 0 },
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('healthy-now');
+    expect(hypotheses[0].cause).toContain('bisheng-api is progressing now');
+    expect(hypotheses.map((h) => h.ruleId)).toContain('crash-loop');
+  });
+
+  it.each([
+    [
+      'a new revision whose pod already restarted',
+      { restartCount: 1, termination: { reason: 'Error', exitCode: 1 } },
+    ],
+    ['a new revision whose pod cannot pull its image', { running: false, waitingReason: 'ImagePullBackOff' }],
+  ])('is not progressing with %s', (_name, newPod) => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      containers: [
+        container('bisheng-api-6c-a', 1),
+        container('bisheng-api-7d-a', 2, { ready: false, ...newPod }),
+      ],
+      revisions: revisions(2),
+      workload: { replicas: 1, readyReplicas: 1 },
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
+  });
+
+  it('is not progressing when a single revision never gets ready (no rollout replaces anything)', () => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      containers: [container('bisheng-api-6c-a', 1, { ready: false })],
+      revisions: revisions(1),
+      workload: { replicas: 1, readyReplicas: 0 },
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
   });
 });
