@@ -123,11 +123,14 @@ class Context {
 
   constructor(readonly evidence: DiagnosisEvidence) {
     for (const c of evidence.containers) this.containers.set(`${c.pod}/${c.container}`, c);
+    // A service that runs and is Ready but logs failures (a pool exhausted, 429s from upstream):
+    // with no container failing, the logs of the running ones are the evidence there is.
+    const anyFailing = evidence.containers.some(failing);
     this.logs = [
       ...evidence.logs
         .filter((log) => {
           const c = this.containers.get(`${log.pod}/${log.container}`);
-          return !c || failing(c);
+          return !c || failing(c) || (!anyFailing && !c.init);
         })
         .map((log) => view(log)),
       ...evidence.containers
@@ -519,14 +522,28 @@ function workloadState(ctx: Context): { state: 'healthy' | 'progressing'; text: 
   if (unscheduled) return undefined;
   const pods = [...new Set(ev.containers.map((c) => c.pod))];
   const w = ev.workload;
+  // Failures the pods' own state does not show: a log that reports them, a Service without
+  // endpoints or on the wrong port, a missing ConfigMap or Secret, an unhealthy node.
+  const logsFailure = (of: Set<string>) => ctx.logs.some((v) => of.has(v.log.pod) && v.lines.length > 0);
   // The controller's own warnings (FailedCreate of a ReplicaSet) say pods are missing.
   const controllerWarned = ev.events.some((e) => e.kind !== 'Pod' && e.type === 'Warning');
+  const servicesFine = ev.services.every((svc) => svc.readyEndpoints > 0 && svc.unmatchedPorts.length === 0);
+  const referencesFine = ev.references.every(
+    (r) => r.optional || ['present', 'Bound', 'unknown'].includes(r.state),
+  );
+  const nodesFine = ev.conditions.every(
+    (c) => c.on !== 'Node' || (c.type === 'Ready' ? c.status === 'True' : c.status !== 'True'),
+  );
   if (
     ev.containers.every((c) => clean(c, false)) &&
     !!w &&
     w.replicas > 0 &&
     w.readyReplicas >= w.replicas &&
-    !controllerWarned
+    !controllerWarned &&
+    servicesFine &&
+    referencesFine &&
+    nodesFine &&
+    !logsFailure(new Set(pods))
   ) {
     return { state: 'healthy', text: `${pods.length} pods ready, no container restarted or waiting` };
   }
@@ -543,7 +560,7 @@ function workloadState(ctx: Context): { state: 'healthy' | 'progressing'; text: 
       e.type === 'Warning' &&
       !(e.reason === 'Unhealthy' && /Readiness probe failed/i.test(e.message) && e.count < 3),
   );
-  if (warned) return undefined;
+  if (warned || logsFailure(newPods) || !referencesFine || !nodesFine) return undefined;
   return {
     state: 'progressing',
     text: `rollout to revision ${current.revision} in progress: its ${newPods.size} pods start without a restart or a failure, ${new Set(older.map((c) => c.pod)).size} older pods still run`,

@@ -435,3 +435,55 @@ describe('a workload with nothing wrong now', () => {
     expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
   });
 });
+
+describe('a workload whose pods are all Ready', () => {
+  const ready: ContainerEvidence = {
+    pod: 'alldata-api-5d-a',
+    container: 'api',
+    init: false,
+    running: true,
+    ready: true,
+    restartCount: 0,
+  };
+  const base = {
+    ...emptyEvidence({ namespace: 'one-data-alldata', kind: 'Deployment', name: 'alldata-api' }),
+    containers: [ready],
+    workload: { replicas: 1, readyReplicas: 1 },
+  };
+
+  it('is not healthy when its Service sends traffic to a port no container exposes', () => {
+    // Act
+    const { hypotheses } = diagnoseEvidence({
+      ...base,
+      services: [
+        { name: 'alldata-api', readyEndpoints: 1, unmatchedPorts: [{ port: 80, targetPort: 8000 }] },
+      ],
+    });
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('service-port-mismatch');
+  });
+
+  it('reads the failures its running containers log when none of them fails', () => {
+    // Prepare: slow, not down: the pool is exhausted while the pods stay Ready.
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      logs: [
+        {
+          pod: 'alldata-api-5d-a',
+          container: 'api',
+          previous: false,
+          text: 'sqlalchemy.exc.TimeoutError: QueuePool limit of size 20 overflow 10 reached, connection timed out, timeout 30.00',
+        },
+      ],
+    };
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('connection-pool-exhausted');
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
+    expect(remediation.action).toBe('none');
+  });
+});
