@@ -40,8 +40,11 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     remediation: 'restart',
     reason:
       '{workload} is {reason} now: the health read right before any write is expected to confirm it, and then nothing is changed',
-    // What the cluster shows now outweighs any historical cause.
-    confidence: 0.97,
+    // A rollout that progresses cleanly outweighs what a generic rule reads in the crashed pods it
+    // replaces, not a cause that names itself there (OOMKilled may come back in the new pods).
+    confidence: 0.9,
+    // Every pod ready with nothing wrong: what the cluster shows now outweighs any history.
+    raise: [{ when: [{ workload: { state: 'healthy' } }], confidence: 0.97 }],
     runbook: { file: OTLP, section: '应急响应程序 / 1. P0级故障响应 (检查恢复)' },
   },
 
