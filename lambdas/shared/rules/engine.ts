@@ -551,7 +551,10 @@ function workloadState(ctx: Context): { state: 'healthy' | 'progressing'; text: 
   if (!current) return undefined;
   const newer = ev.containers.filter((c) => c.revision === current.revision);
   const older = ev.containers.filter((c) => c.revision !== undefined && c.revision < current.revision);
-  if (newer.length === 0 || older.length === 0 || !newer.every((c) => clean(c, true))) return undefined;
+  // The older pods served or failed: a rollout replaces an established revision. Old and new pods
+  // all merely starting is a workload coming up, which a probe or a crash will soon explain.
+  const established = older.some((c) => !c.init && (c.ready || c.restartCount > 0));
+  if (newer.length === 0 || !established || !newer.every((c) => clean(c, true))) return undefined;
   const newPods = new Set(newer.map((c) => c.pod));
   const warned = ev.events.some(
     (e) =>

@@ -487,3 +487,33 @@ describe('a workload whose pods are all Ready', () => {
     expect(remediation.action).toBe('none');
   });
 });
+
+describe('a workload coming up', () => {
+  it('is not progressing while the pods of every revision merely start (nothing established to replace)', () => {
+    // Prepare: both revisions' pods just started, none ready yet, none restarted.
+    const starting = (pod: string, revision: number): ContainerEvidence => ({
+      pod,
+      container: 'api',
+      init: false,
+      revision,
+      running: true,
+      ready: false,
+      restartCount: 0,
+    });
+    const evidence: DiagnosisEvidence = {
+      ...emptyEvidence({ namespace: 'one-data-bisheng', kind: 'Deployment', name: 'bisheng-api' }),
+      containers: [starting('bisheng-api-6c-a', 1), starting('bisheng-api-7d-a', 2)],
+      revisions: [
+        { revision: 1, current: false, pods: 1, readyPods: 0, restarts: 0, images: [] },
+        { revision: 2, current: true, pods: 1, readyPods: 0, restarts: 0, images: [] },
+      ],
+      workload: { replicas: 2, readyReplicas: 0 },
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
+  });
+});
