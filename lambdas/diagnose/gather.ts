@@ -395,7 +395,7 @@ export async function resolveDependencies(
   };
   for (const h of hosts) add(await resolver.resolve(h));
   const missing = technologies.filter(
-    (t) => !out.some((d) => namesTechnology(t, d.service, d.workload?.name)),
+    (t) => !out.some((d) => namesTechnology(t, d.service, d.workload?.name, ...(d.images ?? []))),
   );
   if (missing.length) {
     // Services are readable cluster-wide (the diagnosis role lists them for this).

@@ -313,6 +313,8 @@ const HOST_PATTERNS: Array<{ pattern: RegExp; host: number; port?: number }> = [
     ),
     host: 1,
   },
+  // Java's InetSocketAddress: `Connection refused: /10.100.41.7:6379`, `redis/10.100.41.7:6379`.
+  { pattern: /(?<=[\s:(]|^)[\w.-]*\/(\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/dgi, host: 1, port: 2 },
   // host:port anywhere (redis:6379, 10.100.23.7:4317, milvus-proxy.one-data-infra:19530), except the
   // local end of a connection (`10.0.2.7:51234->`) and the DNS server a lookup asked (`on 10.100.0.10:53`).
   {

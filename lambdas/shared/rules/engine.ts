@@ -240,10 +240,10 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
       const about = c?.technology ? c : nearbyTechnology(view, index);
       if (m.technology) {
         if (!about?.technology || !m.technology.includes(about.technology)) continue;
-        // Only an address suggested it: the Service it resolved to may say otherwise (`aikv` on 6379 is no Redis).
-        const resolved = about.technologyFrom === 'address' ? ctx.dependencyFor(hosts) : undefined;
-        if (resolved && !namesTechnology(about.technology, resolved.service, resolved.workload?.name))
-          continue;
+        // The cluster knows what the dependency is: a client's "Redis" or a port 6379 only says the
+        // protocol, and a Redis-compatible store (AiKv, KeyDB) is no Redis that "is not running".
+        const resolved = ctx.dependencyFor(hosts);
+        if (resolved && !namesTechnology(about.technology, ...dependencyNames(resolved))) continue;
       }
       if (pattern && !pattern.test(line)) continue;
       const decisive = view.decisive?.index === index;
@@ -678,6 +678,11 @@ function raisedConfidence(rule: Rule, ctx: Context, hits: Hit[]): number {
   return confidence;
 }
 
+/** What a dependency is called in the cluster: its Service, its workload, the images it runs. */
+function dependencyNames(d: DependencyEvidence): string[] {
+  return [d.service, d.workload?.name ?? '', ...(d.images ?? [])];
+}
+
 /** A dependency a failing line of the hypothesis names, found in the cluster. */
 function dependencyOf(match: Match, ctx: Context): DependencyEvidence | undefined {
   const direct = match.hits.find((h) => h.dependency)?.dependency;
@@ -689,7 +694,7 @@ function dependencyOf(match: Match, ctx: Context): DependencyEvidence | undefine
   // pointed at, if it is the same technology.
   const technology = match.hits.map((h) => h.technology).find(Boolean) as Technology | undefined;
   if (!technology) return undefined;
-  return ctx.evidence.dependencies.find((d) => namesTechnology(technology, d.service, d.workload?.name));
+  return ctx.evidence.dependencies.find((d) => namesTechnology(technology, ...dependencyNames(d)));
 }
 
 /** What the cause calls for, given the dependency's state now and the revision history. */

@@ -517,3 +517,38 @@ describe('a workload coming up', () => {
     expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
   });
 });
+
+describe('a client that says "Redis" to a Redis-compatible store', () => {
+  const store = (service: string, image: string) => ({
+    reference: `${service}.cache:6379`,
+    namespace: 'cache',
+    service,
+    readyEndpoints: 1,
+    state: 'up' as const,
+    images: [image],
+  });
+  const refused = (service: string) =>
+    crashing([`Could not connect to Redis at ${service}.cache:6379: Connection refused`], {
+      dependencies: [
+        store(service, service === 'aikv' ? 'registry.example.com/aikv/aikv:0.3.1' : 'redis:7.2.4'),
+      ],
+    });
+
+  it('is about the store the cluster runs: a Ready AiKv that refuses is not "Redis is not running"', () => {
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(refused('aikv'));
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('dependency-refuses-while-ready');
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('redis-unreachable');
+    expect(remediation.action).toBe('restart');
+  });
+
+  it('keeps the Redis rule for a Service that runs Redis (it came up after the client gave up)', () => {
+    // Act
+    const { hypotheses } = diagnoseEvidence(refused('sessions'));
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('redis-unreachable');
+  });
+});
