@@ -187,12 +187,16 @@ export class DependencyResolver {
         ? await this.kube.listPods(namespace, { matchLabels: selector })
         : [];
     const workload = pods.map(ownerWorkload).find(Boolean);
+    const images = [
+      ...new Set(pods.flatMap((p) => (p.spec?.containers ?? []).map((c) => c.image ?? ''))),
+    ].filter(Boolean);
     const base = {
       reference,
       namespace,
       service: name,
       readyEndpoints: endpoints.ready,
       ...(workload ? { workload } : {}),
+      ...(images.length ? { images } : {}),
       ...(ref.port ? { port: ref.port } : {}),
     };
     if (endpoints.ready === 0) {

@@ -25,6 +25,7 @@ import {
   referencesOf,
   resolveDependencies,
   revisionOfPod,
+  unaddressedTechnologies,
   revisionsOf,
   servicesOf,
 } from './gather';
@@ -284,6 +285,7 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
     target.namespace,
     dependencyHosts(logEvidence, containers),
     target.name,
+    unaddressedTechnologies(logEvidence),
   );
   const evidence: DiagnosisEvidence = {
     target: { namespace: target.namespace, kind: target.kind, name: target.name },

@@ -7,7 +7,14 @@ import type {
   V1PodSpec,
   V1Service,
 } from '@kubernetes/client-node';
-import { classifyLog, type HostReference } from '../shared/diagnosis/classifier';
+import {
+  classifyLog,
+  DEPENDENCY_CLASSES,
+  impliedHosts,
+  namesTechnology,
+  type HostReference,
+  type Technology,
+} from '../shared/diagnosis/classifier';
 import type {
   ConditionEvidence,
   ContainerEvidence,
@@ -297,30 +304,25 @@ export async function checkReferences(
   return out;
 }
 
-/** Classes whose lines name a dependency worth resolving. */
-const DEPENDENCY_CLASSES = new Set([
-  'connection-refused',
-  'network-unreachable',
-  'dns-resolution',
-  'timeout',
-  'connection-reset',
-  'dependency-not-ready',
-  'auth-failure',
-  'tls-error',
-  'connection-limit',
-]);
-
 /** Env names that hold a dependency's address (DB_HOST, REDIS_URL, MILVUS_ADDR...). */
 const ADDRESS_ENV = /(?:HOST|HOSTNAME|ADDR|ADDRESS|URL|URI|ENDPOINT|SERVER|SERVERS|BROKERS?)$/i;
 
-/** The hosts failing lines name, plus the literal address env values of failing containers. */
+/**
+ * The hosts failing lines name or imply (the host a line about a dependency took from the lines
+ * just before it), plus the literal address env values of failing containers.
+ */
 export function dependencyHosts(logs: LogEvidence[], containers: ContainerEvidence[]): HostReference[] {
   const hosts: HostReference[] = [];
   const add = (h: HostReference) => {
     if (!hosts.some((x) => x.host === h.host && x.port === h.port)) hosts.push(h);
   };
   for (const log of logs) {
-    for (const line of classifyLog(log.text)) if (DEPENDENCY_CLASSES.has(line.class)) line.hosts.forEach(add);
+    const raw = log.text.split('\n');
+    for (const line of classifyLog(log.text)) {
+      if (!DEPENDENCY_CLASSES.has(line.class)) continue;
+      impliedHosts(raw, line.index, line.hosts)?.hosts.forEach(add);
+      line.hosts.forEach(add);
+    }
   }
   for (const c of containers) {
     if (c.ready && c.restartCount === 0) continue;
@@ -334,20 +336,77 @@ export function dependencyHosts(logs: LogEvidence[], containers: ContainerEviden
   return hosts.slice(0, DEPENDENCIES_MAX);
 }
 
+/** Servers a line can name by their software alone ("The table is full" of MySQL). */
+const SERVER_TECHNOLOGIES: ReadonlySet<Technology> = new Set<Technology>([
+  'mysql',
+  'postgres',
+  'redis',
+  'milvus',
+  'minio',
+  'etcd',
+  'kafka',
+]);
+
+/**
+ * The servers failing lines name by their software but by no host (`(1114, "The table
+ * 'lineage_event' is full")` of PyMySQL, `redis.exceptions.TimeoutError`), and no address env
+ * value points at: the cluster's Service of that software is the dependency to look at.
+ */
+export function unaddressedTechnologies(logs: LogEvidence[]): Technology[] {
+  const out = new Set<Technology>();
+  for (const log of logs) {
+    const raw = log.text.split('\n');
+    for (const line of classifyLog(log.text)) {
+      if (line.technologyFrom !== 'wording' || !line.technology || !SERVER_TECHNOLOGIES.has(line.technology))
+        continue;
+      if (line.hosts.length || impliedHosts(raw, line.index, line.hosts)) continue;
+      out.add(line.technology);
+    }
+  }
+  return [...out];
+}
+
+/** The Service that runs a technology: in the target's namespace first, then the closest name. */
+function serviceForTechnology(
+  services: V1Service[],
+  technology: Technology,
+  namespace: string,
+): V1Service | undefined {
+  const candidates = services.filter((s) => namesTechnology(technology, s.metadata?.name));
+  const rank = (s: V1Service) =>
+    (s.metadata?.namespace === namespace ? 0 : 2) + (s.metadata?.name === technology ? 0 : 1);
+  return candidates.sort(
+    (a, b) => rank(a) - rank(b) || (a.metadata?.name ?? '').length - (b.metadata?.name ?? '').length,
+  )[0];
+}
+
 export async function resolveDependencies(
   kube: KubernetesPort,
   namespace: string,
   hosts: HostReference[],
   self: string,
+  technologies: Technology[] = [],
 ): Promise<DependencyEvidence[]> {
   const resolver = new DependencyResolver(kube, namespace);
   const out: DependencyEvidence[] = [];
-  for (const h of hosts) {
-    const d = await resolver.resolve(h);
+  const add = (d: DependencyEvidence | undefined) => {
     // The target's own Service is not a dependency of it.
     if (d && !(d.namespace === namespace && d.workload?.name === self)) out.push(d);
+  };
+  for (const h of hosts) add(await resolver.resolve(h));
+  const missing = technologies.filter(
+    (t) => !out.some((d) => namesTechnology(t, d.service, d.workload?.name, ...(d.images ?? []))),
+  );
+  if (missing.length) {
+    // Services are readable cluster-wide (the diagnosis role lists them for this).
+    const services = await kube.listServices().catch(() => [] as V1Service[]);
+    for (const t of missing) {
+      const s = serviceForTechnology(services, t, namespace);
+      if (s?.metadata?.name && s.metadata.namespace)
+        add(await resolver.resolve({ host: `${s.metadata.name}.${s.metadata.namespace}` }));
+    }
   }
-  return out;
+  return out.slice(0, DEPENDENCIES_MAX);
 }
 
 /** The Services that select the target's pods, with targetPorts no container exposes. */

@@ -213,6 +213,8 @@ export interface Hypothesis {
   remediation: Remediation;
   dependency?: DependencyFinding;
   runbook: { file: string; section: string };
+  /** Why its remediation fits, when the rule says more than the remediation alone. */
+  reason?: string;
 }
 
 /** What the flow will do about the diagnosis, and why (the report quotes `reason`). */

@@ -7,6 +7,7 @@ import {
   type Verification,
 } from '../shared/contracts';
 import { ConfigurationError } from '../shared/errors';
+import { cleanProgress } from './progress';
 import { verify, type VerifyDeps } from './verify';
 
 /**
@@ -71,6 +72,19 @@ export async function healthBeforeWrite(event: StepEvent, deps: VerifyDeps): Pro
     return { healthy: detail.healthy, before, detail: detail.text, checkedAt };
   }
   const status = await deps.kube.rolloutStatus(target);
+  if (!status.failed && !status.done) {
+    // A rollout under way (a restart that already happened, a release) whose new pods only start.
+    const workload = await deps.kube.getWorkload(target);
+    const pods = await deps.kube.listPods(target.namespace, workload.object.spec?.selector ?? {});
+    if (cleanProgress(status, pods, now, incident.options.waitSeconds).clean) {
+      return {
+        healthy: true,
+        before,
+        detail: `healthy at action time; no action: the rollout to revision ${status.revision} is progressing (${status.message}) and its ${status.pods.total} pods start without a restart or a failure`,
+        checkedAt,
+      };
+    }
+  }
   const problems: string[] = [];
   if (status.failed || !status.done) problems.push(status.message);
   const { pods } = status;

@@ -76,6 +76,12 @@ export interface Classification {
   rank: number;
   /** What the line is about, when it says (the client library, the port or the host name). */
   technology?: Technology;
+  /**
+   * `wording`: the line says it (a client library, an error code, the server's own name);
+   * `address`: only a host name or a default port suggests it, which a Redis-compatible store on
+   * 6379 or a Service named after its chart shares. The cluster can contradict an address.
+   */
+  technologyFrom?: 'wording' | 'address';
   hosts: HostReference[];
 }
 
@@ -101,6 +107,12 @@ const PATTERNS: ClassPattern[] = [
     pattern:
       /no CUDA-capable device|Torch not compiled with CUDA enabled|CUDA driver version is insufficient|Found no NVIDIA driver|NVIDIA driver on your system|CUDA (?:is )?not available|No CUDA GPUs are available|torch\.cuda\.is_available\(\) (?:is|returned) False|nvidia-container-cli|libcuda\.so[.\d]*[^\n]*(?:cannot open|not found)|CUDA initialization|cudaErrorNoDevice|CUDA_ERROR_NO_DEVICE|Failed to infer device type|NVML: ?Driver Not Loaded|Failed to initialize NVML|could not select device driver "nvidia"|forward compatibility was attempted on non supported HW|unknown device type cuda/i,
   },
+  // Before the network classes: `corrupted binlog file: unexpected EOF` is about the data, not a reset.
+  {
+    class: 'data-corruption',
+    pattern:
+      /Corrupted data|data (?:file )?corrupt|\bcorrupt(?:ed|ion)?\b|checksum mismatch|CRC mismatch|crc32 mismatch|Database page corruption|bad magic number|Segment load failed|failed to load segment|invalid page header|Bad file descriptor on read|wal: (?:crc mismatch|file not found)|Bad file format reading the append only file|Short read or OOM loading DB|invalid page in block|Unrecoverable error: corrupted|\bCorrupt(?:ed)?[A-Z]\w*|malformed (?:database|page|record|block|file|segment)|database disk image is malformed|Wrong signature|bad signature|invalid (?:magic|checksum)|failed to get all reachable pages|page \d+ already freed|truncated (?:file|record|segment|block)/i,
+  },
   {
     class: 'connection-limit',
     pattern:
@@ -110,7 +122,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'timeout',
     pattern:
-      /Can't connect to (?:MySQL|MariaDB) server on [^\n]*\((?:110|timed out)\)|Connection timed out|Connect(?:ion)? ?timeout|connect ETIMEDOUT|ETIMEDOUT|i\/o timeout|context deadline exceeded|DEADLINE_EXCEEDED|deadline exceeded|SocketTimeoutException|ConnectTimeout|ReadTimeout|upstream timed out|timed out while waiting|Operation timed out|timeout expired|TimeoutError|TimeoutException|request timed out|Lost connection to MySQL server during query|Fail connecting to server on \S+\. Timeout/i,
+      /Can't connect to (?:MySQL|MariaDB) server on [^\n]*\((?:110|timed out)\)|Connection timed out|Connect(?:ion)? ?timeout|connect ETIMEDOUT|ETIMEDOUT|i\/o timeout|context deadline exceeded|DEADLINE_EXCEEDED|deadline exceeded|SocketTimeoutException|ConnectTimeout|ReadTimeout|upstream timed out|timed out while waiting|Operation timed out|timeout expired|TimeoutError|TimeoutException|request timed out|Lost connection to MySQL server during query|Fail connecting to server on \S+\. Timeout|timeout occurred after waiting|Timeout connecting to|timed out after \d+|Read timed out|connect timed out|timed out (?:while )?waiting|\btimeout (?:after|while|waiting|exceeded|reached|of \d+)|Timeout after \d+/i,
   },
   {
     class: 'port-in-use',
@@ -125,12 +137,12 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'auth-failure',
     pattern:
-      /Access denied for user|password authentication failed|authentication failed|Authentication failure|WRONGPASS|NOAUTH|-NOAUTH|invalid username-password pair|invalid password|AuthenticationException|AuthenticationError|\bUnauthorized\b|\b401 Unauthorized|Error code: 401|status(?: code)?:? 401|InvalidAccessKeyId|SignatureDoesNotMatch|request signature we calculated does not match|hasn't authenticated|not authenticated|Signature has expired|ExpiredSignature|The Access Key Id you provided does not exist|AccessDenied|Access Denied|permission denied for (?:table|relation|schema|database|sequence)|no pg_hba\.conf entry|SASL authentication|Invalid credentials|invalid_grant|invalid api key|Incorrect API key|token (?:is )?expired|invalid (?:auth )?token|user not found|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|not authorized|auth(?:entication)? (?:is )?required|(?:is )?forbidden: User/i,
+      /Access denied for user|password authentication failed|authentication failed|Authentication failure|WRONGPASS|NOAUTH|-NOAUTH|invalid username-password pair|invalid password|AuthenticationException|AuthenticationError|\bUnauthorized\b|\b401 Unauthorized|Error code: 401|status(?: code)?:? 401|InvalidAccessKeyId|SignatureDoesNotMatch|request signature we calculated does not match|hasn't authenticated|not authenticated|Signature has expired|ExpiredSignature|The Access Key Id you provided does not exist|AccessDenied(?!(?:Exception)?:? ['"]?\/)|Access Denied(?!:? ['"]?\/)|permission denied for (?:table|relation|schema|database|sequence)|no pg_hba\.conf entry|SASL authentication|Invalid credentials|invalid_grant|invalid api key|Incorrect API key|token (?:is )?expired|invalid (?:auth )?token|user not found|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|not authorized|auth(?:entication)? (?:is )?required|(?:is )?forbidden: User|unauthorized_client|invalid_client|invalid_token|\[invalid_token_response\]|Invalid client credentials|Client authentication failed|client authentication (?:failed|was attempted)|\bUNAUTHENTICATED\b|Unauthenticated|status(?:Code)?"?[:=] ?401\b|\bHTTP(?:\/[\d.]+)? 401\b|Response 401|returned 401|responded with 401|got 401|invalid[_ ]client[_ ](?:secret|credentials?|id)|invalid (?:secret|credentials?)|bad credentials|incorrect (?:password|credentials|username or password)|wrong (?:password|credentials)/i,
   },
   {
     class: 'dns-resolution',
     pattern:
-      /Temporary failure in name resolution|Name or service not known|nodename nor servname provided|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|getaddrinfo failed|\bENOTFOUND\b|\bEAI_AGAIN\b|no such host|Name does not resolve|\[Errno -[235]\]|Unknown (?:MySQL|MariaDB) server host|could not translate host name|UnknownHostException|failed to lookup address information|server misbehaving|Could not resolve host|DNS resolution failed|\bNXDOMAIN\b|host not found in upstream|Name resolution failure|dns error|No address associated with hostname|could not resolve host|Could not resolve hostname|cannot resolve host|can't resolve|Unable to resolve host|Failed to resolve '|resolve host/i,
+      /Temporary failure in name resolution|Name or service not known|nodename nor servname provided|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|getaddrinfo failed|\bENOTFOUND\b|\bEAI_AGAIN\b|no such host|Name does not resolve|\[Errno -[235]\]|Unknown (?:MySQL|MariaDB) server host|could not translate host name|UnknownHostException|failed to lookup address information|server misbehaving|Could not resolve host|DNS resolution failed|\bNXDOMAIN\b|host not found in upstream|Name resolution failure|dns error|No address associated with hostname|could not resolve host|Could not resolve hostname|cannot resolve host|can't resolve|Unable to resolve host|Failed to resolve '|resolve host|bad address '|No such host is known|nslookup: can't resolve|server can't find [\w.-]+: NXDOMAIN|getaddrinfo for host/i,
   },
   {
     class: 'network-unreachable',
@@ -140,12 +152,12 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'connection-refused',
     pattern:
-      /Connection refused|ECONNREFUSED|actively refused|Can't connect to (?:MySQL|MariaDB) server|Could not connect to|EndpointConnectionError|Error \d+ connecting to|ConnectException|CommunicationsException|Communications link failure|Fail(?:ed)? connecting to server|Failed to connect|failed to connect|could not connect to server|Is the server running|Connection to [^\n]* refused|server unavailable|no reachable servers|All connection attempts failed|connect\(\) failed \(111|Failed to establish a new connection|Unable to connect|Cannot connect to|can't connect to|cannot connect to|Connection closed by server|error connecting to|Connect error|connection error|NoBrokersAvailable|Connection to node -?\d+ [^\n]* could not be established|Broker may not be available|UNAVAILABLE: /i,
+      /Connection refused|ECONNREFUSED|actively refused|Can't connect to (?:MySQL|MariaDB) server|Could not connect to|EndpointConnectionError|Error \d+ connecting to|ConnectException|CommunicationsException|Communications link failure|Fail(?:ed)? connecting to server|Failed to connect|failed to connect|could not connect to server|Is the server running|Connection to [^\n]* refused|server unavailable|no reachable servers|All connection attempts failed|connect\(\) failed \(111|Failed to establish a new connection|Unable to connect|Cannot connect to|can't connect to|cannot connect to|Connection closed by server|error connecting to|Connect error|connection error|NoBrokersAvailable|Connection to node -?\d+ [^\n]* could not be established|Broker may not be available|UNAVAILABLE: |CONNECTION_REFUSED/i,
   },
   {
     class: 'connection-reset',
     pattern:
-      /Connection reset by peer|ECONNRESET|broken pipe|EPIPE|MySQL server has gone away|Lost connection to (?:MySQL )?server|server closed the connection unexpectedly|unexpected EOF|Connection closed unexpectedly|connection reset/i,
+      /Connection reset by peer|ECONNRESET|broken pipe|EPIPE|MySQL server has gone away|Lost connection to (?:MySQL )?server|server closed the connection unexpectedly|unexpected EOF|Connection closed unexpectedly|connection reset|socket hang up|ECONNABORTED|Connection aborted|connection was forcibly closed|server closed the connection/i,
   },
   {
     class: 'disk-full',
@@ -166,7 +178,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'permission-denied',
     pattern:
-      /Permission denied|EACCES|Operation not permitted|\bEPERM\b|AccessDeniedException|permission denied|insufficient permissions/i,
+      /Permission denied|EACCES|Operation not permitted|\bEPERM\b|AccessDeniedException|permission denied|insufficient permissions|Access ?Denied(?:Exception)?:? ['"]?\//i,
   },
   {
     class: 'schema-migration',
@@ -176,17 +188,12 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'missing-object',
     pattern:
-      /collection [^\n]*(?:not found|does not exist|not exist|doesn't exist)|Collection not found|can't find collection|collection not loaded|The specified bucket does not exist|NoSuchBucket|NoSuchKey|The specified key does not exist|index not found|index_not_found|UNKNOWN_TOPIC_OR_PARTITION|UnknownTopicOrPartition|does not host this topic-partition|Bucket [`'"]?[\w.-]+[`'"]? does not exist|Unknown topic or partition|topic [^\n]*does not exist|Model not found|model [^\n]*(?:not found|does not exist)|Repository Not Found|Repo id must be in the form|HFValidationError|No supported config format found|is not a local folder and is not a valid model identifier|Can't load (?:tokenizer|config|the model)|Incorrect path_or_model_id|(?:safetensors|\.bin|config\.json|tokenizer)[^\n]*(?:not found|does not exist|No such file)/i,
-  },
-  {
-    class: 'data-corruption',
-    pattern:
-      /Corrupted data|data (?:file )?corrupt|\bcorrupt(?:ed|ion)?\b|checksum mismatch|CRC mismatch|crc32 mismatch|Database page corruption|bad magic number|Segment load failed|failed to load segment|invalid page header|Bad file descriptor on read|wal: (?:crc mismatch|file not found)|Bad file format reading the append only file|Short read or OOM loading DB|invalid page in block|Unrecoverable error: corrupted/i,
+      /collection [^\n]*(?:not found|does not exist|not exist|doesn't exist)|Collection not found|can't find collection|collection not loaded|The specified bucket does not exist|NoSuchBucket|NoSuchKey|The specified key does not exist|index not found|index_not_found|UNKNOWN_TOPIC_OR_PARTITION|UnknownTopicOrPartition|does not host this topic-partition|Bucket [`'"]?[\w.-]+[`'"]? does not exist|Unknown topic or partition|topic [^\n]*does not exist|Model not found|model [^\n]*(?:not found|does not exist)|Repository Not Found|Repo id must be in the form|HFValidationError|No supported config format found|is not a local folder and is not a valid model identifier|Can't load (?:tokenizer|config|the model)|Incorrect path_or_model_id|(?:safetensors|\.bin|config\.json|tokenizer)[^\n]*(?:not found|does not exist|No such file)|does not appear to have a file named|Entry Not Found|EntryNotFoundError|LocalEntryNotFoundError|Cannot find the requested files in the (?:disk )?cache|model_path [^\n]*does not exist|Invalid repository ID or local directory|no file named [^\n]*found in (?:directory|the repo)|(?:weights?|checkpoint|model file)s? [^\n]*(?:not found|missing|do(?:es)? not exist)/i,
   },
   {
     class: 'missing-executable',
     pattern:
-      /executable file not found in \$PATH|command not found|exec format error|error while loading shared libraries|cannot open shared object file|Error relocating|GLIBC_[\d.]+'? not found|version `GLIBC|exec: "[^"]+": (?:stat|executable)|no such file or directory: unknown|not found: exec|^\/bin\/(?:ba|da)?sh: (?:\d+: )?[\w.-]+: not found|exec \/[^\s]+: no such file/i,
+      /executable file not found in \$PATH|command not found|exec format error|error while loading shared libraries|cannot open shared object file|Error relocating|GLIBC_[\d.]+'? not found|version `GLIBC|exec: "[^"]+": (?:stat|executable)|no such file or directory: unknown|not found: exec|^\/bin\/(?:ba|da)?sh: (?:\d+: )?[\w.-]+: not found|exec \/[^\s]+: no such file|OCI runtime (?:create|exec) failed|unable to start container process|starting container process caused|\bStartError\b|env: '?[\w.-]+'?: No such file or directory|Unable to access jarfile|no such file or directory: exec|cannot execute binary file|loading shared librar(?:y|ies)|Library not loaded|: (?:exec: )?[\w./-]+: (?:command )?not found\s*$/i,
   },
   {
     class: 'missing-module',
@@ -212,7 +219,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'dependency-not-ready',
     pattern:
-      /waiting for [^\n]*(?:to be ready|to become ready|to start|to be available|ready)|not ready yet|is not ready|isn't ready|LOADING Redis is loading|is loading the dataset|BusyLoadingError|(?:coordinator|leader|broker|service|server) (?:is )?not available|NotAvailableException|\bnot ready\b|the database system is (?:starting up|shutting down|in recovery mode)|MASTERDOWN|CLUSTERDOWN|etcdserver: (?:leader changed|no leader|request timed out|not capable)|no leader|NOT_LEADER|LEADER_NOT_AVAILABLE|Coordinator not available|503 Service Unavailable|Service Unavailable|ServiceUnavailable|server is not ready|not healthy|unhealthy|dependency[^\n]* (?:down|unavailable|not ready)|depends on[^\n]*unavailable|retrying in \d+/i,
+      /waiting for [^\n]*(?:to (?:be|become) (?:ready|available|up|healthy)|to (?:start|accept|come up|respond|listen)|ready)|not ready yet|is not ready|isn't ready|LOADING Redis is loading|is loading the dataset|BusyLoadingError|(?:coordinator|leader|broker|service|server) (?:is )?not available|NotAvailableException|\bnot ready\b|the database system is (?:starting up|shutting down|in recovery mode)|MASTERDOWN|CLUSTERDOWN|etcdserver: (?:leader changed|no leader|request timed out|not capable)|no leader|NOT_LEADER|LEADER_NOT_AVAILABLE|Coordinator not available|503 Service Unavailable|Service Unavailable|ServiceUnavailable|server is not ready|not healthy|unhealthy|dependency[^\n]* (?:down|unavailable|not ready)|depends on[^\n]*unavailable|retrying in \d+|^waiting for (?:the )?[\w.:/-]+(?: to [\w ]+)?(?:\.{2,}|…)|\S+:\d+ - (?:no response|rejecting connections)|still waiting for|Waiting for [\w.:/-]+ (?:to come up|to be up|on port)/i,
   },
   {
     class: 'startup-failed',
@@ -222,7 +229,7 @@ const PATTERNS: ClassPattern[] = [
   {
     class: 'crash',
     pattern:
-      /\bpanic:|panicked at|Segmentation fault|Fatal Python error|terminate called after throwing|SIGSEGV|SIGABRT|SIGBUS|segmentation (?:fault|violation)|core dumped|fatal error:|Traceback \(most recent call last\)|Unhandled ?(?:Promise)?Rejection|unhandled exception|uncaught exception|Uncaught \w*Error|Exception in thread "[^"]+"|\bAborted\b|assertion [^\n]*failed|Assertion failed|nil pointer dereference|NullPointerException|TypeError:|AttributeError:|RuntimeError:|ValueError:|IndexError:|ZeroDivisionError|\bFATAL\b|\bfatal\b|stack overflow|StackOverflowError|double free|illegal instruction|\bException\b|\bError:/,
+      /\bpanic:|panicked at|Segmentation fault|Fatal Python error|terminate called after throwing|SIGSEGV|SIGABRT|SIGBUS|segmentation (?:fault|violation)|core dumped|fatal error:|Traceback \(most recent call last\)|Unhandled ?(?:Promise)?Rejection|unhandled exception|uncaught exception|Uncaught \w*Error|Exception in thread "[^"]+"|\bAborted\b|assertion [^\n]*failed|Assertion failed|nil pointer dereference|NullPointerException|TypeError:|AttributeError:|RuntimeError:|ValueError:|IndexError:|ZeroDivisionError|\bFATAL\b|\bfatal\b|stack overflow|StackOverflowError|double free|illegal instruction|\bException\b|\bError:|[Uu]nhandled [Ee]xception|[Uu]ncaught ?[Ee]xception|\b[A-Z]\w*Exception\b/,
   },
 ];
 
@@ -245,7 +252,7 @@ const TECHNOLOGY_PATTERNS: Array<[Technology, RegExp]> = [
   ],
   [
     'postgres',
-    /postgres|psycopg|pg_hba|asyncpg|PSQLException|:5432\b|\b5432\b|\bpgx?\b|\b(?:FATAL|PANIC|ERROR): {2}|pg_wal|the database system is|too many clients already|connection slots are reserved|invalid page in block/i,
+    /postgres|psycopg|pg_hba|asyncpg|PSQLException|\bpq: |:5432\b|\b5432\b|\bpgx?\b|\b(?:FATAL|PANIC|ERROR): {2}|pg_wal|the database system is|too many clients already|connection slots are reserved|invalid page in block/i,
   ],
   [
     'redis',
@@ -277,36 +284,41 @@ const HOST_PATTERNS: Array<{ pattern: RegExp; host: number; port?: number }> = [
   {
     pattern: new RegExp(
       `\\b[a-z][a-z0-9+.-]*://(?:[^\\s:@/]+(?::[^\\s@/]*)?@)?(${HOSTNAME})(?::(\\d{1,5}))?`,
-      'gi',
+      'gid',
     ),
     host: 1,
     port: 2,
   },
   // urllib3: HTTPConnectionPool(host='minio', port=9000)
-  { pattern: new RegExp(`host='(${HOSTNAME})', port=(\\d{1,5})`, 'gi'), host: 1, port: 2 },
+  { pattern: new RegExp(`host='(${HOSTNAME})', port=(\\d{1,5})`, 'gid'), host: 1, port: 2 },
   // PostgreSQL: connection to server at "db" (10.0.0.5), port 5432 failed
-  { pattern: new RegExp(`server at "(${HOSTNAME})" \\([^)]*\\), port (\\d{1,5})`, 'gi'), host: 1, port: 2 },
-  { pattern: new RegExp(`(?:translate host name|on host) "(${HOSTNAME})"`, 'gi'), host: 1 },
+  { pattern: new RegExp(`server at "(${HOSTNAME})" \\([^)]*\\), port (\\d{1,5})`, 'gid'), host: 1, port: 2 },
+  { pattern: new RegExp(`(?:translate host name|on host) "(${HOSTNAME})"`, 'gid'), host: 1 },
   // MySQL: Can't connect to MySQL server on 'mysql.ns' (111); Unknown MySQL server host 'mysql'
-  { pattern: new RegExp(`server (?:on|host) '(${HOSTNAME})'(?::(\\d{1,5}))?`, 'gi'), host: 1, port: 2 },
+  { pattern: new RegExp(`server (?:on|host) '(${HOSTNAME})'(?::(\\d{1,5}))?`, 'gid'), host: 1, port: 2 },
   // Node: getaddrinfo ENOTFOUND redis; Go: lookup redis on 10.100.0.10:53: no such host
-  { pattern: new RegExp(`(?:ENOTFOUND|EAI_AGAIN) (${HOSTNAME})`, 'gi'), host: 1 },
-  { pattern: new RegExp(`lookup (${HOSTNAME})(?: on [\\d.:\\[\\]a-f]+)?: `, 'gi'), host: 1 },
-  { pattern: new RegExp(`UnknownHostException: (${HOSTNAME})`, 'gi'), host: 1 },
+  { pattern: new RegExp(`(?:ENOTFOUND|EAI_AGAIN) (${HOSTNAME})`, 'gid'), host: 1 },
+  { pattern: new RegExp(`lookup (${HOSTNAME})(?: on [\\d.:\\[\\]a-f]+)?: `, 'gid'), host: 1 },
+  { pattern: new RegExp(`UnknownHostException: (${HOSTNAME})`, 'gid'), host: 1 },
   {
-    pattern: new RegExp(`host not found in upstream "(${HOSTNAME})(?::(\\d{1,5}))?"`, 'gi'),
+    pattern: new RegExp(`host not found in upstream "(${HOSTNAME})(?::(\\d{1,5}))?"`, 'gid'),
     host: 1,
     port: 2,
   },
-  // curl: Could not resolve host: X; busybox: can't resolve 'X'; DNS resolution failed for X
+  // curl: Could not resolve host: X; busybox: can't resolve 'X', bad address 'X'; DNS resolution failed for X
   {
-    pattern: new RegExp(`(?:resolve host:?|can't resolve|resolution failed for) '?(${HOSTNAME})'?`, 'gi'),
+    pattern: new RegExp(
+      `(?:resolve host:?|can't resolve|resolution failed for|bad address) '?(${HOSTNAME})'?`,
+      'gid',
+    ),
     host: 1,
   },
+  // Java's InetSocketAddress: `Connection refused: /10.100.41.7:6379`, `redis/10.100.41.7:6379`.
+  { pattern: /(?<=[\s:(]|^)[\w.-]*\/(\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/dgi, host: 1, port: 2 },
   // host:port anywhere (redis:6379, 10.100.23.7:4317, milvus-proxy.one-data-infra:19530), except the
   // local end of a connection (`10.0.2.7:51234->`) and the DNS server a lookup asked (`on 10.100.0.10:53`).
   {
-    pattern: new RegExp(`(?<![\\w.:/-])(?<!lookup \\S+ on )(${HOSTNAME}):(\\d{2,5})\\b(?!->)`, 'gi'),
+    pattern: new RegExp(`(?<![\\w.:/-])(?<!lookup \\S+ on )(${HOSTNAME}):(\\d{2,5})\\b(?!->)`, 'gid'),
     host: 1,
     port: 2,
   },
@@ -326,36 +338,104 @@ function isHostLike(host: string): boolean {
   return /[a-z]/i.test(host) || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host);
 }
 
-/** The hosts a line names, each once, in the order they appear. */
-export function hostsIn(line: string): HostReference[] {
-  const found: Array<HostReference & { index: number }> = [];
+interface HostMatch extends HostReference {
+  /** Where the host (and its port) stand in the line. */
+  start: number;
+  end: number;
+}
+
+function hostMatches(line: string): HostMatch[] {
+  const found: HostMatch[] = [];
   for (const { pattern, host, port } of HOST_PATTERNS) {
     for (const m of line.matchAll(pattern)) {
       const name = m[host].toLowerCase().replace(/\.$/, '');
       if (!isHostLike(name)) continue;
       const p = port !== undefined && m[port] ? Number(m[port]) : undefined;
+      // The whole reference (`redis://user@redis.ns:6379`, `server on 'mysql'`) is address, not wording.
+      const [start, end] = m.indices![0];
       const existing = found.find((f) => f.host === name);
       if (existing) {
         if (existing.port === undefined && p !== undefined) existing.port = p;
         continue;
       }
-      found.push({
-        host: name,
-        ...(p !== undefined && p > 0 && p < 65536 ? { port: p } : {}),
-        index: m.index ?? 0,
-      });
+      found.push({ host: name, ...(p !== undefined && p > 0 && p < 65536 ? { port: p } : {}), start, end });
     }
   }
-  return found
-    .sort((a, b) => a.index - b.index)
-    .map(({ host, port }) => ({ host, ...(port ? { port } : {}) }));
+  return found.sort((a, b) => a.start - b.start);
 }
 
-/** What a line is about: its wording first, then the port of a host it names. */
-export function technologyOf(line: string, hosts: HostReference[] = hostsIn(line)): Technology | undefined {
-  for (const [technology, pattern] of TECHNOLOGY_PATTERNS) if (pattern.test(line)) return technology;
+/** The hosts a line names, each once, in the order they appear. */
+export function hostsIn(line: string): HostReference[] {
+  return hostMatches(line).map(({ host, port }) => ({ host, ...(port ? { port } : {}) }));
+}
+
+/** The line with the hosts and ports it names blanked out: what is left is its wording. */
+function wordingOf(line: string): string {
+  let out = line;
+  for (const h of hostMatches(line).sort((a, b) => b.start - a.start))
+    out = `${out.slice(0, h.start)} ${out.slice(h.end)}`;
+  return out;
+}
+
+/**
+ * What a line is about, and how it says so: its wording first (the client library, an error
+ * code, the server's own name), else the name or default port of a host it names. A host named
+ * `aikv` or a port 6379 only suggests Redis; `redis.exceptions.ConnectionError` says it.
+ */
+export function technologyIn(
+  line: string,
+): { technology: Technology; from: 'wording' | 'address' } | undefined {
+  const wording = wordingOf(line);
+  const hosts = hostsIn(line);
+  for (const [technology, pattern] of TECHNOLOGY_PATTERNS) {
+    if (!pattern.test(wording)) continue;
+    // HTTP is only the transport: a server the address names (`HTTPConnectionPool(host='milvus',
+    // port=19530)`) says more.
+    if (technology === 'http') {
+      const server = addressTechnology(hosts);
+      if (server && server !== 'http') return { technology: server, from: 'address' };
+    }
+    return { technology, from: 'wording' };
+  }
+  const address = addressTechnology(hosts);
+  if (address) return { technology: address, from: 'address' };
+  if (/\bhttps?:\/\//i.test(line)) return { technology: 'http', from: 'address' };
+  return undefined;
+}
+
+/** The technology the names or default ports of hosts suggest. */
+function addressTechnology(hosts: HostReference[]): Technology | undefined {
+  const names = hosts.map((h) => h.host).join(' ');
+  for (const [technology, pattern] of TECHNOLOGY_PATTERNS)
+    if (names && technology !== 'http' && pattern.test(names)) return technology;
   for (const h of hosts) if (h.port !== undefined && PORT_TECHNOLOGY[h.port]) return PORT_TECHNOLOGY[h.port];
   return undefined;
+}
+
+/** What a line is about (technologyIn without how it says so). */
+export function technologyOf(line: string): Technology | undefined {
+  return technologyIn(line)?.technology;
+}
+
+/** Names a Service, its workload or its image carries when it runs the technology itself. */
+const TECHNOLOGY_NAMES: Record<Technology, RegExp> = {
+  mysql: /mysql|mariadb|percona/i,
+  postgres: /postgres|\bpg\b|pgbouncer|timescale/i,
+  redis: /redis/i,
+  milvus: /milvus/i,
+  minio: /minio/i,
+  etcd: /etcd/i,
+  kafka: /kafka|redpanda/i,
+  cuda: /cuda|nvidia|gpu/i,
+  http: /./,
+};
+
+/**
+ * Whether a name found in the cluster (a Service, its workload) confirms a technology that only
+ * an address suggested: `redis-master` confirms Redis, `aikv` (a Redis-compatible store) does not.
+ */
+export function namesTechnology(technology: Technology, ...names: Array<string | undefined>): boolean {
+  return names.some((n) => !!n && TECHNOLOGY_NAMES[technology].test(n));
 }
 
 /** The failure class of one log line, or undefined for a line that reports no failure. */
@@ -371,8 +451,13 @@ export function classifyLine(line: string): Classification | undefined {
   for (const { class: cls, pattern } of PATTERNS) {
     if (!pattern.test(text)) continue;
     const hosts = hostsIn(text);
-    const technology = technologyOf(text, hosts);
-    return { class: cls, rank: classRank(cls), ...(technology ? { technology } : {}), hosts };
+    const technology = technologyIn(text);
+    return {
+      class: cls,
+      rank: classRank(cls),
+      ...(technology ? { technology: technology.technology, technologyFrom: technology.from } : {}),
+      hosts,
+    };
   }
   return undefined;
 }
@@ -407,4 +492,63 @@ export function decisiveLine(lines: ClassifiedLine[]): ClassifiedLine | undefine
   let best: ClassifiedLine | undefined;
   for (const l of lines) if (!best || l.rank >= best.rank) best = l;
   return best;
+}
+
+/** Classes whose lines are about a dependency: the host they name, or imply, is worth resolving. */
+export const DEPENDENCY_CLASSES: ReadonlySet<ErrorClass> = new Set<ErrorClass>([
+  'connection-refused',
+  'network-unreachable',
+  'dns-resolution',
+  'timeout',
+  'connection-reset',
+  'dependency-not-ready',
+  'auth-failure',
+  'tls-error',
+  'connection-limit',
+]);
+
+/** How far back a failing line may take the host it is about. */
+const IMPLIED_REACH = 15;
+const LOCAL_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|::1?)$/;
+const IP = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/** The hosts a failing line is about without naming them itself, and how sure that is. */
+export interface ImpliedHosts {
+  hosts: HostReference[];
+  /**
+   * `block`: a failure line just above names it (one error printed over two lines), or a line
+   * above names the same port as the bare IP the failing line has; `context`: the application
+   * said earlier what it connects to (`connecting to redis://redis.ns:6379`).
+   */
+  how: 'block' | 'context';
+}
+
+/**
+ * `httpx.ConnectError: [Errno 111] Connection refused` names no host, and `dial tcp
+ * 172.20.88.14:6379: i/o timeout` only an address: the host such a line is about is the one the
+ * log named shortly before (the failure line above it, or the application's own "connecting to
+ * ..." line), preferring one on the same port. Listen addresses (0.0.0.0, localhost) are the
+ * process's own, never a dependency.
+ */
+export function impliedHosts(
+  lines: readonly string[],
+  index: number,
+  own: HostReference[],
+): ImpliedHosts | undefined {
+  if (own.some((h) => !IP.test(h.host) && !LOCAL_HOST.test(h.host))) return undefined;
+  const ports = new Set(own.flatMap((h) => (h.port ? [h.port] : [])));
+  for (let j = index - 1; j >= 0 && index - j <= IMPLIED_REACH; j--) {
+    const named = hostsIn(lines[j]).filter((h) => !LOCAL_HOST.test(h.host) && !IP.test(h.host));
+    if (named.length === 0) continue;
+    if (ports.size) {
+      // A bare IP with a port: only a name on that port is the same dependency.
+      const same = named.filter((h) => h.port !== undefined && ports.has(h.port));
+      if (same.length) return { hosts: same, how: 'block' };
+      continue;
+    }
+    const above = classifyLine(lines[j]);
+    const block = index - j <= 2 && !!above && DEPENDENCY_CLASSES.has(above.class);
+    return { hosts: named, how: block ? 'block' : 'context' };
+  }
+  return undefined;
 }

@@ -91,6 +91,8 @@ export interface DependencyEvidence extends DependencyFinding {
   state: 'down' | 'up' | 'not-found' | 'port-mismatch';
   /** The port the line named, when it named one. */
   port?: number;
+  /** The images its pods run: what software it is, whatever its Service is called. */
+  images?: string[];
 }
 
 /** A Service that selects the target's pods, checked against their container ports. */

@@ -263,8 +263,8 @@ export interface KubernetesPort {
    * the Job made, `--all-containers`). A container that never started has a one-line note instead.
    */
   readJobLogs(job: V1Job, options?: LogOptions): Promise<JobLog[]>;
-  /** The Services of a namespace (dependency resolution, the target's own Services). */
-  listServices(namespace: string): Promise<V1Service[]>;
+  /** The Services of a namespace, or of all namespaces (dependency resolution, the target's own Services). */
+  listServices(namespace?: string): Promise<V1Service[]>;
   /** Ready and not-ready endpoints of a Service (`kubectl get endpoints`). */
   serviceEndpoints(service: V1Service): Promise<ServiceEndpoints>;
   /** Whether a ConfigMap or Secret exists, and a ConfigMap's key names (never values; a Secret's keys are not read). */
@@ -1072,7 +1072,11 @@ export class ClientNodeKubernetes implements KubernetesPort {
   // -------------------------------------------------------------------------------------
   // Diagnosis: Services, endpoints, references
 
-  listServices(namespace: string): Promise<V1Service[]> {
+  listServices(namespace?: string): Promise<V1Service[]> {
+    if (namespace === undefined)
+      return this.listAll('list services --all-namespaces', (params) =>
+        this.api.core.listServiceForAllNamespaces(params),
+      );
     return this.listAll(`list services ${namespace}`, (params) =>
       this.api.core.listNamespacedService({ namespace, ...params }),
     );

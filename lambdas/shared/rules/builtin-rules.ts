@@ -28,6 +28,26 @@ const NETWORK = [
 ] as const;
 
 export const BUILTIN_RULES: readonly RuleInput[] = [
+  // ---- Nothing wrong now -----------------------------------------------------------------
+  {
+    id: 'healthy-now',
+    when: [{ workload: { state: ['healthy', 'progressing'] } }],
+    cause:
+      '{workload} is {reason} now ({line}): the alert is stale, or it recovered (a restart already happened).',
+    fix: 'Nothing to change now: the health read right before any write leaves {kind} {namespace}/{workload} alone while it stays healthy or its rollout progresses (`kubectl rollout status {kind}/{workload} -n {namespace}`). If the alert keeps firing, check the alert rule.',
+    // Routed through the health read before a restart, which writes nothing while the workload is
+    // healthy or its rollout progresses cleanly ("healthy at action time; no action").
+    remediation: 'restart',
+    reason:
+      '{workload} is {reason} now: the health read right before any write is expected to confirm it, and then nothing is changed',
+    // A rollout that progresses cleanly outweighs what a generic rule reads in the crashed pods it
+    // replaces, not a cause that names itself there (OOMKilled may come back in the new pods).
+    confidence: 0.9,
+    // Every pod ready with nothing wrong: what the cluster shows now outweighs any history.
+    raise: [{ when: [{ workload: { state: 'healthy' } }], confidence: 0.97 }],
+    runbook: { file: OTLP, section: '应急响应程序 / 1. P0级故障响应 (检查恢复)' },
+  },
+
   // ---- Container and pod states that name their cause ---------------------------------
   {
     id: 'oom-killed',
@@ -46,7 +66,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     ],
     cause:
       'The image of container {container} cannot be pulled ({reason}): wrong image name or tag, or missing registry credentials.',
-    fix: 'Check the image and tag of container {container} in {kind} {namespace}/{workload} (`kubectl describe pod {pod} -n {namespace}`), that the registry is reachable, and imagePullSecrets; roll back to revision {previousRevision} if a bad tag was deployed.',
+    fix: 'Check the image and tag of container {container} in {kind} {namespace}/{workload} (`kubectl describe pod {pod} -n {namespace}`), that the registry is reachable, and imagePullSecrets[[; roll back to revision {previousRevision} if a bad tag was deployed]].',
     remediation: 'none',
     confidence: 0.95,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败' },
@@ -155,12 +175,21 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'init-container-failing',
     when: [
       { termination: { init: true } },
-      { log: { class: [...NETWORK, 'dns-resolution', 'schema-migration', 'auth-failure'], decisive: true } },
+      {
+        log: {
+          class: [...NETWORK, 'dns-resolution', 'schema-migration', 'auth-failure'],
+          decisive: true,
+          init: true,
+        },
+      },
     ],
-    cause: 'Init container {container} of {workload} fails ({class}): the app containers never start.',
-    fix: 'Read `kubectl logs {pod} -c {container} -n {namespace} --previous`: {line}. Fix what the init container waits for or runs, then the pod starts on its own.',
+    cause:
+      'Init container {container} of {workload} fails ({class}): the app containers never start until what it waits for answers.',
+    fix: 'Read `kubectl logs {pod} -c {container} -n {namespace} --previous`: {line}. Check what init container {container} waits for ({service|host} in {serviceNamespace|namespace}: `kubectl get svc,endpoints -n {serviceNamespace|namespace}`); once it answers, the pod starts on its own.',
     remediation: 'wait-for-dependency',
-    confidence: 0.7,
+    // An init container exists to check or prepare a dependency: its failure says more than the
+    // generic class of the same line (a DNS failure of `nc -z otel-collector` is a missing collector).
+    confidence: 0.85,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (依赖服务不可用)' },
   },
 
@@ -169,7 +198,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'mysql-unreachable',
     when: [{ log: { class: [...NETWORK, 'dns-resolution'], technology: 'mysql' } }],
     cause: 'MySQL is not ready or not reachable (MySQL 未就绪).',
-    fix: 'Check the MySQL pods and Service {serviceNamespace}/{service} (`kubectl get pods,endpoints -n {serviceNamespace}`) and wait until MySQL is Ready; once the database is up, a rollout restart recovers the workload (`kubectl rollout restart {kind}/{workload} -n {namespace}`).',
+    fix: 'Check the MySQL pods and Service {serviceNamespace|namespace}/{service|host} (`kubectl get pods,endpoints -n {serviceNamespace|namespace}`) and wait until MySQL is Ready; once the database is up, a rollout restart recovers the workload (`kubectl rollout restart {kind}/{workload} -n {namespace}`).',
     remediation: 'wait-for-dependency',
     confidence: 0.9,
     runbook: { file: K8S, section: '服务启动问题 / Alldata API 启动失败' },
@@ -196,7 +225,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'mysql-disk-full',
     when: [{ log: { class: 'disk-full', technology: 'mysql' } }],
     cause: "MySQL's disk is full (数据库磁盘空间不足): {line}",
-    fix: 'Free space (old data, binlogs: `PURGE BINARY LOGS`), expand the MySQL volume (`kubectl get pvc -n {serviceNamespace}`), or archive data; then restart.',
+    fix: 'Free space (old data, binlogs: `PURGE BINARY LOGS`), expand the MySQL volume (`kubectl get pvc -n {serviceNamespace|namespace}`), or archive data; then restart.',
     remediation: 'none',
     confidence: 0.9,
     runbook: { file: COMPOSE, section: '数据库问题 / 数据库磁盘空间不足' },
@@ -205,7 +234,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'milvus-unreachable',
     when: [{ log: { class: [...NETWORK, 'dns-resolution'], technology: 'milvus' } }],
     cause: 'The Milvus proxy is not ready or not reachable (Milvus Proxy 未就绪).',
-    fix: 'Check the Milvus StatefulSets and their etcd/MinIO dependencies (`kubectl get pods -n {serviceNamespace} | grep milvus`), test `nc -zv {service}.{serviceNamespace}.svc.cluster.local {port}`; restart {workload} once Milvus is up.',
+    fix: 'Check the Milvus StatefulSets and their etcd/MinIO dependencies (`kubectl get pods -n {serviceNamespace|namespace} | grep milvus`), test `nc -zv {service|host}.{serviceNamespace|namespace}.svc.cluster.local {port}`; restart {workload} once Milvus is up.',
     remediation: 'wait-for-dependency',
     confidence: 0.9,
     runbook: { file: K8S, section: '服务启动问题 / Bisheng API 启动失败' },
@@ -223,7 +252,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'redis-unreachable',
     when: [{ log: { class: [...NETWORK, 'dns-resolution'], technology: 'redis' } }],
     cause: 'Redis is not running or not reachable (Redis 未启动).',
-    fix: 'Check the Redis pod and Service {serviceNamespace}/{service} (`kubectl get pods,endpoints -n {serviceNamespace}`); restart {workload} once Redis answers PING.',
+    fix: 'Check the Redis pod and Service {serviceNamespace|namespace}/{service|host} (`kubectl get pods,endpoints -n {serviceNamespace|namespace}`); restart {workload} once Redis answers PING.',
     remediation: 'wait-for-dependency',
     confidence: 0.9,
     runbook: { file: K8S, section: '服务启动问题 / Bisheng API 启动失败' },
@@ -232,7 +261,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'minio-unreachable',
     when: [{ log: { class: [...NETWORK, 'dns-resolution'], technology: 'minio' } }],
     cause: 'MinIO (object storage) is not reachable from {workload}.',
-    fix: 'Check MinIO (`curl http://{service}.{serviceNamespace}.svc.cluster.local:9000/minio/health/live`) and its pods; restart {workload} once it answers.',
+    fix: 'Check MinIO (`curl http://{service|host}.{serviceNamespace|namespace}.svc.cluster.local:9000/minio/health/live`) and its pods; restart {workload} once it answers.',
     remediation: 'wait-for-dependency',
     confidence: 0.88,
     runbook: { file: K8S, section: '集成问题 / Kettle 作业执行失败 (检查 MinIO 连接)' },
@@ -241,16 +270,17 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'etcd-unreachable',
     when: [{ log: { class: [...NETWORK, 'dns-resolution'], technology: 'etcd' } }],
     cause: 'etcd (the Milvus metadata store) is not reachable or has no leader.',
-    fix: 'Check the etcd pods of Milvus (`kubectl get pods -n {serviceNamespace} | grep etcd`) and their quorum; Milvus and {workload} recover once etcd is healthy.',
+    fix: 'Check the etcd pods of Milvus (`kubectl get pods -n {serviceNamespace|namespace} | grep etcd`) and their quorum; Milvus and {workload} recover once etcd is healthy.',
     remediation: 'wait-for-dependency',
-    confidence: 0.88,
+    // Below dependency-down: etcd is a Milvus component, and the compose row's cause is the component itself being down.
+    confidence: 0.86,
     runbook: { file: COMPOSE, section: '向量数据库问题 / Milvus 连接失败 (milvus-etcd)' },
   },
   {
     id: 'kafka-unreachable',
     when: [{ log: { class: [...NETWORK, 'dns-resolution'], technology: 'kafka' } }],
     cause: 'The Kafka brokers are not reachable from {workload}.',
-    fix: 'Check the Kafka brokers and Service {serviceNamespace}/{service}, and the advertised listeners; restart {workload} once they answer.',
+    fix: 'Check the Kafka brokers and Service {serviceNamespace|namespace}/{service|host}, and the advertised listeners; restart {workload} once they answer.',
     remediation: 'wait-for-dependency',
     confidence: 0.85,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (依赖服务不可用)' },
@@ -259,7 +289,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'dependency-down',
     when: [{ log: { class: [...NETWORK, 'dns-resolution'] } }, { dependency: { state: 'down' } }],
     cause: '{workload} cannot reach {service} ({serviceNamespace}), which has no ready endpoints.',
-    fix: 'Bring {service} in {serviceNamespace} back (`kubectl get pods,endpoints -n {serviceNamespace}`, then its own logs and events); {workload} recovers with a restart once {service} is ready.',
+    fix: 'Bring {service} in {serviceNamespace} back (`kubectl get pods,endpoints -n {serviceNamespace|namespace}`, then its own logs and events); {workload} recovers with a restart once {service} is ready.',
     remediation: 'wait-for-dependency',
     confidence: 0.88,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (依赖服务不可用)' },
@@ -271,14 +301,17 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
       '{service} ({serviceNamespace}) has ready endpoints, yet refuses connections from {workload}: it may listen on 127.0.0.1 only or on another port, or it came up after {workload} gave up.',
     fix: 'Check what {service} listens on (`ss -tlnp` in its pod; bind to 0.0.0.0) and that port {port} is its Service port; if it simply started late, `kubectl rollout restart {kind}/{workload} -n {namespace}`.',
     remediation: 'restart',
-    confidence: 0.7,
+    // The error kind and the dependency's own state together: more specific than either alone.
+    // Below a technology the line names in its own words ("Can't connect to MySQL server" while
+    // mysql is Ready again: it came up after the client gave up, mysql-unreachable's restart).
+    confidence: 0.8,
     runbook: { file: AIKV, section: '连接问题 / 1. 连接被拒绝 (确认监听地址)' },
   },
   {
     id: 'dependency-port-mismatch',
     when: [{ log: { class: [...NETWORK] } }, { dependency: { state: 'port-mismatch' } }],
     cause:
-      '{workload} connects to {service} on port {port}, which the Service {serviceNamespace}/{service} does not serve.',
+      '{workload} connects to {service} on port {port}, which the Service {serviceNamespace|namespace}/{service|host} does not serve.',
     fix: 'Fix the port {workload} uses for {service} (its env/ConfigMap), or the Service ports; a restart will not help.',
     remediation: 'none',
     confidence: 0.85,
@@ -365,7 +398,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     when: [{ log: { class: ['connection-refused', 'network-unreachable'] } }],
     cause:
       'A dependency of {workload} ({host}) refused the connection: it is down or its Service has no ready endpoints.',
-    fix: 'Check {host} (`kubectl get pods,endpoints`), and NetworkPolicies (`kubectl get networkpolicy -n {namespace}`); restart {workload} once it answers.',
+    fix: 'Check {service|host} and its endpoints (`kubectl get pods,endpoints -n {serviceNamespace|namespace}`), that {workload} uses its Service port, and NetworkPolicies (`kubectl get networkpolicy -n {namespace}`); restart {workload} once it answers.',
     remediation: 'wait-for-dependency',
     confidence: 0.75,
     runbook: { file: K8S, section: '网络问题 / 服务间通信失败' },
@@ -375,9 +408,13 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     when: [{ log: { class: 'timeout' } }],
     cause:
       'A dependency of {workload} ({host}) does not answer in time: it is overloaded, or the network path is blocked.',
-    fix: 'Test `nc -zv {host} {port}` from a debug pod in {namespace}, check NetworkPolicies and the dependency’s load.',
-    remediation: 'wait-for-dependency',
+    fix: 'Test `nc -zv {service|host} {port}` from a debug pod in {namespace}, check NetworkPolicies (`kubectl get networkpolicy -n {namespace}` and in {serviceNamespace|namespace}), firewalls and security groups, and the dependency’s load.',
+    // Both runbooks answer a timeout with the network (a NetworkPolicy, a firewall): a restart of
+    // the client cannot open it. A dependency that is down is dependency-down, which ranks higher.
+    remediation: 'none',
     confidence: 0.75,
+    // The dependency answers its own readiness probe but not this client: the path between them.
+    raise: [{ when: [{ dependency: { state: 'up' } }], confidence: 0.92 }],
     runbook: { file: OTLP, section: '常见故障场景 / 网络连接问题' },
   },
   {
@@ -385,9 +422,11 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     when: [{ log: { class: 'connection-reset' } }],
     cause:
       'Connections of {workload} to {host} are reset: the server hit its connection limit, timed the client out, or exited.',
-    fix: 'Check the server ({host}): `INFO clients` / `CLIENT LIST` for Redis-compatible stores, `SHOW PROCESSLIST` for MySQL, and whether it restarted.',
+    fix: 'Check the server {workload} talks to ({service|host} in {serviceNamespace|namespace}): `INFO clients` / `CLIENT LIST` for Redis-compatible stores, `SHOW PROCESSLIST` for MySQL, and whether it restarted (`kubectl get pods -n {serviceNamespace|namespace}`).',
     remediation: 'wait-for-dependency',
     confidence: 0.7,
+    // Reset by a dependency that is Ready: its connection limit or a restart of it, not an outage.
+    raise: [{ when: [{ dependency: { state: 'up' } }], confidence: 0.92 }],
     runbook: { file: AIKV, section: '连接问题 / 3. 连接被重置' },
   },
   {
@@ -413,7 +452,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'missing-config',
     when: [{ log: { class: 'missing-config' } }],
     cause: '{workload} is missing a configuration value: {line}',
-    fix: 'Add the missing setting to the ConfigMap/Secret or env of {kind} {namespace}/{workload} (`kubectl get configmap,secret -n {namespace}`), then restart it; roll back to revision {previousRevision} if the release dropped it.',
+    fix: 'Add the missing setting to the ConfigMap/Secret or env of {kind} {namespace}/{workload} (`kubectl get configmap,secret -n {namespace}`), then restart it[[; roll back to revision {previousRevision} if the release dropped it]].',
     remediation: 'none',
     confidence: 0.82,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败 (配置错误: 检查ConfigMap和Secret配置)' },
@@ -475,7 +514,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     ],
     cause:
       'The command or a library of container {container} is missing or not executable (依赖库缺失): {line}',
-    fix: 'Check the image of {kind} {namespace}/{workload} (entrypoint, `ldd` of the binary, installed packages and architecture); roll back to revision {previousRevision} if the new image lost them.',
+    fix: 'Check the image of {kind} {namespace}/{workload} (entrypoint, `ldd` of the binary, installed packages and architecture)[[; roll back to revision {previousRevision} if the new image lost them]].',
     remediation: 'none',
     confidence: 0.85,
     runbook: { file: AIKV, section: '启动问题 / 1. 服务无法启动 (1.4 检查依赖库)' },
@@ -635,7 +674,7 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'sigsegv',
     when: [{ termination: { exitCode: 139 } }],
     cause: 'Container {container} of {workload} crashed with a segmentation fault (SIGSEGV, exit code 139).',
-    fix: 'A native crash: check the image (library versions, CPU architecture) of {kind} {namespace}/{workload}; roll back to revision {previousRevision} if it came with a release.',
+    fix: 'A native crash: check the image (library versions, CPU architecture) of {kind} {namespace}/{workload}[[; roll back to revision {previousRevision} if it came with a release]].',
     remediation: 'none',
     confidence: 0.6,
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败' },
@@ -664,28 +703,63 @@ export const BUILTIN_RULES: readonly RuleInput[] = [
     id: 'service-no-endpoints',
     when: [{ service: { state: 'no-endpoints' } }, { container: { ready: false } }],
     cause: 'Service {service} of {workload} has no ready endpoints: none of its pods is ready.',
-    fix: 'See why the pods of {workload} are not ready (`kubectl describe pod {pod} -n {namespace}`, `kubectl get endpoints {service} -n {namespace}`).',
+    fix: 'See why the pods of {workload} are not ready (`kubectl describe pod {pod} -n {namespace}`, `kubectl get endpoints {service} -n {namespace}`), then `kubectl rollout restart {kind}/{workload} -n {namespace}` if they are stuck.',
     remediation: 'restart',
     confidence: 0.4,
+    // The pods run without crashing and their readiness probe fails: the Service is empty because
+    // the service is stuck, which the runbook answers with a restart. Above readiness-failing,
+    // which says the same without the Service's side.
+    raise: [
+      {
+        when: [
+          { event: { reason: 'Unhealthy', message: 'Readiness probe failed' } },
+          { container: { running: true, ready: false, init: false, maxRestarts: 0 } },
+        ],
+        confidence: 0.65,
+      },
+    ],
     runbook: { file: OTLP, section: '常见故障场景 / 网络连接问题 (检查Endpoint)' },
   },
   {
     id: 'readiness-failing',
     when: [{ container: { running: true, ready: false, init: false } }],
     cause: 'Container {container} of {workload} runs but its readiness probe fails, so it gets no traffic.',
-    fix: 'Call the health endpoint (`/api/v1/health`) from inside pod {pod} and check the dependencies it reports.',
+    fix: 'Call the health endpoint (`/api/v1/health`) from inside pod {pod} and check the dependencies it reports; if the service is stuck, `kubectl rollout restart {kind}/{workload} -n {namespace}`.',
     remediation: 'restart',
     confidence: 0.45,
+    // Probe failures of a container that runs without crashing: the handbook's "服务卡住", restarted.
+    raise: [
+      {
+        when: [
+          { event: { reason: 'Unhealthy', message: 'Readiness probe failed' } },
+          { container: { running: true, ready: false, init: false, maxRestarts: 0 } },
+        ],
+        confidence: 0.6,
+      },
+    ],
     runbook: { file: HANDBOOK, section: '日常运维 / 健康检查' },
   },
   {
     id: 'crash-loop',
-    when: [{ waiting: { reason: 'CrashLoopBackOff' } }],
+    when: [
+      {
+        anyOf: [
+          { waiting: { reason: 'CrashLoopBackOff' } },
+          // Caught running between two crashes: the restarts say it crash-loops all the same.
+          { container: { init: false, minRestarts: 2 } },
+        ],
+      },
+      { termination: {} },
+    ],
     cause:
       'Container {container} of {workload} exits on start and Kubernetes keeps restarting it (CrashLoopBackOff, last exit code {exitCode}: {exitMeaning}).',
-    fix: 'Read the previous container log (`kubectl logs {pod} -c {container} -n {namespace} --previous`) and the pod events; check the ConfigMap/Secret configuration and dependent services.',
+    fix: 'Read the previous container log (`kubectl logs {pod} -c {container} -n {namespace} --previous`) and the pod events; check the ConfigMap/Secret configuration and dependent services. The P0 response: `kubectl rollout restart {kind}/{workload} -n {namespace}`, wait 60 s, check; roll back if it does not recover.',
     remediation: 'restart',
     confidence: 0.45,
+    // The process itself crashed (a panic, an unhandled exception) and nothing more specific
+    // explains it: the runbook's P0 response to a crash loop is a restart, then verify, then roll
+    // back. Without such a line the cause is unknown and a human decides.
+    raise: [{ when: [{ log: { class: 'crash', decisive: true } }], confidence: 0.6 }],
     runbook: { file: OTLP, section: '常见故障场景 / 应用启动失败' },
   },
 ];

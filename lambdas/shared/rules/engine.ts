@@ -2,9 +2,14 @@ import type { Hypothesis, Remediation, RemediationDecision } from '../contracts'
 import {
   classifyLog,
   decisiveLine,
+  DEPENDENCY_CLASSES,
   hostsIn,
+  impliedHosts,
+  namesTechnology,
   type ClassifiedLine,
   type HostReference,
+  type ImpliedHosts,
+  type Technology,
 } from '../diagnosis/classifier';
 import type {
   ContainerEvidence,
@@ -15,7 +20,13 @@ import type {
 } from '../diagnosis/evidence';
 import { exitMeaning, signalName } from '../diagnosis/exit-codes';
 import { redactText } from '../redact';
-import type { Matcher, Placeholder, Rule } from './rule-schema';
+import {
+  OPTIONAL_CLAUSE,
+  PLACEHOLDER_PATTERN,
+  type Matcher,
+  type Placeholder,
+  type Rule,
+} from './rule-schema';
 
 /**
  * Evaluates diagnosis rules against the evidence: every rule whose matchers all hold becomes
@@ -28,6 +39,12 @@ import type { Matcher, Placeholder, Rule } from './rule-schema';
 export const CONFIDENT = 0.5;
 const EVIDENCE_MAX = 500;
 const EVIDENCE_LINES = 6;
+/**
+ * A dependency taken from what the log said earlier (`connecting to redis://...`), or any
+ * dependency when the line names none: likely, but an inference, so a rule that rests on it
+ * weighs less than the same rule on a line that names the dependency itself.
+ */
+const INFERRED_DEPENDENCY = 0.8;
 
 type Vars = Partial<Record<Placeholder, string>>;
 
@@ -37,6 +54,8 @@ interface Hit {
   /** 0..1: how directly this evidence explains the failure. */
   weight: number;
   hosts?: HostReference[];
+  /** How the hosts were found: named by the line itself (or its error block), or inferred from context. */
+  hostsHow?: 'own' | ImpliedHosts['how'];
   dependency?: DependencyEvidence;
   /** A line of a previous container instance's log. */
   previous?: boolean;
@@ -68,8 +87,33 @@ function failing(c: ContainerEvidence): boolean {
 
 interface LogView {
   log: LogEvidence;
+  /** Not a log: the runtime's own words for a container (its termination or waiting message). */
+  runtime?: boolean;
   lines: ClassifiedLine[];
   decisive?: ClassifiedLine;
+  /** Hosts the lines about a dependency imply without naming them, by line index. */
+  implied: Map<number, ImpliedHosts>;
+}
+
+function view(log: LogEvidence, runtime = false): LogView {
+  const lines = classifyLog(log.text);
+  const raw = log.text.split('\n');
+  const implied = new Map<number, ImpliedHosts>();
+  for (const l of lines) {
+    if (!DEPENDENCY_CLASSES.has(l.class)) continue;
+    const found = impliedHosts(raw, l.index, l.hosts);
+    if (found) implied.set(l.index, found);
+  }
+  return { log, ...(runtime ? { runtime } : {}), lines, decisive: decisiveLine(lines), implied };
+}
+
+/**
+ * What the runtime said about a failing container: containerd's StartError (`exec: "/app": executable
+ * file not found in $PATH`), a termination message the app wrote. Classified like a log line.
+ */
+function runtimeMessages(c: ContainerEvidence): LogEvidence | undefined {
+  const text = [c.termination?.message, c.waitingMessage].filter((t): t is string => !!t?.trim()).join('\n');
+  return text ? { pod: c.pod, container: c.container, previous: false, init: c.init, text } : undefined;
 }
 
 /** Per evaluation: logs classified once. */
@@ -79,15 +123,27 @@ class Context {
 
   constructor(readonly evidence: DiagnosisEvidence) {
     for (const c of evidence.containers) this.containers.set(`${c.pod}/${c.container}`, c);
-    this.logs = evidence.logs
-      .filter((log) => {
-        const c = this.containers.get(`${log.pod}/${log.container}`);
-        return !c || failing(c);
-      })
-      .map((log) => {
-        const lines = classifyLog(log.text);
-        return { log, lines, decisive: decisiveLine(lines) };
-      });
+    // A service that runs and is Ready but logs failures (a pool exhausted, 429s from upstream):
+    // with no container failing, the logs of the running ones are the evidence there is.
+    const anyFailing = evidence.containers.some(failing);
+    this.logs = [
+      ...evidence.logs
+        .filter((log) => {
+          const c = this.containers.get(`${log.pod}/${log.container}`);
+          return !c || failing(c) || (!anyFailing && !c.init);
+        })
+        .map((log) => view(log)),
+      ...evidence.containers
+        .filter(failing)
+        .map(runtimeMessages)
+        .filter((log): log is LogEvidence => !!log)
+        .map((log) => view(log, true)),
+    ];
+  }
+
+  /** The dependency a line's hosts resolved to in the cluster, if any. */
+  dependencyFor(hosts: HostReference[]): DependencyEvidence | undefined {
+    return this.evidence.dependencies.find((d) => hosts.some((h) => sameHost(h, d)));
   }
 
   /** A pod some container of which is not ready, waits, or has restarted. */
@@ -127,8 +183,8 @@ class Context {
   }
 }
 
-function logText(log: LogEvidence, line: string): string {
-  return `${log.pod}/${log.container}${log.init ? ' (init)' : ''}${log.previous ? ' (previous)' : ''}: ${clip(line)}`;
+function logText(log: LogEvidence, line: string, runtime = false): string {
+  return `${log.pod}/${log.container}${log.init ? ' (init)' : ''}${log.previous ? ' (previous)' : ''}${runtime ? ' (runtime)' : ''}: ${clip(line)}`;
 }
 
 function hostVars(hosts: HostReference[]): Vars {
@@ -144,11 +200,25 @@ const TECHNOLOGY_REACH = 15;
  * refused`) is about what the error it belongs to names a few lines up (`CommunicationsException`
  * of the MySQL driver).
  */
-function nearbyTechnology(view: LogView, index: number): string | undefined {
+function nearbyTechnology(view: LogView, index: number): ClassifiedLine | undefined {
   const before = view.lines.filter(
     (l) => l.index < index && index - l.index <= TECHNOLOGY_REACH && l.technology,
   );
-  return before[before.length - 1]?.technology;
+  return before[before.length - 1];
+}
+
+/** A line's own hosts, else those it implies (named just before it, or by the context). */
+function hostsOfLine(
+  view: LogView,
+  index: number,
+  c: ClassifiedLine | undefined,
+  line: string,
+): { hosts: HostReference[]; how?: Hit['hostsHow'] } {
+  const own = c?.hosts ?? hostsIn(line);
+  const implied = view.implied.get(index);
+  if (!implied) return { hosts: own, ...(own.length ? { how: 'own' as const } : {}) };
+  // The implied name first: it is what the cluster knows the dependency by.
+  return { hosts: [...implied.hosts, ...own], how: implied.how };
 }
 
 function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): Hit[] {
@@ -164,9 +234,17 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
         }));
     for (const { line, index, c } of candidates) {
       if (!line) continue;
+      if (m.init !== undefined && !!view.log.init !== m.init) continue;
       if (m.class && (!c || !m.class.includes(c.class))) continue;
-      if (m.technology && !m.technology.includes((c?.technology ?? nearbyTechnology(view, index)) as never))
-        continue;
+      const { hosts, how } = hostsOfLine(view, index, c, line);
+      const about = c?.technology ? c : nearbyTechnology(view, index);
+      if (m.technology) {
+        if (!about?.technology || !m.technology.includes(about.technology)) continue;
+        // The cluster knows what the dependency is: a client's "Redis" or a port 6379 only says the
+        // protocol, and a Redis-compatible store (AiKv, KeyDB) is no Redis that "is not running".
+        const resolved = ctx.dependencyFor(hosts);
+        if (resolved && !namesTechnology(about.technology, ...dependencyNames(resolved))) continue;
+      }
       if (pattern && !pattern.test(line)) continue;
       const decisive = view.decisive?.index === index;
       if (m.decisive && !decisive) continue;
@@ -179,9 +257,8 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
         : c && view.decisive && c.rank < view.decisive.rank
           ? 0.6
           : 0.8;
-      const hosts = c?.hosts ?? hostsIn(line);
       hits.push({
-        text: logText(view.log, line),
+        text: logText(view.log, line, view.runtime),
         vars: {
           pod: view.log.pod,
           container: view.log.container,
@@ -191,10 +268,9 @@ function matchLog(m: Extract<Matcher, { log: unknown }>['log'], ctx: Context): H
         },
         weight,
         hosts,
+        ...(how ? { hostsHow: how } : {}),
         previous: view.log.previous,
-        ...(c?.technology || nearbyTechnology(view, index)
-          ? { technology: c?.technology ?? nearbyTechnology(view, index) }
-          : {}),
+        ...(about?.technology ? { technology: about.technology } : {}),
         subject: { pod: view.log.pod, container: view.log.container },
       });
     }
@@ -313,6 +389,8 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
   if ('dependency' in matcher) {
     const m = matcher.dependency;
     const named = previous.flatMap((h) => h.hosts ?? []);
+    // Named by the failing line (or its error block): as good as seen; inferred, or any: a guess.
+    const direct = previous.some((h) => h.hostsHow === 'own' || h.hostsHow === 'block');
     return ev.dependencies
       .filter(
         (d) =>
@@ -320,7 +398,12 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
           (!m.technology || m.technology.some((t) => d.reference.includes(t) || d.service.includes(t))) &&
           (named.length === 0 || named.some((h) => sameHost(h, d))),
       )
-      .map((d) => ({ text: dependencyText(d), vars: dependencyVars(d), weight: 1, dependency: d }));
+      .map((d) => ({
+        text: dependencyText(d),
+        vars: dependencyVars(d),
+        weight: named.length && direct ? 1 : INFERRED_DEPENDENCY,
+        dependency: d,
+      }));
   }
   if ('revision' in matcher) {
     const m = matcher.revision;
@@ -367,7 +450,8 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
           (m.running === undefined || c.running === m.running) &&
           (m.ready === undefined || c.ready === m.ready) &&
           (m.init === undefined || c.init === m.init) &&
-          c.restartCount >= (m.minRestarts ?? 0),
+          c.restartCount >= (m.minRestarts ?? 0) &&
+          (m.maxRestarts === undefined || c.restartCount <= m.maxRestarts),
       )
       .map((c) => ({
         text: `${containerText(c)} is ${c.running ? 'running' : 'not running'}${c.running && !c.ready ? ' but not ready' : c.ready ? ' and ready' : ''}${c.restartCount ? ` (${c.restartCount} restarts)` : ''}`,
@@ -393,6 +477,12 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
         weight: 1,
       }));
   }
+  if ('workload' in matcher) {
+    const state = workloadState(ctx);
+    return state && matcher.workload.state.includes(state.state)
+      ? [{ text: state.text, vars: { reason: state.state, line: state.text }, weight: 1 }]
+      : [];
+  }
   const m = matcher.job;
   const w = ev.workload;
   if (!w?.failedReason || !inList(m.failedReason, w.failedReason)) return [];
@@ -403,6 +493,81 @@ function matchOne(matcher: Matcher, ctx: Context, previous: Hit[]): Hit[] {
       weight: 1,
     },
   ];
+}
+
+/** Waiting reasons of a container that is only starting. */
+const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
+
+/** An app container that is fine, or (`starting`) on its way: no restart, no failed exit, no failure wait. */
+function clean(c: ContainerEvidence, starting: boolean): boolean {
+  if (c.init) return c.ready || (c.termination?.exitCode ?? 0) === 0 || (starting && c.running);
+  if (c.restartCount > 0 || (c.termination?.exitCode ?? 0) !== 0) return false;
+  if (c.waitingReason) return starting && STARTING.has(c.waitingReason);
+  return c.ready || (starting && c.running);
+}
+
+/**
+ * Whether the workload is fine right now, whatever the alert said: `healthy` (every pod ready, no
+ * container restarted or waiting: an alert that resolved, or a restart that already worked) or
+ * `progressing` (a rollout replaces older pods and the new revision's pods start without a
+ * restart, a failed exit or a warning other than early readiness failures). Jobs never are.
+ */
+function workloadState(ctx: Context): { state: 'healthy' | 'progressing'; text: string } | undefined {
+  const ev = ctx.evidence;
+  if (ev.target.kind === 'Job' || ev.target.kind === 'CronJob' || ev.containers.length === 0)
+    return undefined;
+  const unscheduled = ev.conditions.some(
+    (c) => c.on === 'Pod' && c.type === 'PodScheduled' && c.status === 'False',
+  );
+  if (unscheduled) return undefined;
+  const pods = [...new Set(ev.containers.map((c) => c.pod))];
+  const w = ev.workload;
+  // Failures the pods' own state does not show: a log that reports them, a Service without
+  // endpoints or on the wrong port, a missing ConfigMap or Secret, an unhealthy node.
+  const logsFailure = (of: Set<string>) => ctx.logs.some((v) => of.has(v.log.pod) && v.lines.length > 0);
+  // The controller's own warnings (FailedCreate of a ReplicaSet) say pods are missing.
+  const controllerWarned = ev.events.some((e) => e.kind !== 'Pod' && e.type === 'Warning');
+  const servicesFine = ev.services.every((svc) => svc.readyEndpoints > 0 && svc.unmatchedPorts.length === 0);
+  const referencesFine = ev.references.every(
+    (r) => r.optional || ['present', 'Bound', 'unknown'].includes(r.state),
+  );
+  const nodesFine = ev.conditions.every(
+    (c) => c.on !== 'Node' || (c.type === 'Ready' ? c.status === 'True' : c.status !== 'True'),
+  );
+  if (
+    ev.containers.every((c) => clean(c, false)) &&
+    !!w &&
+    w.replicas > 0 &&
+    w.readyReplicas >= w.replicas &&
+    !controllerWarned &&
+    servicesFine &&
+    referencesFine &&
+    nodesFine &&
+    !logsFailure(new Set(pods))
+  ) {
+    return { state: 'healthy', text: `${pods.length} pods ready, no container restarted or waiting` };
+  }
+  const { current } = ctx.revisions();
+  if (!current) return undefined;
+  const newer = ev.containers.filter((c) => c.revision === current.revision);
+  const older = ev.containers.filter((c) => c.revision !== undefined && c.revision < current.revision);
+  // The older pods served or failed: a rollout replaces an established revision. Old and new pods
+  // all merely starting is a workload coming up, which a probe or a crash will soon explain.
+  const established = older.some((c) => !c.init && (c.ready || c.restartCount > 0));
+  if (newer.length === 0 || !established || !newer.every((c) => clean(c, true))) return undefined;
+  const newPods = new Set(newer.map((c) => c.pod));
+  const warned = ev.events.some(
+    (e) =>
+      e.kind === 'Pod' &&
+      newPods.has(e.name) &&
+      e.type === 'Warning' &&
+      !(e.reason === 'Unhealthy' && /Readiness probe failed/i.test(e.message) && e.count < 3),
+  );
+  if (warned || logsFailure(newPods) || !referencesFine || !nodesFine) return undefined;
+  return {
+    state: 'progressing',
+    text: `rollout to revision ${current.revision} in progress: its ${newPods.size} pods start without a restart or a failure, ${new Set(older.map((c) => c.pod)).size} older pods still run`,
+  };
 }
 
 /** `couldn't find key DB_PASSWORD in Secret ns/name`, `configmap "x" not found`. */
@@ -459,13 +624,24 @@ function baseVars(ctx: Context): Vars {
 
 /** Placeholders without a value read as what they stand for, e.g. `<service>`. */
 export function render(template: string, vars: Vars): string {
-  return template.replace(/\{([A-Za-z]+)\}/g, (_, name: string) => vars[name as Placeholder] ?? `<${name}>`);
+  const value = (names: string) =>
+    (names.split('|') as Placeholder[]).map((n) => vars[n]).find((v) => v !== undefined);
+  // `[[...]]`: a clause that only makes sense with its values ("roll back to revision {previousRevision}").
+  const clauses = template.replace(OPTIONAL_CLAUSE, (_, clause: string) =>
+    [...clause.matchAll(PLACEHOLDER_PATTERN)].every((m) => value(m[1]) !== undefined) ? clause : '',
+  );
+  return clauses.replace(
+    PLACEHOLDER_PATTERN,
+    (_, names: string) => value(names) ?? `<${names.split('|')[0]}>`,
+  );
 }
 
 interface Match {
   hits: Hit[];
   weight: number;
   vars: Vars;
+  /** The rule's confidence, or higher when corroborating evidence holds (`raise`). */
+  confidence: number;
 }
 
 /** All matchers hold: the best hit of each, the vars of earlier matchers first. */
@@ -478,7 +654,33 @@ function matchRule(rule: Rule, ctx: Context): Match | undefined {
   }
   const vars: Vars = {};
   for (const hit of [...hits].reverse()) Object.assign(vars, hit.vars);
-  return { hits, weight: Math.min(...hits.map((h) => h.weight)), vars };
+  return {
+    hits,
+    weight: Math.min(...hits.map((h) => h.weight)),
+    vars,
+    confidence: raisedConfidence(rule, ctx, hits),
+  };
+}
+
+/** The rule's confidence, raised by the corroborating evidence that holds (the highest). */
+function raisedConfidence(rule: Rule, ctx: Context, hits: Hit[]): number {
+  let confidence = rule.confidence;
+  for (const r of rule.raise ?? []) {
+    if (r.confidence <= confidence) continue;
+    const found: Hit[] = [...hits];
+    const holds = r.when.every((matcher) => {
+      const h = matchOne(matcher, ctx, found);
+      if (h.length) found.push(h[0]);
+      return h.length > 0;
+    });
+    if (holds) confidence = r.confidence;
+  }
+  return confidence;
+}
+
+/** What a dependency is called in the cluster: its Service, its workload, the images it runs. */
+function dependencyNames(d: DependencyEvidence): string[] {
+  return [d.service, d.workload?.name ?? '', ...(d.images ?? [])];
 }
 
 /** A dependency a failing line of the hypothesis names, found in the cluster. */
@@ -490,11 +692,9 @@ function dependencyOf(match: Match, ctx: Context): DependencyEvidence | undefine
   if (named || hosts.length) return named;
   // "Redis connection refused" names no host: the dependency an address env var (REDIS_HOST)
   // pointed at, if it is the same technology.
-  const technology = match.hits.map((h) => h.technology).find(Boolean);
+  const technology = match.hits.map((h) => h.technology).find(Boolean) as Technology | undefined;
   if (!technology) return undefined;
-  return ctx.evidence.dependencies.find((d) =>
-    `${d.reference} ${d.service}`.toLowerCase().includes(technology),
-  );
+  return ctx.evidence.dependencies.find((d) => namesTechnology(technology, ...dependencyNames(d)));
 }
 
 /** What the cause calls for, given the dependency's state now and the revision history. */
@@ -509,8 +709,8 @@ function remediationFor(
     if (dependency?.state === 'up') {
       remediation = 'restart';
       note = `${dependency.service} has ready endpoints now: a restart reconnects`;
-    } else if (!dependency || dependency.state !== 'down') {
-      // Nothing in the cluster to wait for (an external host, or a name that resolves to nothing).
+    } else if (!dependency || (dependency.state !== 'down' && dependency.state !== 'not-found')) {
+      // Nothing in the cluster to wait for (an external host, or a Service on another port).
       remediation = 'restart';
     }
   }
@@ -573,7 +773,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
     const subject = match.hits.find((h) => h.subject)?.subject;
     const support = subject ? ctx.decisiveFor(subject.pod, subject.container) : undefined;
     if (support) {
-      const text = logText(support.view.log, support.line.line);
+      const text = logText(support.view.log, support.line.line, support.view.runtime);
       if (!lines.includes(text)) lines.push(text);
     }
     let cause = render(rule.cause, vars);
@@ -584,7 +784,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
         cause += ` ${dependency.service}: ${dependency.diagnosis}.`;
     }
     if (note && !batch) cause += ` (${note}.)`;
-    const confidence = Math.round(rule.confidence * match.weight * 100) / 100;
+    const confidence = Math.round(match.confidence * match.weight * 100) / 100;
     scored.push({
       h: {
         ruleId: rule.id,
@@ -606,6 +806,7 @@ export function evaluateRules(rules: readonly Rule[], evidence: DiagnosisEvidenc
             }
           : {}),
         runbook: rule.runbook ?? { file: 'user rules', section: rule.id },
+        ...(rule.reason ? { reason: render(rule.reason, vars) } : {}),
       },
       score: confidence,
       order,
@@ -640,7 +841,7 @@ export function decideRemediation(hypotheses: Hypothesis[]): RemediationDecision
   return {
     action: top.remediation,
     confident: true,
-    reason: `${top.ruleId} (confidence ${top.confidence}): ${reasons[top.remediation]}.`,
+    reason: `${top.ruleId} (confidence ${top.confidence}): ${top.reason ?? reasons[top.remediation]}.`,
     ...(top.remediation === 'wait-for-dependency' && top.dependency
       ? { dependency: { namespace: top.dependency.namespace, service: top.dependency.service } }
       : {}),

@@ -46,6 +46,10 @@ const logMatcher = z
       .boolean()
       .optional()
       .describe('Only the line that explains the exit (the last line of the highest rank) counts.'),
+    init: z
+      .boolean()
+      .optional()
+      .describe('Only logs of init containers (true) or of app containers (false).'),
   })
   .strict()
   .refine((m) => m.class || m.pattern, { message: 'a log matcher needs a class or a pattern' });
@@ -128,6 +132,12 @@ const containerMatcher = z
     ready: z.boolean().optional(),
     init: z.boolean().optional(),
     minRestarts: z.number().int().min(0).optional(),
+    maxRestarts: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('At most this many restarts (0: a container that is not crash-looping).'),
   })
   .strict();
 
@@ -145,6 +155,14 @@ const jobMatcher = z
   })
   .strict();
 
+const workloadMatcher = z
+  .object({
+    state: oneOrMany(z.enum(['healthy', 'progressing'])).describe(
+      'healthy: every pod ready, no container restarted or waiting; progressing: a rollout replaces older pods and the new ones start without a failure.',
+    ),
+  })
+  .strict();
+
 const baseMatchers = {
   log: logMatcher,
   termination: terminationMatcher,
@@ -157,6 +175,7 @@ const baseMatchers = {
   container: containerMatcher,
   service: serviceMatcher,
   job: jobMatcher,
+  workload: workloadMatcher,
 } as const;
 
 export type MatcherKey = keyof typeof baseMatchers | 'anyOf';
@@ -173,6 +192,7 @@ export type Matcher =
   | { container: z.output<typeof containerMatcher> }
   | { service: z.output<typeof serviceMatcher> }
   | { job: z.output<typeof jobMatcher> }
+  | { workload: z.output<typeof workloadMatcher> }
   | { anyOf: Matcher[] };
 
 const singleMatchers = Object.entries(baseMatchers).map(([key, schema]) =>
@@ -217,19 +237,29 @@ export const PLACEHOLDERS = [
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
+/** `{service}`, or `{serviceNamespace|namespace}`: the first of the names that has a value. */
+export const PLACEHOLDER_PATTERN = /\{([A-Za-z]+(?:\|[A-Za-z]+)*)\}/g;
+/** `[[...]]`: text left out when a placeholder in it has no value. */
+export const OPTIONAL_CLAUSE = /\[\[(.*?)\]\]/g;
+
 const template = z
   .string()
   .min(1)
   .superRefine((text, ctx) => {
-    for (const m of text.matchAll(/\{([A-Za-z]+)\}/g)) {
-      if (!(PLACEHOLDERS as readonly string[]).includes(m[1])) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `unknown placeholder {${m[1]}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
-        });
+    for (const m of text.matchAll(PLACEHOLDER_PATTERN)) {
+      for (const name of m[1].split('|')) {
+        if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown placeholder {${name}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+          });
+        }
       }
     }
-  });
+  })
+  .describe(
+    'Text with placeholders: `{service}`, or `{serviceNamespace|namespace}` for the first of them that has a value; `[[...]]` is left out when a placeholder in it has no value.',
+  );
 
 /** Where a rule is rehearsed: a sandbox scenario, or an incident's stored evidence. */
 export const ruleExampleSchema = z
@@ -273,6 +303,24 @@ export const ruleSchema = z
       .min(0)
       .max(1)
       .describe('0..1: how sure the rule is when it holds. Below 0.5 the flow does not act.'),
+    raise: z
+      .array(
+        z
+          .object({
+            when: z.array(matcherSchema).min(1).describe('Further evidence; all must hold.'),
+            confidence: z.number().min(0).max(1),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe(
+        'Evidence that corroborates the rule and raises its confidence (readiness probe failures behind a Service without endpoints); the highest that holds counts.',
+      ),
+    reason: template
+      .optional()
+      .describe(
+        'Why the remediation fits, for the report and notifications (default: said by the remediation).',
+      ),
     rollbackOnBadRelease: z
       .boolean()
       .default(true)

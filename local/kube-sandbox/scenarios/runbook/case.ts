@@ -20,7 +20,7 @@ export interface RunbookCase {
     /** The row as the runbook writes it: `symptom → cause → fix`. */
     row: string;
   };
-  target: { namespace: string; kind: 'Deployment' | 'StatefulSet' | 'DaemonSet'; name: string };
+  target: { namespace: string; kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string };
   /** The objects of the incident (its namespace first). `now` is the sandbox clock (ms). */
   objects(now: number): KubeObject[];
   /** History only controllers can write (a second revision). */
@@ -130,6 +130,34 @@ export function app(spec: AppSpec): KubeObject {
     kind,
     metadata: { name: spec.name, namespace: spec.namespace, labels: { app: spec.name } },
     spec: body,
+  };
+}
+
+/** A run-once Job of one container (restartPolicy Never), retried `backoffLimit` times. */
+export function job(
+  spec: ContainerSpec & { namespace: string; name: string; backoffLimit?: number },
+): KubeObject {
+  const main = container(spec, spec.name);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: spec.name, namespace: spec.namespace, labels: { app: spec.name } },
+    spec: {
+      backoffLimit: spec.backoffLimit ?? 1,
+      template: {
+        metadata: {
+          labels: { app: spec.name },
+          ...(spec.behavior
+            ? {
+                annotations: {
+                  [BEHAVIOR_ANNOTATION]: JSON.stringify({ [main.name as string]: spec.behavior }),
+                },
+              }
+            : {}),
+        },
+        spec: { restartPolicy: 'Never', containers: [main] },
+      },
+    },
   };
 }
 

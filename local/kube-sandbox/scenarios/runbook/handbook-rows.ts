@@ -1,4 +1,4 @@
-import { HANDBOOK, app, crash, dependency, namespace, type RunbookCase } from './case';
+import { HANDBOOK, app, crash, dependency, job, namespace, type RunbookCase } from './case';
 
 /*
  * one-data-studio-operations-handbook.md: the services of one-data-system (Data API 8080,
@@ -9,7 +9,119 @@ import { HANDBOOK, app, crash, dependency, namespace, type RunbookCase } from '.
 const NS = 'one-data-system';
 const INFRA = 'one-data-infra';
 
+const CUBE = 'one-data-cube';
+const ALLDATA = 'one-data-alldata';
+
 export const HANDBOOK_ROWS: RunbookCase[] = [
+  {
+    name: 'handbook-training-job-gpu-oom',
+    runbook: {
+      file: HANDBOOK,
+      section: '监控告警 / ML 训练告警 (TrainingJobFailed)',
+      row: '训练任务失败 (kube_job_status_failed, job_name=~.*training.*) → GPU 显存不足 → 减小 batch/模型或增加 GPU',
+    },
+    target: { namespace: CUBE, kind: 'Job', name: 'llm-training-20261122' },
+    objects: () => [
+      namespace(CUBE),
+      job({
+        namespace: CUBE,
+        name: 'llm-training-20261122',
+        image: 'registry.one-data.io/cube/trainer:1.6.0',
+        resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '8Gi' } },
+        behavior: crash(
+          [
+            '[2026-11-22 02:58:44,118] [INFO] [trainer.py:212] loading checkpoint /models/qwen2.5-7b (bf16)',
+            '[2026-11-22 02:58:51,902] [INFO] [trainer.py:240] epoch 1/3, per_device_train_batch_size=16',
+            'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 4.00 GiB. GPU 0 has a total capacity of 23.65 GiB of which 1.12 GiB is free. Of the allocated memory 21.40 GiB is allocated by PyTorch.',
+          ],
+          1,
+          4,
+        ),
+      }),
+    ],
+    // A Job is never restarted: the cause and its fix, and a rerun once fixed, go to a human.
+    expect: { ruleId: 'gpu-out-of-memory', action: 'none', fixMentions: ['llm-training-20261122'] },
+  },
+  {
+    name: 'handbook-mysql-backup-job-denied',
+    runbook: {
+      file: HANDBOOK,
+      section: '备份恢复 / MySQL 备份',
+      row: 'mysqldump 手动备份失败 (Access denied) → 备份账号凭证错误 → 检查备份 Secret 与 MySQL 授权',
+    },
+    target: { namespace: 'one-data-infra', kind: 'Job', name: 'mysql-backup-manual' },
+    objects: () => [
+      namespace('one-data-infra'),
+      ...dependency({ namespace: 'one-data-infra', name: 'mysql', image: 'mysql:8.0.36', port: 3306 }),
+      job({
+        namespace: 'one-data-infra',
+        name: 'mysql-backup-manual',
+        image: 'mysql:8.0.36',
+        command: [
+          'sh',
+          '-c',
+          'mysqldump -h mysql -u backup -p"$MYSQL_PASSWORD" one_data_studio > /backup/backup.sql',
+        ],
+        behavior: crash(
+          [
+            "mysqldump: Got error: 1045: Access denied for user 'backup'@'10.0.3.21' (using password: YES) when trying to connect",
+          ],
+          2,
+          1,
+        ),
+      }),
+    ],
+    expect: {
+      ruleId: 'mysql-access-denied',
+      action: 'none',
+      fixMentions: ['mysql-backup-manual', 'one-data-infra'],
+    },
+  },
+  {
+    name: 'handbook-etl-job-mysql-down',
+    runbook: {
+      file: HANDBOOK,
+      section: '监控告警 / 数据流水线告警 (ETLJobFailureRateHigh)',
+      row: 'ETL 任务失败 → 数据库 (MySQL) 未就绪 → 等待 MySQL 就绪后重跑任务',
+    },
+    target: { namespace: ALLDATA, kind: 'Job', name: 'etl-sync-orders-29381760' },
+    objects: () => [
+      namespace(ALLDATA),
+      namespace('one-data-infra'),
+      ...dependency({
+        namespace: 'one-data-infra',
+        name: 'mysql',
+        image: 'mysql:8.0.36',
+        port: 3306,
+        behavior: {
+          mode: 'oom',
+          runSeconds: 5,
+          logs: [
+            '2026-11-22T02:58:11.412311Z 0 [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.36) starting as process 1',
+          ],
+        },
+      }),
+      job({
+        namespace: ALLDATA,
+        name: 'etl-sync-orders-29381760',
+        image: 'registry.one-data.io/alldata/etl-worker:3.2.1',
+        behavior: crash(
+          [
+            'etl.sync INFO syncing orders into mysql://mysql.one-data-infra:3306/one_data',
+            `sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2003, "Can't connect to MySQL server on 'mysql.one-data-infra' ([Errno 111] Connection refused)")`,
+          ],
+          1,
+          2,
+        ),
+      }),
+    ],
+    // The cause is MySQL (down, OOMKilled); the Job is rerun by a human once MySQL is back.
+    expect: {
+      ruleId: 'mysql-unreachable',
+      action: 'none',
+      fixMentions: ['mysql', 'one-data-infra', 'etl-sync-orders-29381760'],
+    },
+  },
   {
     name: 'handbook-health-check-not-ready',
     runbook: {

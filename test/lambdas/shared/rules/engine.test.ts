@@ -1,4 +1,8 @@
-import { emptyEvidence, type DiagnosisEvidence } from '../../../../lambdas/shared/diagnosis/evidence';
+import {
+  emptyEvidence,
+  type ContainerEvidence,
+  type DiagnosisEvidence,
+} from '../../../../lambdas/shared/diagnosis/evidence';
 import { diagnoseEvidence } from '../../../../lambdas/shared/rules/diagnose-cause';
 
 const POD = 'bisheng-api-7c9d8-q2x7p';
@@ -310,5 +314,241 @@ describe('evaluateRules ranking', () => {
       action: 'wait-for-dependency',
       dependency: { namespace: 'cache', service: 'redis-master' },
     });
+  });
+});
+
+describe('a workload with nothing wrong now', () => {
+  const container = (
+    pod: string,
+    revision: number,
+    overrides: Partial<ContainerEvidence> = {},
+  ): ContainerEvidence => ({
+    pod,
+    container: 'api',
+    init: false,
+    revision,
+    running: true,
+    ready: true,
+    restartCount: 0,
+    ...overrides,
+  });
+  const revisions = (current: number) =>
+    Array.from({ length: current }, (_, i) => ({
+      revision: i + 1,
+      current: i + 1 === current,
+      pods: 0,
+      readyPods: 0,
+      restarts: 0,
+      images: [],
+    }));
+  const base = emptyEvidence({ namespace: 'one-data-bisheng', kind: 'Deployment', name: 'bisheng-api' });
+
+  it('is healthy: every pod ready, nothing restarted, so the health read decides and nothing is written', () => {
+    // Prepare: the restart of an earlier incident worked; the alert about it arrives late.
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      containers: [container('bisheng-api-7d-a', 2), container('bisheng-api-7d-b', 2)],
+      revisions: revisions(2),
+      workload: { replicas: 2, readyReplicas: 2 },
+    };
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0]).toMatchObject({ ruleId: 'healthy-now', remediation: 'restart' });
+    expect(hypotheses[0].cause).toContain('bisheng-api is healthy now');
+    expect(remediation).toMatchObject({ action: 'restart', confident: true });
+    expect(remediation.reason).toContain('the health read right before any write is expected to confirm it');
+  });
+
+  it('is progressing: the new revision starts cleanly while the crashed pods of the old one are replaced', () => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      containers: [
+        container('bisheng-api-6c-a', 1, {
+          running: false,
+          ready: false,
+          restartCount: 5,
+          waitingReason: 'CrashLoopBackOff',
+          termination: { reason: 'Error', exitCode: 1 },
+        }),
+        container('bisheng-api-7d-a', 2, { ready: false }),
+        container('bisheng-api-7d-b', 2, {
+          running: false,
+          ready: false,
+          waitingReason: 'ContainerCreating',
+        }),
+      ],
+      revisions: revisions(2),
+      workload: { replicas: 2, readyReplicas: 0 },
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('healthy-now');
+    expect(hypotheses[0].cause).toContain('bisheng-api is progressing now');
+    expect(hypotheses.map((h) => h.ruleId)).toContain('crash-loop');
+  });
+
+  it.each([
+    [
+      'a new revision whose pod already restarted',
+      { restartCount: 1, termination: { reason: 'Error', exitCode: 1 } },
+    ],
+    ['a new revision whose pod cannot pull its image', { running: false, waitingReason: 'ImagePullBackOff' }],
+  ])('is not progressing with %s', (_name, newPod) => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      containers: [
+        container('bisheng-api-6c-a', 1),
+        container('bisheng-api-7d-a', 2, { ready: false, ...newPod }),
+      ],
+      revisions: revisions(2),
+      workload: { replicas: 1, readyReplicas: 1 },
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
+  });
+
+  it('is not progressing when a single revision never gets ready (no rollout replaces anything)', () => {
+    // Prepare
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      containers: [container('bisheng-api-6c-a', 1, { ready: false })],
+      revisions: revisions(1),
+      workload: { replicas: 1, readyReplicas: 0 },
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
+  });
+});
+
+describe('a workload whose pods are all Ready', () => {
+  const ready: ContainerEvidence = {
+    pod: 'alldata-api-5d-a',
+    container: 'api',
+    init: false,
+    running: true,
+    ready: true,
+    restartCount: 0,
+  };
+  const base = {
+    ...emptyEvidence({ namespace: 'one-data-alldata', kind: 'Deployment', name: 'alldata-api' }),
+    containers: [ready],
+    workload: { replicas: 1, readyReplicas: 1 },
+  };
+
+  it('is not healthy when its Service sends traffic to a port no container exposes', () => {
+    // Act
+    const { hypotheses } = diagnoseEvidence({
+      ...base,
+      services: [
+        { name: 'alldata-api', readyEndpoints: 1, unmatchedPorts: [{ port: 80, targetPort: 8000 }] },
+      ],
+    });
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('service-port-mismatch');
+  });
+
+  it('reads the failures its running containers log when none of them fails', () => {
+    // Prepare: slow, not down: the pool is exhausted while the pods stay Ready.
+    const evidence: DiagnosisEvidence = {
+      ...base,
+      logs: [
+        {
+          pod: 'alldata-api-5d-a',
+          container: 'api',
+          previous: false,
+          text: 'sqlalchemy.exc.TimeoutError: QueuePool limit of size 20 overflow 10 reached, connection timed out, timeout 30.00',
+        },
+      ],
+    };
+
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('connection-pool-exhausted');
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
+    expect(remediation.action).toBe('none');
+  });
+});
+
+describe('a workload coming up', () => {
+  it('is not progressing while the pods of every revision merely start (nothing established to replace)', () => {
+    // Prepare: both revisions' pods just started, none ready yet, none restarted.
+    const starting = (pod: string, revision: number): ContainerEvidence => ({
+      pod,
+      container: 'api',
+      init: false,
+      revision,
+      running: true,
+      ready: false,
+      restartCount: 0,
+    });
+    const evidence: DiagnosisEvidence = {
+      ...emptyEvidence({ namespace: 'one-data-bisheng', kind: 'Deployment', name: 'bisheng-api' }),
+      containers: [starting('bisheng-api-6c-a', 1), starting('bisheng-api-7d-a', 2)],
+      revisions: [
+        { revision: 1, current: false, pods: 1, readyPods: 0, restarts: 0, images: [] },
+        { revision: 2, current: true, pods: 1, readyPods: 0, restarts: 0, images: [] },
+      ],
+      workload: { replicas: 2, readyReplicas: 0 },
+    };
+
+    // Act
+    const { hypotheses } = diagnoseEvidence(evidence);
+
+    // Assess
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('healthy-now');
+  });
+});
+
+describe('a client that says "Redis" to a Redis-compatible store', () => {
+  const store = (service: string, image: string) => ({
+    reference: `${service}.cache:6379`,
+    namespace: 'cache',
+    service,
+    readyEndpoints: 1,
+    state: 'up' as const,
+    images: [image],
+  });
+  const refused = (service: string) =>
+    crashing([`Could not connect to Redis at ${service}.cache:6379: Connection refused`], {
+      dependencies: [
+        store(service, service === 'aikv' ? 'registry.example.com/aikv/aikv:0.3.1' : 'redis:7.2.4'),
+      ],
+    });
+
+  it('is about the store the cluster runs: a Ready AiKv that refuses is not "Redis is not running"', () => {
+    // Act
+    const { hypotheses, remediation } = diagnoseEvidence(refused('aikv'));
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('dependency-refuses-while-ready');
+    expect(hypotheses.map((h) => h.ruleId)).not.toContain('redis-unreachable');
+    expect(remediation.action).toBe('restart');
+  });
+
+  it('keeps the Redis rule for a Service that runs Redis (it came up after the client gave up)', () => {
+    // Act
+    const { hypotheses } = diagnoseEvidence(refused('sessions'));
+
+    // Assess
+    expect(hypotheses[0].ruleId).toBe('redis-unreachable');
   });
 });
