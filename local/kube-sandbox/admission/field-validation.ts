@@ -39,7 +39,7 @@ export function fieldValidationOf(
 function resolve(schema: Schema | undefined): Schema | undefined {
   let current = schema;
   for (let depth = 0; current && depth < 8; depth++) {
-    if (current.$ref) current = upstreamSwagger()?.definitions[refName(current.$ref)];
+    if (current.$ref) current = upstreamSwagger().definitions[refName(current.$ref)];
     else if (current.allOf?.length === 1) current = current.allOf[0];
     else return current;
   }

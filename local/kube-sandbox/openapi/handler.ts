@@ -63,14 +63,10 @@ function serveOpenApi(req: IncomingMessage, res: ServerResponse, rest: string[])
     // The protobuf form is not produced: 406 makes client-go fall back as it does for old servers.
     if (!acceptsJson(req.headers.accept))
       return send(res, 406, 'text/plain; charset=utf-8', '406 - Not Acceptable\n');
-    const v2 = openApiV2Json();
-    return v2 === undefined ? notFound() : send(res, 200, V2_JSON, v2);
+    return send(res, 200, V2_JSON, openApiV2Json());
   }
   if (rest[0] !== 'v3') return notFound();
-  if (rest.length === 1) {
-    const index = openApiV3Index();
-    return index ? send(res, 200, 'application/json', JSON.stringify(index)) : notFound();
-  }
+  if (rest.length === 1) return send(res, 200, 'application/json', JSON.stringify(openApiV3Index()));
   const doc = openApiV3Document(rest.slice(1).join('/'));
   if (!doc) return notFound();
   return send(res, 200, 'application/json', doc.json);
