@@ -4,14 +4,19 @@
  * "spec.foo"`), Warn drops each unknown field with a `Warning` header, Ignore drops them
  * silently. Without the parameter the server warns (the default since 1.23), as a real one.
  *
- * The same walk refuses MicroTimes (Lease renewTime/acquireTime, Event eventTime) without
- * exactly six fractional digits, as their decoder does (400, Go's time.Parse error).
+ * The same walk refuses timestamps their decoder would not parse (400 with Go's time.Parse
+ * error): Times that are not RFC 3339 (`creationTimestamp`, `lastTransitionTime`...), and
+ * MicroTimes (Lease renewTime/acquireTime, Event eventTime) without exactly six fractional
+ * digits.
  *
- * Which fields a type knows comes from the upstream OpenAPI document (openapi/spec.ts), not
- * from lists kept here: a property is known when the type's schema names it; maps
+ * Which fields a type knows comes from the OpenAPI source (openapi/spec.ts: built from
+ * client-node's models, or the upstream document SANDBOX_OPENAPI_SPEC names), not from lists
+ * kept here: a property is known when the type's schema names it; maps
  * (`additionalProperties`) and `x-kubernetes-preserve-unknown-fields` accept anything.
  */
 import { errors } from '../errors';
+import { goTimeParseError, type GoTimeLayout } from './go-time';
+import { MICRO_TIME, TIME } from '../openapi/client-node-models';
 import { definitionNameOf, refName, upstreamSwagger, type Schema } from '../openapi/spec';
 import type { ResourceType } from '../resources';
 import type { KubeObject } from '../store';
@@ -46,26 +51,11 @@ function resolve(schema: Schema | undefined): Schema | undefined {
   return current;
 }
 
-const MICRO_TIME = 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime';
-const MICRO_TIME_LAYOUT = '2006-01-02T15:04:05.000000Z07:00';
-
-/**
- * Why Go's time.Parse refuses a MicroTime (metav1.MicroTime decodes with RFC3339Micro, which
- * takes exactly six fractional digits), worded as Go words it; undefined when it parses.
- */
-function microTimeError(value: string): string | undefined {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(.*)$/.exec(value);
-  if (!m)
-    return `parsing time ${JSON.stringify(value)} as "${MICRO_TIME_LAYOUT}": cannot parse ${JSON.stringify(value)} as "2006"`;
-  const rest = m[2];
-  const fraction = /^\.\d{6}/.exec(rest);
-  const fail = (at: string, elem: string): string =>
-    `parsing time ${JSON.stringify(value)} as "${MICRO_TIME_LAYOUT}": cannot parse ${JSON.stringify(at)} as "${elem}"`;
-  if (!fraction) return fail(rest, '.000000');
-  const zone = rest.slice(7);
-  if (!/^(Z|[+-]\d{2}:\d{2})$/.test(zone)) return fail(zone, 'Z07:00');
-  return undefined;
-}
+/** The timestamp types and the layout their decoder parses with. */
+const TIME_LAYOUTS: Record<string, GoTimeLayout> = {
+  [TIME]: 'RFC3339',
+  [MICRO_TIME]: 'RFC3339Micro',
+};
 
 interface Findings {
   unknown: string[];
@@ -74,8 +64,9 @@ interface Findings {
 
 /** Removes the fields `schema` does not know from `value`, noting their paths (`spec.foo`, `spec.containers[0].bar`), and notes MicroTimes Go would not parse. */
 function walk(value: unknown, schema: Schema | undefined, path: string, found: Findings): void {
-  if (schema?.$ref && refName(schema.$ref) === MICRO_TIME) {
-    const error = typeof value === 'string' ? microTimeError(value) : undefined;
+  const layout = schema?.$ref ? TIME_LAYOUTS[refName(schema.$ref)] : undefined;
+  if (layout) {
+    const error = typeof value === 'string' ? goTimeParseError(layout, value) : undefined;
     if (error) found.badTimes.push(error);
     return;
   }

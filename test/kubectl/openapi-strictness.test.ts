@@ -1,16 +1,18 @@
 import { stringify as toYaml } from 'yaml';
+import { types } from '../../local/kube-sandbox/runtime';
 import type { KubeObject } from '../../local/kube-sandbox/store';
-import { job, namespace } from '../helpers/manifests';
+import { configMap, deployment, job, namespace } from '../helpers/manifests';
 import { KubectlSandbox, eventually, parseTable } from './kubectl';
 
-// Selectors on defaulted fields, and the kubelet failures a responder reads with describe
-// and logs.
+// What kubectl needs the OpenAPI documents for (explain, validation on create and apply),
+// the server-side field validation it relies on, selectors on defaulted fields, and the
+// kubelet failures a responder reads with describe and logs.
 const NS = 'one-data-studio';
 let k: KubectlSandbox;
 
 beforeAll(async () => {
   k = await KubectlSandbox.start({ clock: { timeScale: 100 } });
-  await k.ok(['create', '--validate=false', '-f', '-'], toYaml(namespace(NS)));
+  await k.ok(['create', '-f', '-'], toYaml(namespace(NS)));
 });
 
 afterAll(async () => {
@@ -18,6 +20,74 @@ afterAll(async () => {
 });
 
 const yamlOf = (obj: KubeObject): string => toYaml(obj);
+
+describe('kubectl explain', () => {
+  it('describes deployment.spec from the served OpenAPI v3 document', async () => {
+    // Act
+    const out = await k.ok(['explain', 'deployment.spec']);
+
+    // Assess
+    expect(out).toContain('GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n');
+    expect(out).toContain('FIELD: spec <DeploymentSpec>');
+    expect(out).toMatch(/progressDeadlineSeconds\s+<integer>/);
+    expect(out).toMatch(/template\s+<PodTemplateSpec> -required-/);
+  });
+
+  it('follows references down to a container field', async () => {
+    // Act
+    const out = await k.ok(['explain', 'pods.spec.containers.livenessProbe']);
+
+    // Assess
+    expect(out).toContain('FIELD: livenessProbe <Probe>');
+    expect(out).toMatch(/httpGet\s+<HTTPGetAction>/);
+  });
+});
+
+describe('create and apply with kubectl validation on (no --validate=false)', () => {
+  it('creates and applies objects', async () => {
+    // Act
+    const created = await k.ok(['create', '-f', '-'], yamlOf(configMap(NS, 'created', { a: '1' })));
+    const applied = await k.ok(['apply', '-f', '-'], yamlOf(deployment(NS, 'studio-api', { replicas: 1 })));
+    const reapplied = await k.ok(['apply', '-f', '-'], yamlOf(deployment(NS, 'studio-api', { replicas: 2 })));
+
+    // Assess
+    expect(created).toBe('configmap/created created\n');
+    expect(applied).toBe('deployment.apps/studio-api created\n');
+    expect(reapplied).toBe('deployment.apps/studio-api configured\n');
+  });
+
+  it('refuses an unknown field with the server strict decoding error', async () => {
+    // Prepare
+    const manifest = deployment(NS, 'typo', { replicas: 1 });
+    (manifest.spec as Record<string, unknown>).replica = 3;
+
+    // Act
+    const result = await k.run(['apply', '-f', '-'], yamlOf(manifest));
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica"',
+    );
+    expect(k.sandbox.store.list(types['deployments.apps'], NS).map((d) => d.metadata.name)).not.toContain(
+      'typo',
+    );
+  });
+
+  it('--validate=warn drops the unknown field with a warning', async () => {
+    // Prepare
+    const manifest = configMap(NS, 'warned', { a: '1' });
+    (manifest.metadata as Record<string, unknown>).lables = { app: 'x' };
+
+    // Act
+    const result = await k.run(['apply', '--validate=warn', '-f', '-'], yamlOf(manifest));
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('configmap/warned created\n');
+    expect(result.stderr).toContain('Warning: unknown field "metadata.lables"');
+  });
+});
 
 describe('field selectors on defaulted fields', () => {
   it('matches nodes that never set spec.unschedulable with spec.unschedulable=false', async () => {
@@ -32,7 +102,7 @@ describe('field selectors on defaulted fields', () => {
     // Prepare
     const stuck = job(NS, 'stuck-migration');
     (stuck.spec as Record<string, unknown>).suspend = true;
-    await k.ok(['create', '--validate=false', '-f', '-'], yamlOf(stuck));
+    await k.ok(['create', '-f', '-'], yamlOf(stuck));
 
     // Act
     const zero = await k.ok([
@@ -72,7 +142,7 @@ describe('kubelet failures through describe and logs', () => {
         ],
       },
     };
-    await k.ok(['apply', '--validate=false', '-f', '-'], toYaml(pod));
+    await k.ok(['apply', '-f', '-'], toYaml(pod));
 
     // Act
     const described = await eventually('CreateContainerConfigError in describe', async () => {
@@ -118,7 +188,7 @@ describe('kubelet failures through describe and logs', () => {
         ],
       },
     };
-    await k.ok(['apply', '--validate=false', '-f', '-'], toYaml(pod));
+    await k.ok(['apply', '-f', '-'], toYaml(pod));
 
     // Act
     const previous = await eventually('a restart after the liveness kill', async () => {
