@@ -56,6 +56,30 @@ describe('create and apply with kubectl validation on (no --validate=false)', ()
     expect(reapplied).toBe('deployment.apps/studio-api configured\n');
   });
 
+  it('a container removed from the manifest is removed (kubectl merges lists by their keys)', async () => {
+    // Prepare: the v3 documents offer no strategic merge patch (the schema has no patch
+    // strategies), so kubectl computes the patch from its own types, merge keys included.
+    const twoContainers = deployment(NS, 'sidecar-api', { replicas: 1 });
+    const template = (twoContainers.spec as { template: { spec: { containers: object[] } } }).template;
+    template.spec.containers.push({ name: 'sidecar', image: 'busybox:1.36' });
+    await k.ok(['apply', '-f', '-'], yamlOf(twoContainers));
+
+    // Act
+    await k.ok(['apply', '-f', '-'], yamlOf(deployment(NS, 'sidecar-api', { replicas: 1 })));
+
+    // Assess
+    const names = await k.ok([
+      'get',
+      'deployment',
+      'sidecar-api',
+      '-n',
+      NS,
+      '-o',
+      'jsonpath={.spec.template.spec.containers[*].name}',
+    ]);
+    expect(names).toBe('app');
+  });
+
   it('refuses an unknown field with the server strict decoding error', async () => {
     // Prepare
     const manifest = deployment(NS, 'typo', { replicas: 1 });

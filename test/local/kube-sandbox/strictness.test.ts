@@ -169,7 +169,22 @@ describe('API server strictness', () => {
     });
   });
 
-  describe('MicroTime fields', () => {
+  describe('Time and MicroTime fields', () => {
+    it('refuses a Time that is not RFC 3339, with the decoder message', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'dated', creationTimestamp: '2026-03-01' },
+      });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Status).message).toBe(
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: parsing time "2026-03-01" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "T"',
+      );
+    });
+
     it('refuses a Lease renewTime without six fractional digits and serves six', async () => {
       // Prepare
       const lease = (renewTime: string) => ({
