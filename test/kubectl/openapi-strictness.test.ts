@@ -98,6 +98,43 @@ describe('create and apply with kubectl validation on (no --validate=false)', ()
     );
   });
 
+  it('a List is validated by kubectl itself against /openapi/v2: unknown fields and wrong types refused', async () => {
+    // Prepare: kubectl validates what no v3 PATCH operation covers (kind: List) client-side
+    const listed = deployment(NS, 'listed', { replicas: 1 });
+    (listed.spec as Record<string, unknown>).replicas = 'two';
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{ ...configMap(NS, 'listed', { a: '1' }), extra: true }, listed],
+    };
+
+    // Act
+    const refused = await k.run(['apply', '-f', '-'], toYaml(list));
+    const applied = await k.run(
+      ['apply', '-f', '-'],
+      toYaml({ ...list, items: [configMap(NS, 'listed', { a: '1' })] }),
+    );
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'ValidationError(ConfigMap): unknown field "extra" in io.k8s.api.core.v1.ConfigMap',
+    );
+    expect(refused.stderr).toContain(
+      'ValidationError(Deployment.spec.replicas): invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got "string", expected "integer"',
+    );
+    expect(applied.stdout).toBe('configmap/listed created\n');
+  });
+
+  it('explain reads the v2 document too (--output plaintext-openapiv2)', async () => {
+    // Act
+    const out = await k.ok(['explain', 'deployment.spec.replicas', '--output', 'plaintext-openapiv2']);
+
+    // Assess
+    expect(out).toContain('FIELD:    replicas <integer>');
+    expect(out).toContain('Number of desired pods.');
+  });
+
   it('--validate=warn drops the unknown field with a warning', async () => {
     // Prepare
     const manifest = configMap(NS, 'warned', { a: '1' });

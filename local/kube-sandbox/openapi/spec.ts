@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { RESOURCE_TYPES, type ResourceType } from '../resources';
 import { clientNodeSwagger } from './client-node-spec';
+import { swaggerProtobuf } from './v2-protobuf';
 
 /** The operator's copy of the upstream document, if any (it replaces the one built from client-node). */
 export const UPSTREAM_FILE: string | undefined = process.env.SANDBOX_OPENAPI_SPEC || undefined;
@@ -160,10 +161,10 @@ function pick<T>(record: Record<string, T>, keys: Iterable<string>): Record<stri
   return out;
 }
 
-let v2: string | undefined;
+let v2: { doc: SwaggerDocument; json: string; protobuf?: Buffer } | undefined;
 
-/** `/openapi/v2`: the upstream document restricted to the served paths and what they refer to. */
-export function openApiV2Json(): string {
+/** The v2 document: the source restricted to the served paths and what they refer to. */
+function servedV2(): { doc: SwaggerDocument; json: string; protobuf?: Buffer } {
   if (v2) return v2;
   const doc = upstreamSwagger();
   const paths = Object.keys(doc.paths).filter((p) => isServedPath(p, RESOURCE_TYPES));
@@ -171,12 +172,21 @@ export function openApiV2Json(): string {
   const definitions = new Set<string>();
   collectRefs(served, doc.definitions, definitions);
   collectRefs(doc.parameters, doc.definitions, definitions);
-  v2 = JSON.stringify({
-    ...doc,
-    paths: served,
-    definitions: pick(doc.definitions, definitions),
-  });
+  const restricted = { ...doc, paths: served, definitions: pick(doc.definitions, definitions) };
+  v2 = { doc: restricted, json: JSON.stringify(restricted) };
   return v2;
+}
+
+/** `/openapi/v2` in JSON. */
+export function openApiV2Json(): string {
+  return servedV2().json;
+}
+
+/** `/openapi/v2` as gnostic's protobuf message, the form client-go asks for. */
+export function openApiV2Protobuf(): Buffer {
+  const served = servedV2();
+  served.protobuf ??= swaggerProtobuf(served.doc);
+  return served.protobuf;
 }
 
 /** A v2 schema as OpenAPI v3 writes it: references point into components. */

@@ -440,12 +440,13 @@ describe('API server strictness', () => {
       expect(patch.parameters.map((p: { name: string }) => p.name)).toContain('fieldValidation');
     });
 
-    it('/openapi/v2 is JSON; the protobuf form is 406 so client-go falls back', async () => {
+    it("/openapi/v2 is JSON, or gnostic's protobuf message when client-go asks for it", async () => {
       // Act
       const json = await fetch(`${sandbox.url}/openapi/v2`, { headers: { Accept: 'application/json' } });
       const protobuf = await fetch(`${sandbox.url}/openapi/v2`, {
         headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' },
       });
+      const yaml = await fetch(`${sandbox.url}/openapi/v2`, { headers: { Accept: 'application/yaml' } });
 
       // Assess
       expect(json.status).toBe(200);
@@ -454,7 +455,12 @@ describe('API server strictness', () => {
           'io.k8s.api.core.v1.Pod'
         ],
       ).toBeDefined();
-      expect(protobuf.status).toBe(406);
+      expect(protobuf.status).toBe(200);
+      const bytes = Buffer.from(await protobuf.arrayBuffer());
+      // Document field 1 (swagger, a string): tag 0x0a, length 3, "2.0"
+      expect(bytes.subarray(0, 5)).toEqual(Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]));
+      expect(bytes.includes('io.k8s.api.core.v1.Pod')).toBe(true);
+      expect(yaml.status).toBe(406);
     });
   });
 });
