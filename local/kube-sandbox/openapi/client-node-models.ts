@@ -11,7 +11,7 @@
  * types quantities as plain strings) and the descriptions of fields that refer to another model
  * (the referred model's own description stands in, as in client-node's own documentation).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ResourceType } from '../resources';
@@ -153,12 +153,7 @@ function readAttributes(model: string): Attribute[] {
 }
 
 function modelExists(model: string): boolean {
-  try {
-    readFileSync(join(modelsDirectory(), `${model}.d.ts`));
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync(join(modelsDirectory(), `${model}.d.ts`));
 }
 
 /** The models `CoreV1Api` sends and receives: the core types other groups embed (PodTemplateSpec, ObjectReference) are theirs. */
@@ -169,7 +164,7 @@ function coreKindModels(): string[] {
 }
 
 /** The model a kind of a group/version is: `EventsV1Event` where groups share the kind, else `V1Deployment`. */
-export function modelOf(group: string, version: string, kind: string): string | undefined {
+function modelOf(group: string, version: string, kind: string): string | undefined {
   const v = version[0].toUpperCase() + version.slice(1);
   const prefix = group ? group[0].toUpperCase() + group.split('.')[0].slice(1) : 'Core';
   return [`${prefix}${v}${kind}`, `${v}${kind}`].find(modelExists);
@@ -187,7 +182,7 @@ export interface RootModel {
 /** The definitions built from client-node, by upstream definition name. */
 export interface ModelDefinitions {
   definitions: Record<string, Schema>;
-  /** The definition name of a served kind's model. */
+  /** The definition name of a model (`V1PodSpec` → `io.k8s.api.core.v1.PodSpec`). */
   definitionOf: (model: string) => string;
 }
 
