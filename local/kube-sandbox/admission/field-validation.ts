@@ -15,6 +15,7 @@
  * (`additionalProperties`) and `x-kubernetes-preserve-unknown-fields` accept anything.
  */
 import { errors } from '../errors';
+import { goTypeError } from './go-json-types';
 import { goTimeParseError, type GoTimeLayout } from './go-time';
 import { MICRO_TIME, TIME } from '../openapi/client-node-models';
 import { definitionNameOf, refName, upstreamSwagger, type Schema } from '../openapi/spec';
@@ -60,10 +61,21 @@ const TIME_LAYOUTS: Record<string, GoTimeLayout> = {
 interface Findings {
   unknown: string[];
   badTimes: string[];
+  badTypes: string[];
 }
 
-/** Removes the fields `schema` does not know from `value`, noting their paths (`spec.foo`, `spec.containers[0].bar`), and notes MicroTimes Go would not parse. */
-function walk(value: unknown, schema: Schema | undefined, path: string, found: Findings): void {
+/** Where a value sits as Go's JSON decoder names it: the struct holding the field, and the field's path without indexes or map keys. */
+interface GoField {
+  struct: string;
+  path: string;
+}
+
+/**
+ * Removes the fields `schema` does not know from `value`, noting their paths (`spec.foo`,
+ * `spec.containers[0].bar`), and notes timestamps Go would not parse and values of the wrong
+ * JSON type.
+ */
+function walk(value: unknown, schema: Schema | undefined, path: string, found: Findings, go: GoField): void {
   const layout = schema?.$ref ? TIME_LAYOUTS[refName(schema.$ref)] : undefined;
   if (layout) {
     const error = typeof value === 'string' ? goTimeParseError(layout, value) : undefined;
@@ -71,18 +83,27 @@ function walk(value: unknown, schema: Schema | undefined, path: string, found: F
     return;
   }
   const s = resolve(schema);
-  if (!s || value === null || typeof value !== 'object') return;
+  if (!s || value === null) return;
+  const typeError = schema && go.path ? goTypeError(value, schema, s, go) : undefined;
+  if (typeError) {
+    found.badTypes.push(typeError);
+    return;
+  }
+  if (typeof value !== 'object') return;
   if (s['x-kubernetes-preserve-unknown-fields']) return;
   if (Array.isArray(value)) {
-    if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, found));
+    if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, found, go));
     return;
   }
   const record = value as Record<string, unknown>;
   if (s.properties) {
+    // Go names the struct holding a field by its type name alone (`DeploymentSpec`).
+    const struct = schema?.$ref ? refName(schema.$ref).split('.').pop()! : go.struct;
     for (const key of Object.keys(record)) {
       const field = path ? `${path}.${key}` : key;
       const property = s.properties[key];
-      if (property) walk(record[key], property, field, found);
+      if (property)
+        walk(record[key], property, field, found, { struct, path: go.path ? `${go.path}.${key}` : key });
       else {
         found.unknown.push(field);
         delete record[key];
@@ -92,7 +113,7 @@ function walk(value: unknown, schema: Schema | undefined, path: string, found: F
   }
   if (s.additionalProperties && typeof s.additionalProperties === 'object') {
     for (const [key, child] of Object.entries(record)) {
-      walk(child, s.additionalProperties, path ? `${path}.${key}` : key, found);
+      walk(child, s.additionalProperties, path ? `${path}.${key}` : key, found, go);
     }
   }
 }
@@ -110,10 +131,13 @@ export function validateFields(
 ): string[] {
   const definition = definitionNameOf(t);
   if (!definition) return [];
-  const found: Findings = { unknown: [], badTimes: [] };
-  walk(obj, { $ref: `#/definitions/${definition}` }, '', found);
+  const found: Findings = { unknown: [], badTimes: [], badTypes: [] };
+  walk(obj, { $ref: `#/definitions/${definition}` }, '', found, { struct: t.kind, path: '' });
   const decoding = `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}`;
-  if (found.badTimes.length > 0) throw errors.badRequest(`${decoding}: ${found.badTimes[0]}`);
+  // Go's decoder stops at a timestamp its UnmarshalJSON refuses; a value of the wrong type is
+  // kept (the first one) and reported once the document is read; unknown fields come last.
+  const decodeError = found.badTimes[0] ?? found.badTypes[0];
+  if (decodeError) throw errors.badRequest(`${decoding}: ${decodeError}`);
   const { unknown } = found;
   if (unknown.length === 0 || directive === 'Ignore') return [];
   const each = unknown.map((field) => `unknown field "${field}"`);

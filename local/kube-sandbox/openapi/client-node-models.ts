@@ -7,9 +7,10 @@
  *
  * From those this module rebuilds the upstream definitions (`io.k8s.api.apps.v1.Deployment`...)
  * of every model a served kind reaches. What the generated code does not keep is not invented:
- * enums, defaults, `x-kubernetes-patch-*`/`list-*` extensions, the Quantity type (client-node
- * types quantities as plain strings) and the descriptions of fields that refer to another model
- * (the referred model's own description stands in, as in client-node's own documentation).
+ * enums, defaults, `x-kubernetes-patch-*`/`list-*` extensions and the descriptions of fields
+ * that refer to another model (the referred model's own description stands in, as in
+ * client-node's own documentation). One thing it loses is restored from a table: which fields
+ * are Quantities (client-node types them as strings).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -63,6 +64,24 @@ const APIMACHINERY_MODELS = new Set([
 export const TIME = `${META}.Time`;
 export const MICRO_TIME = `${META}.MicroTime`;
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+
+/**
+ * The Quantity fields of the served types. client-node types quantities as plain strings, so
+ * they are named here, as upstream types them: a Quantity takes a number as well as a string
+ * (`cpu: 1`), which a string field would refuse.
+ */
+const QUANTITY_FIELDS: Record<string, string[]> = {
+  V1ContainerStatus: ['allocatedResources'],
+  V1EmptyDirVolumeSource: ['sizeLimit'],
+  V1NodeStatus: ['allocatable', 'capacity'],
+  V1PersistentVolumeClaimStatus: ['allocatedResources', 'capacity'],
+  V1PersistentVolumeSpec: ['capacity'],
+  V1PodSpec: ['overhead'],
+  V1ResourceFieldSelector: ['divisor'],
+  V1ResourceRequirements: ['limits', 'requests'],
+  V1VolumeResourceRequirements: ['limits', 'requests'],
+};
 
 const SCALARS: Record<string, Schema> = {
   [TIME]: {
@@ -75,6 +94,11 @@ const SCALARS: Record<string, Schema> = {
     description: 'MicroTime is version of Time with microsecond level precision.',
     type: 'string',
     format: 'date-time',
+  },
+  [QUANTITY]: {
+    description:
+      "Quantity is a fixed-point representation of a number: a string such as '500m', '1Gi' or '1.5', or a plain number in JSON.",
+    type: 'string',
   },
   [INT_OR_STRING]: {
     description:
@@ -265,6 +289,13 @@ export function buildDefinitions(roots: RootModel[]): ModelDefinitions {
     throw new ClientNodeModelError(model, `has a field of type ${type} this sandbox cannot describe`);
   };
 
+  /** A Quantity field: one quantity (client-node's `string`) or a map of them. */
+  const quantityField = (type: string, used: Set<string>): Schema => {
+    used.add(QUANTITY);
+    const ref = { $ref: `#/definitions/${QUANTITY}` };
+    return type === 'string' ? ref : { type: 'object', additionalProperties: ref };
+  };
+
   const pending = [...roots.map((r) => r.model)];
   const done = new Set<string>();
   while (pending.length > 0) {
@@ -277,7 +308,9 @@ export function buildDefinitions(roots: RootModel[]): ModelDefinitions {
     const used = new Set<string>();
     for (const a of attributesOf(model)) {
       const field = modelDocs.fields.get(a.name);
-      const schema = schemaOf(model, a.type, a.format, used);
+      const schema = QUANTITY_FIELDS[model]?.includes(a.name)
+        ? quantityField(a.type, used)
+        : schemaOf(model, a.type, a.format, used);
       const referred = schema.$ref ? refModel(a.type) : undefined;
       const description = field?.description ?? (referred ? docs(referred).description : undefined);
       properties[a.baseName] = description ? { ...schema, description } : schema;

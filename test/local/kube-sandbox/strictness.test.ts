@@ -135,6 +135,59 @@ describe('API server strictness', () => {
     });
   });
 
+  describe('values of the wrong JSON type', () => {
+    it("400 with Go's decoder message naming the struct, the field path and the Go type", async () => {
+      // Prepare
+      const withEnv = (value: unknown) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'typed' },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27', env: [{ name: 'PORT', value }] }] },
+      });
+
+      // Act
+      const numberInString = await post('/api/v1/namespaces/default/pods', withEnv(8080));
+      const stringInInteger = await post('/api/v1/namespaces/default/pods', {
+        ...withEnv('8080'),
+        spec: { ...withEnv('8080').spec, terminationGracePeriodSeconds: '30' },
+      });
+      const objectInArray = await post('/api/v1/namespaces/default/pods', {
+        ...withEnv('8080'),
+        spec: { containers: { name: 'app' } },
+      });
+
+      // Assess
+      const decoding = 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal';
+      expect(numberInString.status).toBe(400);
+      expect(((await numberInString.json()) as Status).message).toBe(
+        `${decoding} number into Go struct field EnvVar.spec.containers.env.value of type string`,
+      );
+      expect(((await stringInInteger.json()) as Status).message).toBe(
+        `${decoding} string into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64`,
+      );
+      expect(((await objectInArray.json()) as Status).message).toBe(
+        `${decoding} object into Go struct field PodSpec.spec.containers of type []v1.Container`,
+      );
+    });
+
+    it('a quantity takes a number or a string, as a real server decodes it', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'sized' },
+        spec: {
+          containers: [
+            { name: 'app', image: 'nginx:1.27', resources: { limits: { cpu: 1, memory: '1Gi' } } },
+          ],
+        },
+      });
+
+      // Assess
+      expect(response.status).toBe(201);
+    });
+  });
+
   describe('labels and annotations', () => {
     it('422 for a bad label key and value, with the apimachinery messages', async () => {
       // Act
