@@ -15,7 +15,7 @@
  * (`additionalProperties`) and `x-kubernetes-preserve-unknown-fields` accept anything.
  */
 import { errors } from '../errors';
-import { goTypeError } from './go-json-types';
+import { goTypeError, jsonKind } from './go-json-types';
 import { goTimeParseError, type GoTimeLayout } from './go-time';
 import { MICRO_TIME, TIME } from '../openapi/client-node-models';
 import { definitionNameOf, refName, upstreamSwagger, type Schema } from '../openapi/spec';
@@ -78,7 +78,14 @@ interface GoField {
 function walk(value: unknown, schema: Schema | undefined, path: string, found: Findings, go: GoField): void {
   const layout = schema?.$ref ? TIME_LAYOUTS[refName(schema.$ref)] : undefined;
   if (layout) {
-    const error = typeof value === 'string' ? goTimeParseError(layout, value) : undefined;
+    // Time's UnmarshalJSON decodes a string with encoding/json first; its error is not the
+    // type the API server's decoder (a fork of it) adds the field's place to.
+    const error =
+      typeof value === 'string'
+        ? goTimeParseError(layout, value)
+        : value !== null
+          ? `json: cannot unmarshal ${jsonKind(value)} into Go value of type string`
+          : undefined;
     if (error) found.badTimes.push(error);
     return;
   }

@@ -52,7 +52,7 @@ function goType(schema: Schema): string {
 }
 
 /** The JSON kind Go's decoder names in its error. */
-function jsonKind(value: unknown): string {
+export function jsonKind(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'boolean') return 'bool';
   return typeof value; // string, number, object

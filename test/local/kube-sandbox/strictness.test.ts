@@ -238,6 +238,21 @@ describe('API server strictness', () => {
       );
     });
 
+    it('refuses a Time that is not a string, as its own decoder words it', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'dated', creationTimestamp: 1772366400 },
+      });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Status).message).toBe(
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go value of type string',
+      );
+    });
+
     it('refuses a Lease renewTime without six fractional digits and serves six', async () => {
       // Prepare
       const lease = (renewTime: string) => ({
