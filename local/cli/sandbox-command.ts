@@ -67,10 +67,9 @@ function usage(sandbox: Sandbox, options: SandboxCommandOptions, kubeconfig: str
     `  export KUBECONFIG=${kubeconfig}`,
     ...examples.map((e) => `  ${e}`),
     '',
-    'Create objects from manifests with `kubectl create --validate=false -f FILE` (or `kubectl apply',
-    '--validate=false -f FILE`): the sandbox serves OpenAPI documents only when SANDBOX_OPENAPI_SPEC names',
-    "Kubernetes' published swagger.json; generator commands such as `kubectl create configmap` send",
-    'protobuf, which the sandbox does not decode.',
+    'Create objects from manifests with `kubectl create -f FILE` or `kubectl apply -f FILE` (kubectl',
+    "validates them against the sandbox's OpenAPI documents); generator commands such as `kubectl create",
+    'configmap` send protobuf, which the sandbox does not decode.',
     '',
     ...(options.token
       ? [

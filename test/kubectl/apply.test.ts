@@ -18,8 +18,9 @@ afterAll(async () => {
 
 describe('kubectl apply (client-side)', () => {
   it('creates, then patches with the last-applied configuration', async () => {
-    // Prepare
-    const v1 = toYaml(configMap(NS, 'studio-config', { LOG_LEVEL: 'info', FEATURE_X: 'on' }));
+    // Prepare ('on' would not do: kubectl reads YAML 1.1, where it is a boolean, and the server
+    // refuses a boolean in a ConfigMap's data)
+    const v1 = toYaml(configMap(NS, 'studio-config', { LOG_LEVEL: 'info', FEATURE_X: 'enabled' }));
     const v2 = toYaml(configMap(NS, 'studio-config', { LOG_LEVEL: 'debug' }));
 
     // Act

@@ -99,9 +99,9 @@ export class KubectlSandbox {
     return result.stdout;
   }
 
-  /** `kubectl create -f -` with the objects as a YAML stream (`--validate=false`: the sandbox serves no OpenAPI documents unless SANDBOX_OPENAPI_SPEC names one). */
+  /** `kubectl create -f -` with the objects as a YAML stream (validated as kubectl validates by default). */
   create(objects: KubeObject[]): Promise<string> {
-    return this.ok(['create', '--validate=false', '-f', '-'], objects.map((o) => toYaml(o)).join('---\n'));
+    return this.ok(['create', '-f', '-'], objects.map((o) => toYaml(o)).join('---\n'));
   }
 
   async stop(): Promise<void> {

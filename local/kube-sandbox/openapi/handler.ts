@@ -4,9 +4,10 @@
  * (`/healthz`, `/livez`, `/readyz`, each also `?verbose` and per check).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { openApiV2Json, openApiV3Document, openApiV3Index } from './spec';
+import { openApiV2Json, openApiV2Protobuf, openApiV3Document, openApiV3Index } from './spec';
+import { OPENAPI_V2_PROTOBUF } from './v2-protobuf';
 
-/** What kube-openapi answers v2 with; kubectl's discovery client asks for the protobuf form first. */
+/** What kube-openapi answers v2 with when JSON is asked for. */
 const V2_JSON = 'application/json';
 
 /** The checks kube-apiserver runs per probe (the sandbox has no post-start hooks to wait for). */
@@ -36,6 +37,14 @@ function acceptsJson(accept: string | undefined): boolean {
   });
 }
 
+/** Whether Accept names `mediaType` itself (with q > 0). */
+function accepts(accept: string | undefined, mediaType: string): boolean {
+  return (accept ?? '').split(',').some((clause) => {
+    const [type, ...params] = clause.split(';').map((p) => p.trim());
+    return type === mediaType && !params.some((p) => p.replace(/\s/g, '') === 'q=0');
+  });
+}
+
 /**
  * Serves the request if it is for one of these endpoints, returning the status code written;
  * undefined when the path is not one of them.
@@ -60,17 +69,25 @@ export function serveNonResource(req: IncomingMessage, res: ServerResponse, url:
 function serveOpenApi(req: IncomingMessage, res: ServerResponse, rest: string[]): number {
   const notFound = (): number => send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
   if (rest[0] === 'v2' && rest.length === 1) {
-    // The protobuf form is not produced: 406 makes client-go fall back as it does for old servers.
+    // client-go asks for the protobuf form only; other clients (and curl) get JSON.
+    if (accepts(req.headers.accept, OPENAPI_V2_PROTOBUF)) {
+      const body = openApiV2Protobuf();
+      res.writeHead(200, {
+        // kube-openapi sets no type for it (http.ServeContent sniffs the bytes); the media type
+        // asked for has an `@` client-go's MIME parser refuses in a Content-Type.
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': body.length,
+        'Cache-Control': 'no-cache, private',
+      });
+      res.end(body);
+      return 200;
+    }
     if (!acceptsJson(req.headers.accept))
       return send(res, 406, 'text/plain; charset=utf-8', '406 - Not Acceptable\n');
-    const v2 = openApiV2Json();
-    return v2 === undefined ? notFound() : send(res, 200, V2_JSON, v2);
+    return send(res, 200, V2_JSON, openApiV2Json());
   }
   if (rest[0] !== 'v3') return notFound();
-  if (rest.length === 1) {
-    const index = openApiV3Index();
-    return index ? send(res, 200, 'application/json', JSON.stringify(index)) : notFound();
-  }
+  if (rest.length === 1) return send(res, 200, 'application/json', JSON.stringify(openApiV3Index()));
   const doc = openApiV3Document(rest.slice(1).join('/'));
   if (!doc) return notFound();
   return send(res, 200, 'application/json', doc.json);

@@ -1,21 +1,25 @@
 /**
- * The upstream Kubernetes OpenAPI document, and what the sandbox derives from it: the
- * `/openapi/v2` and `/openapi/v3` documents of the served types, and the schema of each type
- * for field validation.
+ * The OpenAPI source of the sandbox, and what it derives from it: the `/openapi/v2` and
+ * `/openapi/v3` documents of the served types, and the schema of each type for field
+ * validation.
  *
- * The source is Kubernetes' published `api/openapi-spec/swagger.json` (plain or gzipped) of the
- * release you rehearse against, named by the environment variable `SANDBOX_OPENAPI_SPEC`. No
- * package this project can install ships that document as data (kubernetes-models and
- * @kubernetes/client-node ship code generated from it, without the descriptions and extensions
- * kubectl reads), and the project does not vendor it. Without it the sandbox serves no OpenAPI
- * documents (404, as before) and accepts unknown fields, so kubectl needs `--validate=false`.
+ * By default the source is built at first use from the models of @kubernetes/client-node
+ * (client-node-spec.ts), which the project installs: its models are generated from Kubernetes'
+ * published spec and keep each field's name, type, format and description. No installable
+ * package ships the spec itself as data (kubernetes-models ships compiled validators,
+ * kubernetes-client stops at 1.13), and the project does not vendor it. An operator who has
+ * Kubernetes' published `api/openapi-spec/swagger.json` of their release (plain or gzipped) can
+ * name it in the environment variable `SANDBOX_OPENAPI_SPEC`; it then replaces the built one,
+ * with the descriptions, enums and patch strategies client-node does not keep.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { RESOURCE_TYPES, type ResourceType } from '../resources';
+import { clientNodeSwagger } from './client-node-spec';
+import { swaggerProtobuf } from './v2-protobuf';
 
-/** The operator's copy of the upstream document, if any. */
+/** The operator's copy of the upstream document, if any (it replaces the one built from client-node). */
 export const UPSTREAM_FILE: string | undefined = process.env.SANDBOX_OPENAPI_SPEC || undefined;
 
 /** A JSON schema as the swagger document writes it (only the parts the sandbox reads are typed). */
@@ -34,7 +38,7 @@ export interface Schema {
   [extension: string]: unknown;
 }
 
-interface Parameter {
+export interface Parameter {
   $ref?: string;
   name: string;
   in: string;
@@ -45,11 +49,11 @@ interface Parameter {
   schema?: Schema;
 }
 
-type Operation = Record<string, unknown> & {
+export type Operation = Record<string, unknown> & {
   parameters?: Parameter[];
   responses?: Record<string, { description?: string; schema?: Schema }>;
 };
-type PathItem = Record<string, Operation | Parameter[] | undefined> & { parameters?: Parameter[] };
+export type PathItem = Record<string, Operation | Parameter[] | undefined> & { parameters?: Parameter[] };
 
 export interface SwaggerDocument {
   swagger: string;
@@ -69,9 +73,13 @@ export class OpenApiSourceError extends Error {
 
 let upstream: SwaggerDocument | undefined;
 
-/** The upstream document, read once; undefined when the operator named none. */
-export function upstreamSwagger(): SwaggerDocument | undefined {
-  if (upstream || !UPSTREAM_FILE) return upstream;
+/** The source document, read or built once: the operator's, else the one built from client-node. */
+export function upstreamSwagger(): SwaggerDocument {
+  if (upstream) return upstream;
+  if (!UPSTREAM_FILE) {
+    upstream = clientNodeSwagger(RESOURCE_TYPES);
+    return upstream;
+  }
   let raw: Buffer;
   try {
     raw = readFileSync(UPSTREAM_FILE);
@@ -97,7 +105,7 @@ export function definitionNameOf(t: ResourceType): string | undefined {
   const gvk = `${t.group}/${t.version}/${t.kind}`;
   if (!definitionsByGvk) {
     definitionsByGvk = new Map();
-    for (const [name, schema] of Object.entries(upstreamSwagger()?.definitions ?? {})) {
+    for (const [name, schema] of Object.entries(upstreamSwagger().definitions)) {
       for (const g of schema['x-kubernetes-group-version-kind'] ?? []) {
         definitionsByGvk.set(`${g.group}/${g.version}/${g.kind}`, name);
       }
@@ -153,24 +161,32 @@ function pick<T>(record: Record<string, T>, keys: Iterable<string>): Record<stri
   return out;
 }
 
-let v2: string | undefined;
+let v2: { doc: SwaggerDocument; json: string; protobuf?: Buffer } | undefined;
 
-/** `/openapi/v2`: the upstream document restricted to the served paths and what they refer to. */
-export function openApiV2Json(): string | undefined {
+/** The v2 document: the source restricted to the served paths and what they refer to. */
+function servedV2(): { doc: SwaggerDocument; json: string; protobuf?: Buffer } {
   if (v2) return v2;
   const doc = upstreamSwagger();
-  if (!doc) return undefined;
   const paths = Object.keys(doc.paths).filter((p) => isServedPath(p, RESOURCE_TYPES));
   const served = pick(doc.paths, paths);
   const definitions = new Set<string>();
   collectRefs(served, doc.definitions, definitions);
   collectRefs(doc.parameters, doc.definitions, definitions);
-  v2 = JSON.stringify({
-    ...doc,
-    paths: served,
-    definitions: pick(doc.definitions, definitions),
-  });
+  const restricted = { ...doc, paths: served, definitions: pick(doc.definitions, definitions) };
+  v2 = { doc: restricted, json: JSON.stringify(restricted) };
   return v2;
+}
+
+/** `/openapi/v2` in JSON. */
+export function openApiV2Json(): string {
+  return servedV2().json;
+}
+
+/** `/openapi/v2` as gnostic's protobuf message, the form client-go asks for. */
+export function openApiV2Protobuf(): Buffer {
+  const served = servedV2();
+  served.protobuf ??= swaggerProtobuf(served.doc);
+  return served.protobuf;
 }
 
 /** A v2 schema as OpenAPI v3 writes it: references point into components. */
@@ -239,7 +255,7 @@ export function openApiV3Document(groupVersion: string): { json: string; hash: s
   if (cached) return cached;
   const types = RESOURCE_TYPES.filter((t) => groupVersionPath(t.group, t.version).slice(1) === groupVersion);
   const doc = upstreamSwagger();
-  if (types.length === 0 || !doc) return undefined;
+  if (types.length === 0) return undefined;
   const paths = Object.keys(doc.paths)
     .filter((p) => isServedPath(p, types))
     .sort();
@@ -295,8 +311,7 @@ export function openApiV3Document(groupVersion: string): { json: string; hash: s
 }
 
 /** `/openapi/v3`: where each group/version's document is, with its hash for client caches. */
-export function openApiV3Index(): Record<string, unknown> | undefined {
-  if (!upstreamSwagger()) return undefined;
+export function openApiV3Index(): Record<string, unknown> {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const gv of openApiV3GroupVersions()) {
     paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${openApiV3Document(gv)!.hash}` };

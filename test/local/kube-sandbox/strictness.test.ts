@@ -1,9 +1,11 @@
 import {
   BatchV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   EventsV1Api,
   PatchStrategy,
   setHeaderOptions,
+  V1MicroTime,
   Watch,
 } from '@kubernetes/client-node';
 import { types } from '../../../local/kube-sandbox/runtime';
@@ -11,6 +13,18 @@ import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { apiError, kubeConfigFor } from '../../helpers/kube';
 import { elapse, manualSandbox } from './common-helpers';
 import { podManifest } from './pod-helpers';
+
+/** The parts of the served documents these tests read. */
+interface Status {
+  message: string;
+}
+interface OpenApiV3Index {
+  paths: Record<string, { serverRelativeURL: string }>;
+}
+interface OpenApiV3Document {
+  components: { schemas: Record<string, Record<string, unknown>> };
+  paths: Record<string, Record<string, { parameters: Array<{ name: string }> }>>;
+}
 
 // Writes a real API server refuses or changes, and what it serves besides resources: through
 // the real client over HTTP (raw fetch where the client hides what is checked, like headers).
@@ -25,6 +39,153 @@ describe('API server strictness', () => {
 
   afterEach(async () => {
     await sandbox.stop();
+  });
+
+  /** POSTs a body as-is (client-node would drop fields its models do not know). */
+  function post(path: string, body: unknown): Promise<Response> {
+    return fetch(`${sandbox.url}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  const withTypo = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cfg', namespace: 'default', lables: { a: 'b' } },
+    data: { a: '1' },
+    extra: true,
+  };
+
+  describe('unknown fields follow fieldValidation', () => {
+    it('Strict: 400 naming every unknown field', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/configmaps?fieldValidation=Strict', withTypo);
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        reason: 'BadRequest',
+        message:
+          'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.lables", unknown field "extra"',
+      });
+    });
+
+    it.each([
+      ['Warn', 'Warn'],
+      ['absent (the server default)', ''],
+    ])('%s: stored without the fields, one Warning header each', async (_what, value) => {
+      // Act
+      const query = value ? `?fieldValidation=${value}` : '';
+      const response = await post(`/api/v1/namespaces/default/configmaps${query}`, withTypo);
+
+      // Assess
+      expect(response.status).toBe(201);
+      expect(response.headers.get('warning')).toBe(
+        '299 - "unknown field \\"metadata.lables\\"", 299 - "unknown field \\"extra\\""',
+      );
+      const stored = await core.readNamespacedConfigMap({ namespace: 'default', name: 'cfg' });
+      expect(stored.metadata?.labels).toBeUndefined();
+      expect(Object.keys(stored)).not.toContain('extra');
+    });
+
+    it('Ignore: stored without the fields, silently', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/configmaps?fieldValidation=Ignore', withTypo);
+
+      // Assess
+      expect(response.status).toBe(201);
+      expect(response.headers.get('warning')).toBeNull();
+    });
+
+    it('an unknown directive is 422 on the options', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/configmaps?fieldValidation=Loose', withTypo);
+
+      // Assess
+      expect(response.status).toBe(422);
+      expect(((await response.json()) as Status).message).toBe(
+        'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loose": supported values: "Ignore", "Strict", "Warn"',
+      );
+    });
+
+    it('Strict patches name the unknown field of the patched object', async () => {
+      // Prepare
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'cfg' }, data: { a: '1' } },
+      });
+
+      // Act
+      const response = await fetch(
+        `${sandbox.url}/api/v1/namespaces/default/configmaps/cfg?fieldValidation=Strict`,
+        {
+          method: 'PATCH',
+          headers: { 'Content-Type': 'application/merge-patch+json' },
+          body: JSON.stringify({ data: { b: '2' }, immutible: true }),
+        },
+      );
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Status).message).toBe(
+        'strict decoding error: unknown field "immutible"',
+      );
+    });
+  });
+
+  describe('values of the wrong JSON type', () => {
+    it("400 with Go's decoder message naming the struct, the field path and the Go type", async () => {
+      // Prepare
+      const withEnv = (value: unknown) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'typed' },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27', env: [{ name: 'PORT', value }] }] },
+      });
+
+      // Act
+      const numberInString = await post('/api/v1/namespaces/default/pods', withEnv(8080));
+      const stringInInteger = await post('/api/v1/namespaces/default/pods', {
+        ...withEnv('8080'),
+        spec: { ...withEnv('8080').spec, terminationGracePeriodSeconds: '30' },
+      });
+      const objectInArray = await post('/api/v1/namespaces/default/pods', {
+        ...withEnv('8080'),
+        spec: { containers: { name: 'app' } },
+      });
+
+      // Assess
+      const decoding = 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal';
+      expect(numberInString.status).toBe(400);
+      expect(((await numberInString.json()) as Status).message).toBe(
+        `${decoding} number into Go struct field EnvVar.spec.containers.env.value of type string`,
+      );
+      expect(((await stringInInteger.json()) as Status).message).toBe(
+        `${decoding} string into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64`,
+      );
+      expect(((await objectInArray.json()) as Status).message).toBe(
+        `${decoding} object into Go struct field PodSpec.spec.containers of type []v1.Container`,
+      );
+    });
+
+    it('a quantity takes a number or a string, as a real server decodes it', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'sized' },
+        spec: {
+          containers: [
+            { name: 'app', image: 'nginx:1.27', resources: { limits: { cpu: 1, memory: '1Gi' } } },
+          ],
+        },
+      });
+
+      // Assess
+      expect(response.status).toBe(201);
+    });
   });
 
   describe('labels and annotations', () => {
@@ -61,7 +222,86 @@ describe('API server strictness', () => {
     });
   });
 
-  describe('MicroTime fields', () => {
+  describe('Time and MicroTime fields', () => {
+    it('refuses a Time that is not RFC 3339, with the decoder message', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'dated', creationTimestamp: '2026-03-01' },
+      });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Status).message).toBe(
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: parsing time "2026-03-01" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "T"',
+      );
+    });
+
+    it('refuses a Time that is not a string, as its own decoder words it', async () => {
+      // Act
+      const response = await post('/api/v1/namespaces/default/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'dated', creationTimestamp: 1772366400 },
+      });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Status).message).toBe(
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go value of type string',
+      );
+    });
+
+    it('refuses a Lease renewTime without six fractional digits and serves six', async () => {
+      // Prepare
+      const lease = (renewTime: string) => ({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'lock', namespace: 'default' },
+        spec: { holderIdentity: 'me', renewTime },
+      });
+
+      // Act
+      const refused = await post(
+        '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+        lease('2026-03-01T12:00:00.123Z'),
+      );
+      const accepted = await post(
+        '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+        lease('2026-03-01T12:00:00.123456Z'),
+      );
+      const read = await kubeConfigFor(sandbox)
+        .makeApiClient(CoordinationV1Api)
+        .readNamespacedLease({ namespace: 'default', name: 'lock' });
+
+      // Assess
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as Status).message).toBe(
+        'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-03-01T12:00:00.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"',
+      );
+      expect(accepted.status).toBe(201);
+      expect(new V1MicroTime(read.spec!.renewTime!).toISOString()).toBe('2026-03-01T12:00:00.123000Z');
+    });
+
+    it('refuses an events.k8s.io eventTime without fractional seconds', async () => {
+      // Act
+      const response = await post('/apis/events.k8s.io/v1/namespaces/default/events', {
+        metadata: { name: 'e1' },
+        eventTime: '2026-03-01T12:00:00Z',
+        reportingController: 'test',
+        reportingInstance: 'test-1',
+        action: 'Testing',
+        reason: 'Tested',
+        type: 'Normal',
+        regarding: { kind: 'Pod', name: 'p', namespace: 'default' },
+      });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Status).message).toContain('cannot parse "Z" as ".000000"');
+    });
+
     it('the scheduler records events.k8s.io events: eventTime with microseconds, reportingController', async () => {
       // Prepare
       await core.createNamespacedPod({ namespace: 'default', body: podManifest('web') as never });
@@ -243,5 +483,52 @@ describe('API server strictness', () => {
         );
       },
     );
+
+    it('/openapi/v3 lists each served group/version with a hash; the document defines its kinds', async () => {
+      // Act
+      const index = (await (await fetch(`${sandbox.url}/openapi/v3`)).json()) as OpenApiV3Index;
+      const apps = index.paths['apis/apps/v1'].serverRelativeURL as string;
+      const doc = (await (await fetch(`${sandbox.url}${apps}`)).json()) as OpenApiV3Document;
+
+      // Assess
+      expect(Object.keys(index.paths)).toEqual(
+        expect.arrayContaining([
+          'api/v1',
+          'apis/apps/v1',
+          'apis/batch/v1',
+          'apis/coordination.k8s.io/v1',
+          'apis/events.k8s.io/v1',
+        ]),
+      );
+      expect(apps).toMatch(/^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]{128}$/);
+      expect(
+        doc.components.schemas['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind'],
+      ).toEqual([{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
+      const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
+      expect(patch.parameters.map((p: { name: string }) => p.name)).toContain('fieldValidation');
+    });
+
+    it("/openapi/v2 is JSON, or gnostic's protobuf message when client-go asks for it", async () => {
+      // Act
+      const json = await fetch(`${sandbox.url}/openapi/v2`, { headers: { Accept: 'application/json' } });
+      const protobuf = await fetch(`${sandbox.url}/openapi/v2`, {
+        headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' },
+      });
+      const yaml = await fetch(`${sandbox.url}/openapi/v2`, { headers: { Accept: 'application/yaml' } });
+
+      // Assess
+      expect(json.status).toBe(200);
+      expect(
+        ((await json.json()) as { definitions: Record<string, unknown> }).definitions[
+          'io.k8s.api.core.v1.Pod'
+        ],
+      ).toBeDefined();
+      expect(protobuf.status).toBe(200);
+      const bytes = Buffer.from(await protobuf.arrayBuffer());
+      // Document field 1 (swagger, a string): tag 0x0a, length 3, "2.0"
+      expect(bytes.subarray(0, 5)).toEqual(Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]));
+      expect(bytes.includes('io.k8s.api.core.v1.Pod')).toBe(true);
+      expect(yaml.status).toBe(406);
+    });
   });
 });
