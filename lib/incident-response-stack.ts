@@ -26,7 +26,7 @@ import {
   type EnvOf,
 } from '../lambdas/shared/env';
 import { scratchNamespaces } from '../lambdas/shared/backup-config';
-import type { StackConfig } from './config';
+import { stormBrakeOf, type StackConfig } from './config';
 import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
 import { EvidenceBucket } from './constructs/evidence-bucket';
@@ -235,6 +235,8 @@ export class IncidentResponseStack extends Stack {
         ALLOWED_WORKLOADS: config.allowedWorkloads?.join(','),
         COOLDOWN_SECONDS: String(config.cooldownSeconds),
         LOCK_TTL_SECONDS: String(config.lockTtlSeconds),
+        REMEDIATION_BUDGET: JSON.stringify(stormBrakeOf(config).budget),
+        BUDGET_LEDGER_NAMESPACE: stormBrakeOf(config).ledgerNamespace,
       }),
       restart: fn('restart', remediateEnv, allowed),
       verify: fn('verify', verifyEnv, kube),

@@ -5,6 +5,7 @@ import {
   type GuardDecision,
   type LockRelease,
   type StepEvent,
+  type StormRoster,
   type Target,
 } from '../shared/contracts';
 import { ConfigurationError } from '../shared/errors';
@@ -13,6 +14,7 @@ import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
 import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';
 import { lastRemediation, remediationsOf } from '../shared/kubernetes/remediation-record';
 import { phaseLeaseSeconds } from '../shared/lock-window';
+import { reserveRemediation, stormDetail, stormRoster, type StormBrake } from './storm-brake';
 
 export interface GuardConfig {
   /** ALLOWED_NAMESPACES */
@@ -23,6 +25,8 @@ export interface GuardConfig {
   cooldownSeconds: number;
   /** LOCK_TTL_SECONDS: the longest the Lease is taken for (it is sized to the remediation's deadline). */
   lockTtlSeconds: number;
+  /** REMEDIATION_BUDGET and its ledger's namespace: the storm brake. */
+  stormBrake: StormBrake;
 }
 
 export interface GuardDeps {
@@ -146,6 +150,12 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
       lock,
     };
   }
+  // Last, with the lock held: only the execution that will act takes a slot of the budget.
+  const budget = await reserveRemediation(event, deps.kube, config.stormBrake, now);
+  if (!budget.granted) {
+    const { granted: _, ...storm } = budget;
+    return { allowed: false, reason: 'storm', detail: stormDetail(budget, config.stormBrake), lock, storm };
+  }
   return {
     allowed: true,
     detail: takeOverFrom
@@ -217,9 +227,15 @@ export async function release(event: StepEvent, deps: GuardDeps): Promise<LockRe
 }
 
 /** The guard λ: `params.action` says acquire or release. */
-export async function guard(event: StepEvent, deps: GuardDeps): Promise<GuardDecision | LockRelease> {
+export async function guard(
+  event: StepEvent,
+  deps: GuardDeps,
+): Promise<GuardDecision | LockRelease | StormRoster> {
   const action = event.params?.action;
   if (action === 'acquire') return acquire(event, deps);
   if (action === 'release') return release(event, deps);
-  throw new ConfigurationError(`guard: unknown action "${String(action)}" (expected "acquire" or "release")`);
+  if (action === 'storm') return stormRoster(event, deps.kube, deps.config.stormBrake, deps.now());
+  throw new ConfigurationError(
+    `guard: unknown action "${String(action)}" (expected "acquire", "release" or "storm")`,
+  );
 }

@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import type { GuardDecision, LockRelease, StepEvent } from '../shared/contracts';
+import type { GuardDecision, LockRelease, StepEvent, StormRoster } from '../shared/contracts';
 import { guardEnv, parseEnv } from '../shared/env';
 import { SfnExecutionLiveness } from '../shared/execution-liveness';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
@@ -15,11 +15,12 @@ const dependencies = perContainer<GuardDeps>(async () => {
       allowedWorkloads: env.ALLOWED_WORKLOADS,
       cooldownSeconds: env.COOLDOWN_SECONDS,
       lockTtlSeconds: env.LOCK_TTL_SECONDS,
+      stormBrake: { budget: env.REMEDIATION_BUDGET, ledgerNamespace: env.BUDGET_LEDGER_NAMESPACE },
     },
     now: () => new Date(),
     executions: new SfnExecutionLiveness(new SFNClient({})),
   };
 });
 
-export const handler = async (event: StepEvent): Promise<GuardDecision | LockRelease> =>
+export const handler = async (event: StepEvent): Promise<GuardDecision | LockRelease | StormRoster> =>
   guard(event, await dependencies());

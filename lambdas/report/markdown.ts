@@ -57,6 +57,8 @@ const OUTCOME_TEXT: Record<IncidentReport['outcome'], string> = {
   'healthy-no-action': 'Healthy at action time; no action',
   escalated: 'Escalated to a human',
   'dry-run': 'Dry run: diagnosed and reported, nothing changed',
+  'storm-no-action':
+    'Storm brake: diagnosed and kept as evidence, no action (listed in a storm notification)',
 };
 
 /** Why the flow acted or did not: the decision, the read right before a write, the hypotheses. */

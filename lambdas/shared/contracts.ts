@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, WorkloadNotFoundError } from './errors';
+import type { RemediationBudget, StormEntry } from './remediation-budget';
 
 /**
  * The contracts between the IncidentResponse state machine and its Lambdas.
@@ -12,7 +13,8 @@ import { InvalidInputError, WorkloadNotFoundError } from './errors';
  *   $.incident       OpenIncident (notify λ, stage "opened"): normalized input + incident id
  *   $.diagnostics    QuickDiagnostics (diagnose λ)
  *   $.events         CollectEvents (collect-events λ): also writes the bundle manifest
- *   $.guard          Guard (guard λ, action "acquire")
+ *   $.guard          Guard (guard λ, action "acquire"); reason "storm" beyond the remediation budget
+ *   $.storm          Storm Roster (guard λ, action "storm"): the storm batch its opener notifies about
  *   $.dependencyWait Check Dependency (verify λ, check "dependency"), looped until the deadline
  *   $.health         Health Before Restart / Health Before Rollback (verify λ, check "health")
  *   $.restart        Restart (restart λ)
@@ -283,7 +285,8 @@ export interface CollectedEvents {
 export interface GuardDecision {
   allowed: boolean;
   /** Why not, in words a human reads in the notification. */
-  reason?: 'dry-run' | 'namespace-not-allowed' | 'workload-not-allowed' | 'locked' | 'cooldown' | 'paused';
+  reason?:
+    'dry-run' | 'namespace-not-allowed' | 'workload-not-allowed' | 'locked' | 'cooldown' | 'paused' | 'storm';
   detail: string;
   lock?: { namespace: string; name: string; holderIdentity: string; acquired: boolean };
   /**
@@ -292,6 +295,16 @@ export interface GuardDecision {
    * recognise a restart its first attempt already sent.
    */
   decidedAt?: string;
+  /** With reason `storm`: which budget refused, the counts, and whether this incident opened the batch. */
+  storm?: { scope: 'cluster' | 'namespace'; cluster: number; namespace: number; opener: boolean };
+}
+
+/** `$.storm` (guard λ, action "storm"): the batch of refused incidents the opener notifies about. */
+export interface StormRoster {
+  takenAt: string;
+  budget: RemediationBudget;
+  /** Empty when another incident took the batch over (this one's opener had gone stale). */
+  entries: StormEntry[];
 }
 
 /**
@@ -386,7 +399,14 @@ export interface ClusterDump {
 /** `$.report` */
 export interface ReportResult {
   /** `healthy-no-action`: the target was healthy when the flow was about to write; nothing was changed. */
-  outcome: 'recovered-by-restart' | 'recovered-by-rollback' | 'healthy-no-action' | 'escalated' | 'dry-run';
+  /** `storm-no-action`: refused by the remediation budget; diagnosed, evidence kept, listed in a storm notification. */
+  outcome:
+    | 'recovered-by-restart'
+    | 'recovered-by-rollback'
+    | 'healthy-no-action'
+    | 'escalated'
+    | 'dry-run'
+    | 'storm-no-action';
   markdown: string;
   json: string;
 }
@@ -416,6 +436,7 @@ export interface WorkflowState {
   diagnostics?: Diagnostics;
   events?: CollectedEvents;
   guard?: GuardDecision;
+  storm?: StormRoster;
   dependencyWait?: DependencyWait;
   health?: HealthCheck;
   restart?: RestartResult;

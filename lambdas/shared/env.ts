@@ -3,6 +3,7 @@ import { cronJobSourceSchema, restoreTestSchema, s3SourceSchema } from './backup
 import { alertTargetRulesSchema } from './alert-targets';
 import { targetSchema } from './contracts';
 import { ConfigurationError } from './errors';
+import { remediationBudgetSchema } from './remediation-budget';
 
 /**
  * One schema per function's environment. The CDK construct types its `environment` prop
@@ -60,6 +61,20 @@ export const guardEnv = kubeEnv.extend({
   COOLDOWN_SECONDS: seconds,
   /** How long the per-workload Lease holds without renewal. */
   LOCK_TTL_SECONDS: positiveInt,
+  /** The storm brake's budget, as JSON: `{"cluster":10,"namespace":5,"windowSeconds":3600}`. */
+  REMEDIATION_BUDGET: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(remediationBudgetSchema),
+  /** The namespace of the budget ledger's Lease. */
+  BUDGET_LEDGER_NAMESPACE: z.string().min(1),
 });
 
 export const remediateEnv = kubeEnv.extend({

@@ -115,6 +115,13 @@ export class IncidentWorkflow extends Construct {
     const notifyNoAction = lambdaTask('Notify No Action', functions.notify, '$.notified', {
       stage: 'no-action',
     });
+    // Storm mode: the opener of a storm batch gathers for one wait period, then sends one
+    // notification listing every incident the budget refused meanwhile; the others only report.
+    const stormGather = new Wait(this, 'Storm Gather', {
+      time: WaitTime.secondsPath('$.incident.options.waitSeconds'),
+    });
+    const stormRoster = lambdaTask('Storm Roster', functions.guard, '$.storm', { action: 'storm' });
+    const notifyStorm = lambdaTask('Notify Storm', functions.notify, '$.notified', { stage: 'storm' });
     const notifyRecovered = lambdaTask('Notify Recovered', functions.notify, '$.notified', {
       stage: 'recovered',
     });
@@ -176,6 +183,9 @@ export class IncidentWorkflow extends Construct {
       .when(Condition.booleanEquals('$.health.healthy', true), notifyNoAction)
       .when(Condition.isPresent('$.restart'), rollback)
       .otherwise(guard);
+    const stormOpener = new Choice(this, 'Storm Opener?')
+      .when(Condition.booleanEquals('$.guard.storm.opener', true), stormGather)
+      .otherwise(report);
     const remediationAllowed = new Choice(this, 'Remediation Allowed?')
       .when(
         Condition.and(
@@ -185,6 +195,7 @@ export class IncidentWorkflow extends Construct {
         rollback,
       )
       .when(Condition.booleanEquals('$.guard.allowed', true), restart)
+      .when(Condition.stringEquals('$.guard.reason', 'storm'), stormOpener)
       .otherwise(escalate);
     const dependencyReady = new Choice(this, 'Dependency Ready?')
       .when(Condition.stringEquals('$.dependencyWait.outcome', 'ready'), healthBeforeRestart)
@@ -222,6 +233,8 @@ export class IncidentWorkflow extends Construct {
       checkDependency,
       notifyRecovered,
       notifyNoAction,
+      stormRoster,
+      notifyStorm,
     ]) {
       catchInto(task, escalate);
     }
@@ -239,6 +252,9 @@ export class IncidentWorkflow extends Construct {
     checkDependency.next(dependencyReady);
     waitForDependency.next(checkDependency);
     notifyNoAction.next(report);
+    stormGather.next(stormRoster);
+    stormRoster.next(notifyStorm);
+    notifyStorm.next(report);
     restart.next(wait);
     wait.next(verify);
     verify.next(verifyOutcome);

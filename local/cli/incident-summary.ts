@@ -19,6 +19,7 @@ export const OUTCOME_TEXT: Record<Outcome, string> = {
   'healthy-no-action': 'healthy at action time; no action',
   escalated: 'escalated',
   'dry-run': 'dry run (nothing changed)',
+  'storm-no-action': 'storm brake: diagnosed, no action',
   failed: 'workflow failed',
 };
 

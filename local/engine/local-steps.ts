@@ -12,7 +12,7 @@ import type { StepEvent } from '../../lambdas/shared/contracts';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
-import type { StackConfig } from '../../lib/config';
+import { stormBrakeOf, type StackConfig } from '../../lib/config';
 import { builtinRules, mergeRules, parseRules } from '../../lambdas/shared/rules/load-rules';
 import type { IncidentStep } from '../../lib/incident-response-stack';
 import type { LocalAws } from '../aws/local-aws';
@@ -71,6 +71,7 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
           allowedWorkloads: config.allowedWorkloads,
           cooldownSeconds: config.cooldownSeconds,
           lockTtlSeconds: config.lockTtlSeconds,
+          stormBrake: stormBrakeOf(config),
         },
         now,
         executions: env.executions,

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       dumpMaxBytes: 104857600,
       dumpConcurrency: 4,
       rbacGroup: 'eks-incident-response',
+      remediationBudget: { cluster: 10, namespace: 5, windowSeconds: 3600 },
       alertTargets: [],
       webhookDefaultNamespace: 'kube-system',
       webhookDryRun: false,

@@ -73,6 +73,7 @@ const STAGE_ICON: Record<Notification['stage'], string> = {
   recovered: '✅',
   'no-action': 'ℹ️',
   escalated: '⚠️',
+  storm: '🌩️',
 };
 
 /** A Slack incoming-webhook payload (Block Kit), within Slack's per-block limits. */

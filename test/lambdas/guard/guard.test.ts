@@ -1,3 +1,4 @@
+import { DEFAULT_REMEDIATION_BUDGET } from '../../../lambdas/shared/remediation-budget';
 import { guard, lockName, type GuardConfig } from '../../../lambdas/guard/guard';
 import type { GuardDecision, LockRelease, WorkflowState } from '../../../lambdas/shared/contracts';
 import { rfc3339Seconds } from '../../../lambdas/shared/kubernetes/kubectl';
@@ -18,7 +19,12 @@ afterEach(async () => {
   await s?.sandbox.stop();
 });
 
-const config: GuardConfig = { allowedNamespaces: [NS], cooldownSeconds: 600, lockTtlSeconds: 900 };
+const config: GuardConfig = {
+  allowedNamespaces: [NS],
+  cooldownSeconds: 600,
+  lockTtlSeconds: 900,
+  stormBrake: { budget: DEFAULT_REMEDIATION_BUDGET, ledgerNamespace: NS },
+};
 
 async function acquire(state: WorkflowState, overrides: Partial<GuardConfig> = {}): Promise<GuardDecision> {
   s.sandbox.requests.clear();
