@@ -26,6 +26,8 @@ const LAMBDA_TASKS: Record<string, [string, string, Record<string, string>]> = {
   'Check Dependency': ['verify', '$.dependencyWait', { check: 'dependency' }],
   'Notify Recovered': ['notify', '$.notified', { stage: 'recovered' }],
   'Notify No Action': ['notify', '$.notified', { stage: 'no-action' }],
+  'Storm Roster': ['guard', '$.storm', { action: 'storm' }],
+  'Notify Storm': ['notify', '$.notified', { stage: 'storm' }],
   Escalate: ['escalate', '$.escalation', {}],
   'Cluster Dump': ['cluster-dump', '$.dump', {}],
   Report: ['report', '$.report', {}],
@@ -217,6 +219,10 @@ describe('IncidentResponse definition (synthesized)', () => {
       'Wait For Dependency': 'Wait',
       'Notify Recovered': 'Task',
       'Notify No Action': 'Task',
+      'Storm Opener?': 'Choice',
+      'Storm Gather': 'Wait',
+      'Storm Roster': 'Task',
+      'Notify Storm': 'Task',
       Escalate: 'Task',
       'Cluster Dump': 'Task',
       Report: 'Task',
@@ -245,6 +251,8 @@ describe('IncidentResponse definition (synthesized)', () => {
       'Check Dependency': 'Dependency Ready?',
       'Notify Recovered': 'Report',
       'Notify No Action': 'Report',
+      'Storm Roster': 'Notify Storm',
+      'Notify Storm': 'Report',
       Escalate: 'Cluster Dump',
       'Cluster Dump': 'Report',
       Report: 'Release Lock',
@@ -400,8 +408,19 @@ describe('IncidentResponse definition (synthesized)', () => {
           Next: 'Rollback',
         },
         { Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Restart' },
+        { Variable: '$.guard.reason', StringEquals: 'storm', Next: 'Storm Opener?' },
       ],
       Default: 'Escalate',
+    });
+    expect(definition.States['Storm Opener?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.guard.storm.opener', BooleanEquals: true, Next: 'Storm Gather' }],
+      Default: 'Report',
+    });
+    expect(definition.States['Storm Gather']).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.incident.options.waitSeconds',
+      Next: 'Storm Roster',
     });
     expect(definition.States['Dependency Ready?']).toEqual({
       Type: 'Choice',
