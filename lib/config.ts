@@ -9,6 +9,7 @@ import { parseRules } from '../lambdas/shared/rules/load-rules';
 import type { StormBrake } from '../lambdas/guard/storm-brake';
 import { DEFAULT_RBAC_GROUP } from '../lambdas/shared/rbac';
 import { DEFAULT_REMEDIATION_BUDGET } from '../lambdas/shared/remediation-budget';
+import { remediationPolicySchema } from '../lambdas/shared/approval/policy';
 
 /**
  * The stack's configuration, read from CDK context (`-c key=value` or cdk.json's `context`).
@@ -153,6 +154,24 @@ const remediationBudgetDocument = z
       .strict(),
   );
 
+/** The remediation policy as cdk.json holds it (an object), or on the command line: JSON or a JSON file's path. */
+const remediationPolicyDocument = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    const text = value.trim();
+    try {
+      return JSON.parse(text.startsWith('{') ? text : readFileSync(path.resolve(text), 'utf8')) as unknown;
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be the remediation policy as JSON or the path of a JSON file (${(error as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(remediationPolicySchema);
+
 /** EC2 ids: the prefix, then 8 (older) or 17 hex digits. */
 const awsId = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -234,6 +253,25 @@ export const configSchema = z
      * ledger is a Lease in `ledgerNamespace` (one of allowedNamespaces; default the first).
      */
     remediationBudget: remediationBudgetDocument.default({ ...DEFAULT_REMEDIATION_BUDGET }),
+    /**
+     * Who decides each remediation (docs/approvals.md): `{"default": {"restart": "auto",
+     * "rollback": "approve"}, "namespaces": {"payments": {"restart": "approve"}}, "workloads":
+     * {"payments/Deployment/ledger": {"rollback": "never"}}, "timeoutSeconds": 3600}`; each mode is
+     * `auto`, `approve` or `never`. Unset: restart auto, rollback approve, one hour to answer.
+     */
+    remediationPolicy: remediationPolicyDocument.default({
+      default: {},
+      namespaces: {},
+      workloads: {},
+      timeoutSeconds: 3600,
+    }),
+    /**
+     * The public URL of the HTTP API (or of `serve`) that signed approval links in the SNS message
+     * point at; unset on AWS: the stack's own HTTP API URL.
+     */
+    approvalBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /** Secrets Manager secret (name) with the Slack app's signing secret; unset: no Slack interactivity route. */
+    slackSigningSecretName: z.string().min(1).optional(),
     /** Kubernetes group the access entry maps the functions' roles to (the RBAC manifest binds it). */
     rbacGroup: z
       .string()

@@ -237,6 +237,7 @@ export class IncidentResponseStack extends Stack {
         LOCK_TTL_SECONDS: String(config.lockTtlSeconds),
         REMEDIATION_BUDGET: JSON.stringify(stormBrakeOf(config).budget),
         BUDGET_LEDGER_NAMESPACE: stormBrakeOf(config).ledgerNamespace,
+        REMEDIATION_POLICY: JSON.stringify(config.remediationPolicy),
       }),
       restart: fn('restart', remediateEnv, allowed),
       verify: fn('verify', verifyEnv, kube),
@@ -283,6 +284,7 @@ export class IncidentResponseStack extends Stack {
         report: f.report.function,
       },
       topic: this.notifications.topic,
+      approvalTimeout: Duration.seconds(config.remediationPolicy.timeoutSeconds),
     });
 
     this.webhook = new Webhook(this, 'Webhook', {

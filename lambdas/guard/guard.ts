@@ -14,6 +14,7 @@ import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
 import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';
 import { lastRemediation, remediationsOf } from '../shared/kubernetes/remediation-record';
 import { phaseLeaseSeconds } from '../shared/lock-window';
+import { policyFor, type RemediationPolicy } from '../shared/approval/policy';
 import { reserveRemediation, stormDetail, stormRoster, type StormBrake } from './storm-brake';
 
 export interface GuardConfig {
@@ -27,6 +28,8 @@ export interface GuardConfig {
   lockTtlSeconds: number;
   /** REMEDIATION_BUDGET and its ledger's namespace: the storm brake. */
   stormBrake: StormBrake;
+  /** REMEDIATION_POLICY: who decides each action (auto, approve, never), per namespace and workload. */
+  remediationPolicy: RemediationPolicy;
 }
 
 export interface GuardDeps {
@@ -111,6 +114,16 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
       detail: `${describe(target)} matches no ALLOWED_WORKLOADS entry.`,
     };
   }
+  const policy = policyFor(target, config.remediationPolicy);
+  const action = event.state.health?.before === 'rollback' ? 'rollback' : 'restart';
+  if (policy[action] === 'never') {
+    return {
+      allowed: false,
+      reason: 'policy',
+      detail: `The remediation policy says never ${action === 'rollback' ? 'roll back' : 'restart'} ${describe(target)}: a human decides.`,
+      policy,
+    };
+  }
   const workload = await deps.kube.getWorkload(target);
   if (workload.kind === 'Deployment' && workload.object.spec?.paused) {
     return {
@@ -130,7 +143,12 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
   );
   if (cooldown) return { allowed: false, reason: 'cooldown', detail: `${describe(target)} ${cooldown}` };
   const holder = holderOf(event);
-  const ttl = Math.min(config.lockTtlSeconds, phaseLeaseSeconds(incident.options));
+  // A wait for approval comes before the remediation's own deadline: the lock covers both.
+  const approvalWait =
+    policy.restart === 'approve' || policy.rollback === 'approve'
+      ? config.remediationPolicy.timeoutSeconds
+      : 0;
+  const ttl = Math.min(config.lockTtlSeconds, phaseLeaseSeconds(incident.options) + approvalWait);
   const other = current?.spec?.holderIdentity;
   // A holder whose execution has ended (killed, timed out, aborted) will never release its lock.
   const takeOverFrom =
@@ -154,7 +172,14 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
   const budget = await reserveRemediation(event, deps.kube, config.stormBrake, now);
   if (!budget.granted) {
     const { granted: _, ...storm } = budget;
-    return { allowed: false, reason: 'storm', detail: stormDetail(budget, config.stormBrake), lock, storm };
+    return {
+      allowed: false,
+      reason: 'storm',
+      detail: stormDetail(budget, config.stormBrake),
+      lock,
+      storm,
+      policy,
+    };
   }
   return {
     allowed: true,
@@ -163,6 +188,7 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
       : `Lock ${target.namespace}/${name} acquired until ${lease.expiresAt}.`,
     lock,
     decidedAt: now.toISOString(),
+    policy,
   };
 }
 

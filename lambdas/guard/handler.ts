@@ -16,6 +16,7 @@ const dependencies = perContainer<GuardDeps>(async () => {
       cooldownSeconds: env.COOLDOWN_SECONDS,
       lockTtlSeconds: env.LOCK_TTL_SECONDS,
       stormBrake: { budget: env.REMEDIATION_BUDGET, ledgerNamespace: env.BUDGET_LEDGER_NAMESPACE },
+      remediationPolicy: env.REMEDIATION_POLICY,
     },
     now: () => new Date(),
     executions: new SfnExecutionLiveness(new SFNClient({})),

@@ -2,6 +2,7 @@ import {
   parseExecutionInput,
   targetText,
   type Incident,
+  type ApprovalRequested,
   type Notified,
   type StepEvent,
   type WorkflowState,
@@ -12,12 +13,18 @@ import { evidenceLink, incidentEvidenceLinks } from '../shared/evidence/links';
 import { incidentId, incidentPrefix } from '../shared/evidence/layout';
 import type { Notifier } from '../shared/notify/notifier';
 import { redactObject } from '../shared/redact';
+import { requestApproval, type ApprovalRequestDeps } from './approval-request';
 
 export interface NotifyDeps {
   notifier: Notifier;
   bucket: string;
   region: string;
   now: () => Date;
+  /**
+   * Where approval requests are stored, and the signed links' base URL and secret (stage
+   * `approval`); the deployed function and the local engine always have it.
+   */
+  approvals?: Pick<ApprovalRequestDeps, 'store' | 'links'>;
 }
 
 /**
@@ -77,6 +84,9 @@ export async function notifyRecovered(event: StepEvent, deps: NotifyDeps): Promi
     title: `Recovered by ${how}: ${targetText(incident.target)}`,
     details: [
       ...(verification ? [`Verified at ${verification.checkedAt}: ${verification.message}`] : []),
+      ...(state.approval?.decision === 'approved'
+        ? [`Approved by ${state.approval.by} via ${state.approval.via} at ${state.approval.at}.`]
+        : []),
       ...diagnosisLines(state.diagnostics),
     ],
     evidence: incidentEvidenceLinks(deps.bucket, deps.region, state),
@@ -148,13 +158,18 @@ export async function notifyStorm(event: StepEvent, deps: NotifyDeps): Promise<N
 export async function notify(
   event: StepEvent<unknown>,
   deps: () => Promise<NotifyDeps>,
-): Promise<Incident | Notified> {
+): Promise<Incident | Notified | ApprovalRequested> {
   const stage = event.params?.stage;
   if (stage === 'opened') return openIncident(event, deps);
   if (stage === 'recovered') return notifyRecovered(event as StepEvent, await deps());
   if (stage === 'no-action') return notifyNoAction(event as StepEvent, await deps());
   if (stage === 'storm') return notifyStorm(event as StepEvent, await deps());
+  if (stage === 'approval') {
+    const { approvals, ...rest } = await deps();
+    if (!approvals) throw new ConfigurationError('notify: stage "approval" needs the approval store');
+    return requestApproval(event as StepEvent, { ...rest, ...approvals });
+  }
   throw new ConfigurationError(
-    `notify: unknown stage "${String(stage)}" (expected "opened", "recovered", "no-action" or "storm")`,
+    `notify: unknown stage "${String(stage)}" (expected "opened", "recovered", "no-action", "storm" or "approval")`,
   );
 }

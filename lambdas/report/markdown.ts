@@ -61,14 +61,28 @@ const OUTCOME_TEXT: Record<IncidentReport['outcome'], string> = {
     'Storm brake: diagnosed and kept as evidence, no action (listed in a storm notification)',
 };
 
+/** Who answered the approval request, how and when, or that nobody did. */
+function approvalText(approval: NonNullable<IncidentReport['approval']>): string {
+  if (approval.decision === 'timeout') return `the ${approval.action} was not answered before the timeout`;
+  return `the ${approval.action} was ${approval.decision} by ${approval.by} via ${approval.via} at ${approval.at} (requested ${approval.requestedAt})`;
+}
+
 /** Why the flow acted or did not: the decision, the read right before a write, the hypotheses. */
 function decisionSection(report: IncidentReport): string[] {
-  if (!report.decision && !report.hypotheses.length && !report.health && !report.dependencyWait) return [];
+  if (
+    !report.decision &&
+    !report.hypotheses.length &&
+    !report.health &&
+    !report.dependencyWait &&
+    !report.approval
+  )
+    return [];
   const lines = ['## Decision', ''];
   if (report.decision) lines.push(`- **Decision:** ${markdownText(decisionText(report.decision))}`);
   if (report.dependencyWait) lines.push(`- **Dependency:** ${markdownText(report.dependencyWait.message)}`);
   if (report.health)
     lines.push(`- **Before the ${report.health.before}:** ${markdownText(report.health.detail)}`);
+  if (report.approval) lines.push(`- **Approval:** ${markdownText(approvalText(report.approval))}`);
   if (report.hypotheses.length) {
     lines.push(
       '',

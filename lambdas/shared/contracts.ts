@@ -14,6 +14,7 @@ import type { RemediationBudget, StormEntry } from './remediation-budget';
  *   $.diagnostics    QuickDiagnostics (diagnose λ)
  *   $.events         CollectEvents (collect-events λ): also writes the bundle manifest
  *   $.guard          Guard (guard λ, action "acquire"); reason "storm" beyond the remediation budget
+ *   $.approval       Request Approval (notify λ, stage "approval", waitForTaskToken): the answer
  *   $.storm          Storm Roster (guard λ, action "storm"): the storm batch its opener notifies about
  *   $.dependencyWait Check Dependency (verify λ, check "dependency"), looped until the deadline
  *   $.health         Health Before Restart / Health Before Rollback (verify λ, check "health")
@@ -286,7 +287,14 @@ export interface GuardDecision {
   allowed: boolean;
   /** Why not, in words a human reads in the notification. */
   reason?:
-    'dry-run' | 'namespace-not-allowed' | 'workload-not-allowed' | 'locked' | 'cooldown' | 'paused' | 'storm';
+    | 'dry-run'
+    | 'namespace-not-allowed'
+    | 'workload-not-allowed'
+    | 'locked'
+    | 'cooldown'
+    | 'paused'
+    | 'storm'
+    | 'policy';
   detail: string;
   lock?: { namespace: string; name: string; holderIdentity: string; acquired: boolean };
   /**
@@ -297,6 +305,31 @@ export interface GuardDecision {
   decidedAt?: string;
   /** With reason `storm`: which budget refused, the counts, and whether this incident opened the batch. */
   storm?: { scope: 'cluster' | 'namespace'; cluster: number; namespace: number; opener: boolean };
+  /** The remediation policy for this workload (docs/approvals.md): who decides each action. */
+  policy?: { restart: 'auto' | 'approve' | 'never'; rollback: 'auto' | 'approve' | 'never' };
+}
+
+/** What Request Approval's function returns (the Task's result is the answer, not this). */
+export interface ApprovalRequested {
+  requestedAt: string;
+  expiresAt: string;
+  action: 'restart' | 'rollback';
+  notified: string[];
+}
+
+/**
+ * `$.approval`: the answer SendTaskSuccess delivered (Request Approval's result), or, when the
+ * wait timed out, `decision: timeout` (set by `Approval Timed Out`).
+ */
+export interface ApprovalOutcome {
+  action: 'restart' | 'rollback';
+  decision: 'approved' | 'rejected' | 'timeout';
+  /** Who answered: the Slack user, `approval link`, or the CLI's user. */
+  by?: string;
+  via?: 'slack' | 'link' | 'cli';
+  at?: string;
+  requestedAt?: string;
+  expiresAt?: string;
 }
 
 /** `$.storm` (guard λ, action "storm"): the batch of refused incidents the opener notifies about. */
@@ -437,6 +470,7 @@ export interface WorkflowState {
   events?: CollectedEvents;
   guard?: GuardDecision;
   storm?: StormRoster;
+  approval?: ApprovalOutcome;
   dependencyWait?: DependencyWait;
   health?: HealthCheck;
   restart?: RestartResult;

@@ -9,6 +9,7 @@ import { restart } from '../../lambdas/restart/restart';
 import { rollback } from '../../lambdas/rollback/rollback';
 import { verifyStep } from '../../lambdas/verify/checks';
 import type { StepEvent } from '../../lambdas/shared/contracts';
+import { ApprovalStore } from '../../lambdas/shared/approval/approval-store';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
@@ -32,7 +33,25 @@ export interface LocalStepEnvironment {
    * whether a lock's holder still runs. Without one, a held lock waits for its Lease to lapse.
    */
   executions?: LocalExecutionRegistry;
+  /**
+   * Where signed approval links point (`serve`'s URL) and the secret that signs them. Unset: the
+   * approval request offers the CLI (and Slack's buttons) only.
+   */
+  approvalLinks?: { baseUrl: string; secret: string };
 }
+
+/** The approval store the steps, the routes and the CLI share: the environment's S3 bucket. */
+export function approvalStoreOf(env: Pick<LocalStepEnvironment, 'aws'>): ApprovalStore {
+  let store = stores.get(env.aws.s3);
+  if (!store) {
+    store = new ApprovalStore(env.aws.s3, env.aws.bucket);
+    stores.set(env.aws.s3, store);
+  }
+  return store;
+}
+
+/** One store per S3 client, so answers in this process are serialized by one store. */
+const stores = new WeakMap<object, ApprovalStore>();
 
 export type StepHandler = (event: StepEvent) => Promise<unknown>;
 
@@ -52,7 +71,13 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
     config.rulesFile ? parseRules(config.rulesFile.text, config.rulesFile.path) : [],
   );
   return {
-    notify: (event) => notify(event, async () => ({ notifier, ...links, now })),
+    notify: (event) =>
+      notify(event, async () => ({
+        notifier,
+        ...links,
+        now,
+        approvals: { store: approvalStoreOf(env), links: env.approvalLinks },
+      })),
     diagnose: (event) =>
       diagnose(event, {
         kube,
@@ -72,6 +97,7 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
           cooldownSeconds: config.cooldownSeconds,
           lockTtlSeconds: config.lockTtlSeconds,
           stormBrake: stormBrakeOf(config),
+          remediationPolicy: config.remediationPolicy,
         },
         now,
         executions: env.executions,

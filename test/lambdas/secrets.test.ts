@@ -1,3 +1,4 @@
+import { remediationPolicySchema } from '../../lambdas/shared/approval/policy';
 import { DEFAULT_REMEDIATION_BUDGET } from '../../lambdas/shared/remediation-budget';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -158,6 +159,7 @@ describe('secrets', () => {
         cooldownSeconds: 600,
         lockTtlSeconds: 900,
         stormBrake: { budget: DEFAULT_REMEDIATION_BUDGET, ledgerNamespace: NS },
+        remediationPolicy: remediationPolicySchema.parse({}),
       },
       now: s.now,
     })) as GuardDecision;

@@ -3,7 +3,7 @@ import type { EvidenceLink } from '../evidence/links';
 
 /** Where the incident is in the flow when a human is told about it. */
 /** `storm`: one message for every incident the remediation budget refused in a batch. */
-export type NotificationStage = 'opened' | 'recovered' | 'no-action' | 'escalated' | 'storm';
+export type NotificationStage = 'opened' | 'recovered' | 'no-action' | 'escalated' | 'storm' | 'approval';
 
 /** What every message says: which incident, which workload, where in the flow, how it ended, and the evidence. */
 export interface Notification {
@@ -25,6 +25,11 @@ export interface Notification {
   /** Further lines a human reads first (alert summary, why escalated, what was done). */
   details: string[];
   evidence: EvidenceLink[];
+  /**
+   * Stage `approval`: what the Slack buttons send back (`<incident>/<action>/<nonce>`), and the
+   * signed links for channels without buttons.
+   */
+  approval?: { value: string; approveUrl?: string; rejectUrl?: string };
 }
 
 /**

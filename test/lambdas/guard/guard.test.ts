@@ -1,3 +1,4 @@
+import { remediationPolicySchema } from '../../../lambdas/shared/approval/policy';
 import { DEFAULT_REMEDIATION_BUDGET } from '../../../lambdas/shared/remediation-budget';
 import { guard, lockName, type GuardConfig } from '../../../lambdas/guard/guard';
 import type { GuardDecision, LockRelease, WorkflowState } from '../../../lambdas/shared/contracts';
@@ -24,6 +25,7 @@ const config: GuardConfig = {
   cooldownSeconds: 600,
   lockTtlSeconds: 900,
   stormBrake: { budget: DEFAULT_REMEDIATION_BUDGET, ledgerNamespace: NS },
+  remediationPolicy: remediationPolicySchema.parse({}),
 };
 
 async function acquire(state: WorkflowState, overrides: Partial<GuardConfig> = {}): Promise<GuardDecision> {

@@ -1,0 +1,42 @@
+import type { ApprovalStore } from '../../lambdas/shared/approval/approval-store';
+import type { StepEvent } from '../../lambdas/shared/contracts';
+import { approvalOutcome } from '../../lambdas/approval/approval-routes';
+import type { ExecuteDefinitionOptions } from './execute-definition';
+
+/** What Step Functions raises when a Task's TimeoutSeconds passes without a callback. */
+export class StatesTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'States.Timeout';
+  }
+}
+
+/**
+ * The local engine's `.waitForTaskToken`: runs Request Approval's function (it stores the request
+ * and notifies), then reads the approval store until the request has its answer — given by the
+ * routes of `serve`, `eks-incident approve` (from any process: the store is S3, fauxqs or the
+ * file-backed local store) — and resolves with what SendTaskSuccess would carry. No answer
+ * within the Task's (scaled) TimeoutSeconds: States.Timeout, as Step Functions raises it.
+ */
+export function localApprovalWaiter(
+  store: ApprovalStore,
+  options: { pollMs?: number } = {},
+): NonNullable<ExecuteDefinitionOptions['waitForTaskToken']> {
+  const pollMs = options.pollMs ?? 50;
+  return async ({ fn, payload, timeoutMs }) => {
+    await fn(payload as never);
+    const { state } = payload as StepEvent;
+    const action = state.health?.before === 'rollback' ? 'rollback' : 'restart';
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await store.get(state.incident.id, action);
+      if (record?.answer) return approvalOutcome(record, record.answer);
+      if (Date.now() >= deadline) {
+        throw new StatesTimeoutError(`no answer to the ${action} approval of ${state.incident.id}`);
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))),
+      );
+    }
+  };
+}
