@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { ApprovalOutcome } from '../shared/contracts';
 import {
   ApprovalAlreadyAnsweredError,
@@ -30,6 +31,8 @@ import type { HttpAnswer } from '../intake/http';
  */
 
 export const APPROVAL_PATH = /^\/approvals\/([^/]+)\/(restart|rollback)$/;
+/** `POST /approvals/<incident>` with the operator's bearer token: `eks-incident approve`. */
+export const OPERATOR_APPROVAL_PATH = /^\/approvals\/([^/]+)$/;
 export const SLACK_INTERACTIONS_PATH = '/slack/interactions';
 
 export interface ApprovalRouteDeps {
@@ -45,6 +48,11 @@ export interface ApprovalRouteDeps {
    */
   deliver: (record: ApprovalRecord, outcome: ApprovalOutcome) => Promise<void>;
   log: { warn(message: string, fields?: Record<string, unknown>): void };
+  /**
+   * The bearer token `eks-incident approve` sends to `serve` (the webhook's token). Unset: the
+   * operator route answers 404 (the deployed HTTP API has none: the CLI is for `serve`).
+   */
+  operatorToken?: string;
 }
 
 export interface ApprovalRequest {
@@ -77,7 +85,12 @@ export function answerApproval(
 ): Promise<ApprovalRecord> {
   const now = deps.now();
   const answer: ApprovalAnswer = { decision: decisionOf(decision), ...who, at: now.toISOString() };
-  return deps.store.answer(request, answer, (record) => deps.deliver(record, approvalOutcome(record, answer)), now);
+  return deps.store.answer(
+    request,
+    answer,
+    (record) => deps.deliver(record, approvalOutcome(record, answer)),
+    now,
+  );
 }
 
 function text(statusCode: number, body: string): HttpAnswer {
@@ -112,6 +125,8 @@ export async function approvalRoutes(
   deps: ApprovalRouteDeps,
 ): Promise<HttpAnswer | undefined> {
   if (request.path === SLACK_INTERACTIONS_PATH) return slackInteraction(request, deps);
+  const operator = OPERATOR_APPROVAL_PATH.exec(request.path);
+  if (operator) return operatorAnswer(decodeURIComponent(operator[1]), request, deps);
   const match = APPROVAL_PATH.exec(request.path);
   if (!match) return undefined;
   const path = { incidentId: decodeURIComponent(match[1]), action: match[2] };
@@ -120,15 +135,15 @@ export async function approvalRoutes(
     const verb = fields.decision === 'approve' ? 'Approve' : 'Reject';
     const what = `${verb} the ${fields.action} of incident ${fields.incidentId}`;
     if (request.method === 'GET') {
-      return page(
-        200,
-        `${what}?`,
-        `<form method="post"><button type="submit">${verb}</button></form>`,
-      );
+      return page(200, `${what}?`, `<form method="post"><button type="submit">${verb}</button></form>`);
     }
     if (request.method !== 'POST') return text(405, 'method not allowed');
     const record = await answerApproval(deps, fields, fields.decision, { by: 'approval link', via: 'link' });
-    return page(200, `${record.answer!.decision === 'approved' ? 'Approved' : 'Rejected'}: ${record.target}`, '');
+    return page(
+      200,
+      `${record.answer!.decision === 'approved' ? 'Approved' : 'Rejected'}: ${record.target}`,
+      '',
+    );
   } catch (error) {
     const refused = refusal(error);
     if (!refused) throw error;
@@ -181,21 +196,66 @@ async function slackInteraction(request: ApprovalRequest, deps: ApprovalRouteDep
   const user = payload.user ?? {};
   const by = `${user.username ?? user.name ?? 'unknown'} (Slack ${user.id ?? '?'})`;
   try {
-    const record = await answerApproval(
-      deps,
-      { incidentId, action: policyAction, nonce },
-      action.action_id,
-      { by, via: 'slack' },
-    );
+    const record = await answerApproval(deps, { incidentId, action: policyAction, nonce }, action.action_id, {
+      by,
+      via: 'slack',
+    });
     return {
       statusCode: 200,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: `${record.answer!.decision} by ${by}: ${record.action} of ${record.target}` }),
+      body: JSON.stringify({
+        text: `${record.answer!.decision} by ${by}: ${record.action} of ${record.target}`,
+      }),
     };
   } catch (error) {
     const refused = refusal(error);
     if (!refused) throw error;
     // Slack shows a non-200 as a failed action; the message says why.
     return text(refused.status, refused.message);
+  }
+}
+
+/**
+ * `eks-incident approve INCIDENT [--reject]`: the operator's answer to the incident's pending
+ * request, authenticated by the bearer token serve was started with.
+ */
+async function operatorAnswer(
+  incidentId: string,
+  request: ApprovalRequest,
+  deps: ApprovalRouteDeps,
+): Promise<HttpAnswer> {
+  const json = (statusCode: number, body: unknown): HttpAnswer => ({
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!deps.operatorToken) return json(404, { error: 'not found' });
+  if (request.method !== 'POST') return json(405, { error: 'method not allowed' });
+  const expected = `Bearer ${deps.operatorToken}`;
+  const given = request.headers.authorization ?? '';
+  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+    return json(401, { error: 'unauthorized' });
+  }
+  let body: { decision?: string; by?: string };
+  try {
+    body = JSON.parse(request.body) as typeof body;
+  } catch {
+    return json(400, { error: 'the body must be JSON: {"decision": "approve"|"reject", "by": "..."}' });
+  }
+  if (body.decision !== 'approve' && body.decision !== 'reject') {
+    return json(400, { error: 'decision must be "approve" or "reject"' });
+  }
+  const [pending] = await deps.store.pending(incidentId);
+  if (!pending) return json(404, { error: `incident ${incidentId} has no approval request waiting` });
+  try {
+    const record = await answerApproval(deps, pending, body.decision, {
+      by: (body.by ?? 'operator').slice(0, 100),
+      via: 'cli',
+    });
+    return json(200, { incidentId, action: record.action, target: record.target, ...record.answer });
+  } catch (error) {
+    const refused = refusal(error);
+    if (!refused) throw error;
+    return json(refused.status, { error: refused.message });
   }
 }

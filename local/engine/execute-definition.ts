@@ -45,8 +45,8 @@ export interface ExecuteDefinitionOptions {
    * The local counterpart of `lambda:invoke.waitForTaskToken` Tasks, which aws-local-stepfunctions
    * does not implement: called with the function the Task names, its Payload and the Task's
    * TimeoutSeconds scaled to wall time; it runs the function and resolves with what
-   * SendTaskSuccess would send, or throws an error named `States.Timeout`. Unset: such a Task
-   * fails the run loudly.
+   * SendTaskSuccess would send, or throws an error named `States.Timeout`. Unset: reaching such
+   * a Task fails it.
    */
   waitForTaskToken?: (call: {
     state: string;
@@ -149,7 +149,14 @@ export async function executeDefinition(options: ExecuteDefinitionOptions): Prom
         ? options.functions.get(String((state.Parameters as { FunctionName?: string })?.FunctionName))
         : undefined;
     if (fn) handlers[name] = options.startTime ? withStartTime(fn, options.startTime.toISOString()) : fn;
-    else if (invoked && waitFor) {
+    else if (invoked && !waitFor) {
+      // A caller whose flows never ask for approval need not provide the waiter; reaching it fails.
+      handlers[name] = () => {
+        throw new Error(
+          `Task state "${name}" waits for a task token and this run has no waitForTaskToken handler`,
+        );
+      };
+    } else if (invoked && waitFor) {
       const target = options.startTime ? withStartTime(invoked, options.startTime.toISOString()) : invoked;
       const timeoutMs = (Number(state.TimeoutSeconds ?? 99999999) * 1000) / timeScale;
       handlers[name] = (parameters: { Payload: unknown }) =>

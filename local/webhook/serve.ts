@@ -6,6 +6,7 @@ import { authorize, MAX_BODY_BYTES, WEBHOOK_PATH, type IntakeDeps } from '../../
 import {
   APPROVAL_PATH,
   approvalRoutes,
+  OPERATOR_APPROVAL_PATH,
   SLACK_INTERACTIONS_PATH,
   type ApprovalRouteDeps,
 } from '../../lambdas/approval/approval-routes';
@@ -78,7 +79,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const handle = async (req: IncomingMessage): Promise<HttpAnswer> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (approvals && (path === SLACK_INTERACTIONS_PATH || APPROVAL_PATH.test(path))) {
+    if (
+      approvals &&
+      (path === SLACK_INTERACTIONS_PATH || APPROVAL_PATH.test(path) || OPERATOR_APPROVAL_PATH.test(path))
+    ) {
       const body = await readBody(req);
       if (!body) return jsonAnswer(413, { error: 'payload too large', limitBytes: MAX_BODY_BYTES });
       const headers = Object.fromEntries(
