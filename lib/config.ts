@@ -270,6 +270,12 @@ export const configSchema = z
      * point at; unset on AWS: the stack's own HTTP API URL.
      */
     approvalBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /**
+     * Alertmanager's URL (reachable from the functions, e.g. in the VPC): while a remediation
+     * runs, the alerts that opened the incident are silenced, and the silence is expired when
+     * the flow ends. Unset: no silences.
+     */
+    alertmanagerUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     /** Secrets Manager secret (name) with the Slack app's signing secret; unset: no Slack interactivity route. */
     slackSigningSecretName: z.string().min(1).optional(),
     /** Kubernetes group the access entry maps the functions' roles to (the RBAC manifest binds it). */

@@ -238,6 +238,8 @@ export class IncidentResponseStack extends Stack {
         REMEDIATION_BUDGET: JSON.stringify(stormBrakeOf(config).budget),
         BUDGET_LEDGER_NAMESPACE: stormBrakeOf(config).ledgerNamespace,
         REMEDIATION_POLICY: JSON.stringify(config.remediationPolicy),
+        ALERTMANAGER_URL: config.alertmanagerUrl,
+        EVIDENCE_BUCKET: config.alertmanagerUrl ? bucket : undefined,
       }),
       restart: fn('restart', remediateEnv, allowed),
       verify: fn('verify', verifyEnv, kube),

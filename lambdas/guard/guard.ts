@@ -13,6 +13,7 @@ import type { ExecutionLiveness } from '../shared/execution-liveness';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
 import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';
 import { lastRemediation, remediationsOf } from '../shared/kubernetes/remediation-record';
+import { silenceIncident, type SilencePort } from '../shared/alertmanager-silences';
 import { phaseLeaseSeconds } from '../shared/lock-window';
 import { policyFor, type RemediationPolicy } from '../shared/approval/policy';
 import { reserveRemediation, stormDetail, stormRoster, type StormBrake } from './storm-brake';
@@ -41,6 +42,12 @@ export interface GuardDeps {
    * Without it a held lock is only ever taken once its Lease lapses.
    */
   executions?: ExecutionLiveness;
+  /**
+   * Alertmanager, to silence the incident's alerts while it is remediated (and the evidence
+   * bucket its comment links), with Alertmanager's clock: the wall clock, which the cluster's
+   * (scaled, in a rehearsal) need not be. Unset: no silences.
+   */
+  silences?: { port: SilencePort; evidenceBucket: string; now: () => Date };
 }
 
 /** The lock holder: the execution's ARN, which Step Functions (and the local engine) can look up. */
@@ -181,7 +188,17 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
       policy,
     };
   }
+  // Quiet pages while the workflow works; a silence that cannot be made is recorded, not fatal.
+  const silence = deps.silences
+    ? await silenceIncident(
+        deps.silences.port,
+        incident,
+        { now: deps.silences.now(), seconds: ttl },
+        `s3://${deps.silences.evidenceBucket}/${incident.evidencePrefix}`,
+      )
+    : undefined;
   return {
+    ...(silence ? { silence } : {}),
     allowed: true,
     detail: takeOverFrom
       ? `Lock ${target.namespace}/${name} taken over from ${takeOverFrom}, whose execution has ended; held until ${lease.expiresAt}.`
@@ -242,14 +259,31 @@ export async function release(event: StepEvent, deps: GuardDeps): Promise<LockRe
   if (!deps.config.allowedNamespaces.includes(target.namespace)) {
     return { released: false, detail: `No lock can exist outside ALLOWED_NAMESPACES.` };
   }
+  const silence = await expireSilence(guard, deps);
   const name = guard?.lock?.name ?? lockName(target);
   const released = await deps.kube.releaseLease(target.namespace, name, holderOf(event), deps.now());
   return {
+    ...(silence ? { silence } : {}),
     released,
     detail: released
       ? `Lock ${target.namespace}/${name} released.`
       : `Lock ${target.namespace}/${name} was not held by this execution.`,
   };
+}
+
+/** Expires the silence Guard created: the flow has ended, so the alerts page again if they still fire. */
+async function expireSilence(
+  guard: GuardDecision | undefined,
+  deps: GuardDeps,
+): Promise<LockRelease['silence'] | undefined> {
+  const id = guard?.silence?.id;
+  if (!id || !deps.silences) return undefined;
+  try {
+    await deps.silences.port.expire(id);
+    return { id, expired: true };
+  } catch (error) {
+    return { id, expired: false, error: (error as Error).message };
+  }
 }
 
 /** The guard λ: `params.action` says acquire or release. */

@@ -4,6 +4,7 @@ import { guardEnv, parseEnv } from '../shared/env';
 import { SfnExecutionLiveness } from '../shared/execution-liveness';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/wiring';
+import { AlertmanagerSilences } from '../shared/alertmanager-silences';
 import { guard, type GuardDeps } from './guard';
 
 const dependencies = perContainer<GuardDeps>(async () => {
@@ -20,6 +21,14 @@ const dependencies = perContainer<GuardDeps>(async () => {
     },
     now: () => new Date(),
     executions: new SfnExecutionLiveness(new SFNClient({})),
+    silences:
+      env.ALERTMANAGER_URL && env.EVIDENCE_BUCKET
+        ? {
+            port: new AlertmanagerSilences(env.ALERTMANAGER_URL),
+            evidenceBucket: env.EVIDENCE_BUCKET,
+            now: () => new Date(),
+          }
+        : undefined,
   };
 });
 

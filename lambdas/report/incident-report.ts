@@ -1,4 +1,5 @@
 import type { ResolvedAlertRecord } from '../shared/alertmanager';
+import type { SilenceRecord } from '../shared/alertmanager-silences';
 import type {
   ApprovalOutcome,
   CaughtError,
@@ -52,6 +53,8 @@ export interface IncidentReport {
   escalation?: Escalation;
   /** The human answer to the approval request (who, how, when), or its timeout. */
   approval?: ApprovalOutcome;
+  /** The Alertmanager silence of the incident's alerts during the remediation, or why there was none. */
+  silence?: SilenceRecord;
   /** The storm batch this incident's notification listed, when it opened one. */
   storm?: StormRoster;
   error?: CaughtError;
@@ -247,6 +250,7 @@ export function buildReport(
     ...(state.dependencyWait ? { dependencyWait: state.dependencyWait } : {}),
     ...(state.escalation ? { escalation: state.escalation } : {}),
     ...(state.approval ? { approval: state.approval } : {}),
+    ...(state.guard?.silence ? { silence: state.guard.silence } : {}),
     ...(state.storm ? { storm: state.storm } : {}),
     ...(state.error ? { error: state.error } : {}),
     ...(state.dump ? { clusterDump: state.dump } : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, WorkloadNotFoundError } from './errors';
+import type { SilenceRecord } from './alertmanager-silences';
 import type { RemediationBudget, StormEntry } from './remediation-budget';
 
 /**
@@ -305,6 +306,8 @@ export interface GuardDecision {
   decidedAt?: string;
   /** With reason `storm`: which budget refused, the counts, and whether this incident opened the batch. */
   storm?: { scope: 'cluster' | 'namespace'; cluster: number; namespace: number; opener: boolean };
+  /** The Alertmanager silence of the incident's alerts while it is remediated, or why there is none. */
+  silence?: SilenceRecord;
   /** The remediation policy for this workload (docs/approvals.md): who decides each action. */
   policy?: { restart: 'auto' | 'approve' | 'never'; rollback: 'auto' | 'approve' | 'never' };
 }
@@ -455,6 +458,8 @@ export interface Notified {
 export interface LockRelease {
   released: boolean;
   detail: string;
+  /** The incident's silence, expired now that the flow ends (or why it could not be). */
+  silence?: { id: string; expired: boolean; error?: string };
 }
 
 /** What a Catch put at `$.error`: Step Functions' error name and its cause (often JSON of the Lambda error). */

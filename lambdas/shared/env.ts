@@ -80,6 +80,10 @@ export const guardEnv = kubeEnv.extend({
     .pipe(remediationBudgetSchema),
   /** The namespace of the budget ledger's Lease. */
   BUDGET_LEDGER_NAMESPACE: z.string().min(1),
+  /** Alertmanager's URL, for the incident's silences; unset: none. */
+  ALERTMANAGER_URL: z.url().optional(),
+  /** The evidence bucket the silences' comments link (set with ALERTMANAGER_URL). */
+  EVIDENCE_BUCKET: z.string().min(3).optional(),
   /** The remediation policy, as JSON (docs/approvals.md). */
   REMEDIATION_POLICY: z
     .string()

@@ -64,6 +64,8 @@ export interface ServeCommandOptions {
   slackSigningSecret?: string;
   /** The URL people reach this server at, for the approval links (default: the listening address). */
   publicUrl?: string;
+  /** Alertmanager's URL: the incident's alerts are silenced while it is remediated. */
+  alertmanagerUrl?: string;
 }
 
 export interface RunningServe {
@@ -113,7 +115,8 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
   // Signs this server's approval links: they answer requests of the executions it runs.
   const linkSecret = randomBytes(32).toString('base64url');
   const slackSigningSecret = options.slackSigningSecret ?? process.env[SLACK_SIGNING_SECRET_VARIABLE];
-  let approvalLinks: { baseUrl: string; secret: string } | undefined;
+  // Its base URL is known once the server listens, before any execution can ask.
+  const approvalLinks = { baseUrl: '', secret: linkSecret };
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const aws = await new LocalStore(dataDir).start();
   const log = createLogger({ write: (line) => streams.err.write(`${line}\n`) });
@@ -128,7 +131,15 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
       const run = await runIncident({
         synthesized,
         input,
-        environment: { kube: cluster.kube, aws, config, now, executions: registry, approvalLinks },
+        environment: {
+          kube: cluster.kube,
+          aws,
+          config,
+          now,
+          executions: registry,
+          approvalLinks,
+          alertmanagerUrl: options.alertmanagerUrl,
+        },
         timeScale: options.timeScale ?? 1,
         executionName: name,
         startTime,
@@ -179,10 +190,7 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(options.port);
     throw error;
   }
-  approvalLinks = {
-    baseUrl: options.publicUrl ?? server.url.replace(/\/alertmanager$/, ''),
-    secret: linkSecret,
-  };
+  approvalLinks.baseUrl = options.publicUrl ?? server.url.replace(/\/alertmanager$/, '');
   streams.err.write(usage(server, token, options, config, cluster.context));
   return {
     server,
@@ -305,6 +313,10 @@ export function registerServeCommand(program: Command, streams: Streams): void {
       `the Slack app's signing secret, for its Approve/Reject buttons (default: $${SLACK_SIGNING_SECRET_VARIABLE})`,
     )
     .option('--public-url <url>', 'the URL people reach this server at, for approval links')
+    .option(
+      '--alertmanager-url <url>',
+      "Alertmanager's URL: silence the incident's alerts while it is remediated (as -c alertmanagerUrl)",
+    )
     .addHelpText(
       'after',
       `

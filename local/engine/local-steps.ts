@@ -10,6 +10,7 @@ import { rollback } from '../../lambdas/rollback/rollback';
 import { verifyStep } from '../../lambdas/verify/checks';
 import type { StepEvent } from '../../lambdas/shared/contracts';
 import { ApprovalStore } from '../../lambdas/shared/approval/approval-store';
+import { AlertmanagerSilences } from '../../lambdas/shared/alertmanager-silences';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
@@ -38,6 +39,8 @@ export interface LocalStepEnvironment {
    * approval request offers the CLI (and Slack's buttons) only.
    */
   approvalLinks?: { baseUrl: string; secret: string };
+  /** Alertmanager's URL, to silence an incident's alerts while it is remediated. Unset: no silences. */
+  alertmanagerUrl?: string;
 }
 
 /** The approval store the steps, the routes and the CLI share: the environment's S3 bucket. */
@@ -101,6 +104,14 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
         },
         now,
         executions: env.executions,
+        silences: env.alertmanagerUrl
+          ? {
+              port: new AlertmanagerSilences(env.alertmanagerUrl),
+              evidenceBucket: aws.bucket,
+              // Alertmanager runs on the wall clock, whatever scale the cluster's clock has.
+              now: () => new Date(),
+            }
+          : undefined,
       }),
     restart: (event) => restart(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
     verify: (event) => verifyStep(event, { kube, now }),

@@ -14,6 +14,8 @@ import { runIncident, type IncidentRun } from '../../../local/engine/run-inciden
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { startWebhookServer, type WebhookServer } from '../../../local/webhook/serve';
+import { approveCommand } from '../../../local/cli/approve-command';
+import { CliError } from '../../../local/cli/cli-error';
 import { deployment, namespace } from '../../helpers/manifests';
 
 /*
@@ -41,7 +43,8 @@ const databaseBack = {
     'ERROR:    Application startup failed. Exiting.',
   ],
 };
-const WORKLOADS = ['slack-approved', 'link-rejected', 'unanswered'];
+const WORKLOADS = ['slack-approved', 'link-rejected', 'unanswered', 'cli-approved'];
+const OPERATOR_TOKEN = 'operator-token-for-tests';
 
 let synthesized: SynthesizedDefinitions;
 let aws: LocalAws;
@@ -79,6 +82,7 @@ beforeAll(async () => {
       now,
       deliver: async () => undefined,
       log: { warn: () => undefined },
+      operatorToken: OPERATOR_TOKEN,
     },
   });
   baseUrl = server.url.replace(/\/alertmanager$/, '');
@@ -97,7 +101,7 @@ beforeAll(async () => {
   };
   await untilCrashed();
   await receiveNotifications(aws);
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   await server?.close();
@@ -293,5 +297,32 @@ describe('approval gate on the real flow', () => {
       (n) => n.Subject?.includes(' escalated: ') && n.Subject.includes('unanswered'),
     )!;
     expect(escalation.Message).toContain('Nobody answered the approval request for the restart');
+  });
+
+  it('takes the answer of `eks-incident approve` through serve, with its token only, and records who', async () => {
+    // Prepare
+    const { run, requested } = start('cli-approved');
+    const record = await requested;
+    const out: string[] = [];
+    const streams = { out: { write: (t: string) => out.push(t) }, err: { write: () => true } } as never;
+
+    // Act
+    const wrongToken = approveCommand(
+      record.incidentId,
+      { reject: false, url: baseUrl, token: 'guess', by: 'mallory' },
+      streams,
+    );
+    await expect(wrongToken).rejects.toThrow(CliError);
+    await approveCommand(
+      record.incidentId,
+      { reject: false, url: baseUrl, token: OPERATOR_TOKEN, by: 'bob' },
+      streams,
+    );
+    const result = await run;
+
+    // Assess
+    expect(out.join('')).toContain('restart of Deployment approvals/cli-approved approved by bob');
+    expect(finalState(result).approval).toMatchObject({ decision: 'approved', by: 'bob', via: 'cli' });
+    expect(entered(result)).toContain('Restart');
   });
 });
