@@ -18,6 +18,7 @@ import { stormBrakeOf, type StackConfig } from '../../lib/config';
 import { builtinRules, mergeRules, parseRules } from '../../lambdas/shared/rules/load-rules';
 import type { IncidentStep } from '../../lib/incident-response-stack';
 import type { LocalAws } from '../aws/local-aws';
+import type { AutoApprove } from './approval-waiter';
 import type { LocalExecutionRegistry } from './execution-registry';
 
 /** What the steps run against locally: the same logic the Lambdas run, other adapters. */
@@ -39,6 +40,8 @@ export interface LocalStepEnvironment {
    * approval request offers the CLI (and Slack's buttons) only.
    */
   approvalLinks?: { baseUrl: string; secret: string };
+  /** Approve every request after a pause (the demo's stand-in for a human). Unset: a human answers. */
+  autoApprove?: AutoApprove;
   /** Alertmanager's URL, to silence an incident's alerts while it is remediated. Unset: no silences. */
   alertmanagerUrl?: string;
 }

@@ -75,7 +75,9 @@ export async function runIncident(options: RunIncidentOptions): Promise<Incident
       executionName,
       startTime: options.startTime,
       onEvent: options.onEvent,
-      waitForTaskToken: localApprovalWaiter(approvalStoreOf(environment)),
+      waitForTaskToken: localApprovalWaiter(approvalStoreOf(environment), {
+        autoApprove: environment.autoApprove,
+      }),
     });
     return run;
   } finally {
