@@ -261,6 +261,7 @@ export class IncidentResponseStack extends Stack {
     this.evidence.grantIncidentEvidence(f['cluster-dump'].role, 'read-write');
     this.evidence.grantIncidentEvidence(f.report.role, 'read-write');
     this.notifications.grantNotify(f.notify.role);
+    this.evidence.grantApprovals(f.notify.role);
     this.notifications.grantNotify(f.escalate.role);
 
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
