@@ -4,10 +4,15 @@ import type { StepEvent } from '../../lambdas/shared/contracts';
 import { approvalOutcome } from '../../lambdas/approval/approval-routes';
 import type { ExecuteDefinitionOptions } from './execute-definition';
 
-/** The demo's stand-in for a human: approves every request after a pause anyone watching can see. */
+/**
+ * A stand-in for a human: the demo approves every request after a pause anyone watching can see;
+ * `eks-incident run`, which nothing else can answer, approves (`--approve`) or refuses at once.
+ */
 export interface AutoApprove {
   afterMs: number;
   by: string;
+  /** @default 'approved' */
+  decision?: 'approved' | 'rejected';
   /** The answer's clock (the cluster's, so the report's times agree with the rest). */
   now: () => Date;
 }
