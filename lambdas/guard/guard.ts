@@ -151,10 +151,7 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
   if (cooldown) return { allowed: false, reason: 'cooldown', detail: `${describe(target)} ${cooldown}` };
   const holder = holderOf(event);
   // A wait for approval comes before the remediation's own deadline: the lock covers both.
-  const approvalWait =
-    policy.restart === 'approve' || policy.rollback === 'approve'
-      ? config.remediationPolicy.timeoutSeconds
-      : 0;
+  const approvalWait = policy[action] === 'approve' ? config.remediationPolicy.timeoutSeconds : 0;
   const ttl = Math.min(config.lockTtlSeconds, phaseLeaseSeconds(incident.options) + approvalWait);
   const other = current?.spec?.holderIdentity;
   // A holder whose execution has ended (killed, timed out, aborted) will never release its lock.

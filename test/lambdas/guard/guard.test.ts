@@ -106,6 +106,7 @@ describe('guard (acquire)', () => {
         acquired: true,
       },
       decidedAt: s.now().toISOString(),
+      policy: { restart: 'auto', rollback: 'approve' },
     });
     // Sized to the remediation's deadline (restart, 2 × 60 s wait, 300 s verify, two step budgets),
     // below LOCK_TTL_SECONDS (900).

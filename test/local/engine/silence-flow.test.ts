@@ -131,7 +131,7 @@ beforeAll(async () => {
           ).some((c) => (c.restartCount ?? 0) > 0),
         ) || undefined,
   );
-}, 60_000);
+}, 120_000); // synthesis, sandbox and Alertmanager: 15 s quiet, up to a minute on a loaded machine
 
 afterAll(async () => {
   alertmanager?.kill('SIGTERM');

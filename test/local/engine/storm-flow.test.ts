@@ -96,7 +96,7 @@ beforeAll(async () => {
       }),
     ),
   );
-}, 60_000);
+}, 120_000); // seven flows at once on a shared 2-core machine: 15 s quiet, up to a minute loaded
 
 afterAll(async () => {
   await sandbox?.stop();
