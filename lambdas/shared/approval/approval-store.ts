@@ -125,28 +125,32 @@ export class ApprovalStore {
   ): Promise<ApprovalRecord> {
     const key = approvalKey(request.incidentId, request.action);
     const before = this.answering.get(key) ?? Promise.resolve();
-    const turn = before.catch(() => undefined).then(async () => {
-      const record = await this.get(request.incidentId, request.action);
-      if (!record || (request.nonce !== undefined && record.nonce !== request.nonce)) {
-        throw new ApprovalNotFoundError(
-          `no ${request.action} approval request for incident ${request.incidentId}${request.nonce ? ' with this link' : ''}`,
-        );
-      }
-      if (record.answer) {
-        throw new ApprovalAlreadyAnsweredError(
-          `already ${record.answer.decision} by ${record.answer.by} at ${record.answer.at}`,
-          record.answer,
-        );
-      }
-      // The flow has stopped waiting (on AWS the task token has timed out): too late to answer.
-      if (now.getTime() >= Date.parse(record.expiresAt)) {
-        throw new ApprovalExpiredError(`the request expired at ${record.expiresAt}; the incident was escalated`);
-      }
-      await deliver(record);
-      const answered = { ...record, answer };
-      await this.put(answered);
-      return answered;
-    });
+    const turn = before
+      .catch(() => undefined)
+      .then(async () => {
+        const record = await this.get(request.incidentId, request.action);
+        if (!record || (request.nonce !== undefined && record.nonce !== request.nonce)) {
+          throw new ApprovalNotFoundError(
+            `no ${request.action} approval request for incident ${request.incidentId}${request.nonce ? ' with this link' : ''}`,
+          );
+        }
+        if (record.answer) {
+          throw new ApprovalAlreadyAnsweredError(
+            `already ${record.answer.decision} by ${record.answer.by} at ${record.answer.at}`,
+            record.answer,
+          );
+        }
+        // The flow has stopped waiting (on AWS the task token has timed out): too late to answer.
+        if (now.getTime() >= Date.parse(record.expiresAt)) {
+          throw new ApprovalExpiredError(
+            `the request expired at ${record.expiresAt}; the incident was escalated`,
+          );
+        }
+        await deliver(record);
+        const answered = { ...record, answer };
+        await this.put(answered);
+        return answered;
+      });
     this.answering.set(key, turn);
     try {
       return await turn;

@@ -49,7 +49,9 @@ function sameHex(a: string, b: string): boolean {
 }
 
 function linkText(f: ApprovalLinkFields): string {
-  return ['eks-incident-approval-v1', f.incidentId, f.action, f.nonce, f.decision, String(f.expires)].join('\n');
+  return ['eks-incident-approval-v1', f.incidentId, f.action, f.nonce, f.decision, String(f.expires)].join(
+    '\n',
+  );
 }
 
 /** `<base>/approvals/<incident>/<action>?decision=..&nonce=..&expires=..&sig=..` */
@@ -76,11 +78,20 @@ export function verifyApprovalLink(
   const nonce = query.get('nonce') ?? '';
   const expires = Number(query.get('expires'));
   const sig = query.get('sig') ?? '';
-  if ((decision !== 'approve' && decision !== 'reject') || (path.action !== 'restart' && path.action !== 'rollback')) {
+  if (
+    (decision !== 'approve' && decision !== 'reject') ||
+    (path.action !== 'restart' && path.action !== 'rollback')
+  ) {
     throw new ApprovalSignatureError('not an approval link');
   }
   if (!Number.isInteger(expires) || !nonce) throw new ApprovalSignatureError('not an approval link');
-  const fields: ApprovalLinkFields = { incidentId: path.incidentId, action: path.action, nonce, decision, expires };
+  const fields: ApprovalLinkFields = {
+    incidentId: path.incidentId,
+    action: path.action,
+    nonce,
+    decision,
+    expires,
+  };
   if (!sameHex(sig, hmac(secret, linkText(fields)))) {
     throw new ApprovalSignatureError('the link signature does not match');
   }
