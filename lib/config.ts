@@ -6,7 +6,10 @@ import { alertTargetRulesSchema } from '../lambdas/shared/alert-targets';
 import { backupConfigSchema } from '../lambdas/shared/backup-config';
 import { ConfigurationError } from '../lambdas/shared/errors';
 import { parseRules } from '../lambdas/shared/rules/load-rules';
+import type { StormBrake } from '../lambdas/guard/storm-brake';
 import { DEFAULT_RBAC_GROUP } from '../lambdas/shared/rbac';
+import { DEFAULT_REMEDIATION_BUDGET } from '../lambdas/shared/remediation-budget';
+import { remediationPolicySchema } from '../lambdas/shared/approval/policy';
 
 /**
  * The stack's configuration, read from CDK context (`-c key=value` or cdk.json's `context`).
@@ -116,6 +119,59 @@ const rulesDocument = z
     }
   });
 
+/**
+ * The storm brake's budget as cdk.json holds it (an object), or on the command line as JSON.
+ * Each field falls back to its default on its own: `{"cluster": 20}` keeps the rest.
+ */
+const remediationBudgetDocument = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a JSON object such as {"cluster":10,"namespace":5,"windowSeconds":3600} (${(error as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .object({
+        cluster: z.number().int().min(1).max(10000).default(DEFAULT_REMEDIATION_BUDGET.cluster),
+        namespace: z.number().int().min(1).max(10000).default(DEFAULT_REMEDIATION_BUDGET.namespace),
+        windowSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(7 * 86400)
+          .default(DEFAULT_REMEDIATION_BUDGET.windowSeconds),
+        /** The namespace of the ledger's Lease; unset: the first of allowedNamespaces. */
+        ledgerNamespace: z.string().optional(),
+      })
+      .strict(),
+  );
+
+/** The remediation policy as cdk.json holds it (an object), or on the command line: JSON or a JSON file's path. */
+const remediationPolicyDocument = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    const text = value.trim();
+    try {
+      return JSON.parse(text.startsWith('{') ? text : readFileSync(path.resolve(text), 'utf8')) as unknown;
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be the remediation policy as JSON or the path of a JSON file (${(error as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(remediationPolicySchema);
+
 /** EC2 ids: the prefix, then 8 (older) or 17 hex digits. */
 const awsId = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -190,6 +246,38 @@ export const configSchema = z
      * ones; bundled with the diagnose function. Unset: the built-in rules only.
      */
     rulesFile: rulesDocument.optional(),
+    /**
+     * The storm brake (docs/reliability.md "Storm brake"): at most `cluster` remediations in the
+     * cluster and `namespace` in one namespace within `windowSeconds`; beyond it incidents are
+     * diagnosed and kept as evidence, not acted on, and listed in one storm notification. The
+     * ledger is a Lease in `ledgerNamespace` (one of allowedNamespaces; default the first).
+     */
+    remediationBudget: remediationBudgetDocument.default({ ...DEFAULT_REMEDIATION_BUDGET }),
+    /**
+     * Who decides each remediation (docs/approvals.md): `{"default": {"restart": "auto",
+     * "rollback": "approve"}, "namespaces": {"payments": {"restart": "approve"}}, "workloads":
+     * {"payments/Deployment/ledger": {"rollback": "never"}}, "timeoutSeconds": 3600}`; each mode is
+     * `auto`, `approve` or `never`. Unset: restart auto, rollback approve, one hour to answer.
+     */
+    remediationPolicy: remediationPolicyDocument.default({
+      default: {},
+      namespaces: {},
+      workloads: {},
+      timeoutSeconds: 3600,
+    }),
+    /**
+     * The public URL of the HTTP API (or of `serve`) that signed approval links in the SNS message
+     * point at; unset on AWS: the stack's own HTTP API URL.
+     */
+    approvalBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /**
+     * Alertmanager's URL (reachable from the functions, e.g. in the VPC): while a remediation
+     * runs, the alerts that opened the incident are silenced, and the silence is expired when
+     * the flow ends. Unset: no silences.
+     */
+    alertmanagerUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /** Secrets Manager secret (name) with the Slack app's signing secret; unset: no Slack interactivity route. */
+    slackSigningSecretName: z.string().min(1).optional(),
     /** Kubernetes group the access entry maps the functions' roles to (the RBAC manifest binds it). */
     rbacGroup: z
       .string()
@@ -251,6 +339,14 @@ export const configSchema = z
       const path = config.subnetIds ? 'subnetIds' : 'securityGroupIds';
       ctx.addIssue({ code: 'custom', path: [path], message: 'needs vpcId' });
     }
+    const ledger = config.remediationBudget.ledgerNamespace;
+    if (ledger !== undefined && !config.allowedNamespaces.includes(ledger)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['remediationBudget', 'ledgerNamespace'],
+        message: 'must be one of allowedNamespaces (the functions may write Leases only there)',
+      });
+    }
     if (Boolean(config.clusterEndpoint) !== Boolean(config.clusterCaData)) {
       const path = config.clusterEndpoint ? 'clusterCaData' : 'clusterEndpoint';
       ctx.addIssue({
@@ -262,6 +358,12 @@ export const configSchema = z
   });
 
 export type StackConfig = z.output<typeof configSchema>;
+
+/** The storm brake the guard runs with: the budget, and the ledger's namespace resolved. */
+export function stormBrakeOf(config: StackConfig): StormBrake {
+  const { ledgerNamespace, ...budget } = config.remediationBudget;
+  return { budget, ledgerNamespace: ledgerNamespace ?? config.allowedNamespaces[0] };
+}
 
 /** The context keys the configuration reads. */
 const CONFIG_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;

@@ -26,7 +26,7 @@ import {
   type EnvOf,
 } from '../lambdas/shared/env';
 import { scratchNamespaces } from '../lambdas/shared/backup-config';
-import type { StackConfig } from './config';
+import { stormBrakeOf, type StackConfig } from './config';
 import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
 import { EvidenceBucket } from './constructs/evidence-bucket';
@@ -235,6 +235,11 @@ export class IncidentResponseStack extends Stack {
         ALLOWED_WORKLOADS: config.allowedWorkloads?.join(','),
         COOLDOWN_SECONDS: String(config.cooldownSeconds),
         LOCK_TTL_SECONDS: String(config.lockTtlSeconds),
+        REMEDIATION_BUDGET: JSON.stringify(stormBrakeOf(config).budget),
+        BUDGET_LEDGER_NAMESPACE: stormBrakeOf(config).ledgerNamespace,
+        REMEDIATION_POLICY: JSON.stringify(config.remediationPolicy),
+        ALERTMANAGER_URL: config.alertmanagerUrl,
+        EVIDENCE_BUCKET: config.alertmanagerUrl ? bucket : undefined,
       }),
       restart: fn('restart', remediateEnv, allowed),
       verify: fn('verify', verifyEnv, kube),
@@ -256,6 +261,7 @@ export class IncidentResponseStack extends Stack {
     this.evidence.grantIncidentEvidence(f['cluster-dump'].role, 'read-write');
     this.evidence.grantIncidentEvidence(f.report.role, 'read-write');
     this.notifications.grantNotify(f.notify.role);
+    this.evidence.grantApprovals(f.notify.role);
     this.notifications.grantNotify(f.escalate.role);
 
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
@@ -281,6 +287,7 @@ export class IncidentResponseStack extends Stack {
         report: f.report.function,
       },
       topic: this.notifications.topic,
+      approvalTimeout: Duration.seconds(config.remediationPolicy.timeoutSeconds),
     });
 
     this.webhook = new Webhook(this, 'Webhook', {

@@ -13,10 +13,32 @@ export interface EscalateDeps {
   now: () => Date;
 }
 
+/** Why the flow stopped for the remediation policy or a human's answer, if it did. */
+function humanDecision(state: WorkflowState): string | undefined {
+  const { approval, guard, verification } = state;
+  const doing = (action: string) => (action === 'rollback' ? 'rollback' : 'restart');
+  if (approval?.decision === 'rejected') {
+    return `The ${doing(approval.action)} was rejected by ${approval.by} (${approval.via}) at ${approval.at}: nothing more was changed; a human takes over.`;
+  }
+  if (approval?.decision === 'timeout') {
+    return `Nobody answered the approval request for the ${doing(approval.action)} before ${approval.expiresAt ?? 'its timeout'}: nothing more was changed.`;
+  }
+  if (
+    verification?.outcome === 'failed' &&
+    verification.phase === 'restart' &&
+    guard?.policy?.rollback === 'never'
+  ) {
+    return `The rollout restart did not recover the workload, and the remediation policy says never roll it back: ${verification.message}`;
+  }
+  return undefined;
+}
+
 /** Why a human is needed, in one sentence a responder reads first. */
 export function escalationReason(state: WorkflowState): string {
   const { guard, verification, error } = state;
   if (error) return `A step of the workflow failed: ${caughtErrorText(error)}`;
+  const human = humanDecision(state);
+  if (human) return human;
   if (state.incident.target.kind === 'Namespace') {
     return `The alert names no workload in namespace "${state.incident.target.namespace}" that the workflow can act on: nothing was remediated; the namespace is dumped as evidence.`;
   }

@@ -5,6 +5,7 @@ import {
   type GuardDecision,
   type LockRelease,
   type StepEvent,
+  type StormRoster,
   type Target,
 } from '../shared/contracts';
 import { ConfigurationError } from '../shared/errors';
@@ -12,7 +13,10 @@ import type { ExecutionLiveness } from '../shared/execution-liveness';
 import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
 import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';
 import { lastRemediation, remediationsOf } from '../shared/kubernetes/remediation-record';
+import { silenceIncident, type SilencePort } from '../shared/alertmanager-silences';
 import { phaseLeaseSeconds } from '../shared/lock-window';
+import { policyFor, type RemediationPolicy } from '../shared/approval/policy';
+import { reserveRemediation, stormDetail, stormRoster, type StormBrake } from './storm-brake';
 
 export interface GuardConfig {
   /** ALLOWED_NAMESPACES */
@@ -23,6 +27,10 @@ export interface GuardConfig {
   cooldownSeconds: number;
   /** LOCK_TTL_SECONDS: the longest the Lease is taken for (it is sized to the remediation's deadline). */
   lockTtlSeconds: number;
+  /** REMEDIATION_BUDGET and its ledger's namespace: the storm brake. */
+  stormBrake: StormBrake;
+  /** REMEDIATION_POLICY: who decides each action (auto, approve, never), per namespace and workload. */
+  remediationPolicy: RemediationPolicy;
 }
 
 export interface GuardDeps {
@@ -34,6 +42,12 @@ export interface GuardDeps {
    * Without it a held lock is only ever taken once its Lease lapses.
    */
   executions?: ExecutionLiveness;
+  /**
+   * Alertmanager, to silence the incident's alerts while it is remediated (and the evidence
+   * bucket its comment links), with Alertmanager's clock: the wall clock, which the cluster's
+   * (scaled, in a rehearsal) need not be. Unset: no silences.
+   */
+  silences?: { port: SilencePort; evidenceBucket: string; now: () => Date };
 }
 
 /** The lock holder: the execution's ARN, which Step Functions (and the local engine) can look up. */
@@ -107,6 +121,16 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
       detail: `${describe(target)} matches no ALLOWED_WORKLOADS entry.`,
     };
   }
+  const policy = policyFor(target, config.remediationPolicy);
+  const action = event.state.health?.before === 'rollback' ? 'rollback' : 'restart';
+  if (policy[action] === 'never') {
+    return {
+      allowed: false,
+      reason: 'policy',
+      detail: `The remediation policy says never ${action === 'rollback' ? 'roll back' : 'restart'} ${describe(target)}: a human decides.`,
+      policy,
+    };
+  }
   const workload = await deps.kube.getWorkload(target);
   if (workload.kind === 'Deployment' && workload.object.spec?.paused) {
     return {
@@ -126,7 +150,9 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
   );
   if (cooldown) return { allowed: false, reason: 'cooldown', detail: `${describe(target)} ${cooldown}` };
   const holder = holderOf(event);
-  const ttl = Math.min(config.lockTtlSeconds, phaseLeaseSeconds(incident.options));
+  // A wait for approval comes before the remediation's own deadline: the lock covers both.
+  const approvalWait = policy[action] === 'approve' ? config.remediationPolicy.timeoutSeconds : 0;
+  const ttl = Math.min(config.lockTtlSeconds, phaseLeaseSeconds(incident.options) + approvalWait);
   const other = current?.spec?.holderIdentity;
   // A holder whose execution has ended (killed, timed out, aborted) will never release its lock.
   const takeOverFrom =
@@ -146,13 +172,37 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
       lock,
     };
   }
+  // Last, with the lock held: only the execution that will act takes a slot of the budget.
+  const budget = await reserveRemediation(event, deps.kube, config.stormBrake, now);
+  if (!budget.granted) {
+    const { granted: _, ...storm } = budget;
+    return {
+      allowed: false,
+      reason: 'storm',
+      detail: stormDetail(budget, config.stormBrake),
+      lock,
+      storm,
+      policy,
+    };
+  }
+  // Quiet pages while the workflow works; a silence that cannot be made is recorded, not fatal.
+  const silence = deps.silences
+    ? await silenceIncident(
+        deps.silences.port,
+        incident,
+        { now: deps.silences.now(), seconds: ttl },
+        `s3://${deps.silences.evidenceBucket}/${incident.evidencePrefix}`,
+      )
+    : undefined;
   return {
+    ...(silence ? { silence } : {}),
     allowed: true,
     detail: takeOverFrom
       ? `Lock ${target.namespace}/${name} taken over from ${takeOverFrom}, whose execution has ended; held until ${lease.expiresAt}.`
       : `Lock ${target.namespace}/${name} acquired until ${lease.expiresAt}.`,
     lock,
     decidedAt: now.toISOString(),
+    policy,
   };
 }
 
@@ -206,9 +256,11 @@ export async function release(event: StepEvent, deps: GuardDeps): Promise<LockRe
   if (!deps.config.allowedNamespaces.includes(target.namespace)) {
     return { released: false, detail: `No lock can exist outside ALLOWED_NAMESPACES.` };
   }
+  const silence = await expireSilence(guard, deps);
   const name = guard?.lock?.name ?? lockName(target);
   const released = await deps.kube.releaseLease(target.namespace, name, holderOf(event), deps.now());
   return {
+    ...(silence ? { silence } : {}),
     released,
     detail: released
       ? `Lock ${target.namespace}/${name} released.`
@@ -216,10 +268,31 @@ export async function release(event: StepEvent, deps: GuardDeps): Promise<LockRe
   };
 }
 
+/** Expires the silence Guard created: the flow has ended, so the alerts page again if they still fire. */
+async function expireSilence(
+  guard: GuardDecision | undefined,
+  deps: GuardDeps,
+): Promise<LockRelease['silence'] | undefined> {
+  const id = guard?.silence?.id;
+  if (!id || !deps.silences) return undefined;
+  try {
+    await deps.silences.port.expire(id);
+    return { id, expired: true };
+  } catch (error) {
+    return { id, expired: false, error: (error as Error).message };
+  }
+}
+
 /** The guard λ: `params.action` says acquire or release. */
-export async function guard(event: StepEvent, deps: GuardDeps): Promise<GuardDecision | LockRelease> {
+export async function guard(
+  event: StepEvent,
+  deps: GuardDeps,
+): Promise<GuardDecision | LockRelease | StormRoster> {
   const action = event.params?.action;
   if (action === 'acquire') return acquire(event, deps);
   if (action === 'release') return release(event, deps);
-  throw new ConfigurationError(`guard: unknown action "${String(action)}" (expected "acquire" or "release")`);
+  if (action === 'storm') return stormRoster(event, deps.kube, deps.config.stormBrake, deps.now());
+  throw new ConfigurationError(
+    `guard: unknown action "${String(action)}" (expected "acquire", "release" or "storm")`,
+  );
 }

@@ -1,9 +1,10 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import type { GuardDecision, LockRelease, StepEvent } from '../shared/contracts';
+import type { GuardDecision, LockRelease, StepEvent, StormRoster } from '../shared/contracts';
 import { guardEnv, parseEnv } from '../shared/env';
 import { SfnExecutionLiveness } from '../shared/execution-liveness';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/wiring';
+import { AlertmanagerSilences } from '../shared/alertmanager-silences';
 import { guard, type GuardDeps } from './guard';
 
 const dependencies = perContainer<GuardDeps>(async () => {
@@ -15,11 +16,21 @@ const dependencies = perContainer<GuardDeps>(async () => {
       allowedWorkloads: env.ALLOWED_WORKLOADS,
       cooldownSeconds: env.COOLDOWN_SECONDS,
       lockTtlSeconds: env.LOCK_TTL_SECONDS,
+      stormBrake: { budget: env.REMEDIATION_BUDGET, ledgerNamespace: env.BUDGET_LEDGER_NAMESPACE },
+      remediationPolicy: env.REMEDIATION_POLICY,
     },
     now: () => new Date(),
     executions: new SfnExecutionLiveness(new SFNClient({})),
+    silences:
+      env.ALERTMANAGER_URL && env.EVIDENCE_BUCKET
+        ? {
+            port: new AlertmanagerSilences(env.ALERTMANAGER_URL),
+            evidenceBucket: env.EVIDENCE_BUCKET,
+            now: () => new Date(),
+          }
+        : undefined,
   };
 });
 
-export const handler = async (event: StepEvent): Promise<GuardDecision | LockRelease> =>
+export const handler = async (event: StepEvent): Promise<GuardDecision | LockRelease | StormRoster> =>
   guard(event, await dependencies());

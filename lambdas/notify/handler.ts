@@ -1,4 +1,8 @@
-import type { Incident, Notified, StepEvent } from '../shared/contracts';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ApprovalStore } from '../shared/approval/approval-store';
+import { secretValue } from '../shared/approval/secret-value';
+import type { ApprovalRequested, Incident, Notified, StepEvent } from '../shared/contracts';
 import { notifyEnv, parseEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { evidenceFromEnv, notifierFromEnv, perContainer } from '../shared/wiring';
@@ -8,8 +12,21 @@ const dependencies = perContainer<NotifyDeps>(async () => {
   const env = parseEnv(notifyEnv);
   const { bucket, region } = await evidenceFromEnv(env);
   const log = createLogger({ fields: { function: 'notify' } });
-  return { notifier: notifierFromEnv(env, log), bucket, region, now: () => new Date() };
+  const links =
+    env.APPROVAL_BASE_URL && env.APPROVAL_LINK_SECRET_ARN
+      ? {
+          baseUrl: env.APPROVAL_BASE_URL,
+          secret: await secretValue(new SecretsManagerClient({}), env.APPROVAL_LINK_SECRET_ARN),
+        }
+      : undefined;
+  return {
+    notifier: notifierFromEnv(env, log),
+    bucket,
+    region,
+    now: () => new Date(),
+    approvals: { store: new ApprovalStore(new S3Client({}), bucket), links },
+  };
 });
 
-export const handler = (event: StepEvent<unknown>): Promise<Incident | Notified> =>
+export const handler = (event: StepEvent<unknown>): Promise<Incident | Notified | ApprovalRequested> =>
   notify(event, dependencies);

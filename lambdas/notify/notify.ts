@@ -2,6 +2,7 @@ import {
   parseExecutionInput,
   targetText,
   type Incident,
+  type ApprovalRequested,
   type Notified,
   type StepEvent,
   type WorkflowState,
@@ -12,12 +13,18 @@ import { evidenceLink, incidentEvidenceLinks } from '../shared/evidence/links';
 import { incidentId, incidentPrefix } from '../shared/evidence/layout';
 import type { Notifier } from '../shared/notify/notifier';
 import { redactObject } from '../shared/redact';
+import { requestApproval, type ApprovalRequestDeps } from './approval-request';
 
 export interface NotifyDeps {
   notifier: Notifier;
   bucket: string;
   region: string;
   now: () => Date;
+  /**
+   * Where approval requests are stored, and the signed links' base URL and secret (stage
+   * `approval`); the deployed function and the local engine always have it.
+   */
+  approvals?: Pick<ApprovalRequestDeps, 'store' | 'links'>;
 }
 
 /**
@@ -77,6 +84,9 @@ export async function notifyRecovered(event: StepEvent, deps: NotifyDeps): Promi
     title: `Recovered by ${how}: ${targetText(incident.target)}`,
     details: [
       ...(verification ? [`Verified at ${verification.checkedAt}: ${verification.message}`] : []),
+      ...(state.approval?.decision === 'approved'
+        ? [`Approved by ${state.approval.by} via ${state.approval.via} at ${state.approval.at}.`]
+        : []),
       ...diagnosisLines(state.diagnostics),
     ],
     evidence: incidentEvidenceLinks(deps.bucket, deps.region, state),
@@ -109,16 +119,57 @@ export async function notifyNoAction(event: StepEvent, deps: NotifyDeps): Promis
   return { notifiedAt: deps.now().toISOString(), notified };
 }
 
+/** How many incidents a storm notification lists one by one before it counts the rest. */
+const STORM_LISTED = 50;
+
+/**
+ * Notify Storm: one message for the storm batch this incident opened, listing every incident
+ * the remediation budget refused (what it is, where its evidence is), instead of a page each.
+ * An empty batch (another incident took it over) sends nothing.
+ */
+export async function notifyStorm(event: StepEvent, deps: NotifyDeps): Promise<Notified> {
+  const state: WorkflowState = event.state;
+  const { incident, storm, guard } = state;
+  const entries = storm?.entries ?? [];
+  if (entries.length === 0) return { notifiedAt: deps.now().toISOString(), notified: [] };
+  const { budget } = storm!;
+  const listed = entries.slice(0, STORM_LISTED);
+  const notified = await deps.notifier.notify({
+    stage: 'storm',
+    incidentId: incident.id,
+    target: incident.target,
+    severity: incident.alert.severity,
+    outcome: 'storm-no-action',
+    title: `Storm brake: ${entries.length} incident${entries.length === 1 ? '' : 's'} diagnosed, no automatic action`,
+    details: [
+      ...(guard ? [guard.detail] : []),
+      `Budget: ${budget.cluster} remediations per cluster and ${budget.namespace} per namespace within ${budget.windowSeconds / 60} min. Each incident below was diagnosed and its evidence kept; a human decides what to do.`,
+      ...listed.map(
+        (e) => `${e.incidentId}: ${e.target} (${e.scope} budget) s3://${deps.bucket}/${e.evidencePrefix}`,
+      ),
+      ...(entries.length > listed.length ? [`... and ${entries.length - listed.length} more`] : []),
+    ],
+    evidence: listed.map((e) => evidenceLink(deps.bucket, deps.region, e.evidencePrefix, e.incidentId)),
+  });
+  return { notifiedAt: deps.now().toISOString(), notified };
+}
+
 /** The notify λ: `params.stage` says which notification. */
 export async function notify(
   event: StepEvent<unknown>,
   deps: () => Promise<NotifyDeps>,
-): Promise<Incident | Notified> {
+): Promise<Incident | Notified | ApprovalRequested> {
   const stage = event.params?.stage;
   if (stage === 'opened') return openIncident(event, deps);
   if (stage === 'recovered') return notifyRecovered(event as StepEvent, await deps());
   if (stage === 'no-action') return notifyNoAction(event as StepEvent, await deps());
+  if (stage === 'storm') return notifyStorm(event as StepEvent, await deps());
+  if (stage === 'approval') {
+    const { approvals, ...rest } = await deps();
+    if (!approvals) throw new ConfigurationError('notify: stage "approval" needs the approval store');
+    return requestApproval(event as StepEvent, { ...rest, ...approvals });
+  }
   throw new ConfigurationError(
-    `notify: unknown stage "${String(stage)}" (expected "opened", "recovered" or "no-action")`,
+    `notify: unknown stage "${String(stage)}" (expected "opened", "recovered", "no-action", "storm" or "approval")`,
   );
 }

@@ -1,5 +1,7 @@
 import type { ResolvedAlertRecord } from '../shared/alertmanager';
+import type { SilenceRecord } from '../shared/alertmanager-silences';
 import type {
+  ApprovalOutcome,
   CaughtError,
   ClusterDump,
   DependencyWait,
@@ -10,6 +12,7 @@ import type {
   ProbableCause,
   RemediationDecision,
   ReportResult,
+  StormRoster,
   Verification,
   WorkflowState,
 } from '../shared/contracts';
@@ -48,6 +51,12 @@ export interface IncidentReport {
   /** The wait for a dependency Service, when the diagnosis called for one. */
   dependencyWait?: DependencyWait;
   escalation?: Escalation;
+  /** The human answer to the approval request (who, how, when), or its timeout. */
+  approval?: ApprovalOutcome;
+  /** The Alertmanager silence of the incident's alerts during the remediation, or why there was none. */
+  silence?: SilenceRecord;
+  /** The storm batch this incident's notification listed, when it opened one. */
+  storm?: StormRoster;
   error?: CaughtError;
   clusterDump?: ClusterDump;
   /** Alerts Alertmanager reported resolved while the incident ran (recorded by the webhook intake). */
@@ -106,6 +115,18 @@ function timeline(
       step: 'Guard',
       status: guard.allowed ? 'ok' : 'skipped',
       summary: guard.allowed ? guard.detail : `not allowed (${guard.reason}): ${guard.detail}`,
+    });
+  }
+  if (state.approval) {
+    const { approval } = state;
+    entries.push({
+      step: 'Request Approval',
+      at: approval.at ?? approval.requestedAt,
+      status: approval.decision === 'approved' ? 'ok' : 'skipped',
+      summary:
+        approval.decision === 'timeout'
+          ? `${approval.action}: no answer before the timeout`
+          : `${approval.action} ${approval.decision} by ${approval.by} via ${approval.via} at ${approval.at}`,
     });
   }
   if (dependencyWait) {
@@ -228,6 +249,9 @@ export function buildReport(
     ...(state.health ? { health: state.health } : {}),
     ...(state.dependencyWait ? { dependencyWait: state.dependencyWait } : {}),
     ...(state.escalation ? { escalation: state.escalation } : {}),
+    ...(state.approval ? { approval: state.approval } : {}),
+    ...(state.guard?.silence ? { silence: state.guard.silence } : {}),
+    ...(state.storm ? { storm: state.storm } : {}),
     ...(state.error ? { error: state.error } : {}),
     ...(state.dump ? { clusterDump: state.dump } : {}),
     resolvedAlerts: resolved.map(({ alertname, fingerprint, startsAt, endsAt, recordedAt }) => ({

@@ -57,16 +57,42 @@ const OUTCOME_TEXT: Record<IncidentReport['outcome'], string> = {
   'healthy-no-action': 'Healthy at action time; no action',
   escalated: 'Escalated to a human',
   'dry-run': 'Dry run: diagnosed and reported, nothing changed',
+  'storm-no-action':
+    'Storm brake: diagnosed and kept as evidence, no action (listed in a storm notification)',
 };
+
+/** The silence the flow made while it remediated, or why it made none (it never blocks the remediation). */
+function silenceText(silence: NonNullable<IncidentReport['silence']>): string {
+  const matching = silence.matchers.map((m) => `${m.name}="${m.value}"`).join(', ');
+  return silence.id
+    ? `${silence.id} in ${silence.alertmanagerUrl} matching {${matching}} until ${silence.endsAt}, to be expired when the flow ends (Release Lock)`
+    : `none (${silence.error})`;
+}
+
+/** Who answered the approval request, how and when, or that nobody did. */
+function approvalText(approval: NonNullable<IncidentReport['approval']>): string {
+  if (approval.decision === 'timeout') return `the ${approval.action} was not answered before the timeout`;
+  return `the ${approval.action} was ${approval.decision} by ${approval.by} via ${approval.via} at ${approval.at} (requested ${approval.requestedAt})`;
+}
 
 /** Why the flow acted or did not: the decision, the read right before a write, the hypotheses. */
 function decisionSection(report: IncidentReport): string[] {
-  if (!report.decision && !report.hypotheses.length && !report.health && !report.dependencyWait) return [];
+  if (
+    !report.decision &&
+    !report.hypotheses.length &&
+    !report.health &&
+    !report.dependencyWait &&
+    !report.approval &&
+    !report.silence
+  )
+    return [];
   const lines = ['## Decision', ''];
   if (report.decision) lines.push(`- **Decision:** ${markdownText(decisionText(report.decision))}`);
   if (report.dependencyWait) lines.push(`- **Dependency:** ${markdownText(report.dependencyWait.message)}`);
   if (report.health)
     lines.push(`- **Before the ${report.health.before}:** ${markdownText(report.health.detail)}`);
+  if (report.approval) lines.push(`- **Approval:** ${markdownText(approvalText(report.approval))}`);
+  if (report.silence) lines.push(`- **Alertmanager silence:** ${markdownText(silenceText(report.silence))}`);
   if (report.hypotheses.length) {
     lines.push(
       '',

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError, WorkloadNotFoundError } from './errors';
+import type { SilenceRecord } from './alertmanager-silences';
+import type { RemediationBudget, StormEntry } from './remediation-budget';
 
 /**
  * The contracts between the IncidentResponse state machine and its Lambdas.
@@ -12,7 +14,9 @@ import { InvalidInputError, WorkloadNotFoundError } from './errors';
  *   $.incident       OpenIncident (notify λ, stage "opened"): normalized input + incident id
  *   $.diagnostics    QuickDiagnostics (diagnose λ)
  *   $.events         CollectEvents (collect-events λ): also writes the bundle manifest
- *   $.guard          Guard (guard λ, action "acquire")
+ *   $.guard          Guard (guard λ, action "acquire"); reason "storm" beyond the remediation budget
+ *   $.approval       Request Approval (notify λ, stage "approval", waitForTaskToken): the answer
+ *   $.storm          Storm Roster (guard λ, action "storm"): the storm batch its opener notifies about
  *   $.dependencyWait Check Dependency (verify λ, check "dependency"), looped until the deadline
  *   $.health         Health Before Restart / Health Before Rollback (verify λ, check "health")
  *   $.restart        Restart (restart λ)
@@ -285,7 +289,15 @@ export interface CollectedEvents {
 export interface GuardDecision {
   allowed: boolean;
   /** Why not, in words a human reads in the notification. */
-  reason?: 'dry-run' | 'namespace-not-allowed' | 'workload-not-allowed' | 'locked' | 'cooldown' | 'paused';
+  reason?:
+    | 'dry-run'
+    | 'namespace-not-allowed'
+    | 'workload-not-allowed'
+    | 'locked'
+    | 'cooldown'
+    | 'paused'
+    | 'storm'
+    | 'policy';
   detail: string;
   lock?: { namespace: string; name: string; holderIdentity: string; acquired: boolean };
   /**
@@ -294,6 +306,43 @@ export interface GuardDecision {
    * recognise a restart its first attempt already sent.
    */
   decidedAt?: string;
+  /** With reason `storm`: which budget refused, the counts, and whether this incident opened the batch. */
+  storm?: { scope: 'cluster' | 'namespace'; cluster: number; namespace: number; opener: boolean };
+  /** The Alertmanager silence of the incident's alerts while it is remediated, or why there is none. */
+  silence?: SilenceRecord;
+  /** The remediation policy for this workload (docs/approvals.md): who decides each action. */
+  policy?: { restart: 'auto' | 'approve' | 'never'; rollback: 'auto' | 'approve' | 'never' };
+}
+
+/** What Request Approval's function returns (the Task's result is the answer, not this). */
+export interface ApprovalRequested {
+  requestedAt: string;
+  expiresAt: string;
+  action: 'restart' | 'rollback';
+  notified: string[];
+}
+
+/**
+ * `$.approval`: the answer SendTaskSuccess delivered (Request Approval's result), or, when the
+ * wait timed out, `decision: timeout` (set by `Approval Timed Out`).
+ */
+export interface ApprovalOutcome {
+  action: 'restart' | 'rollback';
+  decision: 'approved' | 'rejected' | 'timeout';
+  /** Who answered: the Slack user, `approval link`, or the CLI's user. */
+  by?: string;
+  via?: 'slack' | 'link' | 'cli';
+  at?: string;
+  requestedAt?: string;
+  expiresAt?: string;
+}
+
+/** `$.storm` (guard λ, action "storm"): the batch of refused incidents the opener notifies about. */
+export interface StormRoster {
+  takenAt: string;
+  budget: RemediationBudget;
+  /** Empty when another incident took the batch over (this one's opener had gone stale). */
+  entries: StormEntry[];
 }
 
 /**
@@ -388,7 +437,14 @@ export interface ClusterDump {
 /** `$.report` */
 export interface ReportResult {
   /** `healthy-no-action`: the target was healthy when the flow was about to write; nothing was changed. */
-  outcome: 'recovered-by-restart' | 'recovered-by-rollback' | 'healthy-no-action' | 'escalated' | 'dry-run';
+  /** `storm-no-action`: refused by the remediation budget; diagnosed, evidence kept, listed in a storm notification. */
+  outcome:
+    | 'recovered-by-restart'
+    | 'recovered-by-rollback'
+    | 'healthy-no-action'
+    | 'escalated'
+    | 'dry-run'
+    | 'storm-no-action';
   markdown: string;
   json: string;
 }
@@ -404,6 +460,8 @@ export interface Notified {
 export interface LockRelease {
   released: boolean;
   detail: string;
+  /** The incident's silence, expired now that the flow ends (or why it could not be). */
+  silence?: { id: string; expired: boolean; error?: string };
 }
 
 /** What a Catch put at `$.error`: Step Functions' error name and its cause (often JSON of the Lambda error). */
@@ -418,6 +476,8 @@ export interface WorkflowState {
   diagnostics?: Diagnostics;
   events?: CollectedEvents;
   guard?: GuardDecision;
+  storm?: StormRoster;
+  approval?: ApprovalOutcome;
   dependencyWait?: DependencyWait;
   health?: HealthCheck;
   restart?: RestartResult;

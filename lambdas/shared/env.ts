@@ -3,6 +3,8 @@ import { cronJobSourceSchema, restoreTestSchema, s3SourceSchema } from './backup
 import { alertTargetRulesSchema } from './alert-targets';
 import { targetSchema } from './contracts';
 import { ConfigurationError } from './errors';
+import { remediationPolicySchema } from './approval/policy';
+import { remediationBudgetSchema } from './remediation-budget';
 
 /**
  * One schema per function's environment. The CDK construct types its `environment` prop
@@ -40,6 +42,10 @@ export const notifyEnv = evidenceEnv.extend({
   TOPIC_ARN: z.string().startsWith('arn:'),
   /** Secrets Manager secret holding the Slack incoming-webhook URL; no Slack when unset. */
   SLACK_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /** Where signed approval links point (the HTTP API's URL); unset: Slack buttons and the CLI only. */
+  APPROVAL_BASE_URL: z.url().optional(),
+  /** Secrets Manager secret that signs approval links; set with APPROVAL_BASE_URL. */
+  APPROVAL_LINK_SECRET_ARN: z.string().startsWith('arn:').optional(),
 });
 
 export const diagnoseEnv = kubeEnv.merge(evidenceEnv).extend({
@@ -60,6 +66,36 @@ export const guardEnv = kubeEnv.extend({
   COOLDOWN_SECONDS: seconds,
   /** How long the per-workload Lease holds without renewal. */
   LOCK_TTL_SECONDS: positiveInt,
+  /** The storm brake's budget, as JSON: `{"cluster":10,"namespace":5,"windowSeconds":3600}`. */
+  REMEDIATION_BUDGET: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(remediationBudgetSchema),
+  /** The namespace of the budget ledger's Lease. */
+  BUDGET_LEDGER_NAMESPACE: z.string().min(1),
+  /** Alertmanager's URL, for the incident's silences; unset: none. */
+  ALERTMANAGER_URL: z.url().optional(),
+  /** The evidence bucket the silences' comments link (set with ALERTMANAGER_URL). */
+  EVIDENCE_BUCKET: z.string().min(3).optional(),
+  /** The remediation policy, as JSON (docs/approvals.md). */
+  REMEDIATION_POLICY: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(remediationPolicySchema),
 });
 
 export const remediateEnv = kubeEnv.extend({

@@ -103,6 +103,17 @@ export class LockLostError extends Error {
   }
 }
 
+/**
+ * A shared ledger (the remediation budget) could not be written: every attempt lost to another
+ * writer. Guard fails, so the flow escalates without acting: a brake that cannot count brakes.
+ */
+export class LedgerContentionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerContentionError';
+  }
+}
+
 /** The errors the state machine retries with back-off before giving up. */
 export const TRANSIENT_ERRORS = [
   'KubernetesThrottledError',

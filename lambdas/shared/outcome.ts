@@ -15,5 +15,6 @@ export function outcomeOf(state: WorkflowState): ReportResult['outcome'] {
   if (state.health?.healthy && !state.error)
     return state.restart ? 'recovered-by-restart' : 'healthy-no-action';
   if (state.incident.options.dryRun && !state.error) return 'dry-run';
+  if (state.guard?.reason === 'storm' && !state.error) return 'storm-no-action';
   return 'escalated';
 }

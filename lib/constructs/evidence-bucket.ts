@@ -1,3 +1,4 @@
+import { APPROVALS_PREFIX } from '../../lambdas/shared/approval/approval-store';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import {
@@ -101,6 +102,17 @@ export class EvidenceBucket extends Construct {
       access,
       'Evidence keys are per incident (incidents/YYYY/MM/DD/<id>/...) and only known at run time; ' +
         'the incidents/ prefix is the narrowest static scope.',
+    );
+  }
+
+  /** Lets the notify step store approval requests (and read them back) under `approvals/`. */
+  grantApprovals(role: Role): void {
+    this.grantPrefix(
+      role,
+      APPROVALS_PREFIX,
+      'read-write',
+      'Approval requests are per incident (approvals/<incident-id>/<action>.json), only known at run time; ' +
+        'the approvals/ prefix is the narrowest static scope.',
     );
   }
 

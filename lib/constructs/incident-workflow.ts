@@ -7,14 +7,18 @@ import {
   Condition,
   Errors,
   Fail,
+  IntegrationPattern,
   JsonPath,
+  Pass,
   StateMachine,
+  TaskInput,
+  Timeout,
   Succeed,
   Wait,
   WaitTime,
   type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { lambdaStepTask, lastResortNotify, observedStateMachine } from './step-task';
 
@@ -47,6 +51,12 @@ export interface IncidentWorkflowProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * How long `Request Approval` waits for a human's answer (its TimeoutSeconds) before the flow
+   * escalates.
+   * @default Duration.hours(1)
+   */
+  readonly approvalTimeout?: Duration;
 }
 
 export { LAMBDA_SERVICE_ERRORS } from './step-task';
@@ -115,6 +125,41 @@ export class IncidentWorkflow extends Construct {
     const notifyNoAction = lambdaTask('Notify No Action', functions.notify, '$.notified', {
       stage: 'no-action',
     });
+    // Storm mode: the opener of a storm batch gathers for one wait period, then sends one
+    // notification listing every incident the budget refused meanwhile; the others only report.
+    const stormGather = new Wait(this, 'Storm Gather', {
+      time: WaitTime.secondsPath('$.incident.options.waitSeconds'),
+    });
+    const stormRoster = lambdaTask('Storm Roster', functions.guard, '$.storm', { action: 'storm' });
+    const notifyStorm = lambdaTask('Notify Storm', functions.notify, '$.notified', { stage: 'storm' });
+    // A human answers the remediation the policy holds for approval: the notify function posts
+    // the request (Slack buttons, signed links, the CLI command) with this Task's token, and the
+    // execution waits until an answer calls SendTaskSuccess with it, or the timeout escalates.
+    const approvalTimeout = props.approvalTimeout ?? Duration.hours(1);
+    const requestApproval = new LambdaInvoke(this, 'Request Approval', {
+      lambdaFunction: functions.notify,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      retryOnServiceExceptions: false,
+      payload: TaskInput.fromObject({
+        state: JsonPath.entirePayload,
+        execution: {
+          id: JsonPath.stringAt('$$.Execution.Id'),
+          name: JsonPath.stringAt('$$.Execution.Name'),
+          startTime: JsonPath.stringAt('$$.Execution.StartTime'),
+        },
+        params: {
+          stage: 'approval',
+          taskToken: JsonPath.taskToken,
+          timeoutSeconds: String(approvalTimeout.toSeconds()),
+        },
+      }),
+      resultPath: '$.approval',
+      taskTimeout: Timeout.duration(approvalTimeout),
+    });
+    const approvalTimedOut = new Pass(this, 'Approval Timed Out', {
+      parameters: { decision: 'timeout', 'action.$': '$.health.before' },
+      resultPath: '$.approval',
+    });
     const notifyRecovered = lambdaTask('Notify Recovered', functions.notify, '$.notified', {
       stage: 'recovered',
     });
@@ -172,19 +217,39 @@ export class IncidentWorkflow extends Construct {
       .otherwise(guard);
     // After a failed restart this execution already holds the lock (and Guard's cooldown would
     // now refuse the very restart it allowed), so the rollback follows without a second Guard.
+    // Guard stored the workload's policy; rules that read it come after those that prove it exists.
+    const policyIs = (action: 'restart' | 'rollback', mode: string) =>
+      Condition.stringEquals(`$.guard.policy.${action}`, mode);
     const healthyBeforeRollback = new Choice(this, 'Healthy Before Rollback?')
       .when(Condition.booleanEquals('$.health.healthy', true), notifyNoAction)
+      .when(Condition.and(Condition.isPresent('$.restart'), policyIs('rollback', 'approve')), requestApproval)
+      .when(Condition.and(Condition.isPresent('$.restart'), policyIs('rollback', 'never')), escalate)
       .when(Condition.isPresent('$.restart'), rollback)
       .otherwise(guard);
+    const stormOpener = new Choice(this, 'Storm Opener?')
+      .when(Condition.booleanEquals('$.guard.storm.opener', true), stormGather)
+      .otherwise(report);
+    const allowedFor = (action: 'restart' | 'rollback') =>
+      Condition.and(
+        Condition.booleanEquals('$.guard.allowed', true),
+        Condition.stringEquals('$.health.before', action),
+      );
     const remediationAllowed = new Choice(this, 'Remediation Allowed?')
+      .when(Condition.and(allowedFor('rollback'), policyIs('rollback', 'approve')), requestApproval)
+      .when(allowedFor('rollback'), rollback)
+      .when(Condition.and(allowedFor('restart'), policyIs('restart', 'approve')), requestApproval)
+      .when(Condition.booleanEquals('$.guard.allowed', true), restart)
+      .when(Condition.stringEquals('$.guard.reason', 'storm'), stormOpener)
+      .otherwise(escalate);
+    const approved = new Choice(this, 'Approved?')
       .when(
         Condition.and(
-          Condition.booleanEquals('$.guard.allowed', true),
-          Condition.stringEquals('$.health.before', 'rollback'),
+          Condition.stringEquals('$.approval.decision', 'approved'),
+          Condition.stringEquals('$.approval.action', 'rollback'),
         ),
         rollback,
       )
-      .when(Condition.booleanEquals('$.guard.allowed', true), restart)
+      .when(Condition.stringEquals('$.approval.decision', 'approved'), restart)
       .otherwise(escalate);
     const dependencyReady = new Choice(this, 'Dependency Ready?')
       .when(Condition.stringEquals('$.dependencyWait.outcome', 'ready'), healthBeforeRestart)
@@ -208,6 +273,11 @@ export class IncidentWorkflow extends Construct {
       .when(Condition.stringEquals('$.report.outcome', 'escalated'), escalated)
       .otherwise(done);
 
+    // No answer is not a workflow error: the timeout is recorded as the approval's decision.
+    requestApproval.addCatch(approvalTimedOut, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });
+    catchInto(requestApproval, escalate);
+    requestApproval.next(approved);
+    approvalTimedOut.next(escalate);
     openIncident.addCatch(invalidInput, { errors: ['InvalidInputError'], resultPath: ERROR_PATH });
     catchInto(openIncident, escalate);
     for (const task of [
@@ -222,6 +292,8 @@ export class IncidentWorkflow extends Construct {
       checkDependency,
       notifyRecovered,
       notifyNoAction,
+      stormRoster,
+      notifyStorm,
     ]) {
       catchInto(task, escalate);
     }
@@ -239,6 +311,9 @@ export class IncidentWorkflow extends Construct {
     checkDependency.next(dependencyReady);
     waitForDependency.next(checkDependency);
     notifyNoAction.next(report);
+    stormGather.next(stormRoster);
+    stormRoster.next(notifyStorm);
+    notifyStorm.next(report);
     restart.next(wait);
     wait.next(verify);
     verify.next(verifyOutcome);

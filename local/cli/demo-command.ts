@@ -19,6 +19,7 @@ import { startSandbox } from '../kube-sandbox/sandbox';
 import { LocalExecutionStarter } from '../webhook/local-execution-starter';
 import { startWebhookServer } from '../webhook/serve';
 import { CliError } from './cli-error';
+import { ALERTMANAGER_BINARY, startDemoAlertmanager } from './demo-alertmanager';
 import { serviceDownPayload } from './demo-alerts';
 import { RULES_OPTION_HELP, rulesFileOption } from './rules-option';
 import { localNotifications, watchedRun } from './incident-runner';
@@ -52,6 +53,8 @@ export interface DemoOptions {
   scenario?: string;
   /** `--rules FILE`: the user's diagnosis rules. */
   rules?: string;
+  /** Wall seconds before the demo approves a remediation the policy holds for a human. */
+  approveAfter: number;
 }
 
 /** Sandbox seconds a runbook scenario fails before its alert fires (ServiceDown's `for: 1m` and more). */
@@ -101,6 +104,14 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
   };
 
   const store = new LocalStore(options.dataDir);
+  const alertmanager = await startDemoAlertmanager();
+  progress.write(
+    alertmanager
+      ? `Alertmanager (${ALERTMANAGER_BINARY}) at ${alertmanager.url}: each incident's alerts are silenced while it is remediated
+`
+      : `No Alertmanager (${ALERTMANAGER_BINARY} is not installed): no silences in this run
+`,
+  );
   const aws = await store.start();
   let sandbox;
   try {
@@ -110,6 +121,7 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
     });
   } catch (error) {
     await aws.stop();
+    await alertmanager?.stop();
     throw error;
   }
   let keep = false;
@@ -124,7 +136,19 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
     const now = () => new Date(clock.now());
     const kubeConfig = localKubeConfig({ yaml: sandbox.kubeconfig() });
     const kube = new ClientNodeKubernetes(kubeConfig, { requestTimeoutMs: config.kubeRequestTimeoutMs });
-    const environment = { kube, aws, config, now };
+    // The default policy asks a human before a rollback: the demo plays that human, visibly late.
+    const environment = {
+      kube,
+      aws,
+      config,
+      now,
+      autoApprove: {
+        afterMs: options.approveAfter * 1000,
+        by: `eks-incident demo (auto-approved after ${options.approveAfter} s)`,
+        now,
+      },
+      alertmanagerUrl: alertmanager?.url,
+    };
     const locator = localLocator(store);
     const view = new LiveView({
       out: progress,
@@ -181,6 +205,9 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
           activeSince: clock.now() - ALERT_ACTIVE_FOR_MS,
         });
       });
+      await alertmanager?.fire(
+        payloads.flatMap((p) => p.alerts.map(({ labels, annotations }) => ({ labels, annotations }))),
+      );
       progress.write(`Alertmanager → POST ${webhook.url} (the intake of \`eks-incident serve\`):\n`);
       for (const payload of payloads) {
         const answer = await deliver(webhook.url, token, payload);
@@ -224,6 +251,20 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
       progress.write(evidenceSection(ordered, locator, 'read:   npx eks-incident report'));
       progress.write(`\nNotifications (local SNS topic, as a subscriber received them):\n`);
       for (const n of notifications) progress.write(`  ${terminalLine(n.subject)}\n`);
+      const approvals = ordered.flatMap((summary) => (summary.approval ? [summary] : []));
+      if (approvals.length) {
+        progress.write(`\nApprovals (the policy asks a human before a rollback; the demo answered):\n`);
+        for (const a of approvals) progress.write(`  ${terminalLine(`${a.label}: ${a.approval}`)}\n`);
+      }
+      if (alertmanager) {
+        const silences = (await alertmanager.silences()).filter((x) =>
+          x.createdBy.startsWith('eks-incident-response'),
+        );
+        progress.write(`\nAlertmanager silences (${alertmanager.url}):\n`);
+        for (const x of silences)
+          progress.write(`  ${terminalLine(`${x.id} ${x.status.state}, created by ${x.createdBy}`)}\n`);
+        if (!silences.length) progress.write('  none (no incident was remediated)\n');
+      }
       progress.write(
         `\nDone in ${formatWall(wallSeconds)}. List all stored incidents: npx eks-incident evidence\n`,
       );
@@ -250,6 +291,7 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
       await serveUntilSignal(sandbox, progress);
     }
   } finally {
+    await alertmanager?.stop();
     if (!keep) {
       await sandbox.stop();
       await aws.stop();
@@ -288,6 +330,12 @@ async function saveInputs(
   return displayPath(dir);
 }
 
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!(seconds >= 0) || seconds > 3600) throw new InvalidArgumentError('must be 0 to 3600 seconds');
+  return seconds;
+}
+
 function parseTimeScale(value: string): number {
   const scale = Number(value);
   if (!(scale > 0) || !Number.isFinite(scale) || scale > 10_000) {
@@ -316,6 +364,12 @@ export function registerDemoCommand(program: Command, streams: Streams): void {
       'one runbook row instead of the three demo incidents (docs/diagnosis.md lists them)',
     )
     .option('--rules <file>', RULES_OPTION_HELP)
+    .option(
+      '--approve-after <seconds>',
+      'wall seconds the demo waits before approving a remediation the policy holds for a human',
+      parseSeconds,
+      3,
+    )
     .addHelpText(
       'after',
       `

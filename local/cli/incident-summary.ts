@@ -19,6 +19,7 @@ export const OUTCOME_TEXT: Record<Outcome, string> = {
   'healthy-no-action': 'healthy at action time; no action',
   escalated: 'escalated',
   'dry-run': 'dry run (nothing changed)',
+  'storm-no-action': 'storm brake: diagnosed, no action',
   failed: 'workflow failed',
 };
 
@@ -57,6 +58,8 @@ export interface IncidentSummary {
   /** What failed: the error a Catch caught, or the execution's own failure without a report. */
   error?: CaughtError;
   evidence?: EvidenceSummary;
+  /** The answer to the flow's approval request, in words (who, how, when), when it asked one. */
+  approval?: string;
 }
 
 /**
@@ -120,7 +123,14 @@ export function summarize(
     execution: { name: run.executionName, arn: run.executionArn, status: run.status },
     ...(error ? { error } : {}),
     ...(state ? { evidence: evidenceOf(state, locator) } : {}),
+    ...(state?.approval ? { approval: approvalLine(state.approval) } : {}),
   };
+}
+
+function approvalLine(approval: NonNullable<WorkflowState['approval']>): string {
+  return approval.decision === 'timeout'
+    ? `${approval.action} not answered before the timeout`
+    : `${approval.action} ${approval.decision} by ${approval.by} at ${approval.at}`;
 }
 
 function evidenceOf(state: WorkflowState, locator: EvidenceLocator): EvidenceSummary {

@@ -11,6 +11,7 @@ const MARK: Record<IncidentSummary['outcome'], string> = {
   'healthy-no-action': '✔',
   escalated: '!',
   'dry-run': '·',
+  'storm-no-action': '·',
   failed: '✖',
 };
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error';
+import { registerApproveCommand } from './approve-command';
 import { registerAslCommand } from './asl-command';
 import { registerDemoCommand } from './demo-command';
 import { registerEvidenceCommand } from './evidence-command';
@@ -30,6 +31,7 @@ export function buildProgram(streams: Streams = { out: process.stdout, err: proc
   registerDemoCommand(program, streams);
   registerRunCommand(program, streams);
   registerServeCommand(program, streams);
+  registerApproveCommand(program, streams);
   registerVerifyBackupsCommand(program, streams);
   registerAslCommand(program, streams);
   registerReportCommand(program, streams);

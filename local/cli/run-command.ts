@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -35,6 +36,11 @@ export interface RunOptions {
   json: boolean;
   /** `--rules FILE`: the user's diagnosis rules. */
   rules?: string;
+  /**
+   * Approve in advance every remediation the policy holds for a human (you are that human): a
+   * rollback, by default. Without it such a request is refused at once and the incident escalates.
+   */
+  approve: boolean;
 }
 
 /** Exit code of a run that ended escalated: the flow worked, and a human is needed. */
@@ -219,6 +225,15 @@ export async function runCommand(options: RunOptions, streams: Streams): Promise
       executions: new LocalExecutionRegistry(
         options.bucket ? undefined : join(options.dataDir, 'executions'),
       ),
+      // Nothing but this process can answer a `run`: the answer is given now, either way.
+      autoApprove: {
+        afterMs: 0,
+        by: options.approve
+          ? `${userInfo().username} (eks-incident run --approve)`
+          : 'eks-incident run (no --approve)',
+        decision: options.approve ? 'approved' : 'rejected',
+        now: () => new Date(),
+      },
     };
     let summary;
     let run;
@@ -296,6 +311,11 @@ export function registerRunCommand(program: Command, streams: Streams): void {
     .option('--rules <file>', RULES_OPTION_HELP)
     .option('--data-dir <dir>', 'where the local evidence store lives', DEFAULT_DATA_DIR)
     .option('--json', 'print a machine-readable summary on stdout (progress goes to stderr)', false)
+    .option(
+      '--approve',
+      'approve in advance what the remediation policy holds for a human (by default a rollback); without it, it is refused and escalated',
+      false,
+    )
     .addHelpText(
       'after',
       `

@@ -8,6 +8,7 @@ import { configSchema, type StackConfig } from '../../lib/config';
 import { cachedDefinitions } from '../../lib/definitions-cache';
 import type { LocalAws } from '../aws/local-aws';
 import { LocalExecutionRegistry } from '../engine/execution-registry';
+import { approvalStoreOf } from '../engine/local-steps';
 import { runIncident } from '../engine/run-incident';
 import { unheardIncident } from '../engine/unheard';
 import { LocalExecutionStarter } from '../webhook/local-execution-starter';
@@ -23,6 +24,9 @@ export const SERVE_PORT = 9095;
 
 /** The environment variable the token is read from when `--token` is not given. */
 export const TOKEN_VARIABLE = 'EKS_INCIDENT_WEBHOOK_TOKEN';
+
+/** The environment variable the Slack app's signing secret is read from. */
+export const SLACK_SIGNING_SECRET_VARIABLE = 'SLACK_SIGNING_SECRET';
 
 /** Kubernetes lookups of the intake: short, as the Lambda's (lib/constructs/webhook.ts). */
 const OWNER_LOOKUP_TIMEOUT_MS = 2000;
@@ -54,6 +58,14 @@ export interface ServeCommandOptions {
   timeScale?: number;
   /** `--rules FILE`: the user's diagnosis rules. */
   rules?: string;
+  /** Who decides each remediation: JSON or a JSON file (the stack's `remediationPolicy`). */
+  remediationPolicy?: string;
+  /** The Slack app's signing secret; `SLACK_SIGNING_SECRET` when unset; no Slack route without one. */
+  slackSigningSecret?: string;
+  /** The URL people reach this server at, for the approval links (default: the listening address). */
+  publicUrl?: string;
+  /** Alertmanager's URL: the incident's alerts are silenced while it is remediated. */
+  alertmanagerUrl?: string;
 }
 
 export interface RunningServe {
@@ -74,6 +86,7 @@ function stackConfig(options: ServeCommandOptions, clusterName: string): StackCo
     alertTargets: options.alertTargets,
     webhookDefaultNamespace: options.defaultNamespace,
     webhookDryRun: options.dryRun || !options.allowedNamespaces?.length,
+    remediationPolicy: options.remediationPolicy,
   });
   if (result.success) return { ...result.data, rulesFile: rulesFileOption(options.rules) };
   const issue = result.error.issues[0];
@@ -97,7 +110,13 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
   const synthesized = cachedDefinitions({
     clusterName: config.clusterName,
     allowedNamespaces: config.allowedNamespaces.join(','),
+    remediationPolicy: JSON.stringify(config.remediationPolicy),
   });
+  // Signs this server's approval links: they answer requests of the executions it runs.
+  const linkSecret = randomBytes(32).toString('base64url');
+  const slackSigningSecret = options.slackSigningSecret ?? process.env[SLACK_SIGNING_SECRET_VARIABLE];
+  // Its base URL is known once the server listens, before any execution can ask.
+  const approvalLinks = { baseUrl: '', secret: linkSecret };
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const aws = await new LocalStore(dataDir).start();
   const log = createLogger({ write: (line) => streams.err.write(`${line}\n`) });
@@ -112,7 +131,15 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
       const run = await runIncident({
         synthesized,
         input,
-        environment: { kube: cluster.kube, aws, config, now, executions: registry },
+        environment: {
+          kube: cluster.kube,
+          aws,
+          config,
+          now,
+          executions: registry,
+          approvalLinks,
+          alertmanagerUrl: options.alertmanagerUrl,
+        },
         timeScale: options.timeScale ?? 1,
         executionName: name,
         startTime,
@@ -147,12 +174,23 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
       options: { dryRun: config.webhookDryRun },
       now,
       log,
+      approvals: {
+        store: approvalStoreOf({ aws }),
+        linkSecret,
+        slackSigningSecret,
+        now,
+        // The engine waiting in this process reads the answer from the store.
+        deliver: async () => undefined,
+        log,
+        operatorToken: token,
+      },
     });
   } catch (error) {
     await aws.stop();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(options.port);
     throw error;
   }
+  approvalLinks.baseUrl = options.publicUrl ?? server.url.replace(/\/alertmanager$/, '');
   streams.err.write(usage(server, token, options, config, cluster.context));
   return {
     server,
@@ -183,6 +221,10 @@ function usage(
       ? '  every execution is a dry run (no --allowed-namespaces, or --dry-run): nothing in the cluster changes'
       : `  executions may restart or roll back in: ${config.allowedNamespaces.join(', ')}`,
     ...(options.token || process.env[TOKEN_VARIABLE] ? [] : [`  token (generated): ${token}`]),
+    `  approvals: answer with \`eks-incident approve INCIDENT-ID [--reject]\` (same token), the links in the notification` +
+      (options.slackSigningSecret || process.env[SLACK_SIGNING_SECRET_VARIABLE]
+        ? `, or Slack (interactivity URL ${server.url.replace(/\/alertmanager$/, '')}/slack/interactions)`
+        : ''),
     '',
     'Alertmanager configuration (alertmanager.yml):',
     '  receivers:',
@@ -262,6 +304,19 @@ export function registerServeCommand(program: Command, streams: Streams): void {
     .option('--time-scale <n>', 'workflow seconds per wall-clock second (Wait states)', parseTimeScale, 1)
     .option('--rules <file>', RULES_OPTION_HELP)
     .option('--data-dir <dir>', 'where the local evidence store lives', DEFAULT_DATA_DIR)
+    .option(
+      '--remediation-policy <json|file>',
+      'who decides each action: auto, approve or never (as -c remediationPolicy; default restart auto, rollback approve)',
+    )
+    .option(
+      '--slack-signing-secret <secret>',
+      `the Slack app's signing secret, for its Approve/Reject buttons (default: $${SLACK_SIGNING_SECRET_VARIABLE})`,
+    )
+    .option('--public-url <url>', 'the URL people reach this server at, for approval links')
+    .option(
+      '--alertmanager-url <url>',
+      "Alertmanager's URL: silence the incident's alerts while it is remediated (as -c alertmanagerUrl)",
+    )
     .addHelpText(
       'after',
       `

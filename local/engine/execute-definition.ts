@@ -41,6 +41,19 @@ export interface ExecuteDefinitionOptions {
    */
   startTime?: Date;
   onEvent?: (event: EventLog) => void;
+  /**
+   * The local counterpart of `lambda:invoke.waitForTaskToken` Tasks, which aws-local-stepfunctions
+   * does not implement: called with the function the Task names, its Payload and the Task's
+   * TimeoutSeconds scaled to wall time; it runs the function and resolves with what
+   * SendTaskSuccess would send, or throws an error named `States.Timeout`. Unset: reaching such
+   * a Task fails it.
+   */
+  waitForTaskToken?: (call: {
+    state: string;
+    fn: LocalFunction;
+    payload: unknown;
+    timeoutMs: number;
+  }) => Promise<unknown>;
 }
 
 export interface LocalExecution {
@@ -74,6 +87,13 @@ export function allStates(definition: { States: Record<string, State> }): Array<
     ];
     return [[name, state] as [string, State], ...nested.flatMap(allStates)];
   });
+}
+
+const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/** What `$$.Task.Token` is locally: one per execution (a flow asks one approval at a time). */
+export function localTaskToken(executionArn: string): string {
+  return `local-task-token:${executionArn}`;
 }
 
 function isSnsPublish(state: State): boolean {
@@ -123,8 +143,25 @@ export async function executeDefinition(options: ExecuteDefinitionOptions): Prom
   for (const [name, state] of states) {
     if (state.Type !== 'Task') continue;
     const fn = options.functions.get(String(state.Resource));
+    const waitFor = options.waitForTaskToken;
+    const invoked =
+      state.Resource === WAIT_FOR_TASK_TOKEN
+        ? options.functions.get(String((state.Parameters as { FunctionName?: string })?.FunctionName))
+        : undefined;
     if (fn) handlers[name] = options.startTime ? withStartTime(fn, options.startTime.toISOString()) : fn;
-    else if (isSnsPublish(state)) {
+    else if (invoked && !waitFor) {
+      // A caller whose flows never ask for approval need not provide the waiter; reaching it fails.
+      handlers[name] = () => {
+        throw new Error(
+          `Task state "${name}" waits for a task token and this run has no waitForTaskToken handler`,
+        );
+      };
+    } else if (invoked && waitFor) {
+      const target = options.startTime ? withStartTime(invoked, options.startTime.toISOString()) : invoked;
+      const timeoutMs = (Number(state.TimeoutSeconds ?? 99999999) * 1000) / timeScale;
+      handlers[name] = (parameters: { Payload: unknown }) =>
+        waitFor({ state: name, fn: target, payload: parameters.Payload, timeoutMs });
+    } else if (isSnsPublish(state)) {
       handlers[name] = async (parameters: { Subject?: string; Message: unknown }) => {
         const message =
           typeof parameters.Message === 'string' ? parameters.Message : JSON.stringify(parameters.Message);
@@ -161,6 +198,7 @@ export async function executeDefinition(options: ExecuteDefinitionOptions): Prom
         StartTime: (options.startTime ?? new Date()).toISOString(),
         Input: input,
       },
+      Task: { Token: localTaskToken(executionArn) },
     } as never,
   });
   const events: EventLog[] = [];

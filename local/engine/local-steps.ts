@@ -9,13 +9,16 @@ import { restart } from '../../lambdas/restart/restart';
 import { rollback } from '../../lambdas/rollback/rollback';
 import { verifyStep } from '../../lambdas/verify/checks';
 import type { StepEvent } from '../../lambdas/shared/contracts';
+import { ApprovalStore } from '../../lambdas/shared/approval/approval-store';
+import { AlertmanagerSilences } from '../../lambdas/shared/alertmanager-silences';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
-import type { StackConfig } from '../../lib/config';
+import { stormBrakeOf, type StackConfig } from '../../lib/config';
 import { builtinRules, mergeRules, parseRules } from '../../lambdas/shared/rules/load-rules';
 import type { IncidentStep } from '../../lib/incident-response-stack';
 import type { LocalAws } from '../aws/local-aws';
+import type { AutoApprove } from './approval-waiter';
 import type { LocalExecutionRegistry } from './execution-registry';
 
 /** What the steps run against locally: the same logic the Lambdas run, other adapters. */
@@ -32,7 +35,29 @@ export interface LocalStepEnvironment {
    * whether a lock's holder still runs. Without one, a held lock waits for its Lease to lapse.
    */
   executions?: LocalExecutionRegistry;
+  /**
+   * Where signed approval links point (`serve`'s URL) and the secret that signs them. Unset: the
+   * approval request offers the CLI (and Slack's buttons) only.
+   */
+  approvalLinks?: { baseUrl: string; secret: string };
+  /** Approve every request after a pause (the demo's stand-in for a human). Unset: a human answers. */
+  autoApprove?: AutoApprove;
+  /** Alertmanager's URL, to silence an incident's alerts while it is remediated. Unset: no silences. */
+  alertmanagerUrl?: string;
 }
+
+/** The approval store the steps, the routes and the CLI share: the environment's S3 bucket. */
+export function approvalStoreOf(env: Pick<LocalStepEnvironment, 'aws'>): ApprovalStore {
+  let store = stores.get(env.aws.s3);
+  if (!store) {
+    store = new ApprovalStore(env.aws.s3, env.aws.bucket);
+    stores.set(env.aws.s3, store);
+  }
+  return store;
+}
+
+/** One store per S3 client, so answers in this process are serialized by one store. */
+const stores = new WeakMap<object, ApprovalStore>();
 
 export type StepHandler = (event: StepEvent) => Promise<unknown>;
 
@@ -52,7 +77,13 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
     config.rulesFile ? parseRules(config.rulesFile.text, config.rulesFile.path) : [],
   );
   return {
-    notify: (event) => notify(event, async () => ({ notifier, ...links, now })),
+    notify: (event) =>
+      notify(event, async () => ({
+        notifier,
+        ...links,
+        now,
+        approvals: { store: approvalStoreOf(env), links: env.approvalLinks },
+      })),
     diagnose: (event) =>
       diagnose(event, {
         kube,
@@ -71,9 +102,19 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
           allowedWorkloads: config.allowedWorkloads,
           cooldownSeconds: config.cooldownSeconds,
           lockTtlSeconds: config.lockTtlSeconds,
+          stormBrake: stormBrakeOf(config),
+          remediationPolicy: config.remediationPolicy,
         },
         now,
         executions: env.executions,
+        silences: env.alertmanagerUrl
+          ? {
+              port: new AlertmanagerSilences(env.alertmanagerUrl),
+              evidenceBucket: aws.bucket,
+              // Alertmanager runs on the wall clock, whatever scale the cluster's clock has.
+              now: () => new Date(),
+            }
+          : undefined,
       }),
     restart: (event) => restart(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
     verify: (event) => verifyStep(event, { kube, now }),

@@ -9,7 +9,8 @@ import {
   type LocalExecution,
   type LocalFunction,
 } from './execute-definition';
-import { localStepHandlers, type LocalStepEnvironment } from './local-steps';
+import { localApprovalWaiter } from './approval-waiter';
+import { approvalStoreOf, localStepHandlers, type LocalStepEnvironment } from './local-steps';
 
 export type { EventLog } from './execute-definition';
 
@@ -74,6 +75,9 @@ export async function runIncident(options: RunIncidentOptions): Promise<Incident
       executionName,
       startTime: options.startTime,
       onEvent: options.onEvent,
+      waitForTaskToken: localApprovalWaiter(approvalStoreOf(environment), {
+        autoApprove: environment.autoApprove,
+      }),
     });
     return run;
   } finally {

@@ -3,6 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { isTransient, UnauthorizedError } from '../../lambdas/intake/errors';
 import { respond, type HttpAnswer } from '../../lambdas/intake/http';
 import { authorize, MAX_BODY_BYTES, WEBHOOK_PATH, type IntakeDeps } from '../../lambdas/intake/intake';
+import {
+  APPROVAL_PATH,
+  approvalRoutes,
+  OPERATOR_APPROVAL_PATH,
+  SLACK_INTERACTIONS_PATH,
+  type ApprovalRouteDeps,
+} from '../../lambdas/approval/approval-routes';
 
 /** Bodies past the limit are read and dropped up to this much, so the client gets its 413; beyond, the connection is cut. */
 const DRAIN_MAX_BYTES = 16 * MAX_BODY_BYTES;
@@ -20,6 +27,8 @@ export interface WebhookServerOptions extends Omit<IntakeDeps, 'token'> {
    * @default 64
    */
   maxInFlight?: number;
+  /** The approval routes (signed links, Slack interactivity), as the HTTP API serves them. Unset: none. */
+  approvals?: ApprovalRouteDeps;
 }
 
 export interface WebhookServer {
@@ -63,12 +72,31 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * as soon as the executions are started (the local starter does not wait for them to run).
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const { port = 0, host = '127.0.0.1', token, maxInFlight = 64, ...intake } = options;
+  const { port = 0, host = '127.0.0.1', token, maxInFlight = 64, approvals, ...intake } = options;
   const deps: IntakeDeps = { ...intake, token: async () => token };
   let inFlight = 0;
 
   const handle = async (req: IncomingMessage): Promise<HttpAnswer> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (
+      approvals &&
+      (path === SLACK_INTERACTIONS_PATH || APPROVAL_PATH.test(path) || OPERATOR_APPROVAL_PATH.test(path))
+    ) {
+      const body = await readBody(req);
+      if (!body) return jsonAnswer(413, { error: 'payload too large', limitBytes: MAX_BODY_BYTES });
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value[0] : value]),
+      );
+      const request = {
+        method: req.method ?? 'GET',
+        path,
+        query: url.searchParams,
+        headers,
+        body: body.toString('utf8'),
+      };
+      return (await approvalRoutes(request, approvals))!;
+    }
     if (path !== WEBHOOK_PATH)
       return jsonAnswer(404, { error: `not found; the webhook is POST ${WEBHOOK_PATH}` });
     if (req.method !== 'POST') return jsonAnswer(405, { error: 'method not allowed' }, { allow: 'POST' });

@@ -203,7 +203,12 @@ describe('eks-incident demo (npm start)', () => {
       /^s3:\/\/eks-incident-evidence\/incidents\/.+\/cluster-dump\/$/,
     );
     expect(existsSync(join(jsonCwd, bisheng.evidence!.files!.report!))).toBe(true);
+    // The default policy asks a human before agent-api's rollback; the demo answers it.
+    expect(summary.incidents.find((i) => i.label === 'agent-api')?.approval).toMatch(
+      /^rollback approved by eks-incident demo \(auto-approved after 3 s\) at /,
+    );
     expect(summary.notifications.map((n) => n.stage).sort()).toEqual([
+      'approval',
       'escalated',
       'opened',
       'opened',

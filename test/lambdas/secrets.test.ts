@@ -1,3 +1,5 @@
+import { remediationPolicySchema } from '../../lambdas/shared/approval/policy';
+import { DEFAULT_REMEDIATION_BUDGET } from '../../lambdas/shared/remediation-budget';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -152,7 +154,13 @@ describe('secrets', () => {
     state.events = await collectEvents(stepEvent(state), { kube: s.kube, evidence: store, now: s.now });
     state.guard = (await guard(stepEvent(state, { action: 'acquire' }), {
       kube: s.kube,
-      config: { allowedNamespaces: [NS], cooldownSeconds: 600, lockTtlSeconds: 900 },
+      config: {
+        allowedNamespaces: [NS],
+        cooldownSeconds: 600,
+        lockTtlSeconds: 900,
+        stormBrake: { budget: DEFAULT_REMEDIATION_BUDGET, ledgerNamespace: NS },
+        remediationPolicy: remediationPolicySchema.parse({}),
+      },
       now: s.now,
     })) as GuardDecision;
     state.escalation = await escalate(stepEvent(state), await notifyDeps());

@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       dumpMaxBytes: 104857600,
       dumpConcurrency: 4,
       rbacGroup: 'eks-incident-response',
+      remediationBudget: { cluster: 10, namespace: 5, windowSeconds: 3600 },
+      remediationPolicy: { default: {}, namespaces: {}, workloads: {}, timeoutSeconds: 3600 },
       alertTargets: [],
       webhookDefaultNamespace: 'kube-system',
       webhookDryRun: false,

@@ -223,8 +223,26 @@ describe.each([
         expect(statement.Resource).toEqual(incidents);
       }
     }
-    for (const step of ['Notify', 'Escalate', 'Guard', 'Restart', 'Verify', 'Rollback']) {
+    for (const step of ['Escalate', 'Guard', 'Restart', 'Verify', 'Rollback']) {
       expect({ step, s3: s3(step) }).toEqual({ step, s3: [] });
+    }
+    // Notify stores approval requests, and only there.
+    expect(s3('Notify').sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    expect(statementsOf(built, 'Notify')).toContainEqual({
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+      Condition: { StringLike: { 's3:prefix': 'approvals/*' } },
+    });
+    for (const statement of statementsOf(built, 'Notify').filter((s) =>
+      /s3:(Put|Get)Object/.test(String(s.Action)),
+    )) {
+      expect(statement.Resource).toEqual({ 'Fn::Join': ['', [bucketArn, '/approvals/*']] });
     }
     for (const step of ['Notify', 'Escalate']) {
       expect(statementsOf(built, step)).toContainEqual({

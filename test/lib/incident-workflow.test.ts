@@ -26,6 +26,8 @@ const LAMBDA_TASKS: Record<string, [string, string, Record<string, string>]> = {
   'Check Dependency': ['verify', '$.dependencyWait', { check: 'dependency' }],
   'Notify Recovered': ['notify', '$.notified', { stage: 'recovered' }],
   'Notify No Action': ['notify', '$.notified', { stage: 'no-action' }],
+  'Storm Roster': ['guard', '$.storm', { action: 'storm' }],
+  'Notify Storm': ['notify', '$.notified', { stage: 'storm' }],
   Escalate: ['escalate', '$.escalation', {}],
   'Cluster Dump': ['cluster-dump', '$.dump', {}],
   Report: ['report', '$.report', {}],
@@ -107,7 +109,11 @@ function recoveringHandlers(): Record<string, Handler> {
       evidence: { diagnostics: `${INCIDENT.evidencePrefix}diagnostics.json` },
     }),
     'Collect Events': () => ({ count: 3, warnings: 1, evidence: {} }),
-    Guard: () => ({ allowed: true, detail: 'lock acquired' }),
+    Guard: () => ({
+      allowed: true,
+      detail: 'lock acquired',
+      policy: { restart: 'auto', rollback: 'auto' },
+    }),
     'Health Before Restart': () => health('restart', false),
     'Health Before Rollback': () => health('rollback', false),
     'Check Dependency': () => dependencyWait('ready'),
@@ -217,6 +223,13 @@ describe('IncidentResponse definition (synthesized)', () => {
       'Wait For Dependency': 'Wait',
       'Notify Recovered': 'Task',
       'Notify No Action': 'Task',
+      'Request Approval': 'Task',
+      'Approved?': 'Choice',
+      'Approval Timed Out': 'Pass',
+      'Storm Opener?': 'Choice',
+      'Storm Gather': 'Wait',
+      'Storm Roster': 'Task',
+      'Notify Storm': 'Task',
       Escalate: 'Task',
       'Cluster Dump': 'Task',
       Report: 'Task',
@@ -245,6 +258,8 @@ describe('IncidentResponse definition (synthesized)', () => {
       'Check Dependency': 'Dependency Ready?',
       'Notify Recovered': 'Report',
       'Notify No Action': 'Report',
+      'Storm Roster': 'Notify Storm',
+      'Notify Storm': 'Report',
       Escalate: 'Cluster Dump',
       'Cluster Dump': 'Report',
       Report: 'Release Lock',
@@ -386,22 +401,91 @@ describe('IncidentResponse definition (synthesized)', () => {
     });
     expect(definition.States['Healthy Before Rollback?']).toEqual({
       Type: 'Choice',
-      Choices: [healthy, { Variable: '$.restart', IsPresent: true, Next: 'Rollback' }],
+      Choices: [
+        healthy,
+        {
+          And: [
+            { Variable: '$.restart', IsPresent: true },
+            { Variable: '$.guard.policy.rollback', StringEquals: 'approve' },
+          ],
+          Next: 'Request Approval',
+        },
+        {
+          And: [
+            { Variable: '$.restart', IsPresent: true },
+            { Variable: '$.guard.policy.rollback', StringEquals: 'never' },
+          ],
+          Next: 'Escalate',
+        },
+        { Variable: '$.restart', IsPresent: true, Next: 'Rollback' },
+      ],
       Default: 'Guard',
     });
+    const allowedFor = (action: string) => [
+      { Variable: '$.guard.allowed', BooleanEquals: true },
+      { Variable: '$.health.before', StringEquals: action },
+    ];
     expect(definition.States['Remediation Allowed?']).toEqual({
       Type: 'Choice',
       Choices: [
         {
           And: [
-            { Variable: '$.guard.allowed', BooleanEquals: true },
-            { Variable: '$.health.before', StringEquals: 'rollback' },
+            { And: allowedFor('rollback') },
+            { Variable: '$.guard.policy.rollback', StringEquals: 'approve' },
+          ],
+          Next: 'Request Approval',
+        },
+        { And: allowedFor('rollback'), Next: 'Rollback' },
+        {
+          And: [
+            { And: allowedFor('restart') },
+            { Variable: '$.guard.policy.restart', StringEquals: 'approve' },
+          ],
+          Next: 'Request Approval',
+        },
+        { Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Restart' },
+        { Variable: '$.guard.reason', StringEquals: 'storm', Next: 'Storm Opener?' },
+      ],
+      Default: 'Escalate',
+    });
+    expect(definition.States['Approved?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.approval.decision', StringEquals: 'approved' },
+            { Variable: '$.approval.action', StringEquals: 'rollback' },
           ],
           Next: 'Rollback',
         },
-        { Variable: '$.guard.allowed', BooleanEquals: true, Next: 'Restart' },
+        { Variable: '$.approval.decision', StringEquals: 'approved', Next: 'Restart' },
       ],
       Default: 'Escalate',
+    });
+    expect(definition.States['Request Approval']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: 3600,
+      ResultPath: '$.approval',
+      Parameters: {
+        FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:notify',
+        Payload: { params: { stage: 'approval', 'taskToken.$': '$$.Task.Token', timeoutSeconds: '3600' } },
+      },
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: 'Approval Timed Out' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' },
+      ],
+      Next: 'Approved?',
+    });
+    expect(definition.States['Storm Opener?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.guard.storm.opener', BooleanEquals: true, Next: 'Storm Gather' }],
+      Default: 'Report',
+    });
+    expect(definition.States['Storm Gather']).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.incident.options.waitSeconds',
+      Next: 'Storm Roster',
     });
     expect(definition.States['Dependency Ready?']).toEqual({
       Type: 'Choice',

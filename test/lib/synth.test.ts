@@ -28,7 +28,12 @@ describe('synthesizeDefinitions', () => {
       .filter((state) => state.Type === 'Task')
       .map((state) => state.Resource);
     expect(new Set(resources)).toEqual(
-      new Set([...Object.values(placeholders.functions), 'arn:aws:states:::sns:publish']),
+      new Set([
+        ...Object.values(placeholders.functions),
+        'arn:aws:states:::sns:publish',
+        // Request Approval names its function in Parameters.FunctionName (a placeholder too).
+        'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      ]),
     );
     expect(JSON.stringify(incidentResponse)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
     expect(() => new StateMachine(incidentResponse as never)).not.toThrow();

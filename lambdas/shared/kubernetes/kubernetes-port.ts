@@ -26,6 +26,7 @@ import type { Target, WorkloadKind } from '../contracts';
 import {
   ActionNotAllowedError,
   KubernetesRequestError,
+  LedgerContentionError,
   LockLostError,
   WorkloadNotFoundError,
 } from '../errors';
@@ -242,6 +243,20 @@ export interface KubernetesPort {
    * execution's entry for the same action). LockLostError when the Lease is not `holder`'s.
    */
   recordRemediation(namespace: string, name: string, holder: string, entry: RemediationEntry): Promise<void>;
+  /**
+   * Compare-and-swap of one annotation of a Lease that nobody holds (a shared ledger): reads it,
+   * lets `update` compute the new value from the current one, and writes it with the
+   * resourceVersion read as precondition (creating the Lease if there is none), again and
+   * again until no other writer came in between. Returns what `update` returned with the write
+   * that won. LedgerContentionError after `attempts` lost writes.
+   */
+  updateLeaseAnnotation<T>(
+    namespace: string,
+    name: string,
+    key: string,
+    update: (current: string | undefined) => { value: string; result: T },
+    attempts?: number,
+  ): Promise<T>;
   /** Gives the Lease up if `holder` holds it; false when it was not ours (or is gone). */
   releaseLease(namespace: string, name: string, holder: string, now: Date): Promise<boolean>;
   getLease(namespace: string, name: string): Promise<V1Lease | undefined>;
@@ -956,6 +971,57 @@ export class ClientNodeKubernetes implements KubernetesPort {
         return;
       } catch (error) {
         if (!isConflict(error) || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  async updateLeaseAnnotation<T>(
+    namespace: string,
+    name: string,
+    key: string,
+    update: (current: string | undefined) => { value: string; result: T },
+    attempts = 40,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.getLease(namespace, name);
+      const { value, result } = update(current?.metadata?.annotations?.[key]);
+      try {
+        if (!current) {
+          await this.call(`create leases.coordination.k8s.io ${namespace}/${name}`, () =>
+            this.api.coordination.createNamespacedLease({
+              namespace,
+              fieldManager: this.fieldManager,
+              body: { metadata: { name, namespace, annotations: { [key]: value } }, spec: {} },
+            }),
+          );
+        } else {
+          const next: V1Lease = {
+            ...current,
+            metadata: {
+              ...current.metadata,
+              annotations: { ...current.metadata?.annotations, [key]: value },
+            },
+          };
+          // The resourceVersion read above is the precondition: of two writers, one gets 409.
+          await this.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
+            this.api.coordination.replaceNamespacedLease({
+              namespace,
+              name,
+              body: next,
+              fieldManager: this.fieldManager,
+            }),
+          );
+        }
+        return result;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        if (attempt >= attempts) {
+          throw new LedgerContentionError(
+            `${namespace}/${name}: ${attempts} writes in a row lost to concurrent writers`,
+          );
+        }
+        // Spread the contenders out, so a burst of executions does not collide in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * Math.min(attempt, 5)));
       }
     }
   }

@@ -61,6 +61,7 @@ export function structured(n: Notification): Record<string, unknown> {
     title: n.title,
     details: n.details,
     evidence: n.evidence,
+    ...(n.approval ? { approval: n.approval } : {}),
   };
 }
 
@@ -73,6 +74,8 @@ const STAGE_ICON: Record<Notification['stage'], string> = {
   recovered: '✅',
   'no-action': 'ℹ️',
   escalated: '⚠️',
+  storm: '🌩️',
+  approval: '✋',
 };
 
 /** A Slack incoming-webhook payload (Block Kit), within Slack's per-block limits. */
@@ -114,5 +117,20 @@ export function slackPayload(n: Notification): Record<string, unknown> {
     type: 'section',
     text: { type: 'mrkdwn', text: clip(`*Evidence*\n${evidence.join('\n')}`, 3000) },
   });
+  if (n.approval) {
+    // Answered through the Slack app's interactivity URL, which verifies Slack's signature.
+    const button = (text: string, action: 'approve' | 'reject', style: 'primary' | 'danger') => ({
+      type: 'button',
+      text: { type: 'plain_text', text },
+      style,
+      action_id: action,
+      value: n.approval!.value,
+    });
+    blocks.push({
+      type: 'actions',
+      block_id: 'eks-incident-approval',
+      elements: [button('Approve', 'approve', 'primary'), button('Reject', 'reject', 'danger')],
+    });
+  }
   return { text: `${STAGE_ICON[n.stage]} ${slackText(n.title)} (${slackText(n.incidentId)})`, blocks };
 }

@@ -2,7 +2,8 @@ import type { Incident, IncidentTarget } from '../contracts';
 import type { EvidenceLink } from '../evidence/links';
 
 /** Where the incident is in the flow when a human is told about it. */
-export type NotificationStage = 'opened' | 'recovered' | 'no-action' | 'escalated';
+/** `storm`: one message for every incident the remediation budget refused in a batch. */
+export type NotificationStage = 'opened' | 'recovered' | 'no-action' | 'escalated' | 'storm' | 'approval';
 
 /** What every message says: which incident, which workload, where in the flow, how it ended, and the evidence. */
 export interface Notification {
@@ -17,12 +18,18 @@ export interface Notification {
     | 'recovered-by-rollback'
     | 'healthy-no-action'
     | 'escalated'
-    | 'dry-run';
+    | 'dry-run'
+    | 'storm-no-action';
   /** One line: what happened. */
   title: string;
   /** Further lines a human reads first (alert summary, why escalated, what was done). */
   details: string[];
   evidence: EvidenceLink[];
+  /**
+   * Stage `approval`: what the Slack buttons send back (`<incident>/<action>/<nonce>`), and the
+   * signed links for channels without buttons.
+   */
+  approval?: { value: string; approveUrl?: string; rejectUrl?: string };
 }
 
 /**

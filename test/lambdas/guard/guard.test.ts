@@ -1,3 +1,5 @@
+import { remediationPolicySchema } from '../../../lambdas/shared/approval/policy';
+import { DEFAULT_REMEDIATION_BUDGET } from '../../../lambdas/shared/remediation-budget';
 import { guard, lockName, type GuardConfig } from '../../../lambdas/guard/guard';
 import type { GuardDecision, LockRelease, WorkflowState } from '../../../lambdas/shared/contracts';
 import { rfc3339Seconds } from '../../../lambdas/shared/kubernetes/kubectl';
@@ -18,7 +20,13 @@ afterEach(async () => {
   await s?.sandbox.stop();
 });
 
-const config: GuardConfig = { allowedNamespaces: [NS], cooldownSeconds: 600, lockTtlSeconds: 900 };
+const config: GuardConfig = {
+  allowedNamespaces: [NS],
+  cooldownSeconds: 600,
+  lockTtlSeconds: 900,
+  stormBrake: { budget: DEFAULT_REMEDIATION_BUDGET, ledgerNamespace: NS },
+  remediationPolicy: remediationPolicySchema.parse({}),
+};
 
 async function acquire(state: WorkflowState, overrides: Partial<GuardConfig> = {}): Promise<GuardDecision> {
   s.sandbox.requests.clear();
@@ -98,6 +106,7 @@ describe('guard (acquire)', () => {
         acquired: true,
       },
       decidedAt: s.now().toISOString(),
+      policy: { restart: 'auto', rollback: 'approve' },
     });
     // Sized to the remediation's deadline (restart, 2 × 60 s wait, 300 s verify, two step budgets),
     // below LOCK_TTL_SECONDS (900).

@@ -13,6 +13,12 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 
+/**
+ * These flows exercise automatic remediation: rollbacks too run without asking (the default
+ * policy asks a human before a rollback; test/local/engine/approval-flow.test.ts covers that).
+ */
+const AUTO = { default: { restart: 'auto', rollback: 'auto' } };
+
 /*
  * The decision follows the diagnosis, through the synthesized state machine on the local
  * engine against the sandbox (demo scenario) over HTTP: no restart when the cause says a
@@ -74,7 +80,14 @@ async function run(
   const steps = localStepHandlers({
     kube,
     aws,
-    config: { ...configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES }), rulesFile },
+    config: {
+      ...configSchema.parse({
+        clusterName: 'sandbox',
+        allowedNamespaces: NAMESPACES,
+        remediationPolicy: AUTO,
+      }),
+      rulesFile,
+    },
     now: () => new Date(sandbox.clock.now()),
   });
   const functions = new Map(

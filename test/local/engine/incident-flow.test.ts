@@ -15,6 +15,12 @@ import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox'
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { deployment } from '../../helpers/manifests';
 
+/**
+ * These flows exercise automatic remediation: rollbacks too run without asking (the default
+ * policy asks a human before a rollback; test/local/engine/approval-flow.test.ts covers that).
+ */
+const AUTO = { default: { restart: 'auto', rollback: 'auto' } };
+
 /*
  * The synthesized IncidentResponse state machine, run by aws-local-stepfunctions against the
  * Kubernetes sandbox (demo scenario) over HTTP and S3/SNS on fauxqs over HTTP. Nothing is
@@ -90,6 +96,7 @@ async function run(executionInput: unknown, config: Record<string, unknown> = {}
         clusterName: 'sandbox',
         allowedNamespaces: NAMESPACES,
         kubeRequestTimeoutMs: REQUEST_TIMEOUT_MS,
+        remediationPolicy: AUTO,
         ...config,
       }),
       now: () => new Date(sandbox.clock.now()),

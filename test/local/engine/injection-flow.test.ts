@@ -18,6 +18,12 @@ import { startSandbox } from '../../../local/kube-sandbox/sandbox';
 import { recordingStreams } from '../../cli/recording-streams';
 import { ALL_INJECTIONS, MARKDOWN, SLACK } from '../../fixtures/injection-corpus';
 
+/**
+ * These flows exercise automatic remediation: rollbacks too run without asking (the default
+ * policy asks a human before a rollback; test/local/engine/approval-flow.test.ts covers that).
+ */
+const AUTO = { default: { restart: 'auto', rollback: 'auto' } };
+
 /*
  * Hostile alert text (test/fixtures/injection-corpus.ts: forged lines, escape sequences, HTML,
  * Markdown, Slack mentions) in an alert's name, summary and annotations, run through the
@@ -86,7 +92,11 @@ beforeAll(async () => {
           requestTimeoutMs: 5000,
         }),
         aws,
-        config: configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: [NS] }),
+        config: configSchema.parse({
+          clusterName: 'sandbox',
+          allowedNamespaces: [NS],
+          remediationPolicy: AUTO,
+        }),
         now: () => new Date(sandbox.clock.now()),
       },
     });

@@ -19,6 +19,12 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { deployment } from '../../helpers/manifests';
 
+/**
+ * These flows exercise automatic remediation: rollbacks too run without asking (the default
+ * policy asks a human before a rollback; test/local/engine/approval-flow.test.ts covers that).
+ */
+const AUTO = { default: { restart: 'auto', rollback: 'auto' } };
+
 /*
  * Issue 10, classes 3 (remediation repeats) and 4 (locks outlive their holder), against the
  * synthesized IncidentResponse state machine on the local engine, the sandbox over HTTP with its
@@ -103,6 +109,7 @@ async function run(
         clusterName: 'sandbox',
         allowedNamespaces: NAMESPACES,
         kubeRequestTimeoutMs: REQUEST_TIMEOUT_MS,
+        remediationPolicy: AUTO,
         ...options.config,
       }),
       now: () => new Date(sandbox.clock.now()),
@@ -567,7 +574,11 @@ describe('class 6: a manual execution names a real namespace and object, or fail
       environment: {
         kube,
         aws,
-        config: configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES }),
+        config: configSchema.parse({
+          clusterName: 'sandbox',
+          allowedNamespaces: NAMESPACES,
+          remediationPolicy: AUTO,
+        }),
         now: () => new Date(sandbox.clock.now()),
         executions: registry,
       },

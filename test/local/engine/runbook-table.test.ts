@@ -14,6 +14,12 @@ import {
 } from '../../../local/kube-sandbox/scenarios/runbook';
 import { startSandbox } from '../../../local/kube-sandbox/sandbox';
 
+/**
+ * These flows exercise automatic remediation: rollbacks too run without asking (the default
+ * policy asks a human before a rollback; test/local/engine/approval-flow.test.ts covers that).
+ */
+const AUTO = { default: { restart: 'auto', rollback: 'auto' } };
+
 /*
  * The runbook table: one case per symptom → cause → fix row of the five runbooks, each in its
  * own sandbox (the scenario of the same name), run through the synthesized IncidentResponse
@@ -100,7 +106,11 @@ async function runCase(c: RunbookCase): Promise<Outcome> {
       environment: {
         kube,
         aws,
-        config: configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: [c.target.namespace] }),
+        config: configSchema.parse({
+          clusterName: 'sandbox',
+          allowedNamespaces: [c.target.namespace],
+          remediationPolicy: AUTO,
+        }),
         now: () => new Date(sandbox.clock.now()),
       },
     });

@@ -11,6 +11,12 @@ import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { NEGATIVES, SECRET_CASES } from '../../fixtures/secret-corpus';
 
+/**
+ * These flows exercise automatic remediation: rollbacks too run without asking (the default
+ * policy asks a human before a rollback; test/local/engine/approval-flow.test.ts covers that).
+ */
+const AUTO = { default: { restart: 'auto', rollback: 'auto' } };
+
 /*
  * The whole secret corpus (test/fixtures/secret-corpus.ts) planted where a cluster and an alert
  * carry credentials (container logs, env values under harmless names, container args, a Secret,
@@ -118,7 +124,11 @@ describe('the secret corpus through the real flow', () => {
       environment: {
         kube,
         aws,
-        config: configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: [NS] }),
+        config: configSchema.parse({
+          clusterName: 'sandbox',
+          allowedNamespaces: [NS],
+          remediationPolicy: AUTO,
+        }),
         now: () => new Date(sandbox.clock.now()),
       },
     });

@@ -25,6 +25,12 @@ import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox'
 import { LocalExecutionStarter } from '../../../local/webhook/local-execution-starter';
 import { startWebhookServer, type WebhookServer } from '../../../local/webhook/serve';
 
+/**
+ * These flows exercise automatic remediation: rollbacks too run without asking (the default
+ * policy asks a human before a rollback; test/local/engine/approval-flow.test.ts covers that).
+ */
+const AUTO = { default: { restart: 'auto', rollback: 'auto' } };
+
 /*
  * End to end: Debian's prometheus-alertmanager (a real process, clustering off) routes alerts
  * fired through its API to `eks-incident serve`'s server on loopback, which starts the
@@ -94,6 +100,7 @@ beforeAll(async () => {
     clusterName: 'sandbox',
     allowedNamespaces: NAMESPACES,
     kubeRequestTimeoutMs: 2000,
+    remediationPolicy: AUTO,
   });
   const alldataHeld = new Promise<void>((resolve) => (releaseAlldata = resolve));
   const { region, account } = synthesized.placeholders;
