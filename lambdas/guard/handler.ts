@@ -3,7 +3,7 @@ import type { GuardDecision, LockRelease, StepEvent } from '../shared/contracts'
 import { guardEnv, parseEnv } from '../shared/env';
 import { SfnExecutionLiveness } from '../shared/execution-liveness';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
 import { guard, type GuardDeps } from './guard';
 
 const dependencies = perContainer<GuardDeps>(async () => {
