@@ -18,7 +18,7 @@ const CLIENT_NODE = 'node_modules/@kubernetes/client-node/';
 const REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
-interface BundledFunction {
+export interface BundledFunction {
   /** The directory under lambdas/ of the function's handler. */
   name: string;
   entry: string;
@@ -33,7 +33,7 @@ interface BundledFunction {
 /** Where a V8 compile cache for a bundle is kept (`NODE_COMPILE_CACHE`), when one is measured. */
 type CompileCache = string | undefined;
 
-interface Bundle {
+export interface Bundle {
   file: string;
   /** index.mjs alone. */
   bytes: number;
@@ -65,12 +65,12 @@ async function packageSize(files: string[]): Promise<{ bytes: number; deflatedBy
  * `cdk synth` of the real stack (every optional part on), bundling included: the bundles are exactly what would be
  * deployed, made by NodejsFunction with the options of lib/constructs/function-defaults.ts.
  */
-async function synthesizedFunctions(outdir: string): Promise<BundledFunction[]> {
+export async function synthesizedFunctions(
+  outdir: string,
+  context: Record<string, string> = { clusterName: 'bench', allowedNamespaces: 'apps' },
+): Promise<BundledFunction[]> {
   // With the documented backup example, so the backup-verification functions are measured too.
-  const app = appWithContext(
-    { clusterName: 'bench', allowedNamespaces: 'apps', backupSources: BACKUP_EXAMPLE },
-    { outdir },
-  );
+  const app = appWithContext({ ...context, backupSources: BACKUP_EXAMPLE }, { outdir });
   const stack = buildApp(app);
   const template = app.synth().getStackArtifact(stack.artifactId).template as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
