@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { isTransient, UnauthorizedError } from '../../lambdas/intake/errors';
 import { respond, type HttpAnswer } from '../../lambdas/intake/http';
 import { authorize, MAX_BODY_BYTES, WEBHOOK_PATH, type IntakeDeps } from '../../lambdas/intake/intake';
+import type { IntakeActivity } from './intake-activity';
 
 /** Bodies past the limit are read and dropped up to this much, so the client gets its 413; beyond, the connection is cut. */
 const DRAIN_MAX_BYTES = 16 * MAX_BODY_BYTES;
@@ -20,6 +21,8 @@ export interface WebhookServerOptions extends Omit<IntakeDeps, 'token'> {
    * @default 64
    */
   maxInFlight?: number;
+  /** Told of every delivery from its arrival to its answer (the executions it starts wait for them). */
+  activity?: IntakeActivity;
 }
 
 export interface WebhookServer {
@@ -63,7 +66,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * as soon as the executions are started (the local starter does not wait for them to run).
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const { port = 0, host = '127.0.0.1', token, maxInFlight = 64, ...intake } = options;
+  const { port = 0, host = '127.0.0.1', token, maxInFlight = 64, activity, ...intake } = options;
   const deps: IntakeDeps = { ...intake, token: async () => token };
   let inFlight = 0;
 
@@ -92,8 +95,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return;
     }
     inFlight += 1;
+    activity?.enter();
     res.once('close', () => {
       inFlight -= 1;
+      activity?.leave();
     });
     handle(req).then(
       (answer) => {
