@@ -222,8 +222,6 @@ export async function benchAlertStorm(): Promise<Section> {
     const latencies = storm.map((d) => d.ms).sort((a, b) => a - b);
     const aloneMs = alone.map((d) => d.ms).sort((a, b) => a - b);
     const runs = starter.list();
-    latencies.sort((a, b) => a - b);
-    alone.sort((a, b) => a - b);
     return {
       title: 'Alert storm on eks-incident serve',
       setup:
