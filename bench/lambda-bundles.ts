@@ -395,7 +395,7 @@ export async function benchLambdaBundles(): Promise<Section> {
         'wiring.ts for S3, notify-wiring.ts for SNS and Secrets Manager, kubernetes-wiring.ts for EKS and ' +
         'client-node, per-container.ts with no client), not by the bundler.',
       'The SDK clients are bundled (tree-shaken to the commands a step sends, one file) instead of loaded from ' +
-        "the runtime's node_modules (hundreds of files): the ladder's third and fourth rungs measure that " +
+        "the runtime's node_modules (hundreds of files): the ladder's second and third rungs measure that " +
         'choice. "Talks to Kubernetes" is read from the function\'s environment: it has the cluster settings ' +
         '(CLUSTER_NAME) exactly when its handler builds a Kubernetes client. "Package deflated" is the files of ' +
         'the deployment package each deflated at level 9, about what the zip holds.',
