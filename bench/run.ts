@@ -1,5 +1,6 @@
 import { benchAlertStorm } from './alert-storm';
 import { benchClusterDump } from './cluster-dump';
+import { benchColdStack } from './cold-stack';
 import { benchIncidentFlow } from './incident-flow';
 import { benchLambdaBundles } from './lambda-bundles';
 import { benchRedaction } from './redaction';
@@ -12,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   'sandbox-list': benchSandboxList,
   flow: benchIncidentFlow,
   bundles: benchLambdaBundles,
+  'cold-stack': benchColdStack,
   dump: benchClusterDump,
   'alert-storm': benchAlertStorm,
   redaction: benchRedaction,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { alertTargetRulesSchema } from '../lambdas/shared/alert-targets';
 import { backupConfigSchema } from '../lambdas/shared/backup-config';
 import { ConfigurationError } from '../lambdas/shared/errors';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { rulesFileSchema } from '../lambdas/shared/rules/rule-schema';
 
 /**

@@ -1,7 +1,7 @@
 import type { BackupStepEvent, CronJobChecks } from '../shared/backup-contracts';
 import { backupCheckCronJobsEnv, parseEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
 import { backupCheckCronJobs, type BackupCheckCronJobsDeps } from './backup-check-cronjobs';
 
 const dependencies = perContainer<BackupCheckCronJobsDeps>(async () => {

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { BackupStepEvent, S3Checks } from '../shared/backup-contracts';
 import { backupCheckS3Env, parseEnv } from '../shared/env';
-import { perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
 import { backupCheckS3, type BackupCheckS3Deps } from './backup-check-s3';
 import { S3BackupObjects } from './backup-objects';
 

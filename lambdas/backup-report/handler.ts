@@ -7,7 +7,8 @@ import { createLogger } from '../shared/logger';
 import { SlackBackupNotifier, SnsBackupNotifier, type BackupNotice } from '../shared/notify/backup-notifier';
 import { FanOutNotifier, type Notifier } from '../shared/notify/notifier';
 import { secretsManagerWebhookUrl } from '../shared/notify/slack-notifier';
-import { evidenceFromEnv, perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
+import { evidenceFromEnv } from '../shared/wiring';
 import { backupReport, type BackupReportAction, type BackupReportDeps } from './backup-report';
 
 const dependencies = perContainer<BackupReportDeps>(async () => {

@@ -1,7 +1,7 @@
 import type { BackupStepEvent, RestoreProgress, RestoreTests } from '../shared/backup-contracts';
 import { backupRestoreTestEnv, parseEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
 import { backupRestoreTest, type BackupRestoreTestDeps, type RestoreTestAction } from './backup-restore-test';
 
 const dependencies = perContainer<BackupRestoreTestDeps>(async () => {

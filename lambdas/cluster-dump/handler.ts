@@ -1,7 +1,8 @@
 import type { ClusterDump, StepEvent } from '../shared/contracts';
 import { clusterDumpEnv, parseEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { evidenceFromEnv, perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
+import { evidenceFromEnv } from '../shared/wiring';
 import { clusterDump, type ClusterDumpDeps } from './cluster-dump';
 
 const dependencies = perContainer<ClusterDumpDeps>(async () => {

@@ -1,7 +1,8 @@
 import type { CollectedEvents, StepEvent } from '../shared/contracts';
 import { collectEventsEnv, parseEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { evidenceFromEnv, perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
+import { evidenceFromEnv } from '../shared/wiring';
 import { collectEvents, type CollectEventsDeps } from './collect-events';
 
 const dependencies = perContainer<CollectEventsDeps>(async () => {

@@ -2,7 +2,8 @@ import type { Diagnostics, StepEvent } from '../shared/contracts';
 import { diagnoseEnv, parseEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { loadRules } from '../shared/rules/load-rules';
-import { evidenceFromEnv, perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
+import { evidenceFromEnv } from '../shared/wiring';
 import { diagnose, type DiagnoseDeps } from './diagnose';
 
 const dependencies = perContainer<DiagnoseDeps>(async () => {

@@ -3,7 +3,7 @@ import type { GuardDecision, LockRelease, StepEvent, StormRoster } from '../shar
 import { guardEnv, parseEnv } from '../shared/env';
 import { SfnExecutionLiveness } from '../shared/execution-liveness';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
 import { AlertmanagerSilences } from '../shared/alertmanager-silences';
 import { guard, type GuardDeps } from './guard';
 

@@ -5,13 +5,15 @@ import { secretValue } from '../shared/approval/secret-value';
 import type { ApprovalRequested, Incident, Notified, StepEvent } from '../shared/contracts';
 import { notifyEnv, parseEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
-import { evidenceFromEnv, notifierFromEnv, perContainer } from '../shared/wiring';
+import { notifierFromEnv } from '../shared/notify-wiring';
+import { perContainer } from '../shared/per-container';
 import { notify, type NotifyDeps } from './notify';
 
 const dependencies = perContainer<NotifyDeps>(async () => {
   const env = parseEnv(notifyEnv);
-  const { bucket, region } = await evidenceFromEnv(env);
   const log = createLogger({ fields: { function: 'notify' } });
+  const { notifier, region } = await notifierFromEnv(env, log);
+  const bucket = env.EVIDENCE_BUCKET;
   const links =
     env.APPROVAL_BASE_URL && env.APPROVAL_LINK_SECRET_ARN
       ? {
@@ -20,7 +22,7 @@ const dependencies = perContainer<NotifyDeps>(async () => {
         }
       : undefined;
   return {
-    notifier: notifierFromEnv(env, log),
+    notifier,
     bucket,
     region,
     now: () => new Date(),

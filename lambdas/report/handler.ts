@@ -1,6 +1,7 @@
 import type { ReportResult, StepEvent } from '../shared/contracts';
 import { parseEnv, reportEnv } from '../shared/env';
-import { evidenceFromEnv, perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
+import { evidenceFromEnv } from '../shared/wiring';
 import { report, type ReportDeps } from './report';
 
 const dependencies = perContainer<ReportDeps>(async () => {

@@ -1,7 +1,7 @@
 import type { RestartResult, StepEvent } from '../shared/contracts';
 import { parseEnv, remediateEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
 import type { RemediateDeps } from '../shared/remediation';
 import { restart } from './restart';
 

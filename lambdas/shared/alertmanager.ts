@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The Alertmanager webhook payload, version 4 (`webhook_config`; Alertmanager's

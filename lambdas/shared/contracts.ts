@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, WorkloadNotFoundError } from './errors';
 import type { SilenceRecord } from './alertmanager-silences';
 import type { RemediationBudget, StormEntry } from './remediation-budget';

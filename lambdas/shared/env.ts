@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cronJobSourceSchema, restoreTestSchema, s3SourceSchema } from './backup-config';
 import { alertTargetRulesSchema } from './alert-targets';
 import { targetSchema } from './contracts';

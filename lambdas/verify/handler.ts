@@ -1,7 +1,7 @@
 import type { DependencyWait, HealthCheck, StepEvent, Verification } from '../shared/contracts';
 import { parseEnv, verifyEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { perContainer } from '../shared/wiring';
+import { perContainer } from '../shared/per-container';
 import { verifyStep } from './checks';
 import type { VerifyDeps } from './verify';
 

@@ -106,12 +106,13 @@ function copyFilesHook(files: Record<string, string>) {
  *
  * Bundling: ES module output (`index.mjs`), because `@kubernetes/client-node` is ESM-only and
  * is bundled, not externalized (the Lambda runtime does not ship it). The `require` banner lets
- * the CommonJS dependencies bundled alongside it load Node built-ins from an ES module. Only
- * the AWS SDK's service clients (`@aws-sdk/client-*`) stay external, because every Node.js
- * Lambda runtime ships them; helpers such as `@aws-sdk/lib-storage` or `@smithy/signature-v4`
- * are bundled, so a function never depends on which helper packages a runtime release carries.
- * A function whose code does not import the Kubernetes client does not carry it: esbuild
- * bundles only what the handler imports (test/lib/bundling.test.ts checks both).
+ * the CommonJS dependencies bundled alongside it load Node built-ins from an ES module. Nothing
+ * is external, the AWS SDK clients included although the runtime ships them: a bundled client
+ * is tree-shaken to the commands the step sends and loads from one file, where the runtime's
+ * loads from hundreds (bench/results.md, "Lambda bundles", measures the difference), and a
+ * function never depends on which SDK release a runtime update carries. A function whose code
+ * does not import the Kubernetes client, or an AWS client, does not carry it: esbuild bundles
+ * only what the handler imports (test/lib/bundling.test.ts checks it).
  */
 export class IncidentFunction<S extends z.ZodObject> extends Construct {
   readonly function: NodejsFunction;
@@ -176,7 +177,8 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
         sourceMap: true,
         // Stack traces map to file:line without shipping the sources themselves.
         sourcesContent: false,
-        externalModules: ['@aws-sdk/client-*'],
+        // NodejsFunction leaves `@aws-sdk/*` to the runtime unless told otherwise.
+        externalModules: [],
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         ...(props.files && Object.keys(props.files).length

@@ -11,6 +11,7 @@ import { LocalExecutionRegistry } from '../engine/execution-registry';
 import { approvalStoreOf } from '../engine/local-steps';
 import { runIncident } from '../engine/run-incident';
 import { unheardIncident } from '../engine/unheard';
+import { IntakeActivity } from '../webhook/intake-activity';
 import { LocalExecutionStarter } from '../webhook/local-execution-starter';
 import { startWebhookServer, type WebhookServer } from '../webhook/serve';
 import { RULES_OPTION_HELP, rulesFileOption } from './rules-option';
@@ -124,9 +125,12 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
   const { region, account } = synthesized.placeholders;
   // On disk, so a restarted serve knows which executions it started and which died with it.
   const registry = new LocalExecutionRegistry(join(dataDir, 'executions'));
+  // Deliveries are answered before the executions they start set up beside them.
+  const activity = new IntakeActivity();
   const starter = new LocalExecutionStarter({
     stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:IncidentResponse`,
     registry,
+    startWhen: () => activity.quiet(),
     run: async ({ name, input, startTime }) => {
       const run = await runIncident({
         synthesized,
@@ -160,6 +164,7 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
     server = await startWebhookServer({
       port: options.port,
       host: options.host,
+      activity,
       token,
       starter,
       evidence: new S3EvidenceStore(aws.s3, aws.bucket, { now }),

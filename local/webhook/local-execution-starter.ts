@@ -34,6 +34,11 @@ export interface LocalExecutionStarterOptions {
   maxConcurrentRuns?: number;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * Resolves when a run may begin setting up: `serve` holds runs back while it is answering
+   * deliveries (IntakeActivity.quiet), so an alert storm is answered first. @default at once
+   */
+  startWhen?: () => Promise<void>;
   /** Told about a run that threw instead of ending in SUCCEEDED or FAILED. */
   onRunError?: (name: string, error: unknown) => void;
   /**
@@ -123,6 +128,7 @@ export class LocalExecutionStarter implements ExecutionStarter {
   private async runInTurn(entry: LocalExecutionEntry): Promise<IncidentRun | undefined> {
     // Not in the caller's turn of the event loop: `start` answers before the run sets up.
     await new Promise((resolve) => setImmediate(resolve));
+    await this.options.startWhen?.();
     if (this.running >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running += 1;
     try {

@@ -10,6 +10,7 @@ import {
   SLACK_INTERACTIONS_PATH,
   type ApprovalRouteDeps,
 } from '../../lambdas/approval/approval-routes';
+import type { IntakeActivity } from './intake-activity';
 
 /** Bodies past the limit are read and dropped up to this much, so the client gets its 413; beyond, the connection is cut. */
 const DRAIN_MAX_BYTES = 16 * MAX_BODY_BYTES;
@@ -29,6 +30,8 @@ export interface WebhookServerOptions extends Omit<IntakeDeps, 'token'> {
   maxInFlight?: number;
   /** The approval routes (signed links, Slack interactivity), as the HTTP API serves them. Unset: none. */
   approvals?: ApprovalRouteDeps;
+  /** Told of every delivery from its arrival to its answer (the executions it starts wait for them). */
+  activity?: IntakeActivity;
 }
 
 export interface WebhookServer {
@@ -72,7 +75,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * as soon as the executions are started (the local starter does not wait for them to run).
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const { port = 0, host = '127.0.0.1', token, maxInFlight = 64, approvals, ...intake } = options;
+  const { port = 0, host = '127.0.0.1', token, maxInFlight = 64, approvals, activity, ...intake } = options;
   const deps: IntakeDeps = { ...intake, token: async () => token };
   let inFlight = 0;
 
@@ -120,8 +123,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return;
     }
     inFlight += 1;
+    activity?.enter();
     res.once('close', () => {
       inFlight -= 1;
+      activity?.leave();
     });
     handle(req).then(
       (answer) => {

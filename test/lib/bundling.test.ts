@@ -8,8 +8,9 @@ import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from './stack-fixture';
 
 /**
  * The real bundles, built once: ten esbuild runs of the actual handlers, as `cdk synth` makes
- * them. The cloud assembly goes under the project's cdk.out so that, like in Lambda where the
- * runtime provides them, the external `@aws-sdk/client-*` imports resolve.
+ * them. The bundles carry their SDK clients; the cloud assembly goes under the project's cdk.out
+ * so that an external `@aws-sdk/client-*` import, should one come back, resolves as Lambda's
+ * runtime would resolve it (the load test below allows only those).
  */
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const OUTDIR = path.join(PROJECT_ROOT, 'cdk.out', `jest-bundling-${process.pid}`);

@@ -1,4 +1,4 @@
-import { perContainer } from '../../../lambdas/shared/wiring';
+import { perContainer } from '../../../lambdas/shared/per-container';
 
 describe('perContainer', () => {
   it('makes the value once for every invocation of a container', async () => {
