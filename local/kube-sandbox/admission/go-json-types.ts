@@ -77,7 +77,7 @@ function expectedKind(resolved: Schema): string | undefined {
 
 /**
  * Go's error for `value` in a field of `schema` (as written, `$ref` included; `resolved` is
- * what it refers to), or undefined when the decoder takes it. Null is always taken.
+ * what it refers to), or undefined when the decoder takes it. Null and absent (undefined in the stored object) are always taken.
  */
 export function goTypeError(
   value: unknown,
@@ -86,7 +86,7 @@ export function goTypeError(
   field: { struct: string; path: string },
 ): string | undefined {
   const ref = refOf(schema);
-  if (value === null || (ref && OWN_DECODING[ref])) return undefined;
+  if (value === null || value === undefined || (ref && OWN_DECODING[ref])) return undefined;
   const expected = expectedKind(resolved);
   if (!expected) return undefined;
   let got = jsonKind(value);
