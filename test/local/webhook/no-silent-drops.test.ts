@@ -7,6 +7,7 @@ import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { remediationsOf } from '../../../lambdas/shared/kubernetes/remediation-record';
 import { serveCommand, type RunningServe } from '../../../local/cli/serve-command';
+import { LocalExecutionRegistry } from '../../../local/engine/execution-registry';
 import { finalStateOf } from '../../../local/engine/unheard';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { startCli, stopAllClis } from '../../cli/cli-process';
@@ -174,6 +175,14 @@ describe('class 5: every firing alert ends in a running incident or a notificati
     }
     process.kill(-cli.child.pid!, 'SIGKILL');
     await cli.exited;
+    // tsx has exited; the node process it ran may still be tearing down on a loaded machine. The
+    // repeat comes once serve is gone, as it would minutes later from Alertmanager.
+    const killed = first.executions[0].name;
+    for (let i = 0; i < 100; i++) {
+      if (new LocalExecutionRegistry(path.join(dataDir, 'executions')).get(killed)?.status !== 'RUNNING')
+        break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const leaseBefore = await kube.getLease(ALLDATA.namespace, lock);
 
     // Act: a new serve on the same data folder; Alertmanager repeats the firing.
