@@ -44,6 +44,10 @@ async function cli(args: string[]): Promise<{ error?: CliError; stdout: string; 
   }
 }
 
+// A whole verification with a restore-test Job on the sandbox: over a minute on a loaded 2-core
+// machine (CI saw 74 s). A wait, not a speed claim.
+jest.setTimeout(180_000);
+
 describe('eks-incident verify-backups', () => {
   it('verifies the demo: prints the report naming each failure, keeps it in the local store, exits 2', async () => {
     // Act

@@ -103,33 +103,28 @@ async function afterRestart(secondsAfterRestart: number) {
 }
 
 describe('an alert after a remediation already worked', () => {
-  // Mid-rollout, the scaled clock may finish the rollout while the flow diagnoses (a new pod is
-  // ready seconds after it starts): either way nothing is wrong. The engine's and the health
-  // read's own tests pin "progressing" down without a clock.
-  it.each([
-    ['healthy again', 60, /cart is healthy now/],
-    [
-      'mid-rollout, the new pods starting while the crashed ones are replaced',
-      1,
-      /cart is (progressing|healthy) now/,
-    ],
-  ])('%s: healthy-no-action, no write', async (_name, secondsAfterRestart, state) => {
-    // Act
-    const { states, exited, writes } = await afterRestart(secondsAfterRestart);
+  // Mid-rollout ("progressing") is pinned by the engine's and the health read's own tests without
+  // a clock: through the whole flow on a scaled clock its outcome depended on how busy the machine was.
+  it.each([['healthy again', 60, /cart is healthy now/]])(
+    '%s: healthy-no-action, no write',
+    async (_name, secondsAfterRestart, state) => {
+      // Act
+      const { states, exited, writes } = await afterRestart(secondsAfterRestart);
 
-    // Assess
-    const diagnostics = exited('Quick Diagnostics')!.diagnostics as {
-      hypotheses: Array<{ ruleId: string; cause: string }>;
-      remediation: { confident: boolean };
-    };
-    expect(diagnostics.hypotheses[0]).toMatchObject({ ruleId: 'healthy-now' });
-    expect(diagnostics.hypotheses[0].cause).toMatch(state);
-    expect(diagnostics.remediation.confident).toBe(true);
-    expect(states).toContain('Notify No Action');
-    expect(states).not.toContain('Guard');
-    expect(states).not.toContain('Escalate');
-    expect(states[states.length - 1]).toBe('Done');
-    expect((exited('Report')!.report as { outcome: string }).outcome).toBe('healthy-no-action');
-    expect(writes).toEqual([]);
-  });
+      // Assess
+      const diagnostics = exited('Quick Diagnostics')!.diagnostics as {
+        hypotheses: Array<{ ruleId: string; cause: string }>;
+        remediation: { confident: boolean };
+      };
+      expect(diagnostics.hypotheses[0]).toMatchObject({ ruleId: 'healthy-now' });
+      expect(diagnostics.hypotheses[0].cause).toMatch(state);
+      expect(diagnostics.remediation.confident).toBe(true);
+      expect(states).toContain('Notify No Action');
+      expect(states).not.toContain('Guard');
+      expect(states).not.toContain('Escalate');
+      expect(states[states.length - 1]).toBe('Done');
+      expect((exited('Report')!.report as { outcome: string }).outcome).toBe('healthy-no-action');
+      expect(writes).toEqual([]);
+    },
+  );
 });
