@@ -19,6 +19,21 @@ const csv = z.string().transform((value) =>
     .map((v) => v.trim())
     .filter(Boolean),
 );
+
+/** A JSON document in one variable, checked against `schema`. */
+const jsonOf = <S extends z.ZodType>(schema: S) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
 const seconds = z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number);
 const positiveInt = z
   .string()
@@ -67,17 +82,7 @@ export const guardEnv = kubeEnv.extend({
   /** How long the per-workload Lease holds without renewal. */
   LOCK_TTL_SECONDS: positiveInt,
   /** The storm brake's budget, as JSON: `{"cluster":10,"namespace":5,"windowSeconds":3600}`. */
-  REMEDIATION_BUDGET: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(remediationBudgetSchema),
+  REMEDIATION_BUDGET: jsonOf(remediationBudgetSchema),
   /** The namespace of the budget ledger's Lease. */
   BUDGET_LEDGER_NAMESPACE: z.string().min(1),
   /** Alertmanager's URL, for the incident's silences; unset: none. */
@@ -85,17 +90,7 @@ export const guardEnv = kubeEnv.extend({
   /** The evidence bucket the silences' comments link (set with ALERTMANAGER_URL). */
   EVIDENCE_BUCKET: z.string().min(3).optional(),
   /** The remediation policy, as JSON (docs/approvals.md). */
-  REMEDIATION_POLICY: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(remediationPolicySchema),
+  REMEDIATION_POLICY: jsonOf(remediationPolicySchema),
 });
 
 export const remediateEnv = kubeEnv.extend({
@@ -121,36 +116,12 @@ export const intakeEnv = kubeEnv.merge(evidenceEnv).extend({
   /** Secrets Manager secret holding the bearer token Alertmanager sends (`http_config.authorization`). */
   WEBHOOK_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
   /** JSON array of the service-level alert rules (lambdas/shared/alert-targets.ts); `[]` for none. */
-  ALERT_TARGETS: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(alertTargetRulesSchema),
+  ALERT_TARGETS: jsonOf(alertTargetRulesSchema),
   /** Namespace of the namespace-level incident an alert without a namespace label opens. */
   DEFAULT_NAMESPACE: targetSchema.shape.namespace,
   /** `true`: every execution the webhook starts is a dry run (rehearsing before going live). */
   DRY_RUN: z.enum(['true', 'false']).transform((value) => value === 'true'),
 });
-
-/** A JSON document in one variable, checked against `schema` (the deploy-time backup configuration). */
-const jsonOf = <S extends z.ZodType>(schema: S) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
 
 /** The backup-verification functions get only their own part of the backup configuration. */
 export const backupCheckS3Env = z.object({ BACKUP_S3_SOURCES: jsonOf(z.array(s3SourceSchema)) });
