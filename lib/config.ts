@@ -47,25 +47,30 @@ const flag = z.preprocess(
 );
 
 /**
- * The backup configuration as cdk.json holds it (an object), or on the command line: the JSON
- * itself, or the path of a file with it (relative to the working directory, as `cdk` runs).
+ * A JSON document from context: an object as cdk.json holds it, or on the command line the JSON
+ * itself or the path of a file with it (relative to the working directory, as `cdk` runs).
  */
-const backupSources = z
-  .unknown()
-  .transform((value, ctx) => {
-    if (typeof value !== 'string') return value;
-    const text = value.trim();
-    try {
-      return JSON.parse(text.startsWith('{') ? text : readFileSync(path.resolve(text), 'utf8')) as unknown;
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be the backup configuration as JSON or the path of a JSON file (${(error as Error).message})`,
-      });
-      return z.NEVER;
-    }
-  })
-  .pipe(backupConfigSchema);
+function jsonDocument<S extends z.ZodType>(what: string, schema: S) {
+  return z
+    .unknown()
+    .transform((value, ctx) => {
+      if (typeof value !== 'string') return value;
+      const text = value.trim();
+      try {
+        return JSON.parse(text.startsWith('{') ? text : readFileSync(path.resolve(text), 'utf8')) as unknown;
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be the ${what} as JSON or the path of a JSON file (${(error as Error).message})`,
+        });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+/** The backup configuration (`backupSources`). */
+const backupSources = jsonDocument('backup configuration', backupConfigSchema);
 
 /** EventBridge Scheduler's recurring expressions: cron() with its six fields, or rate(). */
 const SCHEDULE = /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
@@ -154,23 +159,8 @@ const remediationBudgetDocument = z
       .strict(),
   );
 
-/** The remediation policy as cdk.json holds it (an object), or on the command line: JSON or a JSON file's path. */
-const remediationPolicyDocument = z
-  .unknown()
-  .transform((value, ctx) => {
-    if (typeof value !== 'string') return value;
-    const text = value.trim();
-    try {
-      return JSON.parse(text.startsWith('{') ? text : readFileSync(path.resolve(text), 'utf8')) as unknown;
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be the remediation policy as JSON or the path of a JSON file (${(error as Error).message})`,
-      });
-      return z.NEVER;
-    }
-  })
-  .pipe(remediationPolicySchema);
+/** The remediation policy (`remediationPolicy`). */
+const remediationPolicyDocument = jsonDocument('remediation policy', remediationPolicySchema);
 
 /** EC2 ids: the prefix, then 8 (older) or 17 hex digits. */
 const awsId = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
