@@ -1,16 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { existsSync } from 'node:fs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { stringify } from 'yaml';
 import { AlertmanagerSilences, silenceIncident } from '../../../lambdas/shared/alertmanager-silences';
 import type { WorkflowState } from '../../../lambdas/shared/contracts';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
+import { freePort, startDemoAlertmanager, type DemoAlertmanager } from '../../../local/cli/demo-alertmanager';
 import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
@@ -52,17 +49,8 @@ const databaseBack = {
 let synthesized: SynthesizedDefinitions;
 let aws: LocalAws;
 let sandbox: Sandbox;
-let alertmanager: ChildProcess;
+let alertmanager: DemoAlertmanager | undefined;
 let alertmanagerUrl: string;
-let workDir: string;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -85,41 +73,16 @@ async function alerts(): Promise<AmAlert[]> {
 
 beforeAll(async () => {
   if (!existsSync(ALERTMANAGER)) throw new Error(missingLine(missingPrerequisites(process.env.PATH ?? '')));
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS });
   aws = await startLocalAws();
   sandbox = await startSandbox({
     clock: { timeScale: TIME_SCALE },
     objects: [namespace(NS), deployment(NS, 'api', { replicas: 1, behavior: { app: databaseBack } })],
   });
-  workDir = mkdtempSync(path.join(tmpdir(), 'eks-incident-silences-'));
-  const configFile = path.join(workDir, 'alertmanager.yml');
-  writeFileSync(configFile, stringify({ route: { receiver: 'none' }, receivers: [{ name: 'none' }] }));
-  const port = await freePort();
-  alertmanagerUrl = `http://127.0.0.1:${port}`;
-  alertmanager = spawn(
-    ALERTMANAGER,
-    [
-      `--config.file=${configFile}`,
-      `--storage.path=${path.join(workDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-      '--log.level=warn',
-    ],
-    { stdio: 'ignore' },
-  );
-  await until('Alertmanager to be ready', async () => {
-    try {
-      return (await fetch(`${alertmanagerUrl}/-/ready`)).ok || undefined;
-    } catch {
-      return undefined;
-    }
-  });
-  const posted = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify([{ labels: INCIDENT_LABELS }, { labels: OTHER_LABELS }]),
-  });
-  expect(posted.status).toBe(200);
+  alertmanager = await startDemoAlertmanager(ALERTMANAGER);
+  if (!alertmanager) throw new Error(`${ALERTMANAGER} did not become ready`);
+  alertmanagerUrl = alertmanager.url;
+  await alertmanager.fire([{ labels: INCIDENT_LABELS }, { labels: OTHER_LABELS }]);
   await until(
     'the pod to crash',
     async () =>
@@ -134,10 +97,9 @@ beforeAll(async () => {
 }, 120_000); // synthesis, sandbox and Alertmanager: 15 s quiet, up to a minute on a loaded machine
 
 afterAll(async () => {
-  alertmanager?.kill('SIGTERM');
+  await alertmanager?.stop();
   await sandbox?.stop();
   await aws?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
 describe('Alertmanager silences tied to the incident', () => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../helpers/system-tools';
+import { freePort } from '../../../local/cli/demo-alertmanager';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -56,14 +56,6 @@ const logged: Array<Record<string, unknown>> = [];
 let refusedStarts = 0;
 /** Held until the test has seen the resolved notification recorded (then the flow may report). */
 let releaseAlldata: () => void;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function waitFor<T>(
   what: string,
