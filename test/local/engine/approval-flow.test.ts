@@ -7,7 +7,8 @@ import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { createLogger } from '../../../lambdas/shared/logger';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { approvalStoreOf, type LocalStepEnvironment } from '../../../local/engine/local-steps';
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
@@ -54,7 +55,7 @@ let environment: LocalStepEnvironment;
 let baseUrl: string;
 
 beforeAll(async () => {
-  synthesized = synthesizeDefinitions({
+  synthesized = cachedDefinitions({
     clusterName: 'sandbox',
     allowedNamespaces: NS,
     remediationPolicy: JSON.stringify(POLICY),

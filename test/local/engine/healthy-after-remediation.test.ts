@@ -1,7 +1,8 @@
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident } from '../../../local/engine/run-incident';
 import { app, namespace } from '../../../local/kube-sandbox/scenarios/runbook/case';
@@ -22,7 +23,7 @@ let synthesized: SynthesizedDefinitions;
 let aws: LocalAws;
 
 beforeAll(async () => {
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NS });
   aws = await startLocalAws();
 });
 

@@ -5,7 +5,8 @@ import type { WorkflowState } from '../../../lambdas/shared/contracts';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import { configSchema } from '../../../lib/config';
-import { synthesizeDefinitions, type SynthesizedDefinitions } from '../../../lib/synth';
+import { cachedDefinitions } from '../../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../../lib/synth';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { LocalExecutionRegistry } from '../../../local/engine/execution-registry';
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
@@ -46,7 +47,7 @@ let dataDir: string;
 let runs: IncidentRun[];
 
 beforeAll(async () => {
-  synthesized = synthesizeDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
+  synthesized = cachedDefinitions({ clusterName: 'sandbox', allowedNamespaces: NAMESPACES.join(',') });
   aws = await startLocalAws();
   sandbox = await startSandbox({
     clock: { timeScale: TIME_SCALE },
