@@ -154,7 +154,7 @@ export function applyPatchByType(contentType: string, original: object, body: st
     if (!isObject(patch)) throw errors.badRequest('the JSON merge patch must be a JSON object');
     return applyMergePatch(structuredClone(original), patch) as object;
   }
-  if (type === PATCH_TYPES.strategic) return strategicMerge(original, patch);
+  if (type === PATCH_TYPES.strategic) return strategicMerge(structuredClone(original), patch);
   if (!Array.isArray(patch)) {
     throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   }

@@ -364,12 +364,20 @@ function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  sendJsonText(ctx, code, JSON.stringify(body), headers);
+}
+
+function sendJsonText(
+  ctx: RequestContext,
+  code: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   ctx.entry.status = code;
   if (ctx.dropAnswer) {
     ctx.req.socket.destroy();
     return;
   }
-  const text = JSON.stringify(body);
   ctx.res.writeHead(code, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
@@ -395,6 +403,24 @@ function view(t: ResourceType, obj: KubeObject): KubeObject {
 function listItem(t: ResourceType, obj: KubeObject): Omit<KubeObject, 'apiVersion' | 'kind'> {
   const { apiVersion: _a, kind: _k, ...rest } = isEventsV1(t) ? toEventsV1(obj) : obj;
   return rest;
+}
+
+/**
+ * The JSON of stored objects as list items, one text per object version. The store freezes what
+ * it stores and replaces an object on every write (store.ts), so the object is the cache key and
+ * a text can never be stale; a large list then costs a join instead of a serialization.
+ */
+const listItemTexts = new WeakMap<KubeObject, string>();
+const eventsV1ItemTexts = new WeakMap<KubeObject, string>();
+
+function listItemText(t: ResourceType, obj: KubeObject): string {
+  const cache = isEventsV1(t) ? eventsV1ItemTexts : listItemTexts;
+  let text = cache.get(obj);
+  if (text === undefined) {
+    text = JSON.stringify(listItem(t, obj));
+    cache.set(obj, text);
+  }
+  return text;
 }
 
 type Conversion = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList';
@@ -597,12 +623,9 @@ function list(ctx: RequestContext, route: ResourceRoute): void {
     });
     return;
   }
-  sendJson(ctx, 200, {
-    kind: `${t.kind}List`,
-    apiVersion: apiVersionOf(t),
-    metadata: meta,
-    items: items.map((obj) => listItem(t, obj)),
-  });
+  const head = JSON.stringify({ kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: meta });
+  const itemTexts = items.map((obj) => listItemText(t, obj)).join(',');
+  sendJsonText(ctx, 200, `${head.slice(0, -1)},"items":[${itemTexts}]}`);
 }
 
 function watch(ctx: RequestContext, route: ResourceRoute): Promise<void> {

@@ -93,8 +93,8 @@ export interface DeleteOptions {
  * bookkeeping (uid, creationTimestamp, generation, deletionTimestamp, owner-reference
  * garbage collection).
  *
- * Objects handed out by `get`/`list` are the store's own: treat them as read-only and
- * change a copy (`structuredClone`) before writing it back.
+ * Objects handed out by `get`/`list` are the store's own and frozen: change a copy
+ * (`structuredClone`) and write it back.
  */
 export class ObjectStore {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
@@ -356,6 +356,7 @@ export class ObjectStore {
   private commit(t: ResourceType, type: WatchEventType, obj: KubeObject): void {
     this.revision += 1;
     obj.metadata.resourceVersion = String(this.revision);
+    deepFreeze(obj);
     const event: StoreEvent = { type, storageKey: t.storageKey, object: obj, resourceVersion: this.revision };
     this.history.push(event);
     if (this.history.length > WATCH_HISTORY) this.history.splice(0, this.history.length - WATCH_HISTORY);
@@ -372,4 +373,15 @@ function lowerBound(sorted: string[], value: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Stored objects are immutable: every write stores a fresh copy, so an object's identity is its
+ * version. Freezing makes a change in place (which would bypass resourceVersion, watches and
+ * history) fail loudly, and lets the API server cache each version's JSON (server.ts).
+ */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }

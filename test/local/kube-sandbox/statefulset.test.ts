@@ -200,7 +200,7 @@ describe('StatefulSet controller', () => {
 
     // Act: kubectl applies the revision's data as a strategic merge patch to the StatefulSet.
     await updateObject(sandbox, 'statefulsets.apps', 'web', (o) => {
-      const patched = strategicMerge(o, first.data) as KubeObject;
+      const patched = strategicMerge(o, structuredClone(first.data)) as KubeObject;
       o.spec = patched.spec;
     });
     await elapseUntil(sandbox, () => rolledOut(sandbox));
