@@ -15,13 +15,70 @@ import type { KubeObject } from '../../../local/kube-sandbox/store';
 //
 // The schemas are the definitions of Kubernetes' published spec as @kubernetes/client-node's
 // generated models carry them (release 1.36; see openapi/client-node-models.ts), and also, when
-// SANDBOX_OPENAPI_SPEC names one, the operator's copy of the published spec itself.
+// SANDBOX_OPENAPI_SPEC names one, the operator's copy of the published spec itself. Every object
+// is also validated against the schemas of Kubernetes 1.33 as kubernetes-models compiles them
+// (a dev dependency pinned for that version), the release EKS clusters run.
 const SOURCES: Record<string, () => Record<string, Schema>> = {
   '@kubernetes/client-node models': () => clientNodeSwagger(RESOURCE_TYPES).definitions,
   ...(UPSTREAM_FILE
     ? { [`SANDBOX_OPENAPI_SPEC ${UPSTREAM_FILE}`]: () => upstreamSwagger().definitions }
     : {}),
 };
+
+/**
+ * The published JSON schemas of Kubernetes 1.33 as kubernetes-models 4.5.x compiles them
+ * ("Update schema version to v1.33.0" in its changelog): one model class per kind, whose
+ * `validate()` throws with every violation. They check types, formats, enums and required fields
+ * as a 1.33 API server's clients do; they allow fields they do not define, so the strict schemas
+ * above are what refuse an invented field.
+ */
+async function kubernetes133Validator(t: ResourceType): Promise<(obj: KubeObject) => string[]> {
+  const path = `kubernetes-models/${t.group ? `${t.group}/` : ''}${t.version}/${t.kind}`;
+  const module = (await import(path)) as Record<string, new (data: KubeObject) => { validate(): void }>;
+  const Model = module[t.kind];
+  if (!Model) throw new Error(`kubernetes-models has no ${apiVersionOf(t)} ${t.kind}`);
+  return (obj) => {
+    try {
+      new Model(withoutNulls(obj) as KubeObject).validate();
+      return [];
+    } catch (error) {
+      const { errors = [] } = error as {
+        errors?: Array<{ instancePath: string; message?: string; params: { missingProperty?: string } }>;
+      };
+      if (errors.length === 0) return [(error as Error).message];
+      return errors
+        .filter(
+          (e) =>
+            !(e.params.missingProperty && fieldAt(obj, e.instancePath, e.params.missingProperty) === null),
+        )
+        .map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+    }
+  };
+}
+
+/** The value served at a JSON pointer's field (null for a field served as null). */
+function fieldAt(obj: unknown, pointer: string, field: string): unknown {
+  let node = obj as Record<string, unknown> | undefined;
+  for (const part of pointer.split('/').slice(1)) node = node?.[part] as Record<string, unknown> | undefined;
+  return node?.[field];
+}
+
+/**
+ * Null fields dropped (and a required field served as null accepted), as the strict check above
+ * allows them: Go marshals a zero Time or
+ * MicroTime and a nil slice without omitempty as null, and a real server serves them so (a legacy
+ * Event's `eventTime` through events.k8s.io/v1, an EndpointSlice without endpoints), while the
+ * schemas type those fields as string or array.
+ */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, field]) => field !== null)
+      .map(([key, field]) => [key, withoutNulls(field)]),
+  );
+}
 
 const NUMBER_OR_STRING = new Set([
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
@@ -166,6 +223,36 @@ describe('objects served validate against the upstream JSON schemas', () => {
         }
       }
     }
+    expect(failures).toEqual([]);
+  });
+
+  it('the 1.33 schemas refuse a wrong type and a missing required field', async () => {
+    const validate = await kubernetes133Validator(RESOURCE_TYPES.find((t) => t.kind === 'Pod')!);
+    const pod = structuredClone(served.get('v1 Pod')![0]);
+    const spec = pod.spec as { containers: Array<Record<string, unknown>> };
+    spec.containers[0].ports = [{ containerPort: '8080' }];
+    delete spec.containers[0].name;
+
+    expect(validate(pod)).toEqual([
+      expect.stringMatching(/^\/spec\/containers\/0 must have required property name /),
+      expect.stringMatching(/^\/spec\/containers\/0\/ports\/0\/containerPort must be integer/),
+    ]);
+  });
+
+  it('every object validates against the Kubernetes 1.33 schemas (kubernetes-models 4.5)', async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const t of RESOURCE_TYPES) {
+      const objects = served.get(`${apiVersionOf(t)} ${t.kind}`) ?? [];
+      if (objects.length === 0) continue;
+      const validate = await kubernetes133Validator(t);
+      for (const obj of objects) {
+        checked += 1;
+        const where = `${apiVersionOf(t)} ${t.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+        failures.push(...validate(obj).map((message) => `${where}: ${message}`));
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
     expect(failures).toEqual([]);
   });
 });
