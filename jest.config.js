@@ -32,7 +32,7 @@ const UNIT = [
 const E2E = [
   'test/kubectl/.*',
   'test/cli/(run-command|sandbox-command|cli-errors|demo-command|verify-backups-command)',
-  'test/lib/bundling',
+  'test/lib/deployed-bundles',
   'test/local/webhook/(alertmanager-e2e|no-silent-drops)',
   'test/prerequisites',
 ];

@@ -1,19 +1,23 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { AlertmanagerPayload } from '../lambdas/shared/alertmanager';
 import { synthesizeDefinitions, type SynthesizedDefinitions } from '../lib/synth';
 import { startLocalAws, type LocalAws } from '../local/aws/local-aws';
-import { executeDefinition, type EventLog, type LocalFunction } from '../local/engine/execute-definition';
-import { startSandbox, type Sandbox } from '../local/kube-sandbox/sandbox';
-import { invokeCold, type ColdResult } from '../local/lambda-runtime/runtime-api';
-import { synthesizedFunctions, type BundledFunction } from './lambda-bundles';
+import { executeDefinition, type EventLog } from '../local/engine/execute-definition';
+import { startSandbox } from '../local/kube-sandbox/sandbox';
+import {
+  awsServiceStubs,
+  deployedFunctions,
+  deployedTaskFunctions,
+  functionEnvironment,
+  invokeDeployed,
+  tlsFront,
+  type DeployedFunction,
+} from '../local/lambda-runtime/deployed-stack';
 import type { Section, Table } from './results-file';
 import { medianAndRange, progress, summarize } from './stats';
 
@@ -36,106 +40,6 @@ const CRITICAL_PATH: Array<[string, string]> = [
   ['Health Before Restart', 'verify'],
   ['Restart', 'restart'],
 ];
-
-/** What an EKS token starts with (lambdas/shared/kubernetes/eks-token.ts). */
-const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';
-
-/**
- * EKS serves its API over TLS and client-node refuses plain HTTP for a cluster that verifies
- * certificates (as the functions' EKS kubeconfig does): a TLS front for the sandbox, with a
- * certificate made for the run, whose CA the functions get as CLUSTER_CA_DATA. It also stands
- * in for EKS's authenticator, admitting requests that carry an EKS token.
- */
-async function tlsFront(
-  sandbox: Sandbox,
-  scratch: string,
-): Promise<{ server: HttpsServer; url: string; caData: string }> {
-  const key = join(scratch, 'key.pem');
-  const cert = join(scratch, 'cert.pem');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=sandbox',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  const certPem = await readFile(cert);
-  const upstream = new URL(sandbox.url);
-  const server = createHttpsServer({ key: await readFile(key), cert: certPem }, (req, res) => {
-    // EKS authenticates the IAM token and the API server sees an authenticated user: the
-    // sandbox (no token configured) serves requests that carry none as its admin.
-    if (!String(req.headers.authorization ?? '').startsWith(`Bearer ${EKS_TOKEN_PREFIX}`)) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end('{"kind":"Status","code":401}');
-      return;
-    }
-    delete req.headers.authorization;
-    const forwarded = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer: IncomingMessage) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forwarded.on('error', () => res.destroy());
-    req.pipe(forwarded);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `https://127.0.0.1:${port}`, caData: certPem.toString('base64') };
-}
-
-/**
- * Secrets Manager and Step Functions as the intake calls them (AWS JSON 1.1 over HTTP), which
- * fauxqs does not emulate: GetSecretValue answers the webhook token, StartExecution hands the
- * execution to `onStart` (the local engine), DescribeExecution knows no earlier execution.
- */
-async function intakeServices(
-  onStart: (name: string, input: unknown) => string,
-): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const params = JSON.parse(body || '{}') as Record<string, string>;
-      const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(payload));
-      };
-      if (target === 'secretsmanager.GetSecretValue')
-        reply(200, { ARN: params.SecretId, Name: 'webhook-token', SecretString: TOKEN, VersionId: 'v1' });
-      else if (target === 'AWSStepFunctions.StartExecution')
-        reply(200, {
-          executionArn: onStart(params.name, JSON.parse(params.input)),
-          startDate: Date.now() / 1000,
-        });
-      else if (target === 'AWSStepFunctions.DescribeExecution')
-        reply(400, { __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' });
-      else reply(400, { __type: 'UnknownOperationException', message: target });
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 /** One Alertmanager delivery about the target, as API Gateway hands it to the intake. */
 function delivery(): unknown {
@@ -184,33 +88,9 @@ interface ColdRun {
   hops: Map<string, { initMs: number; totalMs: number }>;
 }
 
-/** The environment Lambda would give `fn`, pointed at this run's sandbox (TLS), fauxqs and stubs. */
-function environmentOf(
-  fn: BundledFunction,
-  aws: LocalAws,
-  cluster: { url: string; caData: string },
-  services: string,
-): Record<string, string> {
-  return {
-    ...fn.environment,
-    ...('EVIDENCE_BUCKET' in fn.environment ? { EVIDENCE_BUCKET: aws.bucket } : {}),
-    ...('TOPIC_ARN' in fn.environment ? { TOPIC_ARN: aws.topicArn } : {}),
-    ...('CLUSTER_NAME' in fn.environment
-      ? { CLUSTER_ENDPOINT: cluster.url, CLUSTER_CA_DATA: cluster.caData }
-      : {}),
-    AWS_REGION: aws.region,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_SESSION_TOKEN: 'bench',
-    AWS_ENDPOINT_URL: aws.endpoint,
-    AWS_ENDPOINT_URL_SFN: services,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: services,
-  };
-}
-
 async function runOnce(
   synthesized: SynthesizedDefinitions,
-  functions: Map<string, BundledFunction>,
+  functions: Map<string, DeployedFunction>,
   aws: LocalAws,
   scratch: string,
 ): Promise<ColdRun> {
@@ -219,52 +99,40 @@ async function runOnce(
   const hops = new Map<string, { initMs: number; totalMs: number }>();
   let execution: Promise<unknown> | undefined;
   const events: EventLog[] = [];
-  const services = await intakeServices((name, input) => {
-    const { region, account } = synthesized.placeholders;
-    const byArn = new Map<string, LocalFunction>();
-    for (const [step, arn] of Object.entries(synthesized.placeholders.functions)) {
-      const fn = functions.get(step)!;
-      byArn.set(arn, async (event: never) => {
-        const answer: ColdResult = await invokeCold({
-          taskRoot: dirname(fn.ours.file),
-          handler: 'index.handler',
-          environment: environmentOf(fn, aws, front, services.url),
-          event,
-          functionName: step,
-        });
-        if (!hops.has(step)) hops.set(step, answer.timings);
-        if (!answer.ok)
-          throw Object.assign(new Error(answer.error.errorMessage), { name: answer.error.errorType });
-        return answer.result;
+  const environmentOf = (fn: DeployedFunction) => functionEnvironment(fn, aws, front, services.url);
+  const services = await awsServiceStubs({
+    secret: TOKEN,
+    onStart: (name, input) => {
+      const { region, account } = synthesized.placeholders;
+      execution = executeDefinition({
+        definition: synthesized.incidentResponse,
+        stateMachineName: 'IncidentResponse',
+        region,
+        account,
+        functions: deployedTaskFunctions(
+          synthesized.placeholders.functions,
+          functions,
+          environmentOf,
+          (step, answer) => {
+            if (!hops.has(step)) hops.set(step, answer.timings);
+          },
+        ),
+        sns: { client: aws.sns, topicArn: aws.topicArn },
+        input,
+        waitSeconds: 60,
+        timeScale: TIME_SCALE,
+        executionName: name,
+        onEvent: (event) => events.push(event),
       });
-    }
-    execution = executeDefinition({
-      definition: synthesized.incidentResponse,
-      stateMachineName: 'IncidentResponse',
-      region,
-      account,
-      functions: byArn,
-      sns: { client: aws.sns, topicArn: aws.topicArn },
-      input,
-      waitSeconds: 60,
-      timeScale: TIME_SCALE,
-      executionName: name,
-      onEvent: (event) => events.push(event),
-    });
-    return `arn:aws:states:${region}:${account}:execution:IncidentResponse:${name}`;
+      return `arn:aws:states:${region}:${account}:execution:IncidentResponse:${name}`;
+    },
   });
   try {
     await sandbox.settle();
     sandbox.requests.clear();
     const intake = functions.get('intake')!;
     const deliveredAt = Date.now();
-    const answer = await invokeCold({
-      taskRoot: dirname(intake.ours.file),
-      handler: 'index.handler',
-      environment: environmentOf(intake, aws, front, services.url),
-      event: delivery(),
-      functionName: 'intake',
-    });
+    const answer = await invokeDeployed(intake, environmentOf(intake), delivery());
     if (!answer.ok || (answer.result as { statusCode?: number }).statusCode !== 200)
       throw new Error(`the intake did not start the execution: ${JSON.stringify(answer)}`);
     hops.set('intake', answer.timings);
@@ -282,8 +150,7 @@ async function runOnce(
     if (!patch) throw new Error('no restart PATCH reached the sandbox');
     return { alertToRestartMs: patch.at - deliveredAt, hops };
   } finally {
-    front.server.closeAllConnections();
-    front.server.close();
+    front.close();
     services.server.close();
     await sandbox.stop();
   }
@@ -330,7 +197,7 @@ export async function benchColdStack(): Promise<Section> {
   const anchor: number[] = [];
   try {
     progress('cold-stack', 'cdk synth with bundling, and the definition');
-    const functions = new Map((await synthesizedFunctions(outdir, context)).map((fn) => [fn.name, fn]));
+    const functions = new Map((await deployedFunctions(outdir, context)).map((fn) => [fn.name, fn]));
     const synthesized = synthesizeDefinitions(context);
     const aws = await startLocalAws();
     try {

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
-import { existsSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { appWithContext, buildApp } from '../lib/app';
+import { deployedFunctions } from '../local/lambda-runtime/deployed-stack';
 import type { Section, Table } from './results-file';
 import { medianAndRange, progress, summarize, type Summary } from './stats';
 
@@ -49,12 +48,6 @@ interface ImportTime {
   cpuMs: number;
 }
 
-/** A value CloudFormation fills in at deploy time (a Ref, a GetAtt), with a stand-in of its shape. */
-function standIn(name: string): string {
-  if (name.endsWith('_ARN')) return `arn:aws:bench:us-east-1:000000000000:${name.toLowerCase()}`;
-  return `bench-${name.toLowerCase().replaceAll('_', '-')}`;
-}
-
 async function packageSize(files: string[]): Promise<{ bytes: number; deflatedBytes: number }> {
   let deflatedBytes = 0;
   for (const file of files) deflatedBytes += deflateRawSync(await readFile(file), { level: 9 }).length;
@@ -70,48 +63,21 @@ export async function synthesizedFunctions(
   context: Record<string, string> = { clusterName: 'bench', allowedNamespaces: 'apps' },
 ): Promise<BundledFunction[]> {
   // With the documented backup example, so the backup-verification functions are measured too.
-  const app = appWithContext({ ...context, backupSources: BACKUP_EXAMPLE }, { outdir });
-  const stack = buildApp(app);
-  const template = app.synth().getStackArtifact(stack.artifactId).template as {
-    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-  };
-  const functions: BundledFunction[] = [];
-  for (const resource of Object.values(template.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const key = (resource.Properties.Code as { S3Key?: string }).S3Key;
-    if (!key) continue;
-    const dir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
-    const file = join(dir, 'index.mjs');
-    // Functions of CDK's own (custom resources) are not IncidentFunctions: not measured.
-    if (!existsSync(`${file}.map`)) continue;
-    const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
-    const handler = map.sources
-      .map((s) => /(?:^|\/)lambdas\/([a-z0-9-]+)\/handler\.ts$/.exec(s))
-      .find(Boolean);
-    if (!handler) continue;
-    const variables =
-      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-      {};
-    const environment = Object.fromEntries(
-      Object.entries(variables).map(([name, value]) => [
-        name,
-        typeof value === 'string' ? value : standIn(name),
-      ]),
-    );
-    functions.push({
-      name: handler[1],
-      entry: join(PROJECT_ROOT, 'lambdas', handler[1], 'handler.ts'),
-      environment,
-      talksToKubernetes: 'CLUSTER_NAME' in environment,
+  const deployed = await deployedFunctions(outdir, { ...context, backupSources: BACKUP_EXAMPLE });
+  return Promise.all(
+    deployed.map(async (fn) => ({
+      name: fn.name,
+      entry: join(PROJECT_ROOT, 'lambdas', fn.name, 'handler.ts'),
+      environment: fn.environment,
+      talksToKubernetes: fn.talksToKubernetes,
       ours: {
-        file,
-        ...(await packageSize([file, `${file}.map`])),
-        carriesClientNode: map.sources.some((s) => s.includes(CLIENT_NODE)),
+        file: fn.file,
+        ...(await packageSize([fn.file, `${fn.file}.map`])),
+        carriesClientNode: fn.sources.some((source) => source.includes(CLIENT_NODE)),
         imports: [],
       },
-    });
-  }
-  return functions.sort((a, b) => a.name.localeCompare(b.name));
+    })),
+  );
 }
 
 /** What the steps from the naive bundle towards ours add, one choice at a time. */

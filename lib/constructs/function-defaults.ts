@@ -112,7 +112,7 @@ function copyFilesHook(files: Record<string, string>) {
  * loads from hundreds (bench/results.md, "Lambda bundles", measures the difference), and a
  * function never depends on which SDK release a runtime update carries. A function whose code
  * does not import the Kubernetes client, or an AWS client, does not carry it: esbuild bundles
- * only what the handler imports (test/lib/bundling.test.ts checks it).
+ * only what the handler imports (test/lib/deployed-bundles.test.ts checks it).
  */
 export class IncidentFunction<S extends z.ZodObject> extends Construct {
   readonly function: NodejsFunction;

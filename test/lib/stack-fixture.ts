@@ -15,7 +15,7 @@ export interface BuiltStack {
 /**
  * The real app (cdk.json's feature flags, cdk-nag registered) built from `context`. Asset
  * bundling is skipped unless `bundle` is set: tests that look at the template do not need
- * ten esbuild runs, and test/lib/bundling.test.ts covers the bundles.
+ * ten esbuild runs, and test/lib/deployed-bundles.test.ts builds and runs the bundles.
  */
 export function buildStack(
   context: Record<string, unknown>,

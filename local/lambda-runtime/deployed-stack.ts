@@ -1,0 +1,262 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { appWithContext, buildApp } from '../../lib/app';
+import type { LocalAws } from '../aws/local-aws';
+import type { LocalFunction } from '../engine/execute-definition';
+import type { Sandbox } from '../kube-sandbox/sandbox';
+import { invokeCold, type ColdResult, type ColdTimings } from './runtime-api';
+
+/**
+ * The deployed stack on this machine: the bundles `cdk synth` stages for every function, each
+ * with the environment its template gives it, and the counterparts their AWS and EKS calls reach
+ * (the sandbox behind TLS as the EKS endpoint, fauxqs for S3/SNS, a stub for the Step Functions and
+ * Secrets Manager calls fauxqs does not speak). Used by the cold-stack bench and the bundle test.
+ */
+
+const run = promisify(execFile);
+
+/** One Lambda function of the synthesized template, as staged in the cloud assembly. */
+export interface DeployedFunction {
+  /** The directory under lambdas/ of the function's handler (`lambdas/<name>/handler.ts`). */
+  name: string;
+  /** The staged bundle: `<outdir>/asset.<hash>/index.mjs`, next to its source map. */
+  file: string;
+  /** The function's environment as Lambda sets it, deploy-time references given stand-ins. */
+  environment: Record<string, string>;
+  /** It builds a Kubernetes client: its environment has the cluster's (lambdas/shared/env.ts kubeEnv). */
+  talksToKubernetes: boolean;
+  /** The source files the bundle was made from (its source map's `sources`). */
+  sources: string[];
+}
+
+/** A value CloudFormation fills in at deploy time (a Ref, a GetAtt), with a stand-in of its shape. */
+function standIn(name: string): string {
+  if (name.endsWith('_ARN')) return `arn:aws:local:us-east-1:000000000000:${name.toLowerCase()}`;
+  return `local-${name.toLowerCase().replaceAll('_', '-')}`;
+}
+
+/**
+ * `cdk synth` of the real stack with `context`, bundling included, into `outdir`: the bundles are
+ * exactly what would be deployed, made by NodejsFunction with the options of
+ * lib/constructs/function-defaults.ts. Functions of CDK's own (custom resources) are left out.
+ */
+export async function deployedFunctions(
+  outdir: string,
+  context: Record<string, unknown>,
+): Promise<DeployedFunction[]> {
+  const app = appWithContext(context, { outdir });
+  const stack = buildApp(app);
+  const template = app.synth().getStackArtifact(stack.artifactId).template as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const functions: DeployedFunction[] = [];
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const key = (resource.Properties.Code as { S3Key?: string }).S3Key;
+    if (!key) continue;
+    const file = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+    if (!existsSync(`${file}.map`)) continue;
+    const { sources } = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+    const handler = sources.map((s) => /(?:^|\/)lambdas\/([a-z0-9-]+)\/handler\.ts$/.exec(s)).find(Boolean);
+    if (!handler) continue;
+    const variables =
+      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+      {};
+    const environment = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : standIn(name),
+      ]),
+    );
+    functions.push({
+      name: handler[1],
+      file,
+      environment,
+      talksToKubernetes: 'CLUSTER_NAME' in environment,
+      sources,
+    });
+  }
+  return functions.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** What an EKS token starts with (lambdas/shared/kubernetes/eks-token.ts). */
+const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';
+
+export interface ClusterFront {
+  server: HttpsServer;
+  url: string;
+  /** The front's certificate, base64 PEM, as EKS's `certificateAuthority.data`. */
+  caData: string;
+  close(): void;
+}
+
+/**
+ * EKS serves its API over TLS and client-node refuses plain HTTP for a cluster that verifies
+ * certificates (as the functions' EKS kubeconfig does): a TLS front for the sandbox, with a
+ * certificate made for the run (openssl), whose CA the functions get as CLUSTER_CA_DATA. It also
+ * stands in for EKS's authenticator, admitting requests that carry an EKS token and passing them
+ * to the sandbox as its admin.
+ */
+export async function tlsFront(sandbox: Sandbox, scratch: string): Promise<ClusterFront> {
+  const key = join(scratch, 'key.pem');
+  const cert = join(scratch, 'cert.pem');
+  // prettier-ignore
+  await run('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=sandbox', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+  ]);
+  const certPem = await readFile(cert);
+  const upstream = new URL(sandbox.url);
+  const server = createHttpsServer({ key: await readFile(key), cert: certPem }, (req, res) => {
+    if (!String(req.headers.authorization ?? '').startsWith(`Bearer ${EKS_TOKEN_PREFIX}`)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"kind":"Status","code":401}');
+      return;
+    }
+    delete req.headers.authorization;
+    const forwarded = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer: IncomingMessage) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forwarded.on('error', () => res.destroy());
+    req.pipe(forwarded);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `https://127.0.0.1:${port}`,
+    caData: certPem.toString('base64'),
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+export interface ServiceStubOptions {
+  /** The SecretString every GetSecretValue answers (the webhook token). */
+  secret: string;
+  /** StartExecution: hands the execution to the local engine and returns its ARN. */
+  onStart: (name: string, input: unknown) => string;
+}
+
+/**
+ * Secrets Manager and Step Functions as the functions call them (AWS JSON 1.1 over HTTP), which
+ * fauxqs does not emulate: GetSecretValue answers `secret`, StartExecution hands the execution to
+ * `onStart` (the local engine), DescribeExecution knows no earlier execution. Anything else is an
+ * UnknownOperationException, so a call the stub does not know fails loudly.
+ */
+export async function awsServiceStubs(options: ServiceStubOptions): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const params = JSON.parse(body || '{}') as Record<string, string>;
+      const reply = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(payload));
+      };
+      if (target === 'secretsmanager.GetSecretValue')
+        reply(200, { ARN: params.SecretId, Name: 'secret', SecretString: options.secret, VersionId: 'v1' });
+      else if (target === 'AWSStepFunctions.StartExecution')
+        reply(200, {
+          executionArn: options.onStart(params.name, JSON.parse(params.input)),
+          startDate: Date.now() / 1000,
+        });
+      else if (target === 'AWSStepFunctions.DescribeExecution')
+        reply(400, { __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' });
+      else reply(400, { __type: 'UnknownOperationException', message: target });
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * The environment Lambda would give `fn`, its endpoints pointed at this machine: the bucket and
+ * topic fauxqs serves, the sandbox's TLS front as the cluster endpoint, the stub for Step
+ * Functions and Secrets Manager.
+ */
+export function functionEnvironment(
+  fn: DeployedFunction,
+  aws: LocalAws,
+  cluster: Pick<ClusterFront, 'url' | 'caData'>,
+  services: string,
+): Record<string, string> {
+  return {
+    ...fn.environment,
+    ...('EVIDENCE_BUCKET' in fn.environment ? { EVIDENCE_BUCKET: aws.bucket } : {}),
+    ...('TOPIC_ARN' in fn.environment ? { TOPIC_ARN: aws.topicArn } : {}),
+    ...('CLUSTER_NAME' in fn.environment
+      ? { CLUSTER_ENDPOINT: cluster.url, CLUSTER_CA_DATA: cluster.caData }
+      : {}),
+    AWS_REGION: aws.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_ENDPOINT_URL_SFN: services,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: services,
+  };
+}
+
+/** A cold invocation of `fn`'s bundle (a fresh process through the Lambda Runtime API). */
+export function invokeDeployed(
+  fn: DeployedFunction,
+  environment: Record<string, string>,
+  event: unknown,
+): Promise<ColdResult> {
+  return invokeCold({
+    taskRoot: dirname(fn.file),
+    handler: 'index.handler',
+    environment,
+    event,
+    functionName: fn.name,
+  });
+}
+
+/**
+ * The functions a local engine's Lambda Tasks call, by the placeholder ARNs of the synthesized
+ * definition: each invocation a cold start of the deployed bundle. `onAnswer` sees every answer
+ * (timings included); a handler's error is thrown as Lambda reports it (errorType as the name),
+ * so the definition's Retry and Catch see what they would see on AWS.
+ */
+export function deployedTaskFunctions(
+  arnsByStep: Record<string, string>,
+  functions: ReadonlyMap<string, DeployedFunction>,
+  environmentOf: (fn: DeployedFunction) => Record<string, string>,
+  onAnswer: (step: string, answer: ColdResult) => void = () => undefined,
+): Map<string, LocalFunction> {
+  const byArn = new Map<string, LocalFunction>();
+  for (const [step, arn] of Object.entries(arnsByStep)) {
+    const fn = functions.get(step);
+    if (!fn) throw new Error(`no deployed bundle for the step ${step}`);
+    byArn.set(arn, async (event: never) => {
+      const answer = await invokeDeployed(fn, environmentOf(fn), event);
+      onAnswer(step, answer);
+      if (!answer.ok)
+        throw Object.assign(new Error(answer.error.errorMessage), { name: answer.error.errorType });
+      return answer.result;
+    });
+  }
+  return byArn;
+}
+
+export type { ColdResult, ColdTimings };

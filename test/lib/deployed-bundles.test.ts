@@ -1,0 +1,370 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { cachedDefinitions } from '../../lib/definitions-cache';
+import type { SynthesizedDefinitions } from '../../lib/synth';
+import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
+import { executeDefinition, type LocalExecution } from '../../local/engine/execute-definition';
+import { startSandbox, type Sandbox } from '../../local/kube-sandbox/sandbox';
+import {
+  awsServiceStubs,
+  deployedFunctions,
+  deployedTaskFunctions,
+  functionEnvironment,
+  invokeDeployed,
+  tlsFront,
+  type ClusterFront,
+  type ColdResult,
+  type DeployedFunction,
+} from '../../local/lambda-runtime/deployed-stack';
+
+/**
+ * The deployed bundles, built once as `cdk synth` stages them (every optional part on: the backup
+ * workflow too), and run as Lambda runs them: each invocation a fresh Node 24 process through a
+ * Lambda Runtime API (local/lambda-runtime), with the environment the template gives the function,
+ * its endpoints pointed at the sandbox (behind TLS, as EKS) and fauxqs. The Step Functions and
+ * Secrets Manager calls go to a stub speaking their protocol (fauxqs has neither). Nothing here
+ * imports a handler's source: what runs is what would be uploaded.
+ */
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const OUTDIR = path.join(PROJECT_ROOT, 'cdk.out', `jest-deployed-${process.pid}`);
+const TOKEN = 'deployed-bundles-webhook-token';
+const TIME_SCALE = 200;
+const TARGET = { namespace: 'one-data-alldata', name: 'alldata-api' };
+const CONTEXT = {
+  clusterName: 'sandbox',
+  allowedNamespaces: 'one-data-alldata,one-data-system,one-data-bisheng,one-data-infra',
+  backupSources: path.join(PROJECT_ROOT, 'examples', 'backup-sources.json'),
+};
+/** Every handler the project has: each must be a deployed function. */
+const HANDLERS = readdirSync(path.join(PROJECT_ROOT, 'lambdas'), { withFileTypes: true })
+  .filter(
+    (entry) =>
+      entry.isDirectory() && readdirSync(path.join(entry.parentPath, entry.name)).includes('handler.ts'),
+  )
+  .map((entry) => entry.name)
+  .sort();
+
+let functions: Map<string, DeployedFunction>;
+let synthesized: SynthesizedDefinitions;
+let aws: LocalAws;
+let scratch: string;
+/** Each function's cold invocations in the flows below, by handler folder. */
+const answers = new Map<string, ColdResult[]>();
+
+beforeAll(async () => {
+  functions = new Map((await deployedFunctions(OUTDIR, CONTEXT)).map((fn) => [fn.name, fn]));
+  synthesized = cachedDefinitions(CONTEXT);
+  aws = await startLocalAws();
+  scratch = await mkdtemp(path.join(tmpdir(), 'deployed-bundles-'));
+}, 300_000);
+
+afterAll(async () => {
+  await aws?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+  rmSync(OUTDIR, { recursive: true, force: true });
+});
+
+function bundleOf(name: string): DeployedFunction {
+  const fn = functions.get(name);
+  if (!fn) throw new Error(`lambdas/${name}/handler.ts is not a deployed function`);
+  return fn;
+}
+
+function recordAnswer(name: string, answer: ColdResult): void {
+  answers.set(name, [...(answers.get(name) ?? []), answer]);
+}
+
+/**
+ * Imports the bundle in a fresh Node 24 (the Lambda runtime's version) with the function's
+ * environment, recording every package the bundle loads from outside itself (Node built-ins aside).
+ */
+function loadBundle(fn: DeployedFunction): {
+  status: number | null;
+  stderr: string;
+  handler?: string;
+  external?: string[];
+} {
+  const url = pathToFileURL(fn.file).href;
+  const script = [
+    "import { isBuiltin, registerHooks } from 'node:module';",
+    'const external = new Set();',
+    // Only what the bundle itself loads (not what the SDK clients load in turn), and only what
+    // resolved: optional dependencies probed inside try/catch are not needed.
+    'registerHooks({ resolve(specifier, context, next) {',
+    '  const resolved = next(specifier, context);',
+    `  if (context.parentURL === ${JSON.stringify(url)} && !isBuiltin(specifier)) external.add(specifier);`,
+    '  return resolved;',
+    '} });',
+    `const bundle = await import(${JSON.stringify(url)});`,
+    'console.log(JSON.stringify({ handler: typeof bundle.handler, external: [...external].sort() }));',
+  ].join('\n');
+  const result = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...fn.environment },
+    timeout: 60_000,
+  });
+  const output =
+    result.status === 0 ? (JSON.parse(result.stdout) as { handler: string; external: string[] }) : {};
+  return { status: result.status, stderr: result.stderr, ...output };
+}
+
+describe('every handler is deployed as a bundle', () => {
+  it('has one deployed function per lambdas/<step>/handler.ts', () => {
+    expect([...functions.keys()].sort()).toEqual(HANDLERS);
+  });
+
+  describe.each(HANDLERS.map((name) => [name]))('the %s bundle', (name) => {
+    it('is an ES module with a source map and no inlined sources', () => {
+      // Act
+      const map = JSON.parse(readFileSync(`${bundleOf(name).file}.map`, 'utf8')) as {
+        sources: string[];
+        sourcesContent?: unknown;
+      };
+
+      // Assess
+      expect(path.basename(bundleOf(name).file)).toBe('index.mjs');
+      expect(map.sources).toContainEqual(expect.stringContaining(`lambdas/${name}/handler.ts`));
+      expect(map.sourcesContent).toBeUndefined();
+    });
+
+    it('carries the Kubernetes client exactly when it talks to the cluster', () => {
+      // Act
+      const fn = bundleOf(name);
+
+      // Assess
+      expect(fn.sources.some((source) => source.includes('node_modules/@kubernetes/client-node/'))).toBe(
+        fn.talksToKubernetes,
+      );
+    });
+
+    it('loads in Node 24 with its Lambda environment, needing only the SDK clients Lambda provides', () => {
+      // Act
+      const loaded = loadBundle(bundleOf(name));
+
+      // Assess
+      expect({ status: loaded.status, stderr: loaded.stderr, handler: loaded.handler }).toEqual({
+        status: 0,
+        stderr: '',
+        handler: 'function',
+      });
+      expect(
+        loaded.external?.filter((specifier) => !/^@aws-sdk\/client-[a-z0-9-]+$/.test(specifier)),
+      ).toEqual([]);
+    });
+  });
+});
+
+/** One Alertmanager delivery about the target, as API Gateway (HTTP API, payload 2.0) hands it to the intake. */
+function delivery(labels: Record<string, string> & { alertname: string; namespace: string }): unknown {
+  const alert = {
+    status: 'firing',
+    labels,
+    annotations: { summary: `${labels.alertname} in ${labels.namespace}` },
+    startsAt: new Date(Date.now() - 300_000).toISOString(),
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus:9090/graph',
+    fingerprint: randomBytes(8).toString('hex'),
+  };
+  return {
+    version: '2.0',
+    routeKey: 'POST /alertmanager',
+    rawPath: '/alertmanager',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      version: '4',
+      groupKey: `{}:{alertname="${labels.alertname}", namespace="${labels.namespace}"}`,
+      truncatedAlerts: 0,
+      status: 'firing',
+      receiver: 'eks-incident-response',
+      groupLabels: { alertname: labels.alertname, namespace: labels.namespace },
+      commonLabels: labels,
+      commonAnnotations: alert.annotations,
+      externalURL: 'http://alertmanager:9093',
+      alerts: [alert],
+    }),
+    isBase64Encoded: false,
+  };
+}
+
+async function evidenceKeys(prefix: string): Promise<string[]> {
+  const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((object) => object.Key!);
+}
+
+describe('the deployed bundles run the workflows against the sandbox and the local S3/SNS', () => {
+  let sandbox: Sandbox;
+  let front: ClusterFront;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ scenario: 'demo', clock: { timeScale: TIME_SCALE } });
+    front = await tlsFront(sandbox, scratch);
+    await sandbox.settle();
+  });
+
+  afterAll(async () => {
+    front?.close();
+    await sandbox?.stop();
+  });
+
+  /** The delivery handed to the intake bundle, and the execution it starts, run through the step bundles. */
+  async function deliver(
+    labels: Parameters<typeof delivery>[0],
+  ): Promise<{ intake: ColdResult; done?: LocalExecution; entered: string[] }> {
+    let execution: Promise<LocalExecution> | undefined;
+    const environmentOf = (fn: DeployedFunction) => functionEnvironment(fn, aws, front, services.url);
+    const services = await awsServiceStubs({
+      secret: TOKEN,
+      onStart: (name, input) => {
+        const { region, account } = synthesized.placeholders;
+        execution = executeDefinition({
+          definition: synthesized.incidentResponse,
+          stateMachineName: 'IncidentResponse',
+          region,
+          account,
+          functions: deployedTaskFunctions(
+            synthesized.placeholders.functions,
+            functions,
+            environmentOf,
+            recordAnswer,
+          ),
+          sns: { client: aws.sns, topicArn: aws.topicArn },
+          input,
+          waitSeconds: 60,
+          timeScale: TIME_SCALE,
+          executionName: name,
+        });
+        return `arn:aws:states:${region}:${account}:execution:IncidentResponse:${name}`;
+      },
+    });
+    try {
+      const intake = await invokeDeployed(
+        bundleOf('intake'),
+        environmentOf(bundleOf('intake')),
+        delivery(labels),
+      );
+      recordAnswer('intake', intake);
+      const done = await execution;
+      const entered = (done?.events ?? [])
+        .filter((e) => e.type === 'StateEntered')
+        .map((e) => (e as { state: { name: string } }).state.name);
+      return { intake, done, entered };
+    } finally {
+      services.server.close();
+    }
+  }
+
+  it('an Alertmanager delivery to the intake bundle runs the incident flow through every step bundle to the restart', async () => {
+    // Prepare
+    sandbox.requests.clear();
+
+    // Act
+    const { intake, done, entered } = await deliver({
+      alertname: 'KubeDeploymentReplicasMismatch',
+      namespace: TARGET.namespace,
+      deployment: TARGET.name,
+      severity: 'critical',
+    });
+
+    // Assess
+    expect(intake).toMatchObject({ ok: true, result: { statusCode: 200 } });
+    expect(done?.status).toBe('SUCCEEDED');
+    expect(entered).toEqual(
+      expect.arrayContaining([
+        'Quick Diagnostics',
+        'Collect Events',
+        'Restart',
+        'Notify Recovered',
+        'Report',
+      ]),
+    );
+    const restart = sandbox.requests
+      .all()
+      .find(
+        (r) => r.verb === 'patch' && r.resource === 'deployments' && r.name === TARGET.name && !r.subresource,
+      );
+    expect(restart).toBeDefined();
+    const incident = (await evidenceKeys('incidents/')).filter((key) => key.includes(TARGET.name));
+    expect(incident).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/diagnostics\.json$/),
+        expect.stringMatching(/report\.json$/),
+      ]),
+    );
+    for (const step of Object.keys(synthesized.placeholders.functions).filter((s) => answers.has(s))) {
+      expect({ step, failed: answers.get(step)!.filter((a) => !a.ok) }).toEqual({ step, failed: [] });
+    }
+  }, 180_000);
+
+  it('an alert naming only a namespace runs the escalation path: the cluster dump and escalate bundles', async () => {
+    // Act
+    const { intake, done, entered } = await deliver({
+      alertname: 'KubePodNotReady',
+      namespace: 'one-data-system',
+      severity: 'warning',
+    });
+
+    // Assess
+    expect(intake).toMatchObject({ ok: true, result: { statusCode: 200 } });
+    expect({ status: done?.status, error: done?.error?.Error }).toEqual({
+      status: 'FAILED',
+      error: 'IncidentEscalated',
+    });
+    expect(entered).toEqual(expect.arrayContaining(['Cluster Dump', 'Escalate', 'Report']));
+    for (const step of ['cluster-dump', 'escalate']) {
+      expect({ step, answered: (answers.get(step) ?? []).map((a) => a.ok) }).toEqual({
+        step,
+        answered: [true],
+      });
+    }
+    const dump = (await evidenceKeys('incidents/')).filter((key) => key.includes('/cluster-dump/'));
+    expect(dump.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('the backup verification flow runs through its bundles to its verdict and report', async () => {
+    // Prepare
+    const { region, account, backupFunctions } = synthesized.placeholders;
+    const services = await awsServiceStubs({ secret: TOKEN, onStart: () => 'not-used' });
+    const environmentOf = (fn: DeployedFunction) => functionEnvironment(fn, aws, front, services.url);
+
+    try {
+      // Act
+      const done = await executeDefinition({
+        definition: synthesized.backupVerification!,
+        stateMachineName: 'BackupVerification',
+        region,
+        account,
+        functions: deployedTaskFunctions(backupFunctions!, functions, environmentOf, recordAnswer),
+        sns: { client: aws.sns, topicArn: aws.topicArn },
+        input: { source: 'manual' },
+        waitSeconds: 30,
+        timeScale: TIME_SCALE,
+      });
+
+      // Assess
+      // The demo's milvus-backup CronJob fails and no backup bucket exists: the verdict is the
+      // workflow's own failure, reached through every check and the report.
+      expect({ status: done.status, error: done.error?.Error }).toEqual({
+        status: 'FAILED',
+        error: 'BackupVerificationFailed',
+      });
+      for (const step of Object.keys(backupFunctions!)) {
+        expect({ step, answered: (answers.get(step) ?? []).some((a) => a.ok) }).toEqual({
+          step,
+          answered: true,
+        });
+      }
+      expect(await evidenceKeys('backup-verification/')).toEqual(
+        expect.arrayContaining([expect.stringMatching(/report\.json$/)]),
+      );
+    } finally {
+      services.server.close();
+    }
+  }, 180_000);
+});
