@@ -587,7 +587,7 @@ describe.each([
     // Assess
     if ('alertmanagerAuthSecretName' in context) {
       expect(guardEnv).toMatchObject({
-        ALERTMANAGER_URL: context.alertmanagerUrl,
+        ALERTMANAGER_URL: FULL_CONTEXT.alertmanagerUrl,
         ALERTMANAGER_AUTH_SECRET_ARN: expect.anything(),
       });
       expect(authReaders.map((p) => p.Properties.Roles)).toEqual([
