@@ -232,6 +232,7 @@ export class IncidentResponseStack extends Stack {
         APPROVAL_BASE_URL:
           config.approvalBaseUrl ?? Lazy.string({ produce: () => this.webhook.api.apiEndpoint }),
         APPROVAL_LINK_SECRET_ARN: linkSecret.secretArn,
+        STORM_QUIET_ABOVE: String(stormBrakeOf(config).budget.cluster),
       }),
       diagnose: fn(
         'diagnose',
@@ -357,6 +358,15 @@ export class IncidentResponseStack extends Stack {
     });
     // Guard takes over the lock of an execution that has ended: it asks Step Functions.
     this.grantDescribeExecutions(f.guard.role);
+    // Open Incident counts the incidents in flight, to open quietly in a storm.
+    new Policy(this, 'NotifyListExecutions', {
+      statements: [
+        new PolicyStatement({
+          actions: ['states:ListExecutions'],
+          resources: [this.workflow.stateMachine.stateMachineArn],
+        }),
+      ],
+    }).attachToRole(f.notify.role);
     const scratch = config.backupSources ? scratchNamespaces(config.backupSources) : [];
 
     new CfnOutput(this, 'StateMachineArn', {

@@ -61,6 +61,11 @@ export const notifyEnv = evidenceEnv.extend({
   APPROVAL_BASE_URL: z.url().optional(),
   /** Secrets Manager secret that signs approval links; set with APPROVAL_BASE_URL. */
   APPROVAL_LINK_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /**
+   * The storm brake's cluster budget: with more incidents running than this, Open Incident
+   * sends no page (lambdas/notify/storm-quiet.ts). Unset: every opening pages.
+   */
+  STORM_QUIET_ABOVE: positiveInt.optional(),
 });
 
 /** The approval routes of the HTTP API (lambdas/approval): signed links and Slack's buttons. */

@@ -364,7 +364,7 @@ describe.each([
 
     // Assess
     expect(Object.keys(environmentOf('Notify')).sort()).toEqual(
-      [...notify, 'APPROVAL_BASE_URL', 'APPROVAL_LINK_SECRET_ARN'].sort(),
+      [...notify, 'APPROVAL_BASE_URL', 'APPROVAL_LINK_SECRET_ARN', 'STORM_QUIET_ABOVE'].sort(),
     );
     expect(Object.keys(environmentOf('Escalate')).sort()).toEqual(notify.sort());
     expect(Object.keys(environmentOf('Report')).sort()).toEqual(['EVIDENCE_BUCKET', 'NODE_OPTIONS']);
@@ -571,6 +571,31 @@ describe.each([
         ? context.approvalBaseUrl
         : { 'Fn::GetAtt': [logicalIdOf(built, built.stack.webhook.api), 'ApiEndpoint'] },
     );
+  });
+
+  it('lets Open Incident count the running executions of this state machine (storm-quiet openings), and nothing more', () => {
+    // Prepare
+    const listers = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('states:ListExecutions'),
+    );
+    const notifyEnv = (
+      resourcesOf(built.template, 'AWS::Lambda::Function')[
+        logicalIdOf(built, built.stack.functions.notify.function)
+      ].Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+
+    // Assess
+    expect(listers.map((p) => p.Properties.Roles)).toEqual([
+      [{ Ref: logicalIdOf(built, built.stack.functions.notify.role) }],
+    ]);
+    expect((listers[0].Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'states:ListExecutions',
+        Resource: { Ref: logicalIdOf(built, built.stack.workflow.stateMachine) },
+      },
+    ]);
+    expect(notifyEnv.STORM_QUIET_ABOVE).toBe('10');
   });
 
   it('gives the guard the Alertmanager URL and its auth secret, and only the guard reads that secret', () => {
