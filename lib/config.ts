@@ -164,6 +164,10 @@ const remediationPolicyDocument = jsonDocument('remediation policy', remediation
 
 /** EC2 ids: the prefix, then 8 (older) or 17 hex digits. */
 const awsId = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
+/** A Secrets Manager secret name, as Secrets Manager allows it. */
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits, /_+=.@-)');
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** `namespace/Kind/name`, each part may be `*` (the guard's ALLOWED_WORKLOADS format). */
 const WORKLOAD_PATTERN = /^([a-z0-9-]+|\*)\/(Deployment|StatefulSet|DaemonSet|\*)\/([a-z0-9.-]+|\*)$/;
@@ -266,8 +270,13 @@ export const configSchema = z
      * the flow ends. Unset: no silences.
      */
     alertmanagerUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /**
+     * Secrets Manager secret (name) with Alertmanager's credentials, for the silences (docs/approvals.md):
+     * a bearer token, or `{"username": "...", "password": "..."}` for basic auth. Needs alertmanagerUrl.
+     */
+    alertmanagerAuthSecretName: secretName.optional(),
     /** Secrets Manager secret (name) with the Slack app's signing secret; unset: no Slack interactivity route. */
-    slackSigningSecretName: z.string().min(1).optional(),
+    slackSigningSecretName: secretName.optional(),
     /** Kubernetes group the access entry maps the functions' roles to (the RBAC manifest binds it). */
     rbacGroup: z
       .string()
@@ -335,6 +344,13 @@ export const configSchema = z
         code: 'custom',
         path: ['remediationBudget', 'ledgerNamespace'],
         message: 'must be one of allowedNamespaces (the functions may write Leases only there)',
+      });
+    }
+    if (config.alertmanagerAuthSecretName && !config.alertmanagerUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alertmanagerAuthSecretName'],
+        message: 'needs alertmanagerUrl',
       });
     }
     if (Boolean(config.clusterEndpoint) !== Boolean(config.clusterCaData)) {

@@ -4,6 +4,7 @@ import {
   type CfnElement,
   Duration,
   Fn,
+  Lazy,
   Stack,
   Token,
   Validations,
@@ -11,6 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Policy, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import {
@@ -27,6 +29,7 @@ import {
 } from '../lambdas/shared/env';
 import { scratchNamespaces } from '../lambdas/shared/backup-config';
 import { stormBrakeOf, type StackConfig } from './config';
+import { ApprovalRoutes, approvalLinkSecret } from './constructs/approval-routes';
 import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
 import { EvidenceBucket } from './constructs/evidence-bucket';
@@ -164,6 +167,8 @@ export class IncidentResponseStack extends Stack {
   readonly clusterAccess: ClusterAccess;
   /** The Alertmanager webhook (API Gateway HTTP API → intake λ → StartExecution). */
   readonly webhook: Webhook;
+  /** The approval routes on the webhook's HTTP API (signed links, Slack's buttons). */
+  readonly approvals: ApprovalRoutes;
   /** The scheduled backup verification, when `backupSources` is configured. */
   readonly backupVerification?: BackupVerification;
   /** Pages apart from the workflow when one of its executions fails, times out or is aborted. */
@@ -195,6 +200,11 @@ export class IncidentResponseStack extends Stack {
       ALLOWED_NAMESPACES: config.allowedNamespaces.join(','),
     };
 
+    const linkSecret = approvalLinkSecret(this, 'ApprovalLinkSecret');
+    const alertmanagerAuth = config.alertmanagerAuthSecretName
+      ? Secret.fromSecretNameV2(this, 'AlertmanagerAuthSecret', config.alertmanagerAuthSecretName)
+      : undefined;
+
     const fn = <S extends z.ZodObject>(
       step: IncidentStep,
       envSchema: S,
@@ -216,7 +226,14 @@ export class IncidentResponseStack extends Stack {
     };
 
     this.functions = {
-      notify: fn('notify', notifyEnv, notify),
+      notify: fn('notify', notifyEnv, {
+        ...notify,
+        // The links point at the routes below, on the HTTP API created after the workflow.
+        APPROVAL_BASE_URL:
+          config.approvalBaseUrl ?? Lazy.string({ produce: () => this.webhook.api.apiEndpoint }),
+        APPROVAL_LINK_SECRET_ARN: linkSecret.secretArn,
+        STORM_QUIET_ABOVE: String(stormBrakeOf(config).budget.cluster),
+      }),
       diagnose: fn(
         'diagnose',
         diagnoseEnv,
@@ -239,6 +256,7 @@ export class IncidentResponseStack extends Stack {
         BUDGET_LEDGER_NAMESPACE: stormBrakeOf(config).ledgerNamespace,
         REMEDIATION_POLICY: JSON.stringify(config.remediationPolicy),
         ALERTMANAGER_URL: config.alertmanagerUrl,
+        ALERTMANAGER_AUTH_SECRET_ARN: alertmanagerAuth?.secretArn,
         EVIDENCE_BUCKET: config.alertmanagerUrl ? bucket : undefined,
       }),
       restart: fn('restart', remediateEnv, allowed),
@@ -262,6 +280,9 @@ export class IncidentResponseStack extends Stack {
     this.evidence.grantIncidentEvidence(f.report.role, 'read-write');
     this.notifications.grantNotify(f.notify.role);
     this.evidence.grantApprovals(f.notify.role);
+    linkSecret.grantRead(f.notify.role);
+    // Guard creates the incident's silence and, releasing the lock, expires it.
+    alertmanagerAuth?.grantRead(f.guard.role);
     this.notifications.grantNotify(f.escalate.role);
 
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
@@ -306,6 +327,14 @@ export class IncidentResponseStack extends Stack {
       dryRun: config.webhookDryRun,
     });
 
+    this.approvals = new ApprovalRoutes(this, 'Approvals', {
+      api: this.webhook.api,
+      stateMachine: this.workflow.stateMachine,
+      evidence: this.evidence,
+      linkSecret,
+      slackSigningSecretName: config.slackSigningSecretName,
+    });
+
     if (config.backupSources) {
       this.backupVerification = new BackupVerification(this, 'BackupVerification', {
         config: config.backupSources,
@@ -329,6 +358,15 @@ export class IncidentResponseStack extends Stack {
     });
     // Guard takes over the lock of an execution that has ended: it asks Step Functions.
     this.grantDescribeExecutions(f.guard.role);
+    // Open Incident counts the incidents in flight, to open quietly in a storm.
+    new Policy(this, 'NotifyListExecutions', {
+      statements: [
+        new PolicyStatement({
+          actions: ['states:ListExecutions'],
+          resources: [this.workflow.stateMachine.stateMachineArn],
+        }),
+      ],
+    }).attachToRole(f.notify.role);
     const scratch = config.backupSources ? scratchNamespaces(config.backupSources) : [];
 
     new CfnOutput(this, 'StateMachineArn', {

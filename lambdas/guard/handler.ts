@@ -1,4 +1,7 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { secretValue } from '../shared/approval/secret-value';
+import { alertmanagerAuthorization } from '../shared/alertmanager-auth';
 import type { GuardDecision, LockRelease, StepEvent, StormRoster } from '../shared/contracts';
 import { guardEnv, parseEnv } from '../shared/env';
 import { SfnExecutionLiveness } from '../shared/execution-liveness';
@@ -9,6 +12,11 @@ import { guard, type GuardDeps } from './guard';
 
 const dependencies = perContainer<GuardDeps>(async () => {
   const env = parseEnv(guardEnv);
+  const authorization = env.ALERTMANAGER_AUTH_SECRET_ARN
+    ? alertmanagerAuthorization(
+        await secretValue(new SecretsManagerClient({}), env.ALERTMANAGER_AUTH_SECRET_ARN),
+      )
+    : undefined;
   return {
     kube: await kubernetesFromEnv(env),
     config: {
@@ -24,7 +32,7 @@ const dependencies = perContainer<GuardDeps>(async () => {
     silences:
       env.ALERTMANAGER_URL && env.EVIDENCE_BUCKET
         ? {
-            port: new AlertmanagerSilences(env.ALERTMANAGER_URL),
+            port: new AlertmanagerSilences(env.ALERTMANAGER_URL, { authorization }),
             evidenceBucket: env.EVIDENCE_BUCKET,
             now: () => new Date(),
           }

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApprovalStore } from '../shared/approval/approval-store';
 import { secretValue } from '../shared/approval/secret-value';
 import type { ApprovalRequested, Incident, Notified, StepEvent } from '../shared/contracts';
@@ -8,6 +9,7 @@ import { createLogger } from '../shared/logger';
 import { notifierFromEnv } from '../shared/notify-wiring';
 import { perContainer } from '../shared/per-container';
 import { notify, type NotifyDeps } from './notify';
+import { SfnIncidentsInFlight } from './storm-quiet';
 
 const dependencies = perContainer<NotifyDeps>(async () => {
   const env = parseEnv(notifyEnv);
@@ -27,6 +29,9 @@ const dependencies = perContainer<NotifyDeps>(async () => {
     region,
     now: () => new Date(),
     approvals: { store: new ApprovalStore(new S3Client({}), bucket), links },
+    stormQuiet: env.STORM_QUIET_ABOVE
+      ? { inFlight: new SfnIncidentsInFlight(new SFNClient({})), clusterBudget: env.STORM_QUIET_ABOVE }
+      : undefined,
   };
 });
 

@@ -14,6 +14,7 @@ import { incidentId, incidentPrefix } from '../shared/evidence/layout';
 import type { Notifier } from '../shared/notify/notifier';
 import { redactObject } from '../shared/redact';
 import { requestApproval, type ApprovalRequestDeps } from './approval-request';
+import { quietOpening, type StormQuiet } from './storm-quiet';
 
 export interface NotifyDeps {
   notifier: Notifier;
@@ -25,6 +26,8 @@ export interface NotifyDeps {
    * `approval`); the deployed function and the local engine always have it.
    */
   approvals?: Pick<ApprovalRequestDeps, 'store' | 'links'>;
+  /** Open Incident's storm check (storm-quiet.ts); unset: every opening pages. */
+  stormQuiet?: StormQuiet;
 }
 
 /**
@@ -42,13 +45,15 @@ export async function openIncident(
   if (Number.isNaN(startedAt)) {
     throw new ConfigurationError('the Lambda event carries no execution.startTime ($$.Execution.StartTime)');
   }
-  const { notifier, bucket, region } = await deps();
+  const { notifier, bucket, region, stormQuiet } = await deps();
   const openedAt = new Date(startedAt).toISOString();
   const id = incidentId(openedAt, input.target, event.execution.id);
   // The alert text ends up in every later state, report and page: credentials in it stop here.
   const alert = redactObject(input.alert);
   const incident: Incident = { ...input, alert, id, openedAt, evidencePrefix: incidentPrefix(openedAt, id) };
   const { options } = incident;
+  const quiet = stormQuiet ? await quietOpening(event.execution.id, stormQuiet) : undefined;
+  if (quiet) return { ...incident, quietOpening: quiet };
   await notifier.notify({
     stage: 'opened',
     incidentId: id,

@@ -169,6 +169,8 @@ export interface Incident extends ExecutionInput {
   openedAt: string;
   /** `incidents/YYYY/MM/DD/<id>/` */
   evidencePrefix: string;
+  /** Set when Open Incident sent no page, and why (a storm: lambdas/notify/storm-quiet.ts). */
+  quietOpening?: string;
 }
 
 /** Probable cause from the runbook rules. */

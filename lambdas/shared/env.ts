@@ -61,6 +61,19 @@ export const notifyEnv = evidenceEnv.extend({
   APPROVAL_BASE_URL: z.url().optional(),
   /** Secrets Manager secret that signs approval links; set with APPROVAL_BASE_URL. */
   APPROVAL_LINK_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /**
+   * The storm brake's cluster budget: with more incidents running than this, Open Incident
+   * sends no page (lambdas/notify/storm-quiet.ts). Unset: every opening pages.
+   */
+  STORM_QUIET_ABOVE: positiveInt.optional(),
+});
+
+/** The approval routes of the HTTP API (lambdas/approval): signed links and Slack's buttons. */
+export const approvalEnv = evidenceEnv.extend({
+  /** Secrets Manager secret that signs approval links (the stack generates it). */
+  APPROVAL_LINK_SECRET_ARN: z.string().startsWith('arn:'),
+  /** Secrets Manager secret holding the Slack app's signing secret; unset: the Slack route answers 404. */
+  SLACK_SIGNING_SECRET_ARN: z.string().startsWith('arn:').optional(),
 });
 
 export const diagnoseEnv = kubeEnv.merge(evidenceEnv).extend({
@@ -87,6 +100,11 @@ export const guardEnv = kubeEnv.extend({
   BUDGET_LEDGER_NAMESPACE: z.string().min(1),
   /** Alertmanager's URL, for the incident's silences; unset: none. */
   ALERTMANAGER_URL: z.url().optional(),
+  /**
+   * Secrets Manager secret with Alertmanager's credentials (docs/approvals.md): a bearer token,
+   * or `{"username": ..., "password": ...}` for basic auth. Unset: no Authorization header.
+   */
+  ALERTMANAGER_AUTH_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** The evidence bucket the silences' comments link (set with ALERTMANAGER_URL). */
   EVIDENCE_BUCKET: z.string().min(3).optional(),
   /** The remediation policy, as JSON (docs/approvals.md). */

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { ExecutionInput } from '../../lambdas/shared/contracts';
 import type { ExecutionLiveness, ExecutionState } from '../../lambdas/shared/execution-liveness';
+import type { IncidentsInFlight } from '../../lambdas/notify/storm-quiet';
 
 /**
  * The local engine's record of its executions: what Step Functions keeps for DescribeExecution.
@@ -59,7 +60,7 @@ const OWN_START = process.platform === 'linux' ? procStat(process.pid)?.start : 
 
 const FILE_NAME = /^[A-Za-z0-9_-]{1,80}\.json$/;
 
-export class LocalExecutionRegistry implements ExecutionLiveness {
+export class LocalExecutionRegistry implements ExecutionLiveness, IncidentsInFlight {
   private readonly records = new Map<string, LocalExecutionRecord>();
   /** Executions this process runs now: only these are RUNNING for its own pid. */
   private readonly live = new Set<string>();
@@ -106,6 +107,11 @@ export class LocalExecutionRegistry implements ExecutionLiveness {
 
   list(): LocalExecutionRecord[] {
     return [...this.records.keys()].map((name) => this.get(name)!);
+  }
+
+  /** The IncidentsInFlight of the local engine: its executions running now (all of one state machine). */
+  async count(_executionArn: string, limit: number): Promise<number> {
+    return Math.min(limit, this.list().filter((record) => record.status === 'RUNNING').length);
   }
 
   async state(executionArn: string): Promise<ExecutionState> {

@@ -83,6 +83,9 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
         ...links,
         now,
         approvals: { store: approvalStoreOf(env), links: env.approvalLinks },
+        stormQuiet: env.executions
+          ? { inFlight: env.executions, clusterBudget: config.remediationBudget.cluster }
+          : undefined,
       })),
     diagnose: (event) =>
       diagnose(event, {

@@ -20,6 +20,18 @@ function errorOf(context: Record<string, unknown>): ConfigurationError {
 }
 
 describe('loadConfig', () => {
+  it('takes the Alertmanager auth secret with the Alertmanager URL', () => {
+    // Act
+    const config = load({
+      ...MINIMAL,
+      alertmanagerUrl: 'https://alertmanager.monitoring.svc:9093',
+      alertmanagerAuthSecretName: 'incident/alertmanager-auth',
+    });
+
+    // Assess
+    expect(config.alertmanagerAuthSecretName).toBe('incident/alertmanager-auth');
+  });
+
   it('reads command-line strings and fills in the documented defaults', () => {
     // Act
     const config = load({ ...MINIMAL, cooldownSeconds: '600' });
@@ -94,6 +106,15 @@ describe('loadConfig', () => {
       { ...MINIMAL, clusterEndpoint: 'http://x', clusterCaData: 'AA==' },
       'clusterEndpoint: must be an https URL',
     ],
+    [
+      { ...MINIMAL, alertmanagerAuthSecretName: 'incident/alertmanager' },
+      'alertmanagerAuthSecretName: needs alertmanagerUrl',
+    ],
+    [
+      { ...MINIMAL, alertmanagerUrl: 'http://am:9093', alertmanagerAuthSecretName: 'has spaces' },
+      'alertmanagerAuthSecretName: must be a Secrets Manager secret name',
+    ],
+    [{ ...MINIMAL, slackSigningSecretName: 'slack signing' }, 'slackSigningSecretName: must be a Secrets'],
   ])('rejects %j naming the key', (context, expected) => {
     // Act
     const error = errorOf(context);

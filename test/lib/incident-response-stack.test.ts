@@ -21,6 +21,10 @@ const FULL_CONTEXT = {
   clusterEndpoint: 'https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com',
   clusterCaData: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t',
   rbacGroup: 'incident-bots',
+  slackSigningSecretName: 'incident/slack-signing',
+  approvalBaseUrl: 'https://incidents.example.com/api',
+  alertmanagerUrl: 'https://alertmanager.monitoring.svc:9093',
+  alertmanagerAuthSecretName: 'incident/alertmanager-auth',
 };
 
 const STEPS_WITH_KUBERNETES = [
@@ -44,7 +48,11 @@ function logicalIdOf(built: BuiltStack, construct: IConstruct): string {
 
 /** The statements of the inline policy attached to a step's role. */
 function statementsOf(built: BuiltStack, step: string): Statement[] {
-  const roleId = logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Role'));
+  return statementsOfRole(built, built.stack.node.findChild(step).node.findChild('Role'));
+}
+
+function statementsOfRole(built: BuiltStack, role: IConstruct): Statement[] {
+  const roleId = logicalIdOf(built, role);
   const policies = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
     JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`),
   );
@@ -261,8 +269,11 @@ describe.each([
 
   it('reads the Slack secret only where configured and only from the notifying steps', () => {
     // Prepare
+    // The Slack webhook secret's statements (the approval-link secret has its own test below).
+    const slackSecret = (statement: Statement) =>
+      JSON.stringify(statement.Resource).includes(':secret:incident/slack-webhook-');
     const secretReaders = [...STEPS_WITH_KUBERNETES, ...STEPS_WITHOUT_KUBERNETES].filter((step) =>
-      actionsOf(statementsOf(built, step)).includes('secretsmanager:GetSecretValue'),
+      actionsOf(statementsOf(built, step).filter(slackSecret)).includes('secretsmanager:GetSecretValue'),
     );
 
     // Assess
@@ -317,8 +328,8 @@ describe.each([
     const logGroups = resourcesOf(built.template, 'AWS::Logs::LogGroup');
 
     // Assess
-    // Ten steps and the webhook intake.
-    expect(functions).toHaveLength(11);
+    // Ten steps, the webhook intake and the approval routes.
+    expect(functions).toHaveLength(12);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -352,7 +363,9 @@ describe.each([
     );
 
     // Assess
-    expect(Object.keys(environmentOf('Notify')).sort()).toEqual(notify.sort());
+    expect(Object.keys(environmentOf('Notify')).sort()).toEqual(
+      [...notify, 'APPROVAL_BASE_URL', 'APPROVAL_LINK_SECRET_ARN', 'STORM_QUIET_ABOVE'].sort(),
+    );
     expect(Object.keys(environmentOf('Escalate')).sort()).toEqual(notify.sort());
     expect(Object.keys(environmentOf('Report')).sort()).toEqual(['EVIDENCE_BUCKET', 'NODE_OPTIONS']);
     expect(Object.keys(environmentOf('Verify')).sort()).toEqual([...kube].sort());
@@ -448,5 +461,166 @@ describe.each([
     built.template.hasOutput('RbacCommand', {
       Value: `npx eks-incident rbac --group ${'rbacGroup' in context ? context.rbacGroup : 'eks-incident-response'} --namespaces ${context.allowedNamespaces} | kubectl apply -f -`,
     });
+  });
+
+  it('serves the approval routes from one function on the webhook API, answering only this state machine', () => {
+    // Prepare
+    const { approvals, webhook, workflow } = built.stack;
+    const fnId = logicalIdOf(built, approvals.handler.function);
+    const integrations = resourcesOf(built.template, 'AWS::ApiGatewayV2::Integration');
+    const routes = Object.values(resourcesOf(built.template, 'AWS::ApiGatewayV2::Route'));
+    const routedTo = (route: Resource) => {
+      const target = JSON.stringify(route.Properties.Target);
+      const id = Object.keys(integrations).find((i) => target.includes(i))!;
+      return integrations[id].Properties;
+    };
+    const approvalRoutes = routes.filter(
+      (route) =>
+        JSON.stringify(routedTo(route).IntegrationUri) === JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] }),
+    );
+    const environment = (
+      resourcesOf(built.template, 'AWS::Lambda::Function')[fnId].Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    const statements = statementsOfRole(built, approvals.handler.role);
+    const linkSecretId = logicalIdOf(built, built.stack.node.findChild('ApprovalLinkSecret') as IConstruct);
+
+    // Assess
+    expect(approvalRoutes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'GET /approvals/{incident}/{action}',
+      'POST /approvals/{incident}/{action}',
+      'POST /slack/interactions',
+    ]);
+    for (const route of approvalRoutes) {
+      expect(route.Properties.ApiId).toEqual({ Ref: logicalIdOf(built, webhook.api) });
+      expect(routedTo(route)).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    }
+    expect(environment).toEqual({
+      EVIDENCE_BUCKET: { Ref: logicalIdOf(built, built.stack.evidence.bucket) },
+      APPROVAL_LINK_SECRET_ARN: { Ref: linkSecretId },
+      NODE_OPTIONS: '--enable-source-maps',
+      ...('slackSigningSecretName' in context ? { SLACK_SIGNING_SECRET_ARN: expect.anything() } : {}),
+    });
+    // SendTaskSuccess on this state machine, from this function only; nothing else of Step Functions.
+    expect(statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('states:')))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'states:SendTaskSuccess',
+        Resource: { Ref: logicalIdOf(built, workflow.stateMachine) },
+      },
+    ]);
+    const taskAnswerers = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).match(/states:SendTask/),
+    );
+    expect(taskAnswerers.map((p) => p.Properties.Roles)).toEqual([
+      [{ Ref: logicalIdOf(built, approvals.handler.role) }],
+    ]);
+    // The approval requests, and nothing else of the bucket.
+    for (const statement of statements.filter((st) => /s3:(Put|Get)Object/.test(String(st.Action)))) {
+      expect(JSON.stringify(statement.Resource)).toMatch(/\/approvals\/\*"\]\]\}$/);
+    }
+    expect(actionsOf(statements).filter((a) => !/^(logs|xray|states|secretsmanager|s3):/.test(a))).toEqual(
+      [],
+    );
+    const secretsRead = statements
+      .filter((st) => actionsOf([st]).includes('secretsmanager:GetSecretValue'))
+      .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
+    expect(secretsRead).toHaveLength('slackSigningSecretName' in context ? 2 : 1);
+    expect(secretsRead).toContain(JSON.stringify({ Ref: linkSecretId }));
+    if ('slackSigningSecretName' in context) {
+      expect(secretsRead).toContainEqual(expect.stringContaining(':secret:incident/slack-signing-??????'));
+    }
+    built.template.hasOutput('SlackInteractivityUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [{ 'Fn::GetAtt': [logicalIdOf(built, webhook.api), 'ApiEndpoint'] }, '/slack/interactions'],
+        ],
+      },
+    });
+  });
+
+  it('generates the approval-link secret, read by the signer (notify) and the verifier (approval routes) only', () => {
+    // Prepare
+    const linkSecretId = logicalIdOf(built, built.stack.node.findChild('ApprovalLinkSecret') as IConstruct);
+    const readers = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((st) =>
+        [st.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify({ Ref: linkSecretId })),
+      ),
+    );
+    const notifyEnv = (
+      resourcesOf(built.template, 'AWS::Lambda::Function')[
+        logicalIdOf(built, built.stack.functions.notify.function)
+      ].Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+
+    // Assess
+    built.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+    expect(readers.flatMap((p) => p.Properties.Roles as unknown[]).sort()).toEqual(
+      [built.stack.functions.notify.role, built.stack.approvals.handler.role]
+        .map((role) => ({ Ref: logicalIdOf(built, role) }))
+        .sort(),
+    );
+    expect(notifyEnv.APPROVAL_LINK_SECRET_ARN).toEqual({ Ref: linkSecretId });
+    // Unset, the links point at the stack's own HTTP API.
+    expect(notifyEnv.APPROVAL_BASE_URL).toEqual(
+      'approvalBaseUrl' in context
+        ? context.approvalBaseUrl
+        : { 'Fn::GetAtt': [logicalIdOf(built, built.stack.webhook.api), 'ApiEndpoint'] },
+    );
+  });
+
+  it('lets Open Incident count the running executions of this state machine (storm-quiet openings), and nothing more', () => {
+    // Prepare
+    const listers = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('states:ListExecutions'),
+    );
+    const notifyEnv = (
+      resourcesOf(built.template, 'AWS::Lambda::Function')[
+        logicalIdOf(built, built.stack.functions.notify.function)
+      ].Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+
+    // Assess
+    expect(listers.map((p) => p.Properties.Roles)).toEqual([
+      [{ Ref: logicalIdOf(built, built.stack.functions.notify.role) }],
+    ]);
+    expect((listers[0].Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'states:ListExecutions',
+        Resource: { Ref: logicalIdOf(built, built.stack.workflow.stateMachine) },
+      },
+    ]);
+    expect(notifyEnv.STORM_QUIET_ABOVE).toBe('10');
+  });
+
+  it('gives the guard the Alertmanager URL and its auth secret, and only the guard reads that secret', () => {
+    // Prepare
+    const guardEnv = (
+      resourcesOf(built.template, 'AWS::Lambda::Function')[
+        logicalIdOf(built, built.stack.functions.guard.function)
+      ].Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    const authReaders = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes(':secret:incident/alertmanager-auth-??????'),
+    );
+
+    // Assess
+    if ('alertmanagerAuthSecretName' in context) {
+      expect(guardEnv).toMatchObject({
+        ALERTMANAGER_URL: FULL_CONTEXT.alertmanagerUrl,
+        ALERTMANAGER_AUTH_SECRET_ARN: expect.anything(),
+      });
+      expect(authReaders.map((p) => p.Properties.Roles)).toEqual([
+        [{ Ref: logicalIdOf(built, built.stack.functions.guard.role) }],
+      ]);
+    } else {
+      expect(guardEnv.ALERTMANAGER_AUTH_SECRET_ARN).toBeUndefined();
+      expect(authReaders).toEqual([]);
+    }
   });
 });

@@ -75,8 +75,21 @@ describe.each([
     // Assess
     built.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     built.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    expect(routes.map((r) => r.Properties.RouteKey)).toEqual(['POST /alertmanager']);
-    const target = JSON.stringify(routes[0].Properties.Target);
+    // The approval routes share the API, with their own function (incident-response-stack.test.ts).
+    const intakeRoutes = routes.filter((r) => r.Properties.RouteKey === 'POST /alertmanager');
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'GET /approvals/{incident}/{action}',
+      'POST /alertmanager',
+      'POST /approvals/{incident}/{action}',
+      'POST /slack/interactions',
+    ]);
+    expect(intakeRoutes).toHaveLength(1);
+    for (const other of routes.filter((r) => r !== intakeRoutes[0])) {
+      expect(JSON.stringify(other.Properties.Target)).not.toEqual(
+        JSON.stringify(intakeRoutes[0].Properties.Target),
+      );
+    }
+    const target = JSON.stringify(intakeRoutes[0].Properties.Target);
     const [integrationId] = Object.keys(integrations).filter((id) => target.includes(id));
     expect(integrations[integrationId].Properties).toMatchObject({
       IntegrationType: 'AWS_PROXY',
@@ -188,7 +201,11 @@ describe.each([
     expect(secretReads).toHaveLength(1);
     if ('webhookTokenSecretName' in context) {
       expect(JSON.stringify(secretReads[0].Resource)).toContain(':secret:incident/alertmanager-token-??????');
-      built.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      // The one secret the stack creates then is the approval-link secret, not a token.
+      built.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      built.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      });
     } else {
       expect(secretReads[0].Resource).toEqual({ Ref: idOf(built, built.stack.webhook.tokenSecret) });
       built.template.hasResourceProperties('AWS::SecretsManager::Secret', {

@@ -61,12 +61,26 @@ function isNotFound(error: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound';
 }
 
+/**
+ * S3 refused a conditional write: the object changed since it was read (412 PreconditionFailed),
+ * or another conditional write to it was in flight (409 ConditionalRequestConflict).
+ */
+function lostTheRace(error: unknown): boolean {
+  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    name === 'PreconditionFailed' ||
+    name === 'ConditionalRequestConflict' ||
+    $metadata?.httpStatusCode === 412
+  );
+}
+
 export class ApprovalStore {
   /**
-   * Answers in flight in this process, per request: the read-check-write of `answer` is one
-   * step here, so two clicks that reach one process cannot both answer. Across processes Step
-   * Functions is the arbiter on AWS (a task token completes once; SendTaskSuccess refuses the
-   * second); locally the engine takes the first answer it reads.
+   * Answers in flight in this process, per request, one after the other. Across processes (the
+   * approval function's concurrent invocations on AWS) the conditional write in `answer` is what
+   * lets one answer through; this queue keeps one process from racing itself, and is all there
+   * is where the S3 emulator ignores conditional writes (fauxqs 2.4.1 does): locally, `serve`,
+   * the engine and `eks-incident approve` (through serve's route) answer in one process.
    */
   private readonly answering = new Map<string, Promise<unknown>>();
 
@@ -75,27 +89,44 @@ export class ApprovalStore {
     private readonly bucket: string,
   ) {}
 
-  async put(record: ApprovalRecord): Promise<void> {
-    await this.s3.send(
+  /** Writes the record; with `ifMatch`, only over the version with that ETag. Returns the new ETag. */
+  private async write(record: ApprovalRecord, ifMatch?: string): Promise<string | undefined> {
+    const written = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: approvalKey(record.incidentId, record.action),
         Body: JSON.stringify(record, null, 2),
         ContentType: 'application/json',
+        IfMatch: ifMatch,
       }),
     );
+    return written.ETag;
   }
 
-  async get(incidentId: string, action: PolicyAction): Promise<ApprovalRecord | undefined> {
+  async put(record: ApprovalRecord): Promise<void> {
+    await this.write(record);
+  }
+
+  private async read(
+    incidentId: string,
+    action: PolicyAction,
+  ): Promise<{ record: ApprovalRecord; etag?: string } | undefined> {
     try {
       const object = await this.s3.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: approvalKey(incidentId, action) }),
       );
-      return JSON.parse(await object.Body!.transformToString()) as ApprovalRecord;
+      return {
+        record: JSON.parse(await object.Body!.transformToString()) as ApprovalRecord,
+        etag: object.ETag,
+      };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
+  }
+
+  async get(incidentId: string, action: PolicyAction): Promise<ApprovalRecord | undefined> {
+    return (await this.read(incidentId, action))?.record;
   }
 
   /** The incident's requests still waiting for an answer. */
@@ -113,9 +144,14 @@ export class ApprovalStore {
 
   /**
    * Records the answer to the request `nonce` names, once: ApprovalNotFoundError when there is
-   * no such request, ApprovalAlreadyAnsweredError when it has its answer. `deliver` (Step
-   * Functions' SendTaskSuccess on AWS) runs before the answer is stored, so an answer Step
-   * Functions refused is not recorded as given.
+   * no such request, ApprovalAlreadyAnsweredError when it has its answer, ApprovalExpiredError
+   * when it is too late.
+   *
+   * Single use is a compare-and-swap on the request's object: the answer is written over the
+   * exact version that was read (S3 `If-Match` on its ETag), so of two answers racing from two
+   * invocations one write lands and the other is refused and reads the winner's answer. Only the
+   * winner calls `deliver` (Step Functions' SendTaskSuccess on AWS); if that fails, the request
+   * is put back unanswered, so an answer Step Functions refused is not recorded as given.
    */
   async answer(
     request: { incidentId: string; action: PolicyAction; nonce?: string },
@@ -128,27 +164,25 @@ export class ApprovalStore {
     const turn = before
       .catch(() => undefined)
       .then(async () => {
-        const record = await this.get(request.incidentId, request.action);
-        if (!record || (request.nonce !== undefined && record.nonce !== request.nonce)) {
-          throw new ApprovalNotFoundError(
-            `no ${request.action} approval request for incident ${request.incidentId}${request.nonce ? ' with this link' : ''}`,
-          );
-        }
-        if (record.answer) {
-          throw new ApprovalAlreadyAnsweredError(
-            `already ${record.answer.decision} by ${record.answer.by} at ${record.answer.at}`,
-            record.answer,
-          );
-        }
-        // The flow has stopped waiting (on AWS the task token has timed out): too late to answer.
-        if (now.getTime() >= Date.parse(record.expiresAt)) {
-          throw new ApprovalExpiredError(
-            `the request expired at ${record.expiresAt}; the incident was escalated`,
-          );
-        }
-        await deliver(record);
+        const read = await this.read(request.incidentId, request.action);
+        const record = this.answerable(read?.record, request, now);
         const answered = { ...record, answer };
-        await this.put(answered);
+        let claimed: string | undefined;
+        try {
+          claimed = await this.write(answered, read!.etag);
+        } catch (error) {
+          if (!lostTheRace(error)) throw error;
+          // Whoever wrote first decides what this answer is told (409 answered, 404 superseded);
+          // a winner whose delivery failed has put the request back: the error stands, try again.
+          this.answerable(await this.get(request.incidentId, request.action), request, now);
+          throw error;
+        }
+        try {
+          await deliver(record);
+        } catch (error) {
+          await this.write(record, claimed).catch(() => undefined);
+          throw error;
+        }
         return answered;
       });
     this.answering.set(key, turn);
@@ -157,6 +191,32 @@ export class ApprovalStore {
     } finally {
       if (this.answering.get(key) === turn) this.answering.delete(key);
     }
+  }
+
+  /** The request, if it can still take an answer; otherwise the error that says why not. */
+  private answerable(
+    record: ApprovalRecord | undefined,
+    request: { incidentId: string; action: PolicyAction; nonce?: string },
+    now: Date,
+  ): ApprovalRecord {
+    if (!record || (request.nonce !== undefined && record.nonce !== request.nonce)) {
+      throw new ApprovalNotFoundError(
+        `no ${request.action} approval request for incident ${request.incidentId}${request.nonce ? ' with this link' : ''}`,
+      );
+    }
+    if (record.answer) {
+      throw new ApprovalAlreadyAnsweredError(
+        `already ${record.answer.decision} by ${record.answer.by} at ${record.answer.at}`,
+        record.answer,
+      );
+    }
+    // The flow has stopped waiting (on AWS the task token has timed out): too late to answer.
+    if (now.getTime() >= Date.parse(record.expiresAt)) {
+      throw new ApprovalExpiredError(
+        `the request expired at ${record.expiresAt}; the incident was escalated`,
+      );
+    }
+    return record;
   }
 }
 

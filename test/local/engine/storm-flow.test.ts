@@ -159,11 +159,24 @@ describe('the storm brake on the real flow', () => {
     }
   });
 
-  it('sends one storm notification that lists every refused incident', async () => {
+  it('sends one storm notification that lists every refused incident, and no page per incident beyond the budget', async () => {
     // Assess
     const notifications = await receiveNotifications(aws);
     const storm = notifications.filter((n) => n.Subject?.includes(' storm: '));
     expect(storm).toHaveLength(1);
+    // Seven incidents in flight, budget three: they open without a page, and the only pages
+    // besides the storm notification are the outcomes of the restarted ones.
+    const stageOf = (n: (typeof notifications)[number]) => n.MessageAttributes?.stage?.Value;
+    const perIncident = notifications.filter((n) => stageOf(n) !== 'storm');
+    const restarted = runs
+      .filter((run) => entered(run).includes('Restart'))
+      .map((run) => finalState(run).incident.id);
+    expect(perIncident.map(stageOf)).toEqual(restarted.map(() => 'recovered'));
+    expect(perIncident.map((n) => n.MessageAttributes?.incidentId?.Value).sort()).toEqual(
+      [...restarted].sort(),
+    );
+    for (const run of runs)
+      expect(finalState(run).incident.quietOpening).toMatch(/^more than 3 incidents in flight/);
     const refused = runs
       .filter((run) => finalState(run).guard?.reason === 'storm')
       .map((run) => finalState(run).incident.id);
