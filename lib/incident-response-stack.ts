@@ -29,6 +29,7 @@ import { scratchNamespaces } from '../lambdas/shared/backup-config';
 import { stormBrakeOf, type StackConfig } from './config';
 import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
+import type { KubernetesStep } from '../lambdas/shared/kubernetes/step-access';
 import { EvidenceBucket } from './constructs/evidence-bucket';
 import { FallbackAlarm } from './constructs/fallback-alarm';
 import { IncidentFunction, type FunctionVpcPlacement } from './constructs/function-defaults';
@@ -267,7 +268,10 @@ export class IncidentResponseStack extends Stack {
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
       clusterName: config.clusterName,
       roles: Object.fromEntries(
-        INCIDENT_STEPS.filter((step) => STEPS[step].kubernetes).map((step) => [STEPS[step].id, f[step].role]),
+        INCIDENT_STEPS.filter((step) => STEPS[step].kubernetes).map((step) => [
+          STEPS[step].id,
+          { step: step as KubernetesStep, role: f[step].role },
+        ]),
       ),
       kubernetesGroup: config.rbacGroup,
       describeCluster: !config.clusterEndpoint,

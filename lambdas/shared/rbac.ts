@@ -1,10 +1,13 @@
 import { stringify } from 'yaml';
+import { KUBERNETES_STEPS, stepApiUsage, stepGroup, type KubernetesStep } from './kubernetes/step-access';
 
 /**
- * The Kubernetes permissions the workflow's functions use, as one list. The EKS access entry
- * maps the functions' IAM roles to a Kubernetes group; `rbacManifest` renders the RBAC that
- * grants that group exactly these rules, and the Kubernetes adapter's tests check every request
- * they make against `rbacAllows`, so the list cannot drift from what the code does.
+ * The Kubernetes permissions the workflow's functions may be given, as one catalog with the
+ * scope of each. Every function gets a Kubernetes group of its own (its EKS access entry maps
+ * its IAM role to `<group>:<step>`), and `rbacManifest` grants each group only the catalog's
+ * verbs that the requests of its own operations need (`stepRbacRules`, from step-access.ts).
+ * The Kubernetes adapter's tests check every request against `rbacAllows`, so neither list can
+ * drift from what the code does.
  */
 
 export type RbacVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
@@ -159,7 +162,7 @@ export const RBAC_RULES: readonly RbacRule[] = [
   },
 ];
 
-/** The Kubernetes group the access entry puts the functions' roles in, unless configured otherwise. */
+/** The prefix of the functions' Kubernetes groups (`<prefix>:<step>`), unless configured otherwise. */
 export const DEFAULT_RBAC_GROUP = 'eks-incident-response';
 
 export interface RbacRequest {
@@ -170,14 +173,42 @@ export interface RbacRequest {
   namespace?: string;
 }
 
-/** Whether the RBAC that `rbacManifest` renders lets the workflow make this request. */
+/**
+ * The rules of one step's group: the catalog's rules for the resources its operations request,
+ * narrowed to the verbs they use. Throws when a request of the step has no rule in the catalog.
+ */
+export function stepRbacRules(step: KubernetesStep): RbacRule[] {
+  const uses = stepApiUsage(step);
+  const rules = RBAC_RULES.flatMap((rule) => {
+    const verbs = rule.verbs.filter((verb) =>
+      uses.some((u) => u.apiGroup === rule.apiGroup && u.resource === rule.resource && u.verb === verb),
+    );
+    return verbs.length ? [{ ...rule, verbs }] : [];
+  });
+  const ungranted = uses.filter(
+    (u) =>
+      !rules.some((r) => r.apiGroup === u.apiGroup && r.resource === u.resource && r.verbs.includes(u.verb)),
+  );
+  if (ungranted.length) {
+    throw new Error(
+      `RBAC_RULES has no rule for ${step}'s ${ungranted.map((u) => `${u.verb} ${u.apiGroup || 'core'}/${u.resource}`).join(', ')}`,
+    );
+  }
+  return rules;
+}
+
+/**
+ * Whether the RBAC that `rbacManifest` renders lets this request through: the group of `step`
+ * when given, else any of the workflow's groups.
+ */
 export function rbacAllows(
   request: RbacRequest,
   allowedNamespaces: readonly string[],
   scratchNamespaces: readonly string[] = [],
+  step?: KubernetesStep,
 ): boolean {
   const namespacesOf = { 'allowed-namespaces': allowedNamespaces, 'scratch-namespaces': scratchNamespaces };
-  return RBAC_RULES.some(
+  return (step ? stepRbacRules(step) : RBAC_RULES).some(
     (rule) =>
       rule.apiGroup === request.apiGroup &&
       rule.resource === request.resource &&
@@ -210,78 +241,78 @@ const RBAC_NAME = /^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/;
 const RESERVED_GROUP_PREFIXES = ['system:', 'eks:', 'aws:', 'amazon:', 'iam:'];
 
 /**
- * The RBAC objects for `groupName`, as a multi-document YAML for `kubectl apply -f -`:
- * a ClusterRole with the read rules bound cluster-wide, and a ClusterRole with the write rules
- * bound by a RoleBinding in each allowed namespace (a RoleBinding to a ClusterRole grants its
- * rules in that namespace only, so the write rules are defined once). With backup restore tests,
- * their scratch namespaces too, each with a RoleBinding to the restore-test ClusterRole.
+ * The RBAC objects for every function's group (`<groupPrefix>:<step>`), as a multi-document YAML
+ * for `kubectl apply -f -`. Per step: a ClusterRole with its read rules bound cluster-wide; when
+ * it writes, a ClusterRole with its write rules bound by a RoleBinding in each allowed namespace
+ * (a RoleBinding to a ClusterRole grants its rules in that namespace only); with backup restore
+ * tests, the scratch namespaces, each with a RoleBinding to the restore-test step's Job rules.
  */
 export function rbacManifest(
-  groupName: string,
+  groupPrefix: string,
   namespaces: readonly string[],
   scratchNamespaces: readonly string[] = [],
 ): string {
-  if (!RBAC_NAME.test(groupName) || RESERVED_GROUP_PREFIXES.some((prefix) => groupName.startsWith(prefix))) {
-    throw new Error(`invalid Kubernetes group name for the RBAC manifest: "${groupName}"`);
+  if (
+    !RBAC_NAME.test(groupPrefix) ||
+    RESERVED_GROUP_PREFIXES.some((prefix) => groupPrefix.startsWith(prefix))
+  ) {
+    throw new Error(`invalid Kubernetes group name for the RBAC manifest: "${groupPrefix}"`);
   }
   if (namespaces.length === 0) throw new Error('the RBAC manifest needs at least one allowed namespace');
   const labels = { 'app.kubernetes.io/managed-by': 'eks-incident-response' };
-  const subjects = [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: groupName }];
-  const readName = `${groupName}-read`;
-  const remediateName = `${groupName}-remediate`;
-  const documents: object[] = [
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: readName, labels },
-      rules: policyRules(RBAC_RULES.filter((rule) => rule.scope === 'cluster')),
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: readName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: readName },
-      subjects,
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: remediateName, labels },
-      rules: policyRules(RBAC_RULES.filter((rule) => rule.scope === 'allowed-namespaces')),
-    },
-    ...namespaces.map((namespace) => ({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: remediateName, namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: remediateName },
-      subjects,
-    })),
-  ];
-  if (scratchNamespaces.length) {
-    const restoreName = `${groupName}-restore-test`;
-    documents.push(
-      {
+  const roleRef = (name: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name });
+  const documents: object[] = [];
+  const header: string[] = [];
+  // The scratch namespaces exist for the restore tests alone, so they come with their RBAC.
+  for (const namespace of scratchNamespaces) {
+    documents.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } });
+  }
+  for (const step of KUBERNETES_STEPS) {
+    const group = stepGroup(groupPrefix, step);
+    const rules = stepRbacRules(step);
+    const subjects = [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: group }];
+    header.push(
+      `# ${group}`,
+      ...rules.map(
+        (rule) =>
+          `#   ${rule.apiGroup || 'core'}/${rule.resource} [${rule.verbs.join(', ')}] ${rule.scope}: ${rule.why}`,
+      ),
+    );
+    const scoped = [
+      { scope: 'cluster', suffix: 'read', namespaces: undefined },
+      { scope: 'allowed-namespaces', suffix: 'remediate', namespaces },
+      { scope: 'scratch-namespaces', suffix: 'restore-test', namespaces: scratchNamespaces },
+    ] as const;
+    for (const { scope, suffix, namespaces: bound } of scoped) {
+      const own = rules.filter((rule) => rule.scope === scope);
+      if (!own.length || (bound && !bound.length)) continue;
+      const name = `${groupPrefix}-${step}-${suffix}`;
+      documents.push({
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
-        metadata: { name: restoreName, labels },
-        rules: policyRules(RBAC_RULES.filter((rule) => rule.scope === 'scratch-namespaces')),
-      },
-      // The scratch namespaces exist for the restore tests alone, so they come with their RBAC.
-      ...scratchNamespaces.flatMap((namespace) => [
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
-        {
+        metadata: { name, labels },
+        rules: policyRules(own),
+      });
+      if (!bound) {
+        documents.push({
           apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: { name: restoreName, namespace, labels },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: restoreName },
+          kind: 'ClusterRoleBinding',
+          metadata: { name, labels },
+          roleRef: roleRef(name),
           subjects,
-        },
-      ]),
-    );
+        });
+      } else {
+        for (const namespace of bound) {
+          documents.push({
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'RoleBinding',
+            metadata: { name, namespace, labels },
+            roleRef: roleRef(name),
+            subjects,
+          });
+        }
+      }
+    }
   }
-  const header = RBAC_RULES.map(
-    (rule) =>
-      `# ${rule.apiGroup || 'core'}/${rule.resource} [${rule.verbs.join(', ')}] ${rule.scope}: ${rule.why}`,
-  ).join('\n');
-  return `${header}\n${documents.map((document) => `---\n${stringify(document)}`).join('')}`;
+  return `${header.join('\n')}\n${documents.map((document) => `---\n${stringify(document)}`).join('')}`;
 }

@@ -172,8 +172,14 @@ export class BackupVerification extends Construct {
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
       clusterName: props.kube.CLUSTER_NAME,
       roles: {
-        [STEPS['backup-check-cronjobs'].id]: f['backup-check-cronjobs'].role,
-        [STEPS['backup-restore-test'].id]: f['backup-restore-test'].role,
+        [STEPS['backup-check-cronjobs'].id]: {
+          step: 'backup-check-cronjobs',
+          role: f['backup-check-cronjobs'].role,
+        },
+        [STEPS['backup-restore-test'].id]: {
+          step: 'backup-restore-test',
+          role: f['backup-restore-test'].role,
+        },
       },
       kubernetesGroup: props.kubernetesGroup,
       describeCluster: !props.kube.CLUSTER_ENDPOINT,
