@@ -4,13 +4,16 @@ import {
   type KubernetesApiUse,
   type KubernetesOperation,
 } from './api-usage';
+import type { KubernetesPort } from './kubernetes-port';
 
 /**
  * Which Kubernetes operations each function uses: each gets its own Kubernetes group, and the
  * RBAC of that group (lambdas/shared/rbac.ts) grants exactly the requests those operations make.
- * The internet-facing intake may only read owners; only the remediating steps may write; only
- * Quick Diagnostics (does a referenced Secret exist?) and the cluster dump (names, types and key
- * names) may list Secrets. Free of runtime imports, so the CDK app reads it without the client.
+ * The internet-facing intake may only read owners; only restart and rollback may patch
+ * workloads; only the restore test may create and delete Jobs; only the cluster dump (names, types
+ * and key names) may list Secrets. Each step's dependencies take `StepKubernetes<step>`, so the
+ * type checker refuses a call to an operation its group is not granted. Free of runtime imports,
+ * so the CDK app reads it without the client.
  */
 export const STEP_OPERATIONS = {
   intake: ['controllerOf'],
@@ -24,15 +27,17 @@ export const STEP_OPERATIONS = {
     'revisions',
     'listServices',
     'serviceEndpoints',
-    'referenceKeys',
+    'configMapKeys',
     'claimPhase',
     'getCronJob',
     'listJobs',
     'getJob',
   ],
   'collect-events': ['eventSubjects', 'listServedEvents'],
-  guard: ['getWorkload', 'getLease', 'acquireLease', 'releaseLease'],
-  restart: ['getLease', 'acquireLease', 'recordRemediation', 'rolloutRestart'],
+  // The storm brake's ledger is a Lease in one of the allowed namespaces (updateLeaseAnnotation).
+  guard: ['getWorkload', 'getLease', 'acquireLease', 'releaseLease', 'updateLeaseAnnotation'],
+  restart: ['getLease', 'recordRemediation', 'rolloutRestart'],
+  // acquireLease: each verify pass renews the lock for the rest of the remediation.
   verify: [
     'getWorkload',
     'listPods',
@@ -42,6 +47,7 @@ export const STEP_OPERATIONS = {
     'serviceEndpoints',
     'listJobs',
     'getJob',
+    'acquireLease',
   ],
   rollback: ['getLease', 'acquireLease', 'recordRemediation', 'revisions', 'rolloutUndo'],
   'cluster-dump': ['listPage', 'listSecretKeysPage', 'getServedNodes', 'readLog'],
@@ -59,6 +65,12 @@ export const ALL_API_USAGE: readonly KubernetesApiUse[] = [
   ...KUBERNETES_API_USAGE,
   ...OWNER_LOOKUP_API_USAGE,
 ];
+
+/** The part of the Kubernetes port a step may use: the operations its group is granted. */
+export type StepKubernetes<S extends Exclude<KubernetesStep, 'intake'>> = Pick<
+  KubernetesPort,
+  Extract<(typeof STEP_OPERATIONS)[S][number], keyof KubernetesPort>
+>;
 
 /** The requests a step's operations make. */
 export function stepApiUsage(step: KubernetesStep): KubernetesApiUse[] {
