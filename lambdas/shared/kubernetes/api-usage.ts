@@ -69,7 +69,8 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
     apiGroup: 'apps',
     resource: 'replicasets',
     verb: 'list',
-    operations: WORKLOAD_HISTORY,
+    // A Deployment's restart reads its revision from its own annotation.
+    operations: WORKLOAD_HISTORY.filter((operation) => operation !== 'rolloutRestart'),
     note: 'Deployment history',
   },
   {
