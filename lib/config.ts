@@ -268,7 +268,7 @@ export const configSchema = z
     alertmanagerUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     /** Secrets Manager secret (name) with the Slack app's signing secret; unset: no Slack interactivity route. */
     slackSigningSecretName: z.string().min(1).optional(),
-    /** Kubernetes group the access entry maps the functions' roles to (the RBAC manifest binds it). */
+    /** Prefix of the Kubernetes groups the access entries map the functions' roles to, `<rbacGroup>:<step>` (the RBAC manifest binds each). */
     rbacGroup: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase Kubernetes group name')

@@ -353,7 +353,7 @@ export class IncidentResponseStack extends Stack {
       value: this.fallbackAlarm.topic.topicArn,
     });
     new CfnOutput(this, 'RbacCommand', {
-      description: 'Grant the functions their Kubernetes permissions (run once with cluster-admin)',
+      description: "Grant each function's Kubernetes group its permissions (run once with cluster-admin)",
       value: `npx eks-incident rbac --group ${this.clusterAccess.kubernetesGroup} --namespaces ${config.allowedNamespaces.join(',')}${scratch.length ? ` --scratch-namespaces ${scratch.join(',')}` : ''} | kubectl apply -f -`,
     });
   }
