@@ -22,7 +22,7 @@ const UNIT = [
   'test/lambdas/shared/kubernetes/(kubectl|eks-token)',
   'test/lambdas/shared/notify/(notifier|slack-notifier)',
   'test/lambdas/intake/alertmanager',
-  'test/lambdas/diagnose/dependencies',
+  'test/lambdas/diagnose/(dependencies|secret-reports)',
   'test/lambdas/backup-check-s3/archive',
   'test/lib/(config|execution-input-schema)',
   'test/cli/(demo-alerts|live-view|rbac-command)',

@@ -277,7 +277,7 @@ export const configSchema = z
     alertmanagerAuthSecretName: secretName.optional(),
     /** Secrets Manager secret (name) with the Slack app's signing secret; unset: no Slack interactivity route. */
     slackSigningSecretName: secretName.optional(),
-    /** Kubernetes group the access entry maps the functions' roles to (the RBAC manifest binds it). */
+    /** Prefix of the Kubernetes groups the access entries map the functions' roles to, `<rbacGroup>:<step>` (the RBAC manifest binds each). */
     rbacGroup: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase Kubernetes group name')

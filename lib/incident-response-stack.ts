@@ -32,6 +32,7 @@ import { stormBrakeOf, type StackConfig } from './config';
 import { ApprovalRoutes, approvalLinkSecret } from './constructs/approval-routes';
 import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
+import type { KubernetesStep } from '../lambdas/shared/kubernetes/step-access';
 import { EvidenceBucket } from './constructs/evidence-bucket';
 import { FallbackAlarm } from './constructs/fallback-alarm';
 import { IncidentFunction, type FunctionVpcPlacement } from './constructs/function-defaults';
@@ -288,7 +289,10 @@ export class IncidentResponseStack extends Stack {
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
       clusterName: config.clusterName,
       roles: Object.fromEntries(
-        INCIDENT_STEPS.filter((step) => STEPS[step].kubernetes).map((step) => [STEPS[step].id, f[step].role]),
+        INCIDENT_STEPS.filter((step) => STEPS[step].kubernetes).map((step) => [
+          STEPS[step].id,
+          { step: step as KubernetesStep, role: f[step].role },
+        ]),
       ),
       kubernetesGroup: config.rbacGroup,
       describeCluster: !config.clusterEndpoint,
@@ -387,7 +391,7 @@ export class IncidentResponseStack extends Stack {
       value: this.fallbackAlarm.topic.topicArn,
     });
     new CfnOutput(this, 'RbacCommand', {
-      description: 'Grant the functions their Kubernetes permissions (run once with cluster-admin)',
+      description: "Grant each function's Kubernetes group its permissions (run once with cluster-admin)",
       value: `npx eks-incident rbac --group ${this.clusterAccess.kubernetesGroup} --namespaces ${config.allowedNamespaces.join(',')}${scratch.length ? ` --scratch-namespaces ${scratch.join(',')}` : ''} | kubectl apply -f -`,
     });
   }

@@ -2,10 +2,10 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { CronJobSource } from '../shared/backup-config';
 import type { BackupStepEvent, CronJobChecks, CronJobResult } from '../shared/backup-contracts';
 import { isControlledBy } from '../shared/kubernetes/kubectl';
-import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 
 export interface BackupCheckCronJobsDeps {
-  kube: KubernetesPort;
+  kube: StepKubernetes<'backup-check-cronjobs'>;
   cronJobs: CronJobSource[];
   now: () => Date;
 }
@@ -34,7 +34,7 @@ function newestJob(jobs: V1Job[]): V1Job | undefined {
 
 export async function checkCronJob(
   source: CronJobSource,
-  kube: KubernetesPort,
+  kube: StepKubernetes<'backup-check-cronjobs'>,
   now: Date,
 ): Promise<CronJobResult> {
   const what = `CronJob ${source.namespace}/${source.name}`;

@@ -12,11 +12,11 @@ import {
   type RestoreTests,
 } from '../shared/backup-contracts';
 import { ConfigurationError, KubernetesRequestError } from '../shared/errors';
-import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { redactText } from '../shared/redact';
 
 export interface BackupRestoreTestDeps {
-  kube: KubernetesPort;
+  kube: StepKubernetes<'backup-restore-test'>;
   tests: RestoreTest[];
   pollSeconds: number;
   now: () => Date;

@@ -4,12 +4,12 @@ import { KubernetesRequestError } from '../shared/errors';
 import type { EvidenceObject, EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
 import type { DumpResource } from '../shared/kubernetes/api-usage';
-import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { withoutManagedFields, type JsonObject } from '../shared/kubernetes/served-json';
 import { redactObject } from '../shared/redact';
 
 export interface ClusterDumpDeps {
-  kube: KubernetesPort;
+  kube: StepKubernetes<'cluster-dump'>;
   evidence: EvidenceStore;
   /** DUMP_MAX_BYTES: uncompressed bytes the dump may hold; beyond it the dump is cut and `truncated`. */
   maxBytes: number;

@@ -1,11 +1,11 @@
 import { workloadTarget, type CollectedEvents, type StepEvent } from '../shared/contracts';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
-import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { withoutManagedFields } from '../shared/kubernetes/served-json';
 
 export interface CollectEventsDeps {
-  kube: KubernetesPort;
+  kube: StepKubernetes<'collect-events'>;
   evidence: EvidenceStore;
   now: () => Date;
 }

@@ -3,7 +3,7 @@ import type { Diagnostics, Target } from '../shared/contracts';
 import type { DiagnosisEvidence } from '../shared/diagnosis/evidence';
 import { WorkloadNotFoundError } from '../shared/errors';
 import { isControlledBy } from '../shared/kubernetes/kubectl';
-import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 
 /**
  * A Job or CronJob as a diagnosis target (a TrainingJobFailed alert names a Job; a backup
@@ -26,7 +26,10 @@ function failedCondition(job: V1Job) {
   return job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
 }
 
-export async function readBatchTarget(target: Target, kube: KubernetesPort): Promise<BatchTarget> {
+export async function readBatchTarget(
+  target: Target,
+  kube: StepKubernetes<'diagnose'>,
+): Promise<BatchTarget> {
   const { namespace, name } = target;
   let job: V1Job | undefined;
   let cronJob: string | undefined;

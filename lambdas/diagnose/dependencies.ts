@@ -1,7 +1,7 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { classifyLog, decisiveLine, type HostReference } from '../shared/diagnosis/classifier';
 import type { DependencyEvidence } from '../shared/diagnosis/evidence';
-import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 
 /**
  * Resolves the hosts failing log lines name (`redis:6379`, `mysql.one-data-infra`,
@@ -117,7 +117,7 @@ export class DependencyResolver {
   private readonly services = new Map<string, Promise<V1Service[]>>();
 
   constructor(
-    private readonly kube: KubernetesPort,
+    private readonly kube: StepKubernetes<'diagnose'>,
     private readonly namespace: string,
   ) {}
 

@@ -9,7 +9,8 @@ import {
 import { KubernetesRequestError } from '../shared/errors';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
-import type { KubernetesPort, Workload, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import type { Workload, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import type { DiagnosisEvidence } from '../shared/diagnosis/evidence';
 import { signalName } from '../shared/diagnosis/exit-codes';
 import { redactObject } from '../shared/redact';
@@ -31,7 +32,7 @@ import {
 } from './gather';
 
 export interface DiagnoseDeps {
-  kube: KubernetesPort;
+  kube: StepKubernetes<'diagnose'>;
   evidence: EvidenceStore;
   /** LOG_TAIL_LINES: lines of each container log kept. */
   tailLines: number;
@@ -230,7 +231,7 @@ interface TargetRead {
 }
 
 /** The workload, its revisions and pods; a Job or CronJob through its (latest failed) Job. */
-async function readTarget(target: Target, kube: KubernetesPort): Promise<TargetRead> {
+async function readTarget(target: Target, kube: StepKubernetes<'diagnose'>): Promise<TargetRead> {
   if (target.kind === 'Job' || target.kind === 'CronJob') {
     const batch = await readBatchTarget(target, kube);
     return { ...batch, revisions: [] };
@@ -278,6 +279,7 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
     deps.kube,
     target.namespace,
     referencesOf(subject.template, `${target.kind} ${target.name}`),
+    [...containers.flatMap((c) => c.waitingMessage ?? []), ...events.map((e) => e.message)],
   );
   const logEvidence = logs.map((l) => ({ ...l }));
   const dependencies = await resolveDependencies(

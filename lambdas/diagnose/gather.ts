@@ -27,7 +27,8 @@ import type {
 } from '../shared/diagnosis/evidence';
 import { signalName } from '../shared/diagnosis/exit-codes';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../shared/kubernetes/kubectl';
-import type { KubernetesPort, ReferenceKeys, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import type { ReferenceKeys, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { isCredentialName } from '../shared/redact';
 import { DependencyResolver } from './dependencies';
 
@@ -199,6 +200,8 @@ interface Reference {
   key?: string;
   optional: boolean;
   usedBy: string;
+  /** The pod volume that projects it, when one does. */
+  volume?: string;
 }
 
 /** Every ConfigMap, Secret (and key) and claim a pod spec references. */
@@ -237,12 +240,20 @@ export function referencesOf(spec: V1PodSpec | undefined, owner: string): Refere
           key,
           optional: !!v.configMap.optional,
           usedBy,
+          volume: v.name,
         });
     }
     if (v.secret?.secretName) {
       const keys = v.secret.items?.map((i) => i.key) ?? [undefined];
       for (const key of keys)
-        refs.push({ kind: 'Secret', name: v.secret.secretName, key, optional: !!v.secret.optional, usedBy });
+        refs.push({
+          kind: 'Secret',
+          name: v.secret.secretName,
+          key,
+          optional: !!v.secret.optional,
+          usedBy,
+          volume: v.name,
+        });
     }
     for (const source of v.projected?.sources ?? []) {
       if (source.configMap?.name)
@@ -251,9 +262,16 @@ export function referencesOf(spec: V1PodSpec | undefined, owner: string): Refere
           name: source.configMap.name,
           optional: !!source.configMap.optional,
           usedBy,
+          volume: v.name,
         });
       if (source.secret?.name)
-        refs.push({ kind: 'Secret', name: source.secret.name, optional: !!source.secret.optional, usedBy });
+        refs.push({
+          kind: 'Secret',
+          name: source.secret.name,
+          optional: !!source.secret.optional,
+          usedBy,
+          volume: v.name,
+        });
     }
     if (v.persistentVolumeClaim?.claimName)
       refs.push({
@@ -266,10 +284,41 @@ export function referencesOf(spec: V1PodSpec | undefined, owner: string): Refere
   return refs;
 }
 
+/**
+ * A Secret's state as the kubelet reported it in `reports` (container waiting messages, pod
+ * event messages): `secret "x" not found` (env, envFrom, volumes), `couldn't find key K in Secret
+ * ns/x` (env) and, for a volume's item, `MountVolume.SetUp failed for volume "v" : references
+ * non-existent secret key: K`. Without a report the state is `unknown`: Quick Diagnostics may not
+ * read Secrets (RBAC cannot grant their names without their values), so it never claims one exists.
+ */
+export function reportedSecretState(
+  ref: Pick<Reference, 'name' | 'key' | 'volume'>,
+  reports: readonly string[],
+): ReferenceEvidence['state'] {
+  const lines = reports.flatMap((report) => report.split('\n').map((line) => line.trim()));
+  if (lines.some((line) => line.toLowerCase().includes(`secret "${ref.name}" not found`.toLowerCase())))
+    return 'missing';
+  if (!ref.key) return 'unknown';
+  const envKey = `couldn't find key ${ref.key} in Secret `;
+  const volumeKey =
+    ref.volume && `for volume "${ref.volume}" : references non-existent secret key: ${ref.key}`;
+  const keyMissing = lines.some(
+    (line) =>
+      (line.includes(envKey) && (line.endsWith(`/${ref.name}`) || line.endsWith(` ${ref.name}`))) ||
+      (volumeKey && line.endsWith(volumeKey)),
+  );
+  return keyMissing ? 'missing-key' : 'unknown';
+}
+
+/**
+ * The state of each reference: ConfigMaps and claims as the API serves them, Secrets as the
+ * kubelet reported them (`reports`: the pods' waiting messages and event messages).
+ */
 export async function checkReferences(
-  kube: KubernetesPort,
+  kube: StepKubernetes<'diagnose'>,
   namespace: string,
   refs: Reference[],
+  reports: readonly string[],
 ): Promise<ReferenceEvidence[]> {
   const keys = new Map<string, Promise<ReferenceKeys>>();
   const phases = new Map<string, Promise<string>>();
@@ -284,8 +333,10 @@ export async function checkReferences(
         phase === 'Bound' || phase === 'Pending' || phase === 'Lost' || phase === 'missing'
           ? (phase as ReferenceEvidence['state'])
           : 'unknown';
+    } else if (ref.kind === 'Secret') {
+      state = reportedSecretState(ref, reports);
     } else {
-      if (!keys.has(id)) keys.set(id, kube.referenceKeys(ref.kind, namespace, ref.name));
+      if (!keys.has(id)) keys.set(id, kube.configMapKeys(namespace, ref.name));
       const found = await keys.get(id)!;
       if (!found.exists) state = 'missing';
       else state = ref.key && found.keys && !found.keys.includes(ref.key) ? 'missing-key' : 'present';
@@ -381,7 +432,7 @@ function serviceForTechnology(
 }
 
 export async function resolveDependencies(
-  kube: KubernetesPort,
+  kube: StepKubernetes<'diagnose'>,
   namespace: string,
   hosts: HostReference[],
   self: string,
@@ -411,7 +462,7 @@ export async function resolveDependencies(
 
 /** The Services that select the target's pods, with targetPorts no container exposes. */
 export async function servicesOf(
-  kube: KubernetesPort,
+  kube: StepKubernetes<'diagnose'>,
   namespace: string,
   pods: V1Pod[],
 ): Promise<ServiceEvidence[]> {

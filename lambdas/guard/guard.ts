@@ -10,7 +10,7 @@ import {
 } from '../shared/contracts';
 import { ConfigurationError } from '../shared/errors';
 import type { ExecutionLiveness } from '../shared/execution-liveness';
-import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { RESTARTED_AT_ANNOTATION } from '../shared/kubernetes/kubectl';
 import { lastRemediation, remediationsOf } from '../shared/kubernetes/remediation-record';
 import { silenceIncident, type SilencePort } from '../shared/alertmanager-silences';
@@ -34,7 +34,7 @@ export interface GuardConfig {
 }
 
 export interface GuardDeps {
-  kube: KubernetesPort;
+  kube: StepKubernetes<'guard'>;
   config: GuardConfig;
   now: () => Date;
   /**

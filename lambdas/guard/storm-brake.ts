@@ -1,5 +1,5 @@
 import { targetText, workloadTarget, type StepEvent, type StormRoster } from '../shared/contracts';
-import type { KubernetesPort } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import {
   parseLedger,
   reserve,
@@ -26,7 +26,7 @@ export interface StormBrake {
 }
 
 async function updateLedger<T>(
-  kube: KubernetesPort,
+  kube: StepKubernetes<'guard'>,
   brake: StormBrake,
   change: (ledger: BudgetLedger) => { ledger: BudgetLedger; result: T },
 ): Promise<T> {
@@ -39,7 +39,7 @@ async function updateLedger<T>(
 /** Takes a remediation slot for this execution, or records its incident for the storm notification. */
 export async function reserveRemediation(
   event: StepEvent,
-  kube: KubernetesPort,
+  kube: StepKubernetes<'guard'>,
   brake: StormBrake,
   now: Date,
 ): Promise<BudgetDecision> {
@@ -64,7 +64,7 @@ export async function reserveRemediation(
 /** Storm Roster (guard λ, action "storm"): the opener takes its batch of refused incidents. */
 export async function stormRoster(
   event: StepEvent,
-  kube: KubernetesPort,
+  kube: StepKubernetes<'guard'>,
   brake: StormBrake,
   now: Date,
 ): Promise<StormRoster> {

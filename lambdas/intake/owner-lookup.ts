@@ -2,7 +2,6 @@ import type { KubeConfig, V1ObjectMeta } from '@kubernetes/client-node';
 import { KubernetesRequestError } from '../shared/errors';
 import { kubernetesApis, type KubernetesApis } from '../shared/kubernetes/client';
 import { request } from '../shared/kubernetes/errors';
-import type { KubernetesApiUse } from '../shared/kubernetes/api-usage';
 
 /** The kinds whose controller the intake follows from a pod up to its workload. */
 export type OwnedKind = 'Pod' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
@@ -27,13 +26,8 @@ export interface OwnerLookup {
   ): Promise<{ controller?: ControllerRef } | undefined>;
 }
 
-/** The requests ClientNodeOwnerLookup makes, as RBAC sees them (the read rules of lambdas/shared/rbac.ts grant them). */
-export const OWNER_LOOKUP_API_USAGE: readonly KubernetesApiUse[] = [
-  { apiGroup: '', resource: 'pods', verb: 'get', usedBy: 'controllerOf (alert pod label)' },
-  { apiGroup: 'apps', resource: 'replicasets', verb: 'get', usedBy: 'controllerOf (pod owner chain)' },
-  { apiGroup: 'apps', resource: 'statefulsets', verb: 'get', usedBy: 'controllerOf (pod name guess)' },
-  { apiGroup: 'apps', resource: 'daemonsets', verb: 'get', usedBy: 'controllerOf (pod name guess)' },
-];
+/** The requests ClientNodeOwnerLookup makes, as RBAC sees them (the intake's group is granted them). */
+export { OWNER_LOOKUP_API_USAGE } from '../shared/kubernetes/api-usage';
 
 const PLURAL: Record<OwnedKind, string> = {
   Pod: 'pods',

@@ -7,6 +7,7 @@ import {
   heldLock,
   type RemediateDeps,
 } from '../shared/remediation';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 
 /**
  * Restart: `kubectl rollout restart`, recording the revision that was running, sent at most
@@ -16,7 +17,10 @@ import {
  * the Lease's remediation record before the PATCH, so the cooldown counts it even if the answer
  * never comes, and a rollback cannot erase it.
  */
-export async function restart(event: StepEvent, deps: RemediateDeps): Promise<RestartResult> {
+export async function restart(
+  event: StepEvent,
+  deps: RemediateDeps<StepKubernetes<'restart'>>,
+): Promise<RestartResult> {
   const { state } = event;
   assertRemediationAllowed(state, deps.allowedNamespaces, 'rollout restart');
   const target = workloadTarget(state.incident.target);

@@ -9,6 +9,7 @@ import {
   rollbackTarget,
   type RemediateDeps,
 } from '../shared/remediation';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 
 /**
  * Rollback: `kubectl rollout undo --to-revision=<rollbackTarget>`, sent at most once per
@@ -19,7 +20,10 @@ import {
  * object holding it, so a retry that finds that object current knows its first attempt applied
  * (its answer lost) and reports it as done, not skipped, without sending anything.
  */
-export async function rollback(event: StepEvent, deps: RemediateDeps): Promise<RollbackResult> {
+export async function rollback(
+  event: StepEvent,
+  deps: RemediateDeps<StepKubernetes<'rollback'>>,
+): Promise<RollbackResult> {
   const { state } = event;
   assertRemediationAllowed(state, deps.allowedNamespaces, 'rollout undo');
   if (!state.incident.options.allowRollback) {

@@ -3,9 +3,9 @@ import { ActionNotAllowedError, LockLostError } from './errors';
 import type { KubernetesPort } from './kubernetes/kubernetes-port';
 import { ownEntry, remediationsOf, type RemediationEntry } from './kubernetes/remediation-record';
 
-/** What the steps that write to the cluster (restart, rollback) are given. */
-export interface RemediateDeps {
-  kube: KubernetesPort;
+/** What the steps that write to the cluster (restart, rollback) are given; each uses its own part of the port. */
+export interface RemediateDeps<Kube = KubernetesPort> {
+  kube: Kube;
   /** ALLOWED_NAMESPACES, checked again here: the guard's decision is not the only line of defence. */
   allowedNamespaces: string[];
   now: () => Date;
@@ -53,7 +53,7 @@ export function heldLock(state: WorkflowState, action: string): { namespace: str
  */
 export async function earlierAttempt(
   event: StepEvent,
-  kube: KubernetesPort,
+  kube: Pick<KubernetesPort, 'getLease'>,
   lock: { namespace: string; name: string },
   action: RemediationEntry['action'],
 ): Promise<RemediationEntry | undefined> {
@@ -73,7 +73,7 @@ export async function earlierAttempt(
  */
 export async function renewLock(
   event: StepEvent,
-  kube: KubernetesPort,
+  kube: Pick<KubernetesPort, 'acquireLease'>,
   ttlSeconds: number,
   now: Date,
 ): Promise<boolean | undefined> {

@@ -1,10 +1,11 @@
 import { workloadTarget, type StepEvent, type Verification, type VerifyOutcome } from '../shared/contracts';
-import type { KubernetesPort, RolloutStatus } from '../shared/kubernetes/kubernetes-port';
+import type { RolloutStatus } from '../shared/kubernetes/kubernetes-port';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { remainingLeaseSeconds } from '../shared/lock-window';
 import { renewLock, rollbackTarget } from '../shared/remediation';
 
 export interface VerifyDeps {
-  kube: KubernetesPort;
+  kube: StepKubernetes<'verify'>;
   now: () => Date;
 }
 

@@ -98,9 +98,10 @@ const LAMBDA_ENVIRONMENT_LIMIT = 4096;
  *
  * - backup-check-s3 may list and read the configured prefixes of the configured buckets (and
  *   decrypt with their keys, through S3 only); nothing else in S3.
- * - backup-check-cronjobs and backup-restore-test get EKS access entries; the Kubernetes RBAC
- *   (`rbacManifest(group, namespaces, scratchNamespaces)`) lets them read CronJobs, Jobs, pods
- *   and logs, and create and delete Jobs only in the restore tests' scratch namespaces.
+ * - backup-check-cronjobs and backup-restore-test get EKS access entries, each in its own
+ *   Kubernetes group; the RBAC (`rbacManifest(group, namespaces, scratchNamespaces)`) lets the
+ *   first read CronJobs, Jobs, pods and logs, and the second read its Jobs, their pods and logs
+ *   and create and delete Jobs only in the restore tests' scratch namespaces.
  * - backup-report writes under `backup-verification/` in the evidence bucket and notifies.
  */
 export class BackupVerification extends Construct {
@@ -172,8 +173,14 @@ export class BackupVerification extends Construct {
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
       clusterName: props.kube.CLUSTER_NAME,
       roles: {
-        [STEPS['backup-check-cronjobs'].id]: f['backup-check-cronjobs'].role,
-        [STEPS['backup-restore-test'].id]: f['backup-restore-test'].role,
+        [STEPS['backup-check-cronjobs'].id]: {
+          step: 'backup-check-cronjobs',
+          role: f['backup-check-cronjobs'].role,
+        },
+        [STEPS['backup-restore-test'].id]: {
+          step: 'backup-restore-test',
+          role: f['backup-restore-test'].role,
+        },
       },
       kubernetesGroup: props.kubernetesGroup,
       describeCluster: !props.kube.CLUSTER_ENDPOINT,

@@ -163,7 +163,7 @@ export class Webhook extends Construct {
     );
     this.tokenSecret.grantRead(role);
     props.evidence.grantIncidentEvidence(role, 'read-write');
-    props.clusterAccess.addRole('Intake', role);
+    props.clusterAccess.addRole('Intake', 'intake', role);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResource(this, executions)}]`,
       reason:

@@ -20,7 +20,9 @@ export function parseNamespaces(value: string): string[] {
 export function registerRbacCommand(program: Command, streams: Streams): void {
   program
     .command('rbac')
-    .description("Print the Kubernetes RBAC that grants the workflow's functions their permissions (YAML)")
+    .description(
+      "Print the Kubernetes RBAC that grants each of the workflow's functions its own permissions (YAML)",
+    )
     .requiredOption(
       '--namespaces <a,b>',
       'namespaces the workflow may act in (the stack’s allowedNamespaces)',
@@ -34,15 +36,18 @@ export function registerRbacCommand(program: Command, streams: Streams): void {
     )
     .option(
       '--group <group>',
-      'Kubernetes group the EKS access entry maps the functions to (the stack’s rbacGroup)',
+      'prefix of the Kubernetes groups the EKS access entries map the functions to, <group>:<step> (the stack’s rbacGroup)',
       DEFAULT_RBAC_GROUP,
     )
     .addHelpText(
       'after',
       `
-Reads are granted cluster-wide (diagnostics, events, cluster dump); writes (rollout restart and
-undo, the lock Lease) only in the given namespaces, and restore-test Jobs only in the scratch
-namespaces. Each rule says which step needs it.
+One group per function (<group>:intake, <group>:diagnose, ... <group>:backup-restore-test),
+each granted only the requests its own operations make: reads cluster-wide, writes (rollout
+restart and undo, the lock and storm-brake Leases) only in the given namespaces, restore-test
+Jobs only in the scratch namespaces. Only the cluster dump may list Secrets; the intake may only
+read pods and their owners. The comment at the top lists each group's grants and the operations
+that need them.
 
 Examples:
   npx eks-incident rbac --namespaces one-data-alldata,one-data-system | kubectl apply -f -

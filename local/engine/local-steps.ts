@@ -13,6 +13,7 @@ import { ApprovalStore } from '../../lambdas/shared/approval/approval-store';
 import { AlertmanagerSilences } from '../../lambdas/shared/alertmanager-silences';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
+import type { KubernetesStep } from '../../lambdas/shared/kubernetes/step-access';
 import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
 import { stormBrakeOf, type StackConfig } from '../../lib/config';
 import { builtinRules, mergeRules, parseRules } from '../../lambdas/shared/rules/load-rules';
@@ -24,6 +25,12 @@ import type { LocalExecutionRegistry } from './execution-registry';
 /** What the steps run against locally: the same logic the Lambdas run, other adapters. */
 export interface LocalStepEnvironment {
   kube: KubernetesPort;
+  /**
+   * A step's own Kubernetes port, where it is not `kube`: deployed, each function has its own
+   * Kubernetes group (step-access.ts), and a rehearsal under RBAC gives each step the identity
+   * (a token of its group) it would have.
+   */
+  stepKube?: Partial<Record<KubernetesStep, KubernetesPort>>;
   /** S3 and SNS: the embedded emulator's, or real ones (`eks-incident run --bucket/--topic-arn`). */
   aws: Pick<LocalAws, 's3' | 'sns' | 'region' | 'bucket' | 'topicArn'>;
   /** The deployed stack's settings (allowed namespaces, cooldown, caps), with the same defaults. */
@@ -67,7 +74,8 @@ export type StepHandler = (event: StepEvent) => Promise<unknown>;
  * SNS on the local emulator. The step logic is the deployed code, unchanged.
  */
 export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentStep, StepHandler> {
-  const { kube, aws, config, now } = env;
+  const { aws, config, now } = env;
+  const kube = (step: KubernetesStep) => env.stepKube?.[step] ?? env.kube;
   const evidence = new S3EvidenceStore(aws.s3, aws.bucket, { now });
   const notifier = new SnsNotifier(aws.sns, aws.topicArn);
   const links = { bucket: aws.bucket, region: aws.region };
@@ -89,17 +97,17 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
       })),
     diagnose: (event) =>
       diagnose(event, {
-        kube,
+        kube: kube('diagnose'),
         evidence,
         tailLines: config.logTailLines,
         limitBytes: config.logLimitBytes,
         now,
         rules,
       }),
-    'collect-events': (event) => collectEvents(event, { kube, evidence, now }),
+    'collect-events': (event) => collectEvents(event, { kube: kube('collect-events'), evidence, now }),
     guard: (event) =>
       guard(event, {
-        kube,
+        kube: kube('guard'),
         config: {
           allowedNamespaces: config.allowedNamespaces,
           allowedWorkloads: config.allowedWorkloads,
@@ -119,13 +127,15 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
             }
           : undefined,
       }),
-    restart: (event) => restart(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
-    verify: (event) => verifyStep(event, { kube, now }),
-    rollback: (event) => rollback(event, { kube, allowedNamespaces: config.allowedNamespaces, now }),
+    restart: (event) =>
+      restart(event, { kube: kube('restart'), allowedNamespaces: config.allowedNamespaces, now }),
+    verify: (event) => verifyStep(event, { kube: kube('verify'), now }),
+    rollback: (event) =>
+      rollback(event, { kube: kube('rollback'), allowedNamespaces: config.allowedNamespaces, now }),
     escalate: (event) => escalate(event, { notifier, ...links, now }),
     'cluster-dump': (event) =>
       clusterDump(event, {
-        kube,
+        kube: kube('cluster-dump'),
         evidence,
         maxBytes: config.dumpMaxBytes,
         concurrency: config.dumpConcurrency,

@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { main } from '../../local/cli/main';
+import { KUBERNETES_STEPS } from '../../lambdas/shared/kubernetes/step-access';
 import { DEFAULT_RBAC_GROUP, rbacManifest } from '../../lambdas/shared/rbac';
 import { recordingStreams } from './recording-streams';
 
@@ -25,9 +26,28 @@ describe('eks-incident rbac (what the stack output RbacCommand runs)', () => {
       metadata: { namespace: string };
       subjects: Array<{ name: string }>;
     }>;
-    expect(bindings.map((b) => b.metadata.namespace)).toEqual(['one-data-alldata', 'one-data-system']);
+    expect([...new Set(bindings.map((b) => b.metadata.namespace))]).toEqual([
+      'one-data-alldata',
+      'one-data-system',
+    ]);
     for (const binding of bindings)
-      expect(binding.subjects).toEqual([expect.objectContaining({ name: 'incident-bots' })]);
+      expect(binding.subjects).toEqual([
+        expect.objectContaining({ name: expect.stringMatching(/^incident-bots:/) }),
+      ]);
+  });
+
+  it('prints one group per step, each bound to its own roles', async () => {
+    // Act
+    const result = await rbac('--namespaces', 'apps');
+
+    // Assess
+    const documents = parseAllDocuments(result.stdout).map((d) => d.toJS() as Record<string, unknown>);
+    const groups = documents
+      .filter((d) => d.kind === 'ClusterRoleBinding')
+      .map((d) => (d as { subjects: Array<{ name: string }> }).subjects.map((s) => s.name));
+    expect(groups).toEqual(KUBERNETES_STEPS.map((step) => [`${DEFAULT_RBAC_GROUP}:${step}`]));
+    const headers = result.stdout.split('\n').filter((line) => /^# \S+$/.test(line));
+    expect(headers).toEqual(KUBERNETES_STEPS.map((step) => `# ${DEFAULT_RBAC_GROUP}:${step}`));
   });
 
   it('grants the restore tests their scratch namespaces, as the stack output asks when backups are configured', async () => {

@@ -363,8 +363,13 @@ describe('BackupVerification in the stack', () => {
       false,
     ]);
     built.template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: { 'Fn::GetAtt': [roleIds[1], 'Arn'] },
+      KubernetesGroups: ['eks-incident-response:backup-check-cronjobs'],
+      Type: 'STANDARD',
+    });
+    built.template.hasResourceProperties('AWS::EKS::AccessEntry', {
       PrincipalArn: { 'Fn::GetAtt': [roleIds[2], 'Arn'] },
-      KubernetesGroups: ['eks-incident-response'],
+      KubernetesGroups: ['eks-incident-response:backup-restore-test'],
       Type: 'STANDARD',
     });
     built.template.hasOutput('RbacCommand', {

@@ -37,6 +37,16 @@ const STEPS_WITH_KUBERNETES = [
   'ClusterDump',
 ];
 const STEPS_WITHOUT_KUBERNETES = ['Notify', 'Escalate', 'Report'];
+/** The step (its folder under lambdas/, its Kubernetes group's suffix) of each function. */
+const STEP_OF: Record<string, string> = {
+  Diagnose: 'diagnose',
+  CollectEvents: 'collect-events',
+  Guard: 'guard',
+  Restart: 'restart',
+  Verify: 'verify',
+  Rollback: 'rollback',
+  ClusterDump: 'cluster-dump',
+};
 
 function resourcesOf(template: Template, type: string): Record<string, Resource> {
   return template.findResources(type) as Record<string, Resource>;
@@ -285,28 +295,41 @@ describe.each([
     }
   });
 
-  it('gives every Kubernetes step an access entry in one group, and eks:DescribeCluster on the cluster only when needed', () => {
+  it("gives every Kubernetes function an access entry in its own step's group, and eks:DescribeCluster on the cluster only when needed", () => {
     // Prepare
-    const group = 'rbacGroup' in context ? context.rbacGroup : 'eks-incident-response';
+    const prefix = 'rbacGroup' in context ? context.rbacGroup : 'eks-incident-response';
     const entries = Object.values(resourcesOf(built.template, 'AWS::EKS::AccessEntry'));
+    const expected = [
+      ...STEPS_WITH_KUBERNETES.map((id) => ({
+        role: built.stack.node.findChild(id).node.findChild('Role'),
+        group: `${prefix}:${STEP_OF[id]}`,
+      })),
+      // The webhook intake reads pods and their owners to find an alert's workload.
+      { role: built.stack.webhook.intake.role, group: `${prefix}:intake` },
+    ];
 
     // Assess
-    expect(entries.map((entry) => entry.Properties.PrincipalArn).sort()).toEqual(
-      [
-        ...STEPS_WITH_KUBERNETES.map((step) => built.stack.node.findChild(step).node.findChild('Role')),
-        // The webhook intake reads pods and ReplicaSets to find an alert's workload.
-        built.stack.webhook.intake.role,
-      ]
-        .map((role) => ({ 'Fn::GetAtt': [logicalIdOf(built, role), 'Arn'] }))
-        .sort(),
+    expect(
+      entries
+        .map((entry) => ({
+          principal: JSON.stringify(entry.Properties.PrincipalArn),
+          groups: entry.Properties.KubernetesGroups,
+        }))
+        .sort((a, b) => a.principal.localeCompare(b.principal)),
+    ).toEqual(
+      expected
+        .map(({ role, group }) => ({
+          principal: JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(built, role), 'Arn'] }),
+          groups: [group],
+        }))
+        .sort((a, b) => a.principal.localeCompare(b.principal)),
     );
     for (const entry of entries) {
-      expect(entry.Properties).toMatchObject({
-        ClusterName: context.clusterName,
-        Type: 'STANDARD',
-        KubernetesGroups: [group],
-      });
+      expect(entry.Properties).toMatchObject({ ClusterName: context.clusterName, Type: 'STANDARD' });
     }
+    expect(new Set(entries.map((entry) => JSON.stringify(entry.Properties.KubernetesGroups))).size).toBe(
+      entries.length,
+    );
     for (const step of STEPS_WITH_KUBERNETES) {
       const describe = statementsOf(built, step).filter((s) => s.Action === 'eks:DescribeCluster');
       expect(describe).toEqual(

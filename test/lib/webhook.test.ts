@@ -221,7 +221,7 @@ describe.each([
     expect(actions(intake)).not.toContain('sns:Publish');
     built.template.hasResourceProperties('AWS::EKS::AccessEntry', {
       PrincipalArn: roleArn,
-      KubernetesGroups: ['eks-incident-response'],
+      KubernetesGroups: ['eks-incident-response:intake'],
       Type: 'STANDARD',
     });
   });

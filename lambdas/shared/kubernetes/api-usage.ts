@@ -1,17 +1,26 @@
+import type { KubernetesPort } from './kubernetes-port';
+
 /**
  * Every Kubernetes API request the adapter (kubernetes-port.ts) can make, as RBAC sees it:
- * API group, resource (with subresource), verb. The cluster-access RBAC (lambdas/shared/rbac.ts)
- * must grant each of them; a test checks it and another checks that the adapter makes no
- * request outside this list. Kept free of imports so the CDK app can read it without loading
- * the Kubernetes client.
+ * API group, resource (with subresource), verb, and the port operations that make it. The
+ * cluster-access RBAC (lambdas/shared/rbac.ts) grants each step exactly the requests of the
+ * operations it uses (step-access.ts); a test checks that every operation makes only the requests
+ * declared for it. Only types are imported, so the CDK app reads this without loading the
+ * Kubernetes client.
  */
+
+/** An operation of the Kubernetes port (a method of KubernetesPort), or of the intake's owner lookup. */
+export type KubernetesOperation = keyof KubernetesPort | 'controllerOf';
+
 export interface KubernetesApiUse {
   /** '' for the core group. */
   apiGroup: string;
   resource: string;
   verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
-  /** Which operations of the port need it. */
-  usedBy: string;
+  /** The operations that make this request. */
+  operations: readonly KubernetesOperation[];
+  /** Why, where it is not plain from the operation's name. */
+  note?: string;
 }
 
 /** The resources the cluster dump lists (KubernetesPort.listPage). */
@@ -33,71 +42,134 @@ export const DUMP_RESOURCES = [
 
 export type DumpResource = (typeof DUMP_RESOURCES)[number]['resource'];
 
+const WORKLOAD_HISTORY: readonly KubernetesOperation[] = [
+  'revisions',
+  'rolloutRestart',
+  'rolloutUndo',
+  'rolloutStatus',
+  'eventSubjects',
+];
+
 export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
   ...(['deployments', 'statefulsets', 'daemonsets'] as const).flatMap((resource) => [
     {
       apiGroup: 'apps',
       resource,
       verb: 'get' as const,
-      usedBy: 'getWorkload, revisions, rolloutRestart, rolloutUndo, rolloutStatus, eventSubjects',
+      operations: ['getWorkload', ...WORKLOAD_HISTORY] as const,
     },
-    { apiGroup: 'apps', resource, verb: 'patch' as const, usedBy: 'rolloutRestart, rolloutUndo' },
+    {
+      apiGroup: 'apps',
+      resource,
+      verb: 'patch' as const,
+      operations: ['rolloutRestart', 'rolloutUndo'] as const,
+    },
   ]),
   {
     apiGroup: 'apps',
     resource: 'replicasets',
     verb: 'list',
-    usedBy: 'revisions, rolloutRestart, rolloutUndo, rolloutStatus, eventSubjects (Deployment history)',
+    // A Deployment's restart reads its revision from its own annotation.
+    operations: WORKLOAD_HISTORY.filter((operation) => operation !== 'rolloutRestart'),
+    note: 'Deployment history',
   },
   {
     apiGroup: 'apps',
     resource: 'controllerrevisions',
     verb: 'list',
-    usedBy:
-      'revisions, rolloutRestart, rolloutUndo, rolloutStatus, eventSubjects (StatefulSet/DaemonSet history)',
+    operations: WORKLOAD_HISTORY,
+    note: 'StatefulSet/DaemonSet history',
   },
   {
     apiGroup: '',
     resource: 'pods',
     verb: 'list',
-    usedBy: 'listPods, rolloutStatus, eventSubjects, readJobLogs, serviceEndpoints',
+    operations: ['listPods', 'rolloutStatus', 'eventSubjects', 'readJobLogs', 'serviceEndpoints'],
   },
-  { apiGroup: '', resource: 'pods/log', verb: 'get', usedBy: 'readLog, readJobLogs' },
-  { apiGroup: '', resource: 'nodes', verb: 'get', usedBy: 'getNodes' },
-  { apiGroup: '', resource: 'events', verb: 'list', usedBy: 'listEvents' },
-  { apiGroup: 'events.k8s.io', resource: 'events', verb: 'list', usedBy: 'listEvents' },
+  { apiGroup: '', resource: 'pods/log', verb: 'get', operations: ['readLog', 'readJobLogs'] },
+  { apiGroup: '', resource: 'nodes', verb: 'get', operations: ['getNodes', 'getServedNodes'] },
+  { apiGroup: '', resource: 'events', verb: 'list', operations: ['listEvents', 'listServedEvents'] },
+  {
+    apiGroup: 'events.k8s.io',
+    resource: 'events',
+    verb: 'list',
+    operations: ['listEvents', 'listServedEvents'],
+  },
   {
     apiGroup: 'coordination.k8s.io',
     resource: 'leases',
     verb: 'get',
-    usedBy: 'getLease, acquireLease, releaseLease, updateLeaseAnnotation',
+    operations: ['getLease', 'acquireLease', 'releaseLease', 'recordRemediation', 'updateLeaseAnnotation'],
   },
   {
     apiGroup: 'coordination.k8s.io',
     resource: 'leases',
     verb: 'create',
-    usedBy: 'acquireLease, updateLeaseAnnotation',
+    operations: ['acquireLease', 'updateLeaseAnnotation'],
   },
   {
     apiGroup: 'coordination.k8s.io',
     resource: 'leases',
     verb: 'update',
-    usedBy: 'acquireLease, releaseLease, updateLeaseAnnotation',
+    operations: ['acquireLease', 'releaseLease', 'recordRemediation', 'updateLeaseAnnotation'],
   },
-  { apiGroup: 'batch', resource: 'cronjobs', verb: 'get', usedBy: 'getCronJob' },
-  { apiGroup: '', resource: 'services', verb: 'list', usedBy: 'listServices' },
-  { apiGroup: 'discovery.k8s.io', resource: 'endpointslices', verb: 'list', usedBy: 'serviceEndpoints' },
-  { apiGroup: '', resource: 'configmaps', verb: 'get', usedBy: 'referenceKeys (key names only)' },
-  { apiGroup: '', resource: 'secrets', verb: 'list', usedBy: 'referenceKeys (metadata only: exists or not)' },
-  { apiGroup: '', resource: 'persistentvolumeclaims', verb: 'get', usedBy: 'claimPhase' },
-  { apiGroup: 'batch', resource: 'jobs', verb: 'list', usedBy: 'listJobs' },
-  { apiGroup: 'batch', resource: 'jobs', verb: 'get', usedBy: 'getJob' },
-  { apiGroup: 'batch', resource: 'jobs', verb: 'create', usedBy: 'createJob (restore tests)' },
-  { apiGroup: 'batch', resource: 'jobs', verb: 'delete', usedBy: 'deleteJob (restore tests)' },
-  ...DUMP_RESOURCES.map((r) => ({
+  { apiGroup: 'batch', resource: 'cronjobs', verb: 'get', operations: ['getCronJob'] },
+  { apiGroup: '', resource: 'services', verb: 'list', operations: ['listServices'] },
+  {
+    apiGroup: 'discovery.k8s.io',
+    resource: 'endpointslices',
+    verb: 'list',
+    operations: ['serviceEndpoints'],
+  },
+  {
+    apiGroup: '',
+    resource: 'configmaps',
+    verb: 'get',
+    operations: ['configMapKeys'],
+    note: 'key names only',
+  },
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    verb: 'list',
+    operations: ['listSecretKeysPage', 'listPage'],
+    note: 'metadata and key names only',
+  },
+  { apiGroup: '', resource: 'persistentvolumeclaims', verb: 'get', operations: ['claimPhase'] },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'list', operations: ['listJobs'] },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'get', operations: ['getJob'] },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'create', operations: ['createJob'], note: 'restore tests' },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'delete', operations: ['deleteJob'], note: 'restore tests' },
+  ...DUMP_RESOURCES.filter((r) => r.resource !== 'secrets').map((r) => ({
     apiGroup: r.apiGroup,
     resource: r.resource,
     verb: 'list' as const,
-    usedBy: 'listPage',
+    operations: ['listPage'] as const,
   })),
+];
+
+/** The requests the intake's owner lookup (lambdas/intake/owner-lookup.ts) makes. */
+export const OWNER_LOOKUP_API_USAGE: readonly KubernetesApiUse[] = [
+  { apiGroup: '', resource: 'pods', verb: 'get', operations: ['controllerOf'], note: 'alert pod label' },
+  {
+    apiGroup: 'apps',
+    resource: 'replicasets',
+    verb: 'get',
+    operations: ['controllerOf'],
+    note: 'owner chain',
+  },
+  {
+    apiGroup: 'apps',
+    resource: 'statefulsets',
+    verb: 'get',
+    operations: ['controllerOf'],
+    note: 'pod name guess',
+  },
+  {
+    apiGroup: 'apps',
+    resource: 'daemonsets',
+    verb: 'get',
+    operations: ['controllerOf'],
+    note: 'pod name guess',
+  },
 ];

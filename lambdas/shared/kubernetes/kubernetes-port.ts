@@ -198,7 +198,6 @@ export interface ServiceEndpoints {
 
 export interface ReferenceKeys {
   exists: boolean;
-  /** ConfigMaps only. */
   keys?: string[];
 }
 
@@ -282,8 +281,11 @@ export interface KubernetesPort {
   listServices(namespace?: string): Promise<V1Service[]>;
   /** Ready and not-ready endpoints of a Service (`kubectl get endpoints`). */
   serviceEndpoints(service: V1Service): Promise<ServiceEndpoints>;
-  /** Whether a ConfigMap or Secret exists, and a ConfigMap's key names (never values; a Secret's keys are not read). */
-  referenceKeys(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<ReferenceKeys>;
+  /**
+   * Whether a ConfigMap exists, and its key names (never values). Secrets have no such read: RBAC
+   * cannot grant "names only", so diagnosis takes a Secret's state from the kubelet's reports.
+   */
+  configMapKeys(namespace: string, name: string): Promise<ReferenceKeys>;
   /** A PersistentVolumeClaim's phase; `missing` when there is none, `unknown` when the API serves no claims. */
   claimPhase(namespace: string, name: string): Promise<string>;
   /** One page of a resource for the cluster dump (all namespaces when `namespace` is unset). */
@@ -1176,18 +1178,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
     return { ready, notReady: pods.length - ready, source: 'pods' };
   }
 
-  async referenceKeys(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<ReferenceKeys> {
-    if (kind === 'Secret') {
-      // Names only, as the dump reads them: a Secret's keys would mean reading its values.
-      const fieldSelector = `metadata.name=${name}`;
-      const found = await this.call(`list secrets ${namespace} --field-selector ${fieldSelector}`, () =>
-        this.api.core.listNamespacedSecret(
-          { namespace, fieldSelector },
-          setHeaderOptions('Accept', METADATA_ONLY_ACCEPT),
-        ),
-      );
-      return { exists: found.items.length > 0 };
-    }
+  async configMapKeys(namespace: string, name: string): Promise<ReferenceKeys> {
     try {
       const cm = await this.call(`get configmaps ${namespace}/${name}`, () =>
         this.api.core.readNamespacedConfigMap({ namespace, name }),

@@ -197,6 +197,7 @@ describe('backupRestoreTest', () => {
           },
           [],
           [SCRATCH],
+          'backup-restore-test',
         ),
     );
     expect(refused).toEqual([]);

@@ -186,6 +186,58 @@ describe('diagnose', () => {
     expect(result.nodes).toEqual([]);
   });
 
+  it("takes a Secret's state from the kubelet's reports, and never asks the API for Secrets", async () => {
+    // Prepare: an env reference to a Secret that is not there, and a volume item whose key is
+    // missing from a Secret that is: the kubelet reports both in its own words.
+    const app = deployment('alldata-api');
+    (
+      app.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }
+    ).template.spec.containers[0].env = [
+      {
+        name: 'DB_PASSWORD',
+        valueFrom: { secretKeyRef: { name: 'alldata-db-credentials', key: 'password' } },
+      },
+    ];
+    const worker = deployment('alldata-worker');
+    (worker.spec as { template: { spec: Record<string, unknown> } }).template.spec.volumes = [
+      { name: 'certs', secret: { secretName: 'alldata-tls', items: [{ key: 'tls.key', path: 'tls.key' }] } },
+    ];
+    s = await startStepSandbox([
+      app,
+      worker,
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'alldata-tls', namespace: NS },
+        stringData: { 'tls.crt': 'x' },
+      },
+    ]);
+    await s.advance(30);
+    s.sandbox.requests.clear();
+
+    // Act
+    const envFailure = await diagnose(stepEvent({ incident: incident(target('alldata-api')) }), deps());
+    const volumeFailure = await diagnose(stepEvent({ incident: incident(target('alldata-worker')) }), deps());
+
+    // Assess
+    const referencesOf = async (key: string) =>
+      (JSON.parse(await text(key)) as { ruleEvidence: { references: unknown[] } }).ruleEvidence.references;
+    expect(await referencesOf(envFailure.evidence.diagnostics)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'Secret',
+          name: 'alldata-db-credentials',
+          key: 'password',
+          state: 'missing',
+        }),
+      ]),
+    );
+    expect(await referencesOf(volumeFailure.evidence.diagnostics)).toEqual([
+      expect.objectContaining({ kind: 'Secret', name: 'alldata-tls', key: 'tls.key', state: 'missing-key' }),
+    ]);
+    expect(s.sandbox.requests.all().filter((r) => r.resource === 'secrets')).toEqual([]);
+  });
+
   it('fails with WorkloadNotFoundError naming a workload that does not exist', async () => {
     // Prepare
     s = await startStepSandbox([]);

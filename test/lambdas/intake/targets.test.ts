@@ -292,7 +292,10 @@ describe('resolveTarget', () => {
     const made = [...new Set(sandbox.requests.all().map((r) => `${r.verb} ${r.resource}`))];
     expect(made.filter((request) => !granted.includes(request))).toEqual([]);
     for (const use of OWNER_LOOKUP_API_USAGE) {
-      expect({ use, allowed: rbacAllows({ ...use, namespace: 'any-namespace' }, ['apps']) }).toEqual({
+      expect({
+        use,
+        allowed: rbacAllows({ ...use, namespace: 'any-namespace' }, ['apps'], [], 'intake'),
+      }).toEqual({
         use,
         allowed: true,
       });

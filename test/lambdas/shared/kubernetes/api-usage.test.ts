@@ -1,5 +1,12 @@
 import type { RolloutKind, Target } from '../../../../lambdas/shared/contracts';
-import { DUMP_RESOURCES, KUBERNETES_API_USAGE } from '../../../../lambdas/shared/kubernetes/api-usage';
+import { ClientNodeOwnerLookup } from '../../../../lambdas/intake/owner-lookup';
+import { localKubeConfig } from '../../../../lambdas/shared/kubernetes/client';
+import { DUMP_RESOURCES, type KubernetesOperation } from '../../../../lambdas/shared/kubernetes/api-usage';
+import {
+  ALL_API_USAGE,
+  KUBERNETES_STEPS,
+  STEP_OPERATIONS,
+} from '../../../../lambdas/shared/kubernetes/step-access';
 import { rbacAllows, type RbacVerb } from '../../../../lambdas/shared/rbac';
 import type { RecordedRequest } from '../../../../local/kube-sandbox/request-log';
 import * as manifests from '../../../helpers/manifests';
@@ -14,8 +21,10 @@ import {
   type KubeUnderTest,
 } from './sandbox-kube';
 
-// Every request the adapter makes is declared in KUBERNETES_API_USAGE, and the RBAC the
-// stack grants (RBAC_RULES) allows each of them: what the sandbox saw is the evidence.
+// Every request each operation of the adapter (and of the intake's owner lookup) makes is
+// declared for that operation in api-usage.ts, and the group of every step that uses the
+// operation (step-access.ts) is granted it by the RBAC it gets (rbac.ts): what the sandbox saw
+// is the evidence.
 let t: KubeUnderTest;
 /** The scratch namespace of the backup restore tests. */
 const SCRATCH = 'backup-restore-test';
@@ -29,13 +38,14 @@ interface Use {
   resource: string;
   verb: string;
   namespace?: string;
+  operation: KubernetesOperation;
 }
 
 /**
  * A request for a resource type the sandbox does not serve (yet) is recorded as `discovery`;
  * RBAC still sees it as a get or list of that resource, read from the path as the API server does.
  */
-function unservedUse(request: RecordedRequest, group: string): Use {
+function unservedUse(request: RecordedRequest, group: string): Omit<Use, 'operation'> {
   const parts = request.path.split('?')[0].split('/').filter(Boolean);
   const rest = parts.slice(group ? 3 : 2);
   const namespace = rest[0] === 'namespaces' ? rest[1] : undefined;
@@ -43,7 +53,7 @@ function unservedUse(request: RecordedRequest, group: string): Use {
   return { apiGroup: group, resource, verb: name ? 'get' : 'list', namespace };
 }
 
-function useOf(request: RecordedRequest): Use {
+function useOf(request: RecordedRequest): Omit<Use, 'operation'> {
   const group = request.path.startsWith('/apis/') ? request.path.split('/')[2] : '';
   if (request.verb === 'discovery' && request.status === 404) return unservedUse(request, group);
   return {
@@ -54,9 +64,10 @@ function useOf(request: RecordedRequest): Use {
   };
 }
 
-const key = (u: Use): string => `${u.apiGroup || 'core'}/${u.resource} ${u.verb}`;
-
-/** Runs every operation of the port, as the Lambdas do, and returns the requests the sandbox saw. */
+/**
+ * Runs every operation of the port (each kind of workload, each path), as the Lambdas do, and
+ * returns the requests the sandbox saw, each with the operation that made it.
+ */
 async function everyOperation(): Promise<Use[]> {
   t = await startKube({
     objects: [
@@ -76,56 +87,103 @@ async function everyOperation(): Promise<Use[]> {
     { namespace: NS, kind: 'StatefulSet', name: 'mysql' },
     { namespace: NS, kind: 'DaemonSet', name: 'fluent-bit' },
   ];
+  const seen: Use[] = [];
+  /** Runs one operation and attributes the requests the sandbox saw meanwhile to it. */
+  async function op<T>(operation: KubernetesOperation, act: () => Promise<T>): Promise<T> {
+    const before = t.sandbox.requests.all().length;
+    const result = await act();
+    seen.push(
+      ...t.sandbox.requests
+        .all()
+        .slice(before)
+        .map((r) => ({ ...useOf(r), operation })),
+    );
+    return result;
+  }
   const kube = t.kube;
   const pod = await until('a restarted container', async () => {
-    const pods = await kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
+    const pods = await op('listPods', () => kube.listPods(NS, { matchLabels: { app: 'alldata-api' } }));
     return pods.find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0);
   });
-  await kube.readLog(NS, pod.metadata!.name!, 'app', { previous: true, tailLines: 5 });
+  await op('readLog', () => kube.readLog(NS, pod.metadata!.name!, 'app', { previous: true, tailLines: 5 }));
+  // The intake's owner lookup: a pod up to its ReplicaSet, and the pod-name guesses.
+  const owners = new ClientNodeOwnerLookup(localKubeConfig({ yaml: t.sandbox.kubeconfig() }), {
+    requestTimeoutMs: 5000,
+  });
+  const rs = await op('controllerOf', () => owners.controllerOf(NS, 'Pod', pod.metadata!.name!));
+  await op('controllerOf', () => owners.controllerOf(NS, 'ReplicaSet', rs!.controller!.name));
+  await op('controllerOf', () => owners.controllerOf(NS, 'StatefulSet', 'mysql'));
+  await op('controllerOf', () => owners.controllerOf(NS, 'DaemonSet', 'fluent-bit'));
   for (const target of targets) {
-    const workload = await kube.getWorkload(target);
-    const pods = await kube.listPods(NS, workload.object.spec!.selector!);
-    await kube.getNodes(pods.map((p) => p.spec?.nodeName ?? '').filter(Boolean));
-    await kube.listEvents(NS, await kube.eventSubjects(target));
-    await kube.revisions(target);
-    await kube.rolloutStatus(target);
-    await kube.rolloutRestart(target, new Date(t.sandbox.clock.now()));
+    const workload = await op('getWorkload', () => kube.getWorkload(target));
+    const pods = await op('listPods', () => kube.listPods(NS, workload.object.spec!.selector!));
+    const nodes = pods.map((p) => p.spec?.nodeName ?? '').filter(Boolean);
+    await op('getNodes', () => kube.getNodes(nodes));
+    await op('getServedNodes', () => kube.getServedNodes(nodes));
+    const subjects = await op('eventSubjects', () => kube.eventSubjects(target));
+    await op('listEvents', () => kube.listEvents(NS, subjects));
+    await op('listServedEvents', () => kube.listServedEvents(NS, subjects));
+    await op('revisions', () => kube.revisions(target));
+    await op('rolloutStatus', () => kube.rolloutStatus(target));
+    await op('rolloutRestart', () => kube.rolloutRestart(target, new Date(t.sandbox.clock.now())));
   }
   for (const target of targets) {
     await setImage(t.apps, target.kind, target.name, 'registry.example.com/next:2');
-    await kube.rolloutUndo(target);
+    await op('rolloutUndo', () => kube.rolloutUndo(target));
   }
   // Diagnosis: the Services a log names and their endpoints, the references and claims pods use.
-  for (const service of await kube.listServices(NS)) await kube.serviceEndpoints(service);
-  await kube.referenceKeys('ConfigMap', NS, 'alldata-api-config');
-  await kube.referenceKeys('Secret', NS, 'alldata-db-credentials');
-  await kube.claimPhase(NS, 'data-mysql-0');
+  for (const service of await op('listServices', () => kube.listServices(NS)))
+    await op('serviceEndpoints', () => kube.serviceEndpoints(service));
+  // A cluster without EndpointSlices: a Service's endpoints come from the pods it selects.
+  t.sandbox.faults.add({ verb: 'list', resource: 'endpointslices', status: 404, times: 1 });
+  const [mysql] = (await kube.listServices(NS)).filter((s) => s.metadata?.name === 'mysql');
+  await op('serviceEndpoints', () => kube.serviceEndpoints(mysql));
+  await op('configMapKeys', () => kube.configMapKeys(NS, 'alldata-api-config'));
+  await op('claimPhase', () => kube.claimPhase(NS, 'data-mysql-0'));
+  // The lock: taken, renewed, written to, read and given up; the storm brake's ledger, created and updated.
   const now = new Date(t.sandbox.clock.now());
-  await kube.acquireLease(NS, 'lock', 'exec-1', 60, now);
-  await kube.acquireLease(NS, 'lock', 'exec-1', 60, now);
-  await kube.releaseLease(NS, 'lock', 'exec-1', now);
+  await op('acquireLease', () => kube.acquireLease(NS, 'lock', 'exec-1', 60, now));
+  await op('acquireLease', () => kube.acquireLease(NS, 'lock', 'exec-1', 60, now));
+  await op('recordRemediation', () =>
+    kube.recordRemediation(NS, 'lock', 'exec-1', {
+      action: 'restart',
+      at: now.toISOString(),
+      execution: 'exec-1',
+      incident: 'incident-1',
+      status: 'sent',
+    }),
+  );
+  await op('getLease', () => kube.getLease(NS, 'lock'));
+  await op('releaseLease', () => kube.releaseLease(NS, 'lock', 'exec-1', now));
+  for (const value of ['1', '2'])
+    await op('updateLeaseAnnotation', () =>
+      kube.updateLeaseAnnotation(NS, 'ledger', 'example.com/ledger', () => ({ value, result: value })),
+    );
   // Backup verification: the CronJobs that make backups, and a restore-test Job in the scratch namespace.
-  await kube.getCronJob(NS, 'nightly-backup');
-  await kube.listJobs(NS);
-  const job = await kube.createJob(SCRATCH, {
-    metadata: { name: 'restore-test' },
-    spec: {
-      template: {
-        spec: { restartPolicy: 'Never', containers: [{ name: 'restore', image: 'mysql:8.0.36' }] },
+  await op('getCronJob', () => kube.getCronJob(NS, 'nightly-backup'));
+  await op('listJobs', () => kube.listJobs(NS));
+  const job = await op('createJob', () =>
+    kube.createJob(SCRATCH, {
+      metadata: { name: 'restore-test' },
+      spec: {
+        template: {
+          spec: { restartPolicy: 'Never', containers: [{ name: 'restore', image: 'mysql:8.0.36' }] },
+        },
       },
-    },
-  });
+    }),
+  );
   await until('the restore-test pod', async () =>
     (await kube.listPods(SCRATCH, job.spec!.selector!)).length ? true : undefined,
   );
-  await kube.getJob(SCRATCH, 'restore-test');
-  await kube.readJobLogs(job, { tailLines: 10 });
-  await kube.deleteJob(SCRATCH, 'restore-test');
+  await op('getJob', () => kube.getJob(SCRATCH, 'restore-test'));
+  await op('readJobLogs', () => kube.readJobLogs(job, { tailLines: 10 }));
+  await op('deleteJob', () => kube.deleteJob(SCRATCH, 'restore-test'));
   for (const r of DUMP_RESOURCES) {
-    await kube.listPage(r.resource, undefined, { limit: 50 });
-    if (r.namespaced) await kube.listPage(r.resource, NS, { limit: 50 });
+    await op('listPage', () => kube.listPage(r.resource, undefined, { limit: 50 }));
+    if (r.namespaced) await op('listPage', () => kube.listPage(r.resource, NS, { limit: 50 }));
   }
-  return t.sandbox.requests.all().map(useOf);
+  await op('listSecretKeysPage', () => kube.listSecretKeysPage(NS, { limit: 50 }));
+  return seen;
 }
 
 let seen: Use[];
@@ -134,44 +192,55 @@ beforeAll(async () => {
   seen = await everyOperation();
 });
 
-describe('KUBERNETES_API_USAGE', () => {
-  it('declares every request the adapter made, and nothing it never makes', () => {
-    // Prepare
-    const declared = new Set(KUBERNETES_API_USAGE.map(key));
-    const made = new Set(seen.map(key));
+const key = (u: Pick<Use, 'apiGroup' | 'resource' | 'verb'>): string =>
+  `${u.apiGroup || 'core'}/${u.resource} ${u.verb}`;
+
+describe('the declared API usage (api-usage.ts)', () => {
+  it('declares every request each operation made for that operation', () => {
+    // Act
+    const undeclared = seen.filter(
+      (u) => !ALL_API_USAGE.some((d) => key(d) === key(u) && d.operations.includes(u.operation)),
+    );
 
     // Assess
-    expect([...made].filter((k) => !declared.has(k))).toEqual([]);
-    expect([...declared].filter((k) => !made.has(k))).toEqual([]);
+    expect([...new Set(undeclared.map((u) => `${u.operation}: ${key(u)}`))]).toEqual([]);
+  });
+
+  it('declares nothing an operation never makes', () => {
+    // Prepare
+    const made = new Set(seen.map((u) => `${u.operation}: ${key(u)}`));
+
+    // Act
+    const stale = ALL_API_USAGE.flatMap((d) =>
+      d.operations.map((operation) => `${operation}: ${key(d)}`),
+    ).filter((declared) => !made.has(declared));
+
+    // Assess
+    expect(stale).toEqual([]);
   });
 });
 
-describe('RBAC_RULES', () => {
-  it('allows every request the adapter made, in the namespace it made it', () => {
-    // Act
-    const refused = seen.filter(
-      (u) =>
-        !rbacAllows(
-          { apiGroup: u.apiGroup, resource: u.resource, verb: u.verb as RbacVerb, namespace: u.namespace },
-          [NS],
-          [SCRATCH],
-        ),
-    );
+describe('the RBAC of each step (rbac.ts)', () => {
+  it.each(KUBERNETES_STEPS)(
+    'grants %s every request its operations made, in the namespace it made it',
+    (step) => {
+      // Prepare
+      const operations = new Set<KubernetesOperation>(STEP_OPERATIONS[step]);
 
-    // Assess
-    expect(refused.map((u) => `${key(u)} in ${u.namespace ?? '(cluster)'}`)).toEqual([]);
-  });
+      // Act
+      const refused = seen.filter(
+        (u) =>
+          operations.has(u.operation) &&
+          !rbacAllows(
+            { apiGroup: u.apiGroup, resource: u.resource, verb: u.verb as RbacVerb, namespace: u.namespace },
+            [NS],
+            [SCRATCH],
+            step,
+          ),
+      );
 
-  it('allows every declared use, cluster-wide, in the allowed namespaces or in the scratch namespaces', () => {
-    // Act
-    const refused = KUBERNETES_API_USAGE.filter(
-      (u) =>
-        !rbacAllows({ ...u, namespace: undefined }, [NS]) &&
-        !rbacAllows({ ...u, namespace: NS }, [NS]) &&
-        !rbacAllows({ ...u, namespace: SCRATCH }, [NS], [SCRATCH]),
-    );
-
-    // Assess
-    expect(refused.map(key)).toEqual([]);
-  });
+      // Assess
+      expect(refused.map((u) => `${u.operation}: ${key(u)} in ${u.namespace ?? '(cluster)'}`)).toEqual([]);
+    },
+  );
 });
