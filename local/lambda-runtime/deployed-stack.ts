@@ -38,6 +38,7 @@ export interface DeployedFunction {
 /** A value CloudFormation fills in at deploy time (a Ref, a GetAtt), with a stand-in of its shape. */
 function standIn(name: string): string {
   if (name.endsWith('_ARN')) return `arn:aws:local:us-east-1:000000000000:${name.toLowerCase()}`;
+  if (name.endsWith('_URL')) return `https://${name.toLowerCase().replaceAll('_', '-')}.local.invalid`;
   return `local-${name.toLowerCase().replaceAll('_', '-')}`;
 }
 

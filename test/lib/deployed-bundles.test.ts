@@ -40,6 +40,8 @@ const CONTEXT = {
   clusterName: 'sandbox',
   allowedNamespaces: 'one-data-alldata,one-data-system,one-data-bisheng,one-data-infra',
   backupSources: path.join(PROJECT_ROOT, 'examples', 'backup-sources.json'),
+  // Rollbacks run without asking here, so the rollback bundle runs on the flow's own path.
+  remediationPolicy: JSON.stringify({ default: { restart: 'auto', rollback: 'auto' } }),
 };
 /** Every handler the project has: each must be a deployed function. */
 const HANDLERS = readdirSync(path.join(PROJECT_ROOT, 'lambdas'), { withFileTypes: true })
@@ -327,6 +329,53 @@ describe('the deployed bundles run the workflows against the sandbox and the loc
     expect(dump.length).toBeGreaterThan(0);
   }, 180_000);
 
+  it('a workload whose rollout broke it is rolled back through the rollback bundle', async () => {
+    // Prepare
+    sandbox.requests.clear();
+
+    // Act
+    const { entered } = await deliver({
+      alertname: 'KubeDeploymentReplicasMismatch',
+      namespace: 'one-data-system',
+      deployment: 'agent-api',
+      severity: 'critical',
+    });
+
+    // Assess
+    expect(entered).toEqual(expect.arrayContaining(['Rollback', 'Report']));
+    expect((answers.get('rollback') ?? []).map((a) => a.ok)).toEqual([true]);
+    const undo = sandbox.requests
+      .all()
+      .find((r) => r.verb === 'patch' && r.resource === 'deployments' && r.name === 'agent-api');
+    expect(undo).toBeDefined();
+  }, 180_000);
+
+  it('the approval bundle answers an approval link it did not sign with 401 and a page', async () => {
+    // Prepare
+    const fn = bundleOf('approval');
+    const services = await awsServiceStubs({ secret: TOKEN, onStart: () => 'not-used' });
+    const path = '/approvals/20261203-000000-one-data-alldata-alldata-api-000000/restart';
+
+    try {
+      // Act
+      const answer = await invokeDeployed(fn, functionEnvironment(fn, aws, front, services.url), {
+        version: '2.0',
+        routeKey: 'GET /approvals/{incident}/{action}',
+        rawPath: path,
+        rawQueryString: `decision=approve&nonce=n1&expires=${Math.floor(Date.now() / 1000) + 600}&sig=forged`,
+        headers: { host: 'approvals.local.invalid' },
+        requestContext: { http: { method: 'GET', path } },
+        isBase64Encoded: false,
+      });
+      recordAnswer('approval', answer);
+
+      // Assess
+      expect(answer).toMatchObject({ ok: true, result: { statusCode: 401 } });
+    } finally {
+      services.server.close();
+    }
+  });
+
   it('the backup verification flow runs through its bundles to its verdict and report', async () => {
     // Prepare
     const { region, account, backupFunctions } = synthesized.placeholders;
@@ -367,4 +416,8 @@ describe('the deployed bundles run the workflows against the sandbox and the loc
       services.server.close();
     }
   }, 180_000);
+
+  it('every deployed function ran in the flows above and answered', () => {
+    expect([...functions.keys()].filter((name) => !(answers.get(name) ?? []).some((a) => a.ok))).toEqual([]);
+  });
 });
