@@ -80,19 +80,21 @@ export function diagnosisMetrics(diagnostics: Pick<Diagnostics, 'hypotheses'>): 
 let functionMetrics: Metrics | undefined;
 
 /**
- * Publishes each record to stdout as its own EMF document (CloudWatch Logs turns them into
- * metrics): a document's dimension sets apply to every metric in it, and these metrics have
- * different ones. Namespace from POWERTOOLS_METRICS_NAMESPACE (the stack sets it).
+ * Publishes each record to stdout as EMF documents (CloudWatch Logs turns them into metrics),
+ * one per dimension set: a document's dimension sets apply to every metric in it, and sets
+ * that share a dimension (Outcome alone, Source and Outcome) may not meet in one document.
+ * Namespace from POWERTOOLS_METRICS_NAMESPACE (the stack sets it).
  */
 export function publish(records: MetricRecord[]): void {
   functionMetrics ??= new Metrics({
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
     serviceName: serviceName(),
   });
-  const metrics = functionMetrics;
   for (const record of records) {
-    const single = metrics.singleMetric();
-    for (const set of record.dimensionSets) single.addDimensions(set);
-    single.addMetric(record.name, record.unit, record.value);
+    for (const set of record.dimensionSets) {
+      const single = functionMetrics.singleMetric();
+      if (Object.keys(set).length) single.addDimensions(set);
+      single.addMetric(record.name, record.unit, record.value);
+    }
   }
 }
