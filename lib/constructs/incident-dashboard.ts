@@ -27,7 +27,7 @@ export interface IncidentDashboardProps {
 const DAY = Duration.days(1);
 
 /**
- * Every series of `metric` under `dimensions` for one service (one series per value: each
+ * Every series of `metric` by `dimension` for one service (one series per value: each
  * outcome, action or rule). A search rather than a fixed list: rule ids come from the user's
  * rules file too.
  */
