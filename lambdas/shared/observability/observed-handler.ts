@@ -30,7 +30,7 @@ function text(value: unknown): string | undefined {
  * incident (or backup run) once it has an id. Read defensively: the event is not validated yet
  * (the step does that and fails with a named error, which is then logged with these keys).
  */
-export function invocationKeys(event: unknown, functionStep: string): Record<string, string | undefined> {
+function invocationKeys(event: unknown, functionStep: string): Record<string, string | undefined> {
   const e = (typeof event === 'object' && event !== null ? event : {}) as StepIdentity;
   const params = e.params ?? {};
   return {
