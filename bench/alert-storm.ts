@@ -5,7 +5,7 @@ import type { AlertmanagerPayload } from '../lambdas/shared/alertmanager';
 import { S3EvidenceStore } from '../lambdas/shared/evidence/s3-evidence-store';
 import { localKubeConfig } from '../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../lambdas/shared/kubernetes/kubernetes-port';
-import { createLogger } from '../lambdas/shared/logger';
+import { createLogger } from '../lambdas/shared/observability/logger';
 import { configSchema } from '../lib/config';
 import { synthesizeDefinitions } from '../lib/synth';
 import { startLocalAws } from '../local/aws/local-aws';

@@ -10,6 +10,7 @@ import type { StormBrake } from '../lambdas/guard/storm-brake';
 import { DEFAULT_RBAC_GROUP } from '../lambdas/shared/rbac';
 import { DEFAULT_REMEDIATION_BUDGET } from '../lambdas/shared/remediation-budget';
 import { remediationPolicySchema } from '../lambdas/shared/approval/policy';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from '../lambdas/shared/observability/log-levels';
 
 /**
  * The stack's configuration, read from CDK context (`-c key=value` or cdk.json's `context`).
@@ -225,6 +226,13 @@ export const configSchema = z
       .optional(),
     /** An e-mail address subscribed to the fallback alarm's own topic. */
     fallbackAlarmEmail: z.email('must be an e-mail address').optional(),
+    /**
+     * The functions' log level (POWERTOOLS_LOG_LEVEL): DEBUG, INFO, WARN or ERROR. Lambda's own
+     * log-level setting (advanced logging controls), when set on a function, takes precedence.
+     */
+    logLevel: z
+      .preprocess((value) => (typeof value === 'string' ? value.toUpperCase() : value), z.enum(LOG_LEVELS))
+      .default(DEFAULT_LOG_LEVEL),
     /** Client-side timeout of one Kubernetes request, in milliseconds. */
     kubeRequestTimeoutMs: wholeNumber(1000, 120000).default(10000),
     /** Lines of each container log kept by diagnostics (the runbook's log analyzer uses 1000). */

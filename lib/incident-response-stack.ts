@@ -10,6 +10,7 @@ import {
   Validations,
   type StackProps,
 } from 'aws-cdk-lib';
+import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Policy, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -35,7 +36,12 @@ import { ClusterAccess } from './constructs/cluster-access';
 import type { KubernetesStep } from '../lambdas/shared/kubernetes/step-access';
 import { EvidenceBucket } from './constructs/evidence-bucket';
 import { FallbackAlarm } from './constructs/fallback-alarm';
-import { IncidentFunction, type FunctionVpcPlacement } from './constructs/function-defaults';
+import { IncidentDashboard } from './constructs/incident-dashboard';
+import {
+  IncidentFunction,
+  setFunctionLogLevel,
+  type FunctionVpcPlacement,
+} from './constructs/function-defaults';
 import { IncidentWorkflow } from './constructs/incident-workflow';
 import { Notifications } from './constructs/notifications';
 import { Webhook } from './constructs/webhook';
@@ -174,6 +180,8 @@ export class IncidentResponseStack extends Stack {
   readonly backupVerification?: BackupVerification;
   /** Pages apart from the workflow when one of its executions fails, times out or is aborted. */
   readonly fallbackAlarm: FallbackAlarm;
+  /** The CloudWatch dashboard of the incidents (lib/constructs/incident-dashboard.ts). */
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: IncidentResponseStackProps) {
     super(scope, id, props);
@@ -360,6 +368,11 @@ export class IncidentResponseStack extends Stack {
       topicArn: config.fallbackAlarmTopicArn,
       email: config.fallbackAlarmEmail,
     });
+    this.dashboard = new IncidentDashboard(this, 'Dashboard', {
+      stateMachine: this.workflow.stateMachine,
+      serviceName: this.stackName,
+    }).dashboard;
+    setFunctionLogLevel(this, config.logLevel);
     // Guard takes over the lock of an execution that has ended: it asks Step Functions.
     this.grantDescribeExecutions(f.guard.role);
     // Open Incident counts the incidents in flight, to open quietly in a storm.

@@ -17,6 +17,7 @@ import {
   type ApprovalDecisionKind,
 } from '../shared/approval/signatures';
 import { htmlText } from '../shared/escape/html';
+import type { Logger } from '../shared/observability/logger';
 import type { HttpAnswer } from '../intake/http';
 
 /**
@@ -47,7 +48,7 @@ export interface ApprovalRouteDeps {
    * local engine reads the answer from the store, so locally there is nothing more to do.
    */
   deliver: (record: ApprovalRecord, outcome: ApprovalOutcome) => Promise<void>;
-  log: { warn(message: string, fields?: Record<string, unknown>): void };
+  log: Pick<Logger, 'warn'>;
   /**
    * The bearer token `eks-incident approve` sends to `serve` (the webhook's token). Unset: the
    * operator route answers 404 (the deployed HTTP API has none: the CLI is for `serve`).

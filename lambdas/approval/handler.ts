@@ -6,13 +6,13 @@ import { secretValue } from '../shared/approval/secret-value';
 import { approvalEnv, parseEnv } from '../shared/env';
 import { isTransient } from '../intake/errors';
 import type { HttpAnswer } from '../intake/http';
-import { createLogger } from '../shared/logger';
+import { functionLogger } from '../shared/observability/observed-handler';
 import { perContainer } from '../shared/per-container';
 import { approvalRoutes, type ApprovalRouteDeps } from './approval-routes';
 import { approvalRequestOf, notFound, type HttpApiV2Event } from './http-api-event';
 import { sfnTaskAnswer } from './task-answer';
 
-const log = createLogger({ fields: { function: 'approval' } });
+const log = functionLogger();
 
 const dependencies = perContainer<ApprovalRouteDeps>(async () => {
   const env = parseEnv(approvalEnv);
@@ -37,7 +37,12 @@ const dependencies = perContainer<ApprovalRouteDeps>(async () => {
  * → SendTaskSuccess to the waiting execution. The operator route of `serve` has no token here,
  * so it answers 404.
  */
-export const handler = async (event: HttpApiV2Event): Promise<HttpAnswer> => {
+export const handler = async (
+  event: HttpApiV2Event,
+  context?: Parameters<typeof log.addContext>[0],
+): Promise<HttpAnswer> => {
+  // The request id and cold start on each entry, as the intake logs them.
+  if (context) log.addContext(context);
   let deps: ApprovalRouteDeps;
   try {
     deps = await dependencies();

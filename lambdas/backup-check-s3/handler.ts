@@ -4,6 +4,7 @@ import { backupCheckS3Env, parseEnv } from '../shared/env';
 import { perContainer } from '../shared/per-container';
 import { backupCheckS3, type BackupCheckS3Deps } from './backup-check-s3';
 import { S3BackupObjects } from './backup-objects';
+import { observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<BackupCheckS3Deps>(async () => {
   const env = parseEnv(backupCheckS3Env);
@@ -12,5 +13,6 @@ const dependencies = perContainer<BackupCheckS3Deps>(async () => {
   return { objects, sources: env.BACKUP_S3_SOURCES, now: () => new Date() };
 });
 
-export const handler = async (event: BackupStepEvent): Promise<S3Checks> =>
-  backupCheckS3(event, await dependencies());
+export const handler = observedHandler('backup-check-s3', async (event: BackupStepEvent): Promise<S3Checks> =>
+  backupCheckS3(event, await dependencies()),
+);

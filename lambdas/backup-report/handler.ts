@@ -3,18 +3,18 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { BackupReportResult, BackupRun } from '../shared/backup-contracts';
 import type { StepEvent } from '../shared/contracts';
 import { backupReportEnv, parseEnv } from '../shared/env';
-import { createLogger } from '../shared/logger';
 import { SlackBackupNotifier, SnsBackupNotifier, type BackupNotice } from '../shared/notify/backup-notifier';
 import { FanOutNotifier, type Notifier } from '../shared/notify/notifier';
 import { secretsManagerWebhookUrl } from '../shared/notify/slack-notifier';
 import { perContainer } from '../shared/per-container';
 import { evidenceFromEnv } from '../shared/wiring';
 import { backupReport, type BackupReportAction, type BackupReportDeps } from './backup-report';
+import { functionLogger, observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<BackupReportDeps>(async () => {
   const env = parseEnv(backupReportEnv);
   const { store, bucket, region } = await evidenceFromEnv(env);
-  const log = createLogger({ fields: { function: 'backup-report' } });
+  const log = functionLogger();
   const channels: Notifier<BackupNotice>[] = [new SnsBackupNotifier(new SNSClient({}), env.TOPIC_ARN)];
   if (env.SLACK_SECRET_ARN) {
     channels.push(
@@ -31,6 +31,8 @@ const dependencies = perContainer<BackupReportDeps>(async () => {
   };
 });
 
-export const handler = (
-  event: StepEvent<unknown, { action: BackupReportAction }>,
-): Promise<BackupRun | BackupReportResult> => backupReport(event, dependencies);
+export const handler = observedHandler(
+  'backup-report',
+  (event: StepEvent<unknown, { action: BackupReportAction }>): Promise<BackupRun | BackupReportResult> =>
+    backupReport(event, dependencies),
+);

@@ -3,6 +3,7 @@ import { backupRestoreTestEnv, parseEnv } from '../shared/env';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { backupRestoreTest, type BackupRestoreTestDeps, type RestoreTestAction } from './backup-restore-test';
+import { observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<BackupRestoreTestDeps>(async () => {
   const env = parseEnv(backupRestoreTestEnv);
@@ -14,6 +15,8 @@ const dependencies = perContainer<BackupRestoreTestDeps>(async () => {
   };
 });
 
-export const handler = async (
-  event: BackupStepEvent<{ action: RestoreTestAction }>,
-): Promise<RestoreProgress | RestoreTests> => backupRestoreTest(event, await dependencies());
+export const handler = observedHandler(
+  'backup-restore-test',
+  async (event: BackupStepEvent<{ action: RestoreTestAction }>): Promise<RestoreProgress | RestoreTests> =>
+    backupRestoreTest(event, await dependencies()),
+);

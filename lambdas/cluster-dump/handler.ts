@@ -4,6 +4,7 @@ import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { evidenceFromEnv } from '../shared/wiring';
 import { clusterDump, type ClusterDumpDeps } from './cluster-dump';
+import { observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<ClusterDumpDeps>(async () => {
   const env = parseEnv(clusterDumpEnv);
@@ -16,5 +17,6 @@ const dependencies = perContainer<ClusterDumpDeps>(async () => {
   };
 });
 
-export const handler = async (event: StepEvent): Promise<ClusterDump> =>
-  clusterDump(event, await dependencies());
+export const handler = observedHandler('cluster-dump', async (event: StepEvent): Promise<ClusterDump> =>
+  clusterDump(event, await dependencies()),
+);

@@ -4,6 +4,7 @@ import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { evidenceFromEnv } from '../shared/wiring';
 import { collectEvents, type CollectEventsDeps } from './collect-events';
+import { observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<CollectEventsDeps>(async () => {
   const env = parseEnv(collectEventsEnv);
@@ -14,5 +15,6 @@ const dependencies = perContainer<CollectEventsDeps>(async () => {
   };
 });
 
-export const handler = async (event: StepEvent): Promise<CollectedEvents> =>
-  collectEvents(event, await dependencies());
+export const handler = observedHandler('collect-events', async (event: StepEvent): Promise<CollectedEvents> =>
+  collectEvents(event, await dependencies()),
+);

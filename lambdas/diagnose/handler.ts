@@ -5,6 +5,8 @@ import { loadRules } from '../shared/rules/load-rules';
 import { perContainer } from '../shared/per-container';
 import { evidenceFromEnv } from '../shared/wiring';
 import { diagnose, type DiagnoseDeps } from './diagnose';
+import { diagnosisMetrics, publish } from '../shared/observability/incident-metrics';
+import { observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<DiagnoseDeps>(async () => {
   const env = parseEnv(diagnoseEnv);
@@ -18,5 +20,8 @@ const dependencies = perContainer<DiagnoseDeps>(async () => {
   };
 });
 
-export const handler = async (event: StepEvent): Promise<Diagnostics> =>
-  diagnose(event, await dependencies());
+export const handler = observedHandler('diagnose', async (event: StepEvent): Promise<Diagnostics> => {
+  const diagnostics = await diagnose(event, await dependencies());
+  publish(diagnosisMetrics(diagnostics));
+  return diagnostics;
+});

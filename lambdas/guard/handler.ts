@@ -9,6 +9,7 @@ import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { AlertmanagerSilences } from '../shared/alertmanager-silences';
 import { guard, type GuardDeps } from './guard';
+import { observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<GuardDeps>(async () => {
   const env = parseEnv(guardEnv);
@@ -40,5 +41,8 @@ const dependencies = perContainer<GuardDeps>(async () => {
   };
 });
 
-export const handler = async (event: StepEvent): Promise<GuardDecision | LockRelease | StormRoster> =>
-  guard(event, await dependencies());
+export const handler = observedHandler(
+  'guard',
+  async (event: StepEvent): Promise<GuardDecision | LockRelease | StormRoster> =>
+    guard(event, await dependencies()),
+);

@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { intakeEnv, parseEnv } from '../shared/env';
 import { eksKubeConfigFromEnv } from '../shared/kubernetes/client';
-import { createLogger } from '../shared/logger';
+import { functionLogger } from '../shared/observability/observed-handler';
 import { perContainer } from '../shared/per-container';
 import { evidenceFromEnv } from '../shared/wiring';
 import { isTransient } from './errors';
@@ -20,7 +20,7 @@ export interface HttpApiEvent {
   isBase64Encoded?: boolean;
 }
 
-const log = createLogger({ fields: { function: 'intake' } });
+const log = functionLogger();
 
 const dependencies = perContainer<IntakeDeps>(async () => {
   const env = parseEnv(intakeEnv);
@@ -54,7 +54,12 @@ const dependencies = perContainer<IntakeDeps>(async () => {
  * Gateway has read the body already (Lambda takes up to 6 MB); the intake checks the token
  * before its size.
  */
-export const handler = async (event: HttpApiEvent): Promise<HttpAnswer> => {
+export const handler = async (
+  event: HttpApiEvent,
+  context?: Parameters<typeof log.addContext>[0],
+): Promise<HttpAnswer> => {
+  // The request id and cold start on each entry; the intake logs its deliveries itself.
+  if (context) log.addContext(context);
   let deps: IntakeDeps;
   try {
     deps = await dependencies();

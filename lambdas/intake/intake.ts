@@ -18,7 +18,7 @@ import {
 } from '../shared/contracts';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { alertIndex, evidenceKeys, incidentId, incidentPrefix } from '../shared/evidence/layout';
-import type { Logger } from '../shared/logger';
+import type { Logger } from '../shared/observability/logger';
 import { redactObject } from '../shared/redact';
 import { PayloadTooLargeError, UnauthorizedError } from './errors';
 import type { ExecutionRecord, ExecutionStarter } from './execution-starter';
@@ -333,9 +333,12 @@ export async function intake(delivery: Delivery, deps: IntakeDeps): Promise<Inta
   const payload = parseAlertmanagerPayload(raw);
   payload.alerts.forEach((alert, i) => assertTargetLabels(alert.labels, `alerts.${i}.labels`));
   // `alertGroup`, not `groupKey`: the logger redacts any `*Key` field as a credential.
-  const log = deps.log.child({ receiver: payload.receiver, alertGroup: payload.groupKey });
+  // Passed with each entry rather than through a child logger: a Powertools child is a whole
+  // Logger, too much to build for every delivery of a storm.
+  const logKeys = { receiver: payload.receiver, alertGroup: payload.groupKey };
   if (payload.truncatedAlerts > 0) {
-    log.warn('Alertmanager left alerts out of this delivery (max_alerts)', {
+    deps.log.warn('Alertmanager left alerts out of this delivery (max_alerts)', {
+      ...logKeys,
       truncatedAlerts: payload.truncatedAlerts,
     });
   }
@@ -403,7 +406,8 @@ export async function intake(delivery: Delivery, deps: IntakeDeps): Promise<Inta
     resolved,
     truncatedAlerts: payload.truncatedAlerts,
   };
-  log.info('delivery handled', {
+  deps.log.info('delivery handled', {
+    ...logKeys,
     started: executions.filter((e) => e.started).map((e) => e.name),
     duplicates: executions.filter((e) => !e.started).map((e) => e.name),
     resolved: resolved.map((r) => ({ fingerprint: r.fingerprint, recordedIn: r.recordedIn ?? null })),

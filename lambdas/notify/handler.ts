@@ -5,15 +5,15 @@ import { ApprovalStore } from '../shared/approval/approval-store';
 import { secretValue } from '../shared/approval/secret-value';
 import type { ApprovalRequested, Incident, Notified, StepEvent } from '../shared/contracts';
 import { notifyEnv, parseEnv } from '../shared/env';
-import { createLogger } from '../shared/logger';
 import { notifierFromEnv } from '../shared/notify-wiring';
 import { perContainer } from '../shared/per-container';
 import { notify, type NotifyDeps } from './notify';
 import { SfnIncidentsInFlight } from './storm-quiet';
+import { functionLogger, observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<NotifyDeps>(async () => {
   const env = parseEnv(notifyEnv);
-  const log = createLogger({ fields: { function: 'notify' } });
+  const log = functionLogger();
   const { notifier, region } = await notifierFromEnv(env, log);
   const bucket = env.EVIDENCE_BUCKET;
   const links =
@@ -35,5 +35,8 @@ const dependencies = perContainer<NotifyDeps>(async () => {
   };
 });
 
-export const handler = (event: StepEvent<unknown>): Promise<Incident | Notified | ApprovalRequested> =>
-  notify(event, dependencies);
+export const handler = observedHandler(
+  'notify',
+  (event: StepEvent<unknown>): Promise<Incident | Notified | ApprovalRequested> =>
+    notify(event, dependencies),
+);

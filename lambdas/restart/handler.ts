@@ -4,6 +4,7 @@ import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import type { RemediateDeps } from '../shared/remediation';
 import { restart } from './restart';
+import { observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<RemediateDeps>(async () => {
   const env = parseEnv(remediateEnv);
@@ -14,5 +15,6 @@ const dependencies = perContainer<RemediateDeps>(async () => {
   };
 });
 
-export const handler = async (event: StepEvent): Promise<RestartResult> =>
-  restart(event, await dependencies());
+export const handler = observedHandler('restart', async (event: StepEvent): Promise<RestartResult> =>
+  restart(event, await dependencies()),
+);

@@ -4,6 +4,7 @@ import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import type { RemediateDeps } from '../shared/remediation';
 import { rollback } from './rollback';
+import { observedHandler } from '../shared/observability/observed-handler';
 
 const dependencies = perContainer<RemediateDeps>(async () => {
   const env = parseEnv(remediateEnv);
@@ -14,5 +15,6 @@ const dependencies = perContainer<RemediateDeps>(async () => {
   };
 });
 
-export const handler = async (event: StepEvent): Promise<RollbackResult> =>
-  rollback(event, await dependencies());
+export const handler = observedHandler('rollback', async (event: StepEvent): Promise<RollbackResult> =>
+  rollback(event, await dependencies()),
+);

@@ -500,5 +500,7 @@ export interface WorkflowState {
 export interface StepEvent<State = WorkflowState, Params = Record<string, string>> {
   state: State;
   execution: { id: string; name: string; startTime: string };
+  /** The Task's state name, for the logs (`Quick Diagnostics`, `Release Lock`). */
+  step?: string;
   params?: Params;
 }

@@ -2,7 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { z } from 'zod';
 import type { notifyEnv } from './env';
-import type { Logger } from './logger';
+import type { Logger } from './observability/logger';
 import { FanOutNotifier, type Notifier } from './notify/notifier';
 import { SlackNotifier, secretsManagerWebhookUrl } from './notify/slack-notifier';
 import { SnsNotifier } from './notify/sns-notifier';

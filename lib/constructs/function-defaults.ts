@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,8 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { ConfigurationError } from '../../lambdas/shared/errors';
 import type { EnvOf } from '../../lambdas/shared/env';
+import { DEFAULT_LOG_LEVEL, type FunctionLogLevel } from '../../lambdas/shared/observability/log-levels';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/observability/metric-names';
 
 /**
  * The one place that sets how the workflow's functions are built and run. Every Lambda of
@@ -169,7 +171,16 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
       vpc: props.vpcPlacement?.vpc,
       vpcSubnets: props.vpcPlacement ? { subnets: props.vpcPlacement.subnets } : undefined,
       securityGroups: props.vpcPlacement?.securityGroups,
-      environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        ...environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        // Powertools (lambdas/shared/observability): the stack's name as `service` on every log
+        // entry and metric, so deployments sharing an account stay apart; setFunctionLogLevel
+        // changes the level.
+        POWERTOOLS_SERVICE_NAME: Stack.of(this).stackName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: DEFAULT_LOG_LEVEL,
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',
@@ -186,6 +197,16 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
           : {}),
       },
     });
+  }
+}
+
+/**
+ * Sets POWERTOOLS_LOG_LEVEL on every IncidentFunction under `scope`: the stack calls it once
+ * with its `logLevel` setting, so the constructs that make functions need not pass it along.
+ */
+export function setFunctionLogLevel(scope: Construct, level: FunctionLogLevel): void {
+  for (const child of scope.node.findAll()) {
+    if (child instanceof IncidentFunction) child.function.addEnvironment('POWERTOOLS_LOG_LEVEL', level);
   }
 }
 

@@ -61,7 +61,7 @@ export interface LambdaStepTaskOptions {
 }
 
 /**
- * A Task that invokes the function with `{ state: $, execution: {id, name, startTime}, params }`
+ * A Task that invokes the function with `{ state: $, execution: {id, name, startTime}, step, params }`
  * and stores its return value (no `{Payload}` envelope) at `resultPath`, with TimeoutSeconds
  * and the retries of transient Kubernetes and Lambda errors.
  */
@@ -80,6 +80,9 @@ export function lambdaStepTask(scope: Construct, name: string, options: LambdaSt
         name: JsonPath.stringAt('$$.Execution.Name'),
         startTime: JsonPath.stringAt('$$.Execution.StartTime'),
       },
+      // The state's name, static: the function's logs say which state they served (a function
+      // serves several), and aws-local-stepfunctions has no `$$.State.Name` to read it from.
+      step: name,
       params: options.params ?? {},
     }),
     resultPath: options.resultPath,

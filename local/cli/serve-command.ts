@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CachingOwnerLookup, ClientNodeOwnerLookup } from '../../lambdas/intake/owner-lookup';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
-import { createLogger } from '../../lambdas/shared/logger';
+import { createLogger } from '../../lambdas/shared/observability/logger';
 import { configSchema, type StackConfig } from '../../lib/config';
 import { cachedDefinitions } from '../../lib/definitions-cache';
 import type { LocalAws } from '../aws/local-aws';

@@ -80,6 +80,70 @@ describe('report handler', () => {
   });
 });
 
+describe('the report handler as Lambda invokes it', () => {
+  it("logs with the invocation's keys and prints the incident's metrics as EMF to stdout", async () => {
+    // Prepare
+    lambdaEnvironment({
+      EVIDENCE_BUCKET: aws.bucket,
+      POWERTOOLS_SERVICE_NAME: 'incident-stack',
+      POWERTOOLS_METRICS_NAMESPACE: 'EksIncidentResponse',
+      // What Lambda sets in an instance started for an invocation (Powertools reads cold starts from it).
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    });
+    const { handler } = coldStart<ReportModule>('../../lambdas/report/handler');
+    const inc = incident(target('alldata-api'));
+    const context = {
+      functionName: 'report',
+      awsRequestId: 'req-1',
+      invokedFunctionArn: 'arn',
+      memoryLimitInMB: '512',
+    };
+    const lines: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    });
+
+    // Act
+    let result: ReportResult;
+    try {
+      result = await handler(
+        {
+          ...stepEvent({ incident: inc, escalation: { escalatedAt: inc.openedAt, why: 'x', notified: [] } }),
+          step: 'Report',
+        },
+        context as never,
+      );
+    } finally {
+      stdout.mockRestore();
+    }
+
+    // Assess
+    const printed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(printed.find((p) => p.message === 'step finished')).toMatchObject({
+      level: 'INFO',
+      service: 'incident-stack',
+      step: 'Report',
+      incident_id: inc.id,
+      execution_arn: EXECUTION.id,
+      execution_name: EXECUTION.name,
+      function_request_id: 'req-1',
+      cold_start: true,
+      duration_ms: expect.any(Number),
+    });
+    expect(result.outcome).toBe('escalated');
+    const incidents = printed.filter((p) => p.Incidents === 1);
+    expect(incidents.map((p) => [p.Outcome, p.Source])).toEqual([
+      ['escalated', undefined],
+      ['escalated', inc.source],
+    ]);
+    expect(incidents[0]._aws).toMatchObject({
+      CloudWatchMetrics: [{ Namespace: 'EksIncidentResponse', Dimensions: [['service', 'Outcome']] }],
+    });
+    expect(printed.find((p) => p.RemediationActions === 1)).toMatchObject({ Action: 'none' });
+  });
+});
+
 describe('a handler with a broken environment', () => {
   it('fails with ConfigurationError naming the variable', async () => {
     // Prepare

@@ -389,7 +389,13 @@ describe('BackupVerification in the stack', () => {
     };
 
     // Assess
-    expect(Object.keys(env('backup-check-s3'))).toEqual(['BACKUP_S3_SOURCES', 'NODE_OPTIONS']);
+    expect(Object.keys(env('backup-check-s3'))).toEqual([
+      'BACKUP_S3_SOURCES',
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_LOG_LEVEL',
+    ]);
     expect(
       JSON.parse(env('backup-check-s3').BACKUP_S3_SOURCES as string).map((s: { name: string }) => s.name),
     ).toEqual(['mysql', 'milvus']);

@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       cooldownSeconds: 600,
       lockTtlSeconds: 3600,
       kubeRequestTimeoutMs: 10000,
+      logLevel: 'INFO',
       logTailLines: 1000,
       logLimitBytes: 262144,
       dumpMaxBytes: 104857600,
@@ -74,10 +75,12 @@ describe('loadConfig', () => {
       clusterEndpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
       clusterCaData: 'LS0tLS1CRUdJTg==',
       slackSecretName: 'incident/slack',
+      logLevel: 'debug',
     });
 
     // Assess
     expect(config).toMatchObject({
+      logLevel: 'DEBUG',
       region: 'eu-west-1',
       allowedWorkloads: ['one-data-alldata/Deployment/alldata-api', 'one-data-alldata/*/*'],
       evidenceRetentionDays: 30,
@@ -95,6 +98,7 @@ describe('loadConfig', () => {
     [{ ...MINIMAL, evidenceRetentionDays: 'ninety' }, 'evidenceRetentionDays:'],
     [{ ...MINIMAL, cooldownSeconds: '-5' }, 'cooldownSeconds:'],
     [{ ...MINIMAL, region: 'Europe' }, 'region: must be an AWS region'],
+    [{ ...MINIMAL, logLevel: 'verbose' }, 'logLevel:'],
     [
       { ...MINIMAL, allowedWorkloads: 'alldata-api' },
       'allowedWorkloads: must be namespace/Kind/name entries',

@@ -25,7 +25,16 @@ const FULL_CONTEXT = {
   approvalBaseUrl: 'https://incidents.example.com/api',
   alertmanagerUrl: 'https://alertmanager.monitoring.svc:9093',
   alertmanagerAuthSecretName: 'incident/alertmanager-auth',
+  logLevel: 'debug',
 };
+
+/** What function-defaults.ts adds to every function's environment (Node options and Powertools). */
+const DEFAULT_ENVIRONMENT = [
+  'NODE_OPTIONS',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+];
 
 const STEPS_WITH_KUBERNETES = [
   'Diagnose',
@@ -359,7 +368,14 @@ describe.each([
         Architectures: ['arm64'],
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
-        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+        Environment: {
+          Variables: expect.objectContaining({
+            NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_SERVICE_NAME: built.stack.stackName,
+            POWERTOOLS_METRICS_NAMESPACE: 'EksIncidentResponse',
+            POWERTOOLS_LOG_LEVEL: 'logLevel' in context ? 'DEBUG' : 'INFO',
+          }),
+        },
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
       });
       const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
@@ -378,10 +394,10 @@ describe.each([
           logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Function'))
         ].Properties.Environment as { Variables: Record<string, unknown> }
       ).Variables;
-    const kube = ['CLUSTER_NAME', 'KUBE_REQUEST_TIMEOUT_MS', 'NODE_OPTIONS'].concat(
+    const kube = ['CLUSTER_NAME', 'KUBE_REQUEST_TIMEOUT_MS', ...DEFAULT_ENVIRONMENT].concat(
       'clusterEndpoint' in context ? ['CLUSTER_ENDPOINT', 'CLUSTER_CA_DATA'] : [],
     );
-    const notify = ['EVIDENCE_BUCKET', 'TOPIC_ARN', 'NODE_OPTIONS'].concat(
+    const notify = ['EVIDENCE_BUCKET', 'TOPIC_ARN', ...DEFAULT_ENVIRONMENT].concat(
       'slackSecretName' in context ? ['SLACK_SECRET_ARN'] : [],
     );
 
@@ -390,7 +406,9 @@ describe.each([
       [...notify, 'APPROVAL_BASE_URL', 'APPROVAL_LINK_SECRET_ARN', 'STORM_QUIET_ABOVE'].sort(),
     );
     expect(Object.keys(environmentOf('Escalate')).sort()).toEqual(notify.sort());
-    expect(Object.keys(environmentOf('Report')).sort()).toEqual(['EVIDENCE_BUCKET', 'NODE_OPTIONS']);
+    expect(Object.keys(environmentOf('Report')).sort()).toEqual(
+      ['EVIDENCE_BUCKET', ...DEFAULT_ENVIRONMENT].sort(),
+    );
     expect(Object.keys(environmentOf('Verify')).sort()).toEqual([...kube].sort());
     expect(Object.keys(environmentOf('Restart')).sort()).toEqual([...kube, 'ALLOWED_NAMESPACES'].sort());
     expect(environmentOf('Guard')).toMatchObject({
@@ -406,6 +424,45 @@ describe.each([
     expect(Object.keys(environmentOf('ClusterDump')).sort()).toEqual(
       [...kube, 'EVIDENCE_BUCKET', 'DUMP_MAX_BYTES', 'DUMP_CONCURRENCY', 'LOG_LIMIT_BYTES'].sort(),
     );
+  });
+
+  it('draws a dashboard of outcomes, executions, time to recover, actions and top causes for this stack only', () => {
+    // Prepare: the body is a Fn::Join of text and references (region, state machine).
+    const dashboards = Object.values(resourcesOf(built.template, 'AWS::CloudWatch::Dashboard'));
+    const parts = (dashboards[0].Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })[
+      'Fn::Join'
+    ][1];
+    const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'REF')).join('')) as {
+      widgets: Array<{ properties: { title?: string; metrics?: unknown[][] } }>;
+    };
+    const metricsOf = (title: string) =>
+      JSON.stringify(body.widgets.find((w) => w.properties.title?.startsWith(title))?.properties.metrics);
+    const service = built.stack.stackName;
+    const search = (metric: string, dimension: string) =>
+      JSON.stringify(
+        `SEARCH('{EksIncidentResponse,service,${dimension}} MetricName="${metric}" service="${service}"', 'Sum', 86400)`,
+      );
+
+    // Assess
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0].Properties.DashboardName).toBe(service);
+    expect(metricsOf('Incidents by outcome')).toContain(search('Incidents', 'Outcome'));
+    expect(metricsOf('Actions taken')).toContain(search('RemediationActions', 'Action'));
+    expect(metricsOf('Top causes')).toContain(search('TopCause', 'Rule'));
+    expect(metricsOf('Diagnosis rule hits')).toContain(search('DiagnosisRuleHits', 'Rule'));
+    expect(metricsOf('Time to recover')).toContain(
+      JSON.stringify(['EksIncidentResponse', 'TimeToRecover', 'service', service]).slice(1, -1),
+    );
+    for (const metric of [
+      'ExecutionsStarted',
+      'ExecutionsSucceeded',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]) {
+      expect(metricsOf('Executions')).toContain(
+        JSON.stringify(['AWS/States', metric, 'StateMachineArn', 'REF']).slice(1, -1),
+      );
+    }
   });
 
   it('runs only the Kubernetes steps in the VPC, when one is configured', () => {

@@ -568,6 +568,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
         name: 'run-1',
         startTime: expect.any(String),
       },
+      step: 'Open Incident',
       params: { stage: 'opened' },
     });
     expect(result.inputs['Release Lock'][0]).toMatchObject({

@@ -26,7 +26,7 @@ import { parseAlertmanagerPayload, type ResolvedAlertRecord } from '../../../lam
 import type { ExecutionInput } from '../../../lambdas/shared/contracts';
 import type { Manifest } from '../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
-import { createLogger } from '../../../lambdas/shared/logger';
+import { createLogger } from '../../../lambdas/shared/observability/logger';
 import { startLocalAws, type LocalAws } from '../aws-local';
 import { capture, type Capture } from './captures';
 

@@ -5,7 +5,7 @@ import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-st
 import type { WorkflowState } from '../../../lambdas/shared/contracts';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
-import { createLogger } from '../../../lambdas/shared/logger';
+import { createLogger } from '../../../lambdas/shared/observability/logger';
 import { configSchema } from '../../../lib/config';
 import { cachedDefinitions } from '../../../lib/definitions-cache';
 import type { SynthesizedDefinitions } from '../../../lib/synth';

@@ -14,7 +14,7 @@ import type { ExecutionInput } from '../../../lambdas/shared/contracts';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
-import { createLogger } from '../../../lambdas/shared/logger';
+import { createLogger } from '../../../lambdas/shared/observability/logger';
 import { configSchema } from '../../../lib/config';
 import { cachedDefinitions } from '../../../lib/definitions-cache';
 import type { SynthesizedDefinitions } from '../../../lib/synth';

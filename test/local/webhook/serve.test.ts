@@ -4,7 +4,7 @@ import { MAX_BODY_BYTES } from '../../../lambdas/intake/intake';
 import type { OwnerLookup } from '../../../lambdas/intake/owner-lookup';
 import type { ExecutionInput } from '../../../lambdas/shared/contracts';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
-import { createLogger } from '../../../lambdas/shared/logger';
+import { createLogger } from '../../../lambdas/shared/observability/logger';
 import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import type { IncidentRun } from '../../../local/engine/run-incident';
 import { LocalExecutionStarter, type LocalRun } from '../../../local/webhook/local-execution-starter';
