@@ -580,6 +580,9 @@ describe.each([
       EVIDENCE_BUCKET: { Ref: logicalIdOf(built, built.stack.evidence.bucket) },
       APPROVAL_LINK_SECRET_ARN: { Ref: linkSecretId },
       NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: built.stack.stackName,
+      POWERTOOLS_METRICS_NAMESPACE: 'EksIncidentResponse',
+      POWERTOOLS_LOG_LEVEL: 'logLevel' in context ? 'DEBUG' : 'INFO',
       ...('slackSigningSecretName' in context ? { SLACK_SIGNING_SECRET_ARN: expect.anything() } : {}),
     });
     // SendTaskSuccess on this state machine, from this function only; nothing else of Step Functions.
