@@ -134,6 +134,7 @@ async function measureDump(
     maxBytes: config.dumpMaxBytes,
     concurrency: config.dumpConcurrency,
     logLimitBytes: config.logLimitBytes,
+    logs: config.dumpLogs,
     requestTimeoutMs: config.kubeRequestTimeoutMs,
   };
   sandbox.requests.clear();
