@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { configSchema } from '../lib/config';
@@ -10,13 +10,15 @@ import { scaleScenario } from '../local/kube-sandbox/scenarios/scale';
 import { DUMP_STARTS, type DumpChildInput, type DumpChildOutput } from './cluster-dump-protocol';
 import { hasGnuTime, measureProcess, type ProcessUsage } from './process-usage';
 import type { Section, Table } from './results-file';
-import { progress } from './stats';
+import { progress, summarize } from './stats';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 const NAMESPACE = 'scale-test';
 /** Pods of the namespace the dump is compared with kubectl on; the other sizes show memory stays flat. */
 const COMPARED_PODS = 2000;
 const SIZES = [500, COMPARED_PODS, 5000];
+/** Runs of the dump and of kubectl at the compared size, interleaved: the machine is shared. */
+const COMPARED_RUNS = 3;
 /** Events per pod: 2,000 pods come with 20,000 events, as in the brief's namespace. */
 const EVENTS_PER_POD = 10;
 /** Lines each pod's container has logged. */
@@ -203,7 +205,8 @@ export async function benchClusterDump(): Promise<Section> {
   const scratch = await mkdtemp(join(tmpdir(), 'bench-dump-'));
   const aws = await startLocalAws();
   const dumps: DumpMeasure[] = [];
-  let kubectl: Awaited<ReturnType<typeof measureKubectl>> | undefined;
+  const kubectls: Array<Awaited<ReturnType<typeof measureKubectl>>> = [];
+  const loadAtStart = loadavg()[0];
   try {
     progress('dump', 'bundling the dump child like a Lambda');
     const childFile = await bundleChild(work);
@@ -216,23 +219,27 @@ export async function benchClusterDump(): Promise<Section> {
       try {
         const kubeconfigFile = join(scratch, `kubeconfig-${pods}`);
         await sandbox.writeKubeconfig(kubeconfigFile);
-        const dump = await measureDump(childFile, sandbox, aws, kubeconfigFile, pods);
-        dumps.push(dump);
-        progress(
-          'dump',
-          `cluster-dump: ${dump.usage.wallMs.toFixed(0)} ms, max RSS ${mib(dump.usage.maxRssKiB).toFixed(0)} MiB, ${dump.requests.total} requests`,
-        );
-        if (pods === COMPARED_PODS) {
-          kubectl = await measureKubectl(sandbox, kubeconfigFile, join(scratch, 'kubectl-dump'));
+        for (let run = 0; run < (pods === COMPARED_PODS ? COMPARED_RUNS : 1); run++) {
+          const dump = await measureDump(childFile, sandbox, aws, kubeconfigFile, pods);
+          aws.server.reset();
+          dumps.push(dump);
           progress(
             'dump',
-            `kubectl cluster-info dump: ${kubectl.usage.wallMs.toFixed(0)} ms, max RSS ${mib(kubectl.usage.maxRssKiB).toFixed(0)} MiB, ${kubectl.requests.total} requests`,
+            `cluster-dump: ${dump.usage.wallMs.toFixed(0)} ms, max RSS ${mib(dump.usage.maxRssKiB).toFixed(0)} MiB, ${dump.requests.total} requests`,
+          );
+          if (pods !== COMPARED_PODS) continue;
+          const outputDir = join(scratch, `kubectl-dump-${run}`);
+          const measured = await measureKubectl(sandbox, kubeconfigFile, outputDir);
+          await rm(outputDir, { recursive: true, force: true });
+          kubectls.push(measured);
+          progress(
+            'dump',
+            `kubectl cluster-info dump: ${measured.usage.wallMs.toFixed(0)} ms, max RSS ${mib(measured.usage.maxRssKiB).toFixed(0)} MiB, ${measured.requests.total} requests`,
           );
         }
       } finally {
         await sandbox.stop();
       }
-      aws.server.reset();
     }
   } finally {
     await aws.stop();
@@ -240,7 +247,23 @@ export async function benchClusterDump(): Promise<Section> {
     await rm(work, { recursive: true, force: true });
   }
 
-  const compared = dumps.find((d) => d.pods === COMPARED_PODS)!;
+  const loadAtEnd = loadavg()[0];
+  const comparedRuns = dumps.filter((d) => d.pods === COMPARED_PODS);
+  /** The run of median wall time stands for its size in the scaling table. */
+  const medianRun = <T extends { usage: ProcessUsage }>(runs: T[]): T =>
+    [...runs].sort((a, b) => a.usage.wallMs - b.usage.wallMs)[Math.floor(runs.length / 2)];
+  const compared = medianRun(comparedRuns);
+  const kubectl = medianRun(kubectls);
+  const spread = (
+    runs: Array<{ usage: ProcessUsage }>,
+    of: (u: ProcessUsage) => number | undefined,
+    cell: (v: number) => number,
+  ) => {
+    const values = runs.map((r) => of(r.usage)).filter((v): v is number => v !== undefined);
+    if (values.length === 0) return 'n/a';
+    const s = summarize(values);
+    return `${cell(s.median)} (${cell(s.min)}–${cell(s.max)})`;
+  };
   const method = hasGnuTime()
     ? 'GNU time (`/usr/bin/time -v`, Debian package `time`): max RSS'
     : 'GNU time is not installed: /proc/<pid>/status VmHWM polled every 10 ms';
@@ -249,19 +272,19 @@ export async function benchClusterDump(): Promise<Section> {
     rows: [
       [
         'Cluster Dump step (child process)',
-        ms(compared.usage.wallMs),
-        compared.usage.cpuMs === undefined ? 'n/a' : ms(compared.usage.cpuMs),
-        mib(compared.usage.maxRssKiB),
+        spread(comparedRuns, (u) => u.wallMs, ms),
+        spread(comparedRuns, (u) => u.cpuMs, ms),
+        spread(comparedRuns, (u) => u.maxRssKiB, mib),
         requestsCell(compared.requests),
         `${compared.result.objects} gzip objects in S3, ${(compared.result.bytes / 2 ** 20).toFixed(1)} MiB before compression`,
       ],
       [
         '`kubectl cluster-info dump`',
-        ms(kubectl!.usage.wallMs),
-        kubectl!.usage.cpuMs === undefined ? 'n/a' : ms(kubectl!.usage.cpuMs),
-        mib(kubectl!.usage.maxRssKiB),
-        requestsCell(kubectl!.requests),
-        `${kubectl!.files} files, ${(kubectl!.bytes / 2 ** 20).toFixed(1)} MiB`,
+        spread(kubectls, (u) => u.wallMs, ms),
+        spread(kubectls, (u) => u.cpuMs, ms),
+        spread(kubectls, (u) => u.maxRssKiB, mib),
+        requestsCell(kubectl.requests),
+        `${kubectl.files} files, ${(kubectl.bytes / 2 ** 20).toFixed(1)} MiB`,
       ],
     ],
   };
@@ -277,7 +300,7 @@ export async function benchClusterDump(): Promise<Section> {
       'peak heap after a full GC, MiB (full GCs)',
       'API requests',
     ],
-    rows: dumps.map((d) => [
+    rows: SIZES.map((pods) => medianRun(dumps.filter((d) => d.pods === pods))).map((d) => [
       d.pods,
       d.pods * EVENTS_PER_POD,
       ms(d.result.dumpMs),
@@ -295,9 +318,13 @@ export async function benchClusterDump(): Promise<Section> {
       `\`npm run bench\`: the sandbox (controllers off) holding namespace \`${NAMESPACE}\` with N Running pods, ` +
       `${EVENTS_PER_POD}×N events and ${LOG_LINES} log lines per pod, in the benchmark's process with fauxqs. ` +
       `The Cluster Dump step (lambdas/cluster-dump logic through ClientNodeKubernetes and S3EvidenceStore, ` +
-      `the stack's default DUMP_CONCURRENCY/LOG_LIMIT_BYTES/DUMP_MAX_BYTES) runs in a child Node ${process.version} ` +
+      `the stack's default DUMP_CONCURRENCY/LOG_LIMIT_BYTES/DUMP_MAX_BYTES/DUMP_LOGS, so the logs go into one ` +
+      `\`<ns>/logs.tar.gz\`) runs in a child Node ${process.version} ` +
       `process bundled like the Lambdas; kubectl (${'`kubectl cluster-info dump --namespaces NS --output-directory DIR`'}) ` +
-      `runs against the same sandbox in the same run. Peak memory: ${method}. One run per measure.`,
+      `runs against the same sandbox in the same run. Peak memory: ${method}. At ${COMPARED_PODS} pods ` +
+      `${COMPARED_RUNS} runs of each, interleaved (dump, kubectl, dump, ...): median (min–max); one run at the ` +
+      `other sizes. 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end ` +
+      '(2 cores shared with other work).',
     figures: [],
     tables: [comparison, scaling],
     notes: [
