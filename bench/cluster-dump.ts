@@ -73,8 +73,7 @@ async function directorySize(dir: string): Promise<{ files: number; bytes: numbe
 
 /**
  * The child bundled as the Lambdas are (lib/constructs/function-defaults.ts: ES module for
- * Node 24, minified, the SDK clients left to the runtime), into a folder under the project so
- * that those clients resolve from its node_modules, as they do from the Lambda runtime's.
+ * Node 24, minified, nothing external: the SDK clients are bundled, as the functions carry them).
  */
 async function bundleChild(dir: string): Promise<string> {
   const outfile = join(dir, 'cluster-dump-child.mjs');
@@ -86,7 +85,6 @@ async function bundleChild(dir: string): Promise<string> {
     format: 'esm',
     target: 'node24',
     minify: true,
-    external: ['@aws-sdk/client-*'],
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
