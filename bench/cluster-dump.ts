@@ -365,7 +365,7 @@ export async function benchClusterDump(): Promise<Section> {
         'store writes, and every log), 0.6 s loading the bundle before the dump starts, 0.6 s of garbage ' +
         'collection, 0.5 s in client-node turning each list page into its model (which the dump does not use: ' +
         'it writes the served JSON, parsed again), then HTTP and gzip; about 1 s waiting for the server. Memory: ' +
-        'the child holds about 120 MiB before the dump starts (the loaded bundle: client-node and the AWS SDK), ' +
+        'the child holds about 115 MiB before the dump starts (the loaded bundle: client-node and the AWS SDK), ' +
         "kubectl's whole peak is about 170 MiB. V8 sizes its young generation from the machine's memory (24 GiB " +
         "here, 1,024 MB for the function): with `--max-semi-space-size=4` the child's peak was 207 MiB in the same " +
         'setting, CPU unchanged. Before the per-namespace archive and the redaction work, this benchmark measured ' +
