@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       maxBytes: input.maxBytes,
       concurrency: input.concurrency,
       logLimitBytes: input.logLimitBytes,
+      logs: input.logs,
     },
   );
   const dumpMs = performance.now() - start;

@@ -1,3 +1,5 @@
+import type { DumpLogLayout } from '../lambdas/shared/contracts';
+
 /**
  * What bench/cluster-dump.ts and the dump child it runs (bench/cluster-dump-child.ts) say to
  * each other, kept apart from the child's module, which runs the dump as soon as it is loaded.
@@ -13,6 +15,7 @@ export interface DumpChildInput {
   maxBytes: number;
   concurrency: number;
   logLimitBytes: number;
+  logs: DumpLogLayout;
   requestTimeoutMs: number;
 }
 

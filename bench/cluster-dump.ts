@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { configSchema } from '../lib/config';
@@ -10,13 +10,15 @@ import { scaleScenario } from '../local/kube-sandbox/scenarios/scale';
 import { DUMP_STARTS, type DumpChildInput, type DumpChildOutput } from './cluster-dump-protocol';
 import { hasGnuTime, measureProcess, type ProcessUsage } from './process-usage';
 import type { Section, Table } from './results-file';
-import { progress } from './stats';
+import { progress, summarize } from './stats';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 const NAMESPACE = 'scale-test';
 /** Pods of the namespace the dump is compared with kubectl on; the other sizes show memory stays flat. */
 const COMPARED_PODS = 2000;
 const SIZES = [500, COMPARED_PODS, 5000];
+/** Runs of the dump and of kubectl at the compared size, interleaved: the machine is shared. */
+const COMPARED_RUNS = 3;
 /** Events per pod: 2,000 pods come with 20,000 events, as in the brief's namespace. */
 const EVENTS_PER_POD = 10;
 /** Lines each pod's container has logged. */
@@ -71,8 +73,7 @@ async function directorySize(dir: string): Promise<{ files: number; bytes: numbe
 
 /**
  * The child bundled as the Lambdas are (lib/constructs/function-defaults.ts: ES module for
- * Node 24, minified, the SDK clients left to the runtime), into a folder under the project so
- * that those clients resolve from its node_modules, as they do from the Lambda runtime's.
+ * Node 24, minified, nothing external: the SDK clients are bundled, as the functions carry them).
  */
 async function bundleChild(dir: string): Promise<string> {
   const outfile = join(dir, 'cluster-dump-child.mjs');
@@ -84,7 +85,6 @@ async function bundleChild(dir: string): Promise<string> {
     format: 'esm',
     target: 'node24',
     minify: true,
-    external: ['@aws-sdk/client-*'],
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
@@ -134,6 +134,7 @@ async function measureDump(
     maxBytes: config.dumpMaxBytes,
     concurrency: config.dumpConcurrency,
     logLimitBytes: config.logLimitBytes,
+    logs: config.dumpLogs,
     requestTimeoutMs: config.kubeRequestTimeoutMs,
   };
   sandbox.requests.clear();
@@ -191,6 +192,26 @@ function requestsCell(r: ReturnType<typeof requestCounts>): string {
   return `${r.total} (${r.lists} lists, ${r.logs} logs, ${r.other} other)`;
 }
 
+/** Issue 13's goal for the dump, said with this run's medians. */
+function goalNote(
+  runs: DumpMeasure[],
+  kubectls: Array<{ usage: ProcessUsage }>,
+  bySize: DumpMeasure[],
+): string {
+  const median = (values: number[]) => summarize(values).median;
+  const wall = median(runs.map((r) => r.usage.wallMs)) / median(kubectls.map((k) => k.usage.wallMs));
+  const rss = median(runs.map((r) => r.usage.maxRssKiB)) / median(kubectls.map((k) => k.usage.maxRssKiB));
+  const met = (ratio: number) => (ratio <= 1 ? 'met' : `missed, ${ratio.toFixed(1)}× kubectl's`);
+  const live = bySize.map((d) => d.fullGcs.peakLiveMiB ?? NaN);
+  const peaks = bySize.map((d) => mib(d.usage.maxRssKiB));
+  return (
+    `Goal (issue 13) at ${COMPARED_PODS} pods: wall time no longer than kubectl's: ${met(wall)}; peak RSS no ` +
+    `higher than kubectl's: ${met(rss)}. From ${SIZES[0]} to ${SIZES[SIZES.length - 1]} pods the heap the dump ` +
+    `keeps alive stays flat (${live.join(', ')} MiB after a full GC) while the peak RSS grows (${peaks.join(', ')} MiB): ` +
+    'the growth is garbage V8 collects later as the run gets longer, not data the dump holds.'
+  );
+}
+
 /**
  * The Cluster Dump step against `kubectl cluster-info dump` on the same sandbox namespace, and
  * the dump's memory as the namespace grows. Each dump runs in a child process measured from
@@ -202,7 +223,8 @@ export async function benchClusterDump(): Promise<Section> {
   const scratch = await mkdtemp(join(tmpdir(), 'bench-dump-'));
   const aws = await startLocalAws();
   const dumps: DumpMeasure[] = [];
-  let kubectl: Awaited<ReturnType<typeof measureKubectl>> | undefined;
+  const kubectls: Array<Awaited<ReturnType<typeof measureKubectl>>> = [];
+  const loadAtStart = loadavg()[0];
   try {
     progress('dump', 'bundling the dump child like a Lambda');
     const childFile = await bundleChild(work);
@@ -215,23 +237,27 @@ export async function benchClusterDump(): Promise<Section> {
       try {
         const kubeconfigFile = join(scratch, `kubeconfig-${pods}`);
         await sandbox.writeKubeconfig(kubeconfigFile);
-        const dump = await measureDump(childFile, sandbox, aws, kubeconfigFile, pods);
-        dumps.push(dump);
-        progress(
-          'dump',
-          `cluster-dump: ${dump.usage.wallMs.toFixed(0)} ms, max RSS ${mib(dump.usage.maxRssKiB).toFixed(0)} MiB, ${dump.requests.total} requests`,
-        );
-        if (pods === COMPARED_PODS) {
-          kubectl = await measureKubectl(sandbox, kubeconfigFile, join(scratch, 'kubectl-dump'));
+        for (let run = 0; run < (pods === COMPARED_PODS ? COMPARED_RUNS : 1); run++) {
+          const dump = await measureDump(childFile, sandbox, aws, kubeconfigFile, pods);
+          aws.server.reset();
+          dumps.push(dump);
           progress(
             'dump',
-            `kubectl cluster-info dump: ${kubectl.usage.wallMs.toFixed(0)} ms, max RSS ${mib(kubectl.usage.maxRssKiB).toFixed(0)} MiB, ${kubectl.requests.total} requests`,
+            `cluster-dump: ${dump.usage.wallMs.toFixed(0)} ms, max RSS ${mib(dump.usage.maxRssKiB).toFixed(0)} MiB, ${dump.requests.total} requests`,
+          );
+          if (pods !== COMPARED_PODS) continue;
+          const outputDir = join(scratch, `kubectl-dump-${run}`);
+          const measured = await measureKubectl(sandbox, kubeconfigFile, outputDir);
+          await rm(outputDir, { recursive: true, force: true });
+          kubectls.push(measured);
+          progress(
+            'dump',
+            `kubectl cluster-info dump: ${measured.usage.wallMs.toFixed(0)} ms, max RSS ${mib(measured.usage.maxRssKiB).toFixed(0)} MiB, ${measured.requests.total} requests`,
           );
         }
       } finally {
         await sandbox.stop();
       }
-      aws.server.reset();
     }
   } finally {
     await aws.stop();
@@ -239,7 +265,24 @@ export async function benchClusterDump(): Promise<Section> {
     await rm(work, { recursive: true, force: true });
   }
 
-  const compared = dumps.find((d) => d.pods === COMPARED_PODS)!;
+  const loadAtEnd = loadavg()[0];
+  const comparedRuns = dumps.filter((d) => d.pods === COMPARED_PODS);
+  /** The run of median wall time stands for its size in the scaling table. */
+  const medianRun = <T extends { usage: ProcessUsage }>(runs: T[]): T =>
+    [...runs].sort((a, b) => a.usage.wallMs - b.usage.wallMs)[Math.floor(runs.length / 2)];
+  const compared = medianRun(comparedRuns);
+  const bySize = SIZES.map((pods) => medianRun(dumps.filter((d) => d.pods === pods)));
+  const kubectl = medianRun(kubectls);
+  const spread = (
+    runs: Array<{ usage: ProcessUsage }>,
+    of: (u: ProcessUsage) => number | undefined,
+    cell: (v: number) => number,
+  ) => {
+    const values = runs.map((r) => of(r.usage)).filter((v): v is number => v !== undefined);
+    if (values.length === 0) return 'n/a';
+    const s = summarize(values);
+    return `${cell(s.median)} (${cell(s.min)}–${cell(s.max)})`;
+  };
   const method = hasGnuTime()
     ? 'GNU time (`/usr/bin/time -v`, Debian package `time`): max RSS'
     : 'GNU time is not installed: /proc/<pid>/status VmHWM polled every 10 ms';
@@ -248,19 +291,19 @@ export async function benchClusterDump(): Promise<Section> {
     rows: [
       [
         'Cluster Dump step (child process)',
-        ms(compared.usage.wallMs),
-        compared.usage.cpuMs === undefined ? 'n/a' : ms(compared.usage.cpuMs),
-        mib(compared.usage.maxRssKiB),
+        spread(comparedRuns, (u) => u.wallMs, ms),
+        spread(comparedRuns, (u) => u.cpuMs, ms),
+        spread(comparedRuns, (u) => u.maxRssKiB, mib),
         requestsCell(compared.requests),
         `${compared.result.objects} gzip objects in S3, ${(compared.result.bytes / 2 ** 20).toFixed(1)} MiB before compression`,
       ],
       [
         '`kubectl cluster-info dump`',
-        ms(kubectl!.usage.wallMs),
-        kubectl!.usage.cpuMs === undefined ? 'n/a' : ms(kubectl!.usage.cpuMs),
-        mib(kubectl!.usage.maxRssKiB),
-        requestsCell(kubectl!.requests),
-        `${kubectl!.files} files, ${(kubectl!.bytes / 2 ** 20).toFixed(1)} MiB`,
+        spread(kubectls, (u) => u.wallMs, ms),
+        spread(kubectls, (u) => u.cpuMs, ms),
+        spread(kubectls, (u) => u.maxRssKiB, mib),
+        requestsCell(kubectl.requests),
+        `${kubectl.files} files, ${(kubectl.bytes / 2 ** 20).toFixed(1)} MiB`,
       ],
     ],
   };
@@ -276,7 +319,7 @@ export async function benchClusterDump(): Promise<Section> {
       'peak heap after a full GC, MiB (full GCs)',
       'API requests',
     ],
-    rows: dumps.map((d) => [
+    rows: bySize.map((d) => [
       d.pods,
       d.pods * EVENTS_PER_POD,
       ms(d.result.dumpMs),
@@ -294,12 +337,17 @@ export async function benchClusterDump(): Promise<Section> {
       `\`npm run bench\`: the sandbox (controllers off) holding namespace \`${NAMESPACE}\` with N Running pods, ` +
       `${EVENTS_PER_POD}×N events and ${LOG_LINES} log lines per pod, in the benchmark's process with fauxqs. ` +
       `The Cluster Dump step (lambdas/cluster-dump logic through ClientNodeKubernetes and S3EvidenceStore, ` +
-      `the stack's default DUMP_CONCURRENCY/LOG_LIMIT_BYTES/DUMP_MAX_BYTES) runs in a child Node ${process.version} ` +
+      `the stack's default DUMP_CONCURRENCY/LOG_LIMIT_BYTES/DUMP_MAX_BYTES/DUMP_LOGS, so the logs go into one ` +
+      `\`<ns>/logs.tar.gz\`) runs in a child Node ${process.version} ` +
       `process bundled like the Lambdas; kubectl (${'`kubectl cluster-info dump --namespaces NS --output-directory DIR`'}) ` +
-      `runs against the same sandbox in the same run. Peak memory: ${method}. One run per measure.`,
+      `runs against the same sandbox in the same run. Peak memory: ${method}. At ${COMPARED_PODS} pods ` +
+      `${COMPARED_RUNS} runs of each, interleaved (dump, kubectl, dump, ...): median (min–max); one run at the ` +
+      `other sizes. 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end ` +
+      '(2 cores shared with other work).',
     figures: [],
     tables: [comparison, scaling],
     notes: [
+      goalNote(comparedRuns, kubectls, bySize),
       'Wall time is the whole process (start-up included) for both tools in the first table; ' +
         '"dump wall time" in the second is the `clusterDump()` call alone, inside the child; "child CPU" is the ' +
         'child\'s user + system time (GNU time), "server CPU" what the benchmark\'s process (sandbox and fauxqs) ' +
@@ -312,6 +360,17 @@ export async function benchClusterDump(): Promise<Section> {
         'peak. "Peak heap after a full GC" is the largest heap V8 reported (`--trace-gc`) right after a ' +
         'mark-compact collection during the dump: what the dump keeps alive, the figure that stays flat when it ' +
         'streams; the rest of the peak is garbage V8 had not needed to collect yet.',
+      'Where the rest goes (a V8 CPU profile of the child at 2,000 pods, `node --cpu-prof`, one run under a load ' +
+        'average of 6): about 1.8 s of CPU redacting (each list item as an object and again as the JSON line the ' +
+        'store writes, and every log), 0.6 s loading the bundle before the dump starts, 0.6 s of garbage ' +
+        'collection, 0.5 s in client-node turning each list page into its model (which the dump does not use: ' +
+        'it writes the served JSON, parsed again), then HTTP and gzip; about 1 s waiting for the server. Memory: ' +
+        'the child holds about 115 MiB before the dump starts (the loaded bundle: client-node and the AWS SDK), ' +
+        "kubectl's whole peak is about 170 MiB. V8 sizes its young generation from the machine's memory (24 GiB " +
+        "here, 1,024 MB for the function): with `--max-semi-space-size=4` the child's peak was 207 MiB in the same " +
+        'setting, CPU unchanged. Before the per-namespace archive and the redaction work, this benchmark measured ' +
+        "14,108 ms against kubectl's 3,833 (3.7×; load average 2–4) and 359 MiB against 170, with 2,012 objects: one " +
+        'per pod log, each about 1 ms of SDK CPU and a gzip stream of its own.',
     ],
   };
 }

@@ -4,6 +4,7 @@ import type { Node } from 'constructs';
 import * as z from 'zod';
 import { alertTargetRulesSchema } from '../lambdas/shared/alert-targets';
 import { backupConfigSchema } from '../lambdas/shared/backup-config';
+import { DUMP_LOG_LAYOUTS } from '../lambdas/shared/contracts';
 import { ConfigurationError } from '../lambdas/shared/errors';
 import { parseRules } from '../lambdas/shared/rules/load-rules';
 import type { StormBrake } from '../lambdas/guard/storm-brake';
@@ -243,6 +244,12 @@ export const configSchema = z
     dumpMaxBytes: wholeNumber(1048576, 1073741824).default(104857600),
     /** Parallel Kubernetes requests of the cluster dump. */
     dumpConcurrency: wholeNumber(1, 32).default(4),
+    /**
+     * Where the cluster dump puts the pods' logs: `archive`, one `<namespace>/logs.tar.gz` of
+     * kubectl's `<namespace>/<pod>/logs.txt` files; `per-pod`, one `logs.txt.gz` object per pod
+     * (the layout before issue 13; an S3 request per pod).
+     */
+    dumpLogs: z.enum(DUMP_LOG_LAYOUTS).default('archive'),
     /**
      * A YAML/JSON file of diagnosis rules (docs/rules.md) that add to or override the built-in
      * ones; bundled with the diagnose function. Unset: the built-in rules only.

@@ -278,6 +278,7 @@ export class IncidentResponseStack extends Stack {
         DUMP_MAX_BYTES: String(config.dumpMaxBytes),
         DUMP_CONCURRENCY: String(config.dumpConcurrency),
         LOG_LIMIT_BYTES: String(config.logLimitBytes),
+        DUMP_LOGS: config.dumpLogs,
       }),
       report: fn('report', reportEnv, { EVIDENCE_BUCKET: bucket }),
     };

@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import type { ClusterDump, StepEvent } from '../shared/contracts';
+import type { ClusterDump, DumpLogLayout, StepEvent } from '../shared/contracts';
 import { KubernetesRequestError } from '../shared/errors';
-import type { EvidenceObject, EvidenceStore } from '../shared/evidence/evidence-store';
+import type { ArchiveEntry, EvidenceObject, EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
 import type { DumpResource } from '../shared/kubernetes/api-usage';
 import type { StepKubernetes } from '../shared/kubernetes/step-access';
@@ -17,6 +17,12 @@ export interface ClusterDumpDeps {
   concurrency: number;
   /** LOG_LIMIT_BYTES: bytes of each container log. */
   logLimitBytes: number;
+  /**
+   * DUMP_LOGS: where the pods' logs go. `archive`: one `<ns>/logs.tar.gz` per namespace whose
+   * files are kubectl's `<ns>/<pod>/logs.txt`; `per-pod`: one `<ns>/<pod>/logs.txt.gz` object
+   * per pod, the layout before the archive (an S3 request per pod).
+   */
+  logs: DumpLogLayout;
 }
 
 /** What `kubectl cluster-info dump --namespaces NS` lists per namespace, plus the workload kinds it skips. */
@@ -58,6 +64,31 @@ class Budget {
   }
 }
 
+/**
+ * `work` over `items`, at most `limit` at a time, the results in the order of `items`: a slow
+ * item holds back the ones after it, so what waits is bounded by `limit`.
+ */
+async function* inOrder<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): AsyncGenerator<R> {
+  const pending: Array<Promise<R>> = [];
+  let next = 0;
+  const start = () => {
+    const running = work(items[next++]);
+    // Awaited in turn below; until then a failure must not count as unhandled.
+    running.catch(() => undefined);
+    pending.push(running);
+  };
+  while (next < items.length && pending.length < limit) start();
+  while (pending.length > 0) {
+    const result = await pending.shift()!;
+    if (next < items.length) start();
+    yield result;
+  }
+}
+
 /** Runs `work` over `items`, at most `limit` at a time (p-limit's job, without the dependency). */
 async function eachLimited<T>(
   items: readonly T[],
@@ -74,6 +105,12 @@ async function eachLimited<T>(
 interface PodRef {
   name: string;
   containers: Array<{ name: string; restarted: boolean }>;
+}
+
+/** What a pod's containers logged, each log with the words kubectl's markers name it by. */
+interface PodLogs {
+  pod: string;
+  logs: Array<{ which: string; text: string }>;
 }
 
 /**
@@ -157,8 +194,9 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
   }
   if (!budget.truncated) await put('nodes.json.gz', listDocument(nodes()), json);
 
-  /** kubectl's logs.txt: every container's log between START and END markers. */
-  async function* podLogs(pod: PodRef): AsyncGenerator<string> {
+  /** Every log of a pod, in the order kubectl's logs.txt has them, each as the API served it. */
+  async function readLogs(pod: PodRef): Promise<PodLogs> {
+    const logs: PodLogs['logs'] = [];
     for (const container of pod.containers) {
       for (const previous of container.restarted ? [true, false] : [false]) {
         const which = `${previous ? 'previous ' : ''}logs for container ${container.name} of pod ${namespace}/${pod.name}`;
@@ -173,16 +211,42 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
           if (!(error instanceof KubernetesRequestError)) throw error;
           text = `unable to retrieve logs: ${error.message}\n`;
         }
-        const record = `==== START ${which} ====\n${text}${text.endsWith('\n') ? '' : '\n'}==== END ${which} ====\n`;
-        if (!budget.take(Buffer.byteLength(record))) return;
-        yield record;
+        logs.push({ which, text });
       }
     }
+    return { pod: pod.name, logs };
   }
-  await eachLimited(pods, deps.concurrency, async (pod) => {
-    if (budget.truncated) return;
-    await put(`${namespace}/${pod.name}/logs.txt.gz`, podLogs(pod), 'text/plain; charset=utf-8');
-  });
+
+  /** kubectl's logs.txt: every container's log between START and END markers, as far as the budget goes. */
+  function* logRecords({ logs }: PodLogs): Generator<string> {
+    for (const { which, text } of logs) {
+      const record = `==== START ${which} ====\n${text}${text.endsWith('\n') ? '' : '\n'}==== END ${which} ====\n`;
+      if (!budget.take(Buffer.byteLength(record))) return;
+      yield record;
+    }
+  }
+
+  /** One tar file per pod, read `concurrency` pods at a time and written in the pods' order. */
+  async function* podFiles(): AsyncGenerator<ArchiveEntry> {
+    for await (const podLogs of inOrder(pods, deps.concurrency, readLogs)) {
+      const records = [...logRecords(podLogs)];
+      if (records.length > 0) yield { path: `${namespace}/${podLogs.pod}/logs.txt`, text: records.join('') };
+      if (budget.truncated) return;
+    }
+  }
+
+  if (deps.logs === 'archive' && pods.length > 0 && !budget.truncated) {
+    written.push(await deps.evidence.putArchive(`${prefix}${namespace}/logs.tar.gz`, podFiles()));
+  } else if (deps.logs === 'per-pod') {
+    await eachLimited(pods, deps.concurrency, async (pod) => {
+      if (budget.truncated) return;
+      const podLogs = await readLogs(pod);
+      async function* records() {
+        yield* logRecords(podLogs);
+      }
+      await put(`${namespace}/${pod.name}/logs.txt.gz`, records(), 'text/plain; charset=utf-8');
+    });
+  }
 
   await deps.evidence.updateManifest(evidencePrefix, written);
   return { prefix, objects: written.length, bytes: budget.bytes, truncated: budget.truncated };

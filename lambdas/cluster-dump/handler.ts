@@ -14,6 +14,7 @@ const dependencies = perContainer<ClusterDumpDeps>(async () => {
     maxBytes: env.DUMP_MAX_BYTES,
     concurrency: env.DUMP_CONCURRENCY,
     logLimitBytes: env.LOG_LIMIT_BYTES,
+    logs: env.DUMP_LOGS,
   };
 });
 

@@ -429,6 +429,13 @@ export interface Escalation {
 }
 
 /** `$.dump` */
+/**
+ * Where the cluster dump puts the pods' logs: `archive`, one `<ns>/logs.tar.gz` holding
+ * kubectl's `<ns>/<pod>/logs.txt` files; `per-pod`, one `<ns>/<pod>/logs.txt.gz` object each.
+ */
+export const DUMP_LOG_LAYOUTS = ['archive', 'per-pod'] as const;
+export type DumpLogLayout = (typeof DUMP_LOG_LAYOUTS)[number];
+
 export interface ClusterDump {
   prefix: string;
   objects: number;

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { cronJobSourceSchema, restoreTestSchema, s3SourceSchema } from './backup-config';
 import { alertTargetRulesSchema } from './alert-targets';
-import { targetSchema } from './contracts';
+import { DUMP_LOG_LAYOUTS, targetSchema } from './contracts';
 import { ConfigurationError } from './errors';
 import { remediationPolicySchema } from './approval/policy';
 import { remediationBudgetSchema } from './remediation-budget';
@@ -123,6 +123,7 @@ export const clusterDumpEnv = kubeEnv.merge(evidenceEnv).extend({
   DUMP_MAX_BYTES: positiveInt,
   DUMP_CONCURRENCY: positiveInt,
   LOG_LIMIT_BYTES: positiveInt,
+  DUMP_LOGS: z.enum(DUMP_LOG_LAYOUTS),
 });
 
 export const reportEnv = evidenceEnv;

@@ -318,16 +318,36 @@ function redactTokens(text: string): string {
   });
 }
 
-/** Runs of token characters long enough to be a vendor token. */
-const LONG_TOKEN = /[A-Za-z0-9_+/=.-]{16,}/g;
+/** Characters of a vendor-token run: `[A-Za-z0-9_+/=.-]`, by char code. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const char of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+/=.-')
+  TOKEN_CHAR[char.charCodeAt(0)] = 1;
+/** Runs of token characters shorter than this cannot be a vendor token. */
+const LONG_TOKEN = 16;
 
 /**
  * Vendor tokens are long and machine-made, with upper case and digits (lower-case shapes such
- * as connection strings and PEM keys are caught by the rules above): text without such a run
- * skips the 27 scanners.
+ * as connection strings and PEM keys are caught by the rules above): text without a run of 16+
+ * token characters holding both skips the 27 scanners. One pass over the characters: the
+ * regex this replaces (`[A-Za-z0-9_+/=.-]{16,}`) retried every position of every shorter run.
  */
 function mayHoldVendorToken(text: string): boolean {
-  for (const token of text.match(LONG_TOKEN) ?? []) if (/[A-Z]/.test(token) && /\d/.test(token)) return true;
+  let run = 0;
+  let upper = false;
+  let digit = false;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 0;
+    if (code < 128 && TOKEN_CHAR[code] === 1) {
+      run++;
+      if (code >= 65 && code <= 90) upper = true;
+      else if (code >= 48 && code <= 57) digit = true;
+      continue;
+    }
+    if (run >= LONG_TOKEN && upper && digit) return true;
+    run = 0;
+    upper = false;
+    digit = false;
+  }
   return false;
 }
 
@@ -512,10 +532,53 @@ function redactNode(value: unknown): unknown {
 }
 
 /**
+ * Redaction is a pure function of the string (while no base64 is being decoded), and the
+ * strings of Kubernetes objects repeat: every pod of a ReplicaSet has the same image, labels,
+ * volumes and node names, and an object is redacted again as the JSON line it is written as.
+ * Results are remembered, two generations of at most MEMO_ENTRIES each so that the cache stays
+ * small (short strings only) and keeps what is in use.
+ */
+const MEMO_MAX_LENGTH = 256;
+const MEMO_ENTRIES = 4096;
+
+class Memo {
+  private current = new Map<string, string>();
+  private previous = new Map<string, string>();
+
+  get(key: string): string | undefined {
+    const hit = this.current.get(key);
+    if (hit !== undefined) return hit;
+    const old = this.previous.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
+  }
+
+  set(key: string, value: string): void {
+    if (this.current.size >= MEMO_ENTRIES) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(key, value);
+  }
+}
+
+const memo = new Memo();
+
+/**
  * Strings holding JSON (`kubectl.kubernetes.io/last-applied-configuration` carries a whole
  * manifest, env values included) are redacted as the objects they are.
  */
 function redactString(value: string): string {
+  if (decoding || value.length > MEMO_MAX_LENGTH) return redactStringOnce(value);
+  let redacted = memo.get(value);
+  if (redacted === undefined) {
+    redacted = redactStringOnce(value);
+    memo.set(value, redacted);
+  }
+  return redacted;
+}
+
+function redactStringOnce(value: string): string {
   const trimmed = value.trim();
   if (
     (trimmed.startsWith('{') && trimmed.endsWith('}')) ||

@@ -140,6 +140,7 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
         maxBytes: config.dumpMaxBytes,
         concurrency: config.dumpConcurrency,
         logLimitBytes: config.logLimitBytes,
+        logs: config.dumpLogs,
       }),
     report: (event) => report(event, { evidence, now }),
   };

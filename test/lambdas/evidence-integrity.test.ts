@@ -149,6 +149,7 @@ describe('evidence integrity', () => {
       maxBytes: 50_000_000,
       concurrency: 3,
       logLimitBytes: 10_000,
+      logs: 'archive',
     });
 
     // Assess
@@ -190,6 +191,7 @@ describe('evidence integrity', () => {
       maxBytes: 50_000_000,
       concurrency: 3,
       logLimitBytes: 10_000,
+      logs: 'archive',
     });
 
     // Assess

@@ -170,6 +170,7 @@ describe('secrets', () => {
       maxBytes: 10_000_000,
       concurrency: 2,
       logLimitBytes: 65536,
+      logs: 'archive',
     });
     state.report = await report(stepEvent(state), { evidence: store, now: s.now });
 

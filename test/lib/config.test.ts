@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       logLimitBytes: 262144,
       dumpMaxBytes: 104857600,
       dumpConcurrency: 4,
+      dumpLogs: 'archive',
       rbacGroup: 'eks-incident-response',
       remediationBudget: { cluster: 10, namespace: 5, windowSeconds: 3600 },
       remediationPolicy: { default: {}, namespaces: {}, workloads: {}, timeoutSeconds: 3600 },

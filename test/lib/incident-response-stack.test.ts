@@ -422,7 +422,14 @@ describe.each([
       [...kube, 'EVIDENCE_BUCKET', 'LOG_TAIL_LINES', 'LOG_LIMIT_BYTES'].sort(),
     );
     expect(Object.keys(environmentOf('ClusterDump')).sort()).toEqual(
-      [...kube, 'EVIDENCE_BUCKET', 'DUMP_MAX_BYTES', 'DUMP_CONCURRENCY', 'LOG_LIMIT_BYTES'].sort(),
+      [
+        ...kube,
+        'EVIDENCE_BUCKET',
+        'DUMP_MAX_BYTES',
+        'DUMP_CONCURRENCY',
+        'LOG_LIMIT_BYTES',
+        'DUMP_LOGS',
+      ].sort(),
     );
   });
 

@@ -10,6 +10,13 @@ export interface EvidenceObject {
   contentEncoding?: 'gzip';
 }
 
+/** One file of an archive: where it sits in the archive, and its text. */
+export interface ArchiveEntry {
+  /** `/`-separated path inside the archive, e.g. `<namespace>/<pod>/logs.txt`. */
+  path: string;
+  text: string;
+}
+
 /** `manifest.json`: every object under an incident's prefix, so a reader can check none was altered. */
 export interface Manifest {
   prefix: string;
@@ -32,6 +39,11 @@ export interface EvidenceStore {
    * is redacted on its own, so a record must be a complete unit (a JSON document, a log).
    */
   putStream(key: string, records: AsyncIterable<string>, contentType: string): Promise<EvidenceObject>;
+  /**
+   * Streams files into one gzip-compressed tar archive (`.tar.gz`), each file's text redacted
+   * on its own; only one file at a time is held in memory.
+   */
+  putArchive(key: string, entries: AsyncIterable<ArchiveEntry>): Promise<EvidenceObject>;
   /** Reads a JSON document; undefined when there is no such object. */
   getJson<T>(key: string): Promise<T | undefined>;
   /** The keys of every object under `prefix`, in key order. */

@@ -11,8 +11,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { redactText, redactedJson } from '../redact';
-import type { EvidenceObject, EvidenceStore, Manifest } from './evidence-store';
+import type { ArchiveEntry, EvidenceObject, EvidenceStore, Manifest } from './evidence-store';
 import { evidenceKeys } from './layout';
+import { TAR_END, tarEntry } from './tar';
 
 export interface S3EvidenceStoreOptions {
   /** @default () => new Date() */
@@ -23,6 +24,9 @@ export interface S3EvidenceStoreOptions {
 
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
+const TAR = 'application/x-tar';
+/** Bytes (or characters) of a stream gathered before they are compressed. */
+const STREAM_BATCH = 64 * 1024;
 
 function sha256Hex(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
@@ -73,9 +77,58 @@ export class S3EvidenceStore implements EvidenceStore {
   }
 
   async putStream(key: string, records: AsyncIterable<string>, contentType: string): Promise<EvidenceObject> {
-    const digest = new DigestStream();
     async function* redacted() {
-      for await (const record of records) yield Buffer.from(redactText(record));
+      for await (const record of records) yield redactText(record);
+    }
+    return this.putGzip(key, redacted(), contentType);
+  }
+
+  async putArchive(key: string, entries: AsyncIterable<ArchiveEntry>): Promise<EvidenceObject> {
+    const mtime = this.now();
+    async function* blocks() {
+      for await (const entry of entries) {
+        yield* tarEntry(entry.path, Buffer.from(redactText(entry.text)), mtime);
+      }
+      yield TAR_END;
+    }
+    return this.putGzip(key, blocks(), TAR);
+  }
+
+  /**
+   * Streams `chunks` into one gzip object. They are small (a list item, a pod's log) and
+   * compressed in batches, since each chunk written costs a trip through the stream machinery
+   * and zlib's thread pool. What is in flight is bounded: one batch, one part of the upload.
+   */
+  private async putGzip(
+    key: string,
+    chunks: AsyncIterable<string | Buffer>,
+    contentType: string,
+  ): Promise<EvidenceObject> {
+    const digest = new DigestStream();
+    async function* batches() {
+      // Text is joined before it is encoded: one conversion per batch, not one per record.
+      let text = '';
+      let buffers: Buffer[] = [];
+      let size = 0;
+      const flush = () => {
+        if (text) buffers.push(Buffer.from(text));
+        const joined = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
+        text = '';
+        buffers = [];
+        size = 0;
+        return joined;
+      };
+      for await (const chunk of chunks) {
+        if (typeof chunk === 'string') text += chunk;
+        else {
+          if (text) buffers.push(Buffer.from(text));
+          text = '';
+          buffers.push(chunk);
+        }
+        size += chunk.length;
+        if (size >= STREAM_BATCH) yield flush();
+      }
+      if (size > 0) yield flush();
     }
     const upload = new Upload({
       client: this.client,
@@ -90,7 +143,7 @@ export class S3EvidenceStore implements EvidenceStore {
         ContentEncoding: 'gzip',
       },
     });
-    await Promise.all([pipeline(Readable.from(redacted()), createGzip(), digest), upload.done()]);
+    await Promise.all([pipeline(Readable.from(batches()), createGzip(), digest), upload.done()]);
     return { key, size: digest.bytes, sha256: digest.digest(), contentType, contentEncoding: 'gzip' };
   }
 

@@ -1,6 +1,12 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { clusterDump } from '../../../lambdas/cluster-dump/cluster-dump';
+import type { DumpLogLayout } from '../../../lambdas/shared/contracts';
 import type { Manifest } from '../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
@@ -14,6 +20,8 @@ import {
   target,
   type StepSandbox,
 } from '../step-fixtures';
+
+const run = promisify(execFile);
 
 let aws: LocalAws;
 let s: StepSandbox;
@@ -104,13 +112,14 @@ async function keys(): Promise<string[]> {
   return (listed.Contents ?? []).map((o) => o.Key!.slice(dumpPrefix.length)).sort();
 }
 
-function deps(maxBytes = 50_000_000) {
+function deps(maxBytes = 50_000_000, logs: DumpLogLayout = 'per-pod') {
   return {
     kube: s.kube,
     evidence: new S3EvidenceStore(aws.s3, aws.bucket),
     maxBytes,
     concurrency: 3,
     logLimitBytes: 10_000,
+    logs,
   };
 }
 
@@ -164,6 +173,65 @@ describe('clusterDump', () => {
     expect(
       manifest.objects.every((o) => o.contentEncoding === 'gzip' && /^[0-9a-f]{64}$/.test(o.sha256)),
     ).toBe(true);
+  });
+
+  it("writes the logs as one archive per namespace that extracts to kubectl's <ns>/<pod>/logs.txt", async () => {
+    // Prepare
+    s = await startStepSandbox(namespaceObjects());
+    await s.advance(20);
+
+    // Act
+    const result = await clusterDump(stepEvent({ incident: inc }), deps(50_000_000, 'archive'));
+
+    // Assess
+    const podNames = (
+      JSON.parse(await body(`${dumpPrefix}${NS}/pods.json.gz`)) as { items: KubeObject[] }
+    ).items.map((p) => p.metadata.name!);
+    expect(await keys()).toEqual(
+      [
+        'nodes.json.gz',
+        `${NS}/logs.tar.gz`,
+        ...[
+          'configmaps',
+          'cronjobs',
+          'daemonsets',
+          'deployments',
+          'events',
+          'jobs',
+          'pods',
+          'replicasets',
+          'secrets',
+          'services',
+          'statefulsets',
+        ].map((r) => `${NS}/${r}.json.gz`),
+      ].sort(),
+    );
+    expect(result).toEqual({ prefix: dumpPrefix, objects: 13, bytes: expect.any(Number), truncated: false });
+    const dir = await mkdtemp(join(tmpdir(), 'dump-logs-'));
+    try {
+      const response = await aws.s3.send(
+        new GetObjectCommand({ Bucket: aws.bucket, Key: `${dumpPrefix}${NS}/logs.tar.gz` }),
+      );
+      expect(response.ContentEncoding).toBe('gzip');
+      await writeFile(join(dir, 'logs.tar.gz'), Buffer.from(await response.Body!.transformToByteArray()));
+      await run('tar', ['-xzf', join(dir, 'logs.tar.gz'), '-C', dir]);
+      for (const pod of podNames) {
+        const log = await readFile(join(dir, NS, pod, 'logs.txt'), 'utf8');
+        expect(log).toContain(`==== START previous logs for container api of pod ${NS}/${pod} ====`);
+        expect(log).toContain('Connection refused');
+        expect(log).toContain('mysql://alldata:[REDACTED]@mysql:3306/alldata');
+        expect(log).not.toContain('Zx9kq2Lr-prod');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const manifest = (await new S3EvidenceStore(aws.s3, aws.bucket).getJson<Manifest>(
+      `${inc.evidencePrefix}manifest.json`,
+    ))!;
+    expect(manifest.objects.find((o) => o.key === `${dumpPrefix}${NS}/logs.tar.gz`)).toMatchObject({
+      contentType: 'application/x-tar',
+      contentEncoding: 'gzip',
+    });
   });
 
   it('lists ConfigMaps and Secrets by name only and redacts env values and log lines', async () => {

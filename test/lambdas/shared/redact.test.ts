@@ -1,4 +1,5 @@
 import { REDACTED, isCredentialName, redactObject, redactText } from '../../../lambdas/shared/redact';
+import { SECRET_CASES } from '../../fixtures/secret-corpus';
 
 describe('redactText', () => {
   // Samples are shaped like the real thing (AWS documentation example keys, jwt.io's sample
@@ -317,5 +318,50 @@ describe('redactText on JSON documents', () => {
       env: [{ name: 'API_TOKEN', value: REDACTED }],
       password: REDACTED,
     });
+  });
+});
+
+describe('redaction of what the cluster dump writes', () => {
+  it('finds vendor tokens wherever they sit in the text, after short token-like runs too', () => {
+    // Prepare: each vendor-token line of the corpus alone, after short runs, after a long run, and in JSON.
+    const tokens = SECRET_CASES.filter((c) => c.category === 'vendor tokens');
+
+    // Act
+    const outputs = tokens.flatMap((c) => [
+      redactText(c.line),
+      redactText(`abc-12 9f.x= ${c.line}`),
+      redactText(`${'a1.'.repeat(40)} ${c.line}`),
+      redactText(`,\n${JSON.stringify({ metadata: { name: 'api' }, message: c.line })}`),
+    ]);
+
+    // Assess
+    expect(tokens.length).toBeGreaterThan(10);
+    tokens.forEach((c, i) => {
+      for (const output of outputs.slice(i * 4, i * 4 + 4)) expect(output).not.toContain(c.secret);
+    });
+  });
+
+  it('redacts a value the same way every time it meets it, in an object or in its JSON line', () => {
+    // Prepare: the same strings in thousands of pods, as a ReplicaSet's pods hold them.
+    const pod = (i: number) => ({
+      metadata: { name: `api-${i}`, annotations: { note: 'DB_PASSWORD=Pr0d-Secr3t!' } },
+      spec: {
+        containers: [
+          { args: ['--db-password', 'Pr0d-Secr3t!'], env: [{ name: 'TOKEN', value: 'x9Y8z7W6v5U4t3S2' }] },
+        ],
+      },
+    });
+    const first = JSON.stringify(redactObject(pod(0)));
+
+    // Act
+    const later = Array.from({ length: 5000 }, (_, i) => JSON.stringify(redactObject(pod(i))));
+    const line = redactText(`,\n${later[4999]}`);
+
+    // Assess
+    expect(later[0]).toBe(first);
+    expect(later[4999]).toBe(first.replace('api-0', 'api-4999'));
+    expect(line).toBe(`,\n${later[4999]}`);
+    expect(first).not.toContain('Pr0d-Secr3t!');
+    expect(first).not.toContain('x9Y8z7W6v5U4t3S2');
   });
 });
