@@ -91,8 +91,9 @@ beforeAll(async () => {
             summary: `${w.name} is crash looping`,
             startsAt: '2026-11-22T03:00:00Z',
           },
-          // One wait period is also how long a storm batch's opener gathers.
-          options: { waitSeconds: 120, verifyTimeoutSeconds: 300 },
+          // One wait period is also how long a storm batch's opener gathers: 600 s of sandbox time
+          // (3 s of wall time) holds all seven refusals in one batch however busy the machine is.
+          options: { waitSeconds: 600, verifyTimeoutSeconds: 900 },
         },
       }),
     ),
