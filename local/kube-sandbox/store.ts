@@ -378,7 +378,7 @@ function lowerBound(sorted: string[], value: string): number {
 /**
  * Stored objects are immutable: every write stores a fresh copy, so an object's identity is its
  * version. Freezing makes a change in place (which would bypass resourceVersion, watches and
- * history) fail loudly, and lets the API server cache each version's JSON (server.ts).
+ * history) fail loudly, and lets the API server cache each version's JSON (apiserver/response.ts).
  */
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;

@@ -1,5 +1,5 @@
 import type { Controller } from '../runtime';
-import { deploymentController } from './deployment';
+import { deploymentController } from './deployment/deployment-controller';
 import { replicaSetController } from './replicaset';
 import { schedulerController } from './scheduler';
 import { kubeletController } from './kubelet';

@@ -1,7 +1,5 @@
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
-import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
-import type { LabelSelector } from 'kubernetes-types/meta/v1';
-import { isDeepStrictEqual } from 'node:util';
+import type { PodCondition } from 'kubernetes-types/core/v1';
 import { ApiError } from '../errors';
 import {
   controllerRef,
@@ -12,39 +10,22 @@ import {
   type Controller,
   type ControllerContext,
 } from '../runtime';
-import { labelSelectorPredicate } from '../selectors';
 import type { KubeObject, Writable } from '../store';
-import { createPod } from './workload-common';
+import {
+  controllerOf,
+  createPod,
+  isPodActive,
+  sameJson,
+  selectorMatcher,
+  type PodObject,
+} from './workload-common';
 
 export type ReplicaSetObject = KubeObject & Writable<ReplicaSet>;
-export type PodObject = KubeObject & Writable<Pod>;
 
 const COMPONENT = 'replicaset-controller';
 /** The controller-manager's cap on pods created or deleted in one sync (`burstReplicas`). */
 const BURST_REPLICAS = 500;
 const DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
-
-/** A metav1.LabelSelector as a predicate; a missing selector selects nothing, an empty one everything. */
-export function selectorMatcher(
-  selector: Writable<LabelSelector> | undefined,
-): (labels: Record<string, string> | undefined) => boolean {
-  if (!selector) return () => false;
-  const predicate = labelSelectorPredicate(selector);
-  return (labels) => predicate(labels ?? {});
-}
-
-/** The controlling owner reference of an object, if any. */
-export function controllerOf(
-  obj: KubeObject,
-): NonNullable<KubeObject['metadata']['ownerReferences']>[number] | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller);
-}
-
-/** Not finished and not being deleted: the pods a controller counts (`controller.IsPodActive`). */
-export function isPodActive(pod: PodObject): boolean {
-  const phase = pod.status?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata.deletionTimestamp;
-}
 
 function readyCondition(pod: PodObject): Writable<PodCondition> | undefined {
   return pod.status?.conditions?.find((c) => c.type === 'Ready');
@@ -305,10 +286,7 @@ class ReplicaSetSync {
     }
     const next = omitZero(status, ['replicas']);
     const fresh = store.get(types['replicasets.apps'], rs.metadata.namespace, rs.metadata.name!);
-    if (
-      fresh &&
-      !isDeepStrictEqual(JSON.parse(JSON.stringify(fresh.status ?? {})), JSON.parse(JSON.stringify(next)))
-    ) {
+    if (fresh && !sameJson(fresh.status ?? {}, next)) {
       store.update(types['replicasets.apps'], { ...structuredClone(fresh), status: next });
     }
     this.scheduleAvailabilityCheck(rs, pods, minReadySeconds, now);

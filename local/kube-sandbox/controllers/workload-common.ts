@@ -1,4 +1,6 @@
 import type { Pod, PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1';
+import type { LabelSelector } from 'kubernetes-types/meta/v1';
+import { isDeepStrictEqual } from 'node:util';
 import { admit } from '../admission';
 import type { SandboxClock } from '../clock';
 import { ApiError } from '../errors';
@@ -13,12 +15,14 @@ import {
   type ControllerContext,
   type EventSource,
 } from '../runtime';
+import { labelSelectorPredicate } from '../selectors';
 import { resolveGeneratedName, type KubeObject, type Writable } from '../store';
 
 /*
- * What the StatefulSet, DaemonSet, Job and CronJob controllers share: pod state as
- * k8s.io/kubernetes/pkg/api/v1/pod reads it, creating pods through admission as a controller's
- * API call would, wake-ups at a sandbox time, and the work queue fed by owners and what they own.
+ * What the workload controllers (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob)
+ * share: owners and selectors, pod state as k8s.io/kubernetes/pkg/api/v1/pod reads it, creating
+ * pods through admission as a controller's API call would, status compared as the API returns
+ * it, wake-ups at a sandbox time, and the work queue fed by owners and what they own.
  */
 
 export type PodObject = KubeObject & Writable<Pod>;
@@ -54,6 +58,33 @@ export function availableSince(pod: PodObject, minReadySeconds = 0): number | un
 export function isPodAvailable(pod: PodObject, minReadySeconds: number | undefined, now: number): boolean {
   const at = availableSince(pod, minReadySeconds);
   return at !== undefined && at <= now;
+}
+
+/** A metav1.LabelSelector as a predicate; a missing selector selects nothing, an empty one everything. */
+export function selectorMatcher(
+  selector: Writable<LabelSelector> | undefined,
+): (labels: Record<string, string> | undefined) => boolean {
+  if (!selector) return () => false;
+  const predicate = labelSelectorPredicate(selector);
+  return (labels) => predicate(labels ?? {});
+}
+
+/** The controlling owner reference of an object, if any. */
+export function controllerOf(
+  obj: KubeObject,
+): NonNullable<KubeObject['metadata']['ownerReferences']>[number] | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller);
+}
+
+/** Not finished and not being deleted: the pods a controller counts (`controller.IsPodActive`). */
+export function isPodActive(pod: PodObject): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata.deletionTimestamp;
+}
+
+/** Equal as the JSON the API returns (absent and undefined alike, key order aside). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 }
 
 /** The pods of a namespace whose controlling owner is `ownerUid`. */

@@ -1,5 +1,5 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import { deploymentController } from '../../../local/kube-sandbox/controllers/deployment';
+import { deploymentController } from '../../../local/kube-sandbox/controllers/deployment/deployment-controller';
 import { replicaSetController } from '../../../local/kube-sandbox/controllers/replicaset';
 import { controllerUid, types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
