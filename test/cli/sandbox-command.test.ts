@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { kubectlBinary } from '../kubectl/kubectl';
+import { kubectlBinary } from '../support/kubectl';
 import { startCli, stopAllClis, waitForStdout, type CliProcess } from './cli-process';
 
 // The CLI as a user runs it: a real process, a real kubeconfig file, the real kubectl, and a

@@ -17,7 +17,7 @@ import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox'
 import { startWebhookServer, type WebhookServer } from '../../../local/webhook/serve';
 import { approveCommand } from '../../../local/cli/approve-command';
 import { CliError } from '../../../local/cli/cli-error';
-import { deployment, namespace } from '../../helpers/manifests';
+import { deployment, namespace } from '../../support/manifests';
 
 /*
  * Issue 12, the approval gate, end to end: the synthesized IncidentResponse state machine (its

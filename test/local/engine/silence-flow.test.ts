@@ -12,8 +12,8 @@ import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../helpers/system-tools';
-import { deployment, namespace } from '../../helpers/manifests';
+import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../support/system-tools';
+import { deployment, namespace } from '../../support/manifests';
 
 /*
  * Issue 12, silences tied to the incident: Debian's real prometheus-alertmanager (a plain process,

@@ -12,7 +12,7 @@ import { LocalExecutionRegistry } from '../../../local/engine/execution-registry
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { deployment, namespace } from '../../helpers/manifests';
+import { deployment, namespace } from '../../support/manifests';
 
 /*
  * Issue 12, the storm brake, end to end: the synthesized IncidentResponse state machine on the

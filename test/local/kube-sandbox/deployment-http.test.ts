@@ -1,6 +1,6 @@
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
+import { apiError, kubeConfigFor } from '../../support/kube';
 import { elapse, manualSandbox } from './common-helpers';
 import { deploymentManifest } from './deployment-helpers';
 

@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
+import { apiError, kubeConfigFor } from '../../support/kube';
 import { manualSandbox } from './common-helpers';
 import { ownErrors, podManifest, until } from './pod-helpers';
 

@@ -1,6 +1,6 @@
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { kubeConfigFor } from '../../helpers/kube';
+import { kubeConfigFor } from '../../support/kube';
 import { elapse, manualSandbox } from './common-helpers';
 import { ownErrors, podManifest, until } from './pod-helpers';
 

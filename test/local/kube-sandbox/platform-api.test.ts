@@ -3,8 +3,8 @@ import { KUBELET_ANNOTATION } from '../../../local/kube-sandbox/controllers/node
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { deployment, service } from '../../helpers/manifests';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
+import { deployment, service } from '../../support/manifests';
+import { apiError, kubeConfigFor } from '../../support/kube';
 import { elapse, manualSandbox } from './common-helpers';
 
 // The platform types through @kubernetes/client-node: endpoints, claims, budgets and eviction

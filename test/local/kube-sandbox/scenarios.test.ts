@@ -10,7 +10,7 @@ import {
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { SCENARIOS } from '../../../local/kube-sandbox/scenarios';
 import { scaleScenario } from '../../../local/kube-sandbox/scenarios/scale';
-import { kubeConfigFor } from '../../helpers/kube';
+import { kubeConfigFor } from '../../support/kube';
 
 /** Polls `check` until it returns a value; fails the test with `what` after `timeoutMs` of wall time. */
 async function eventually<T>(

@@ -10,7 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
+import { apiError, kubeConfigFor } from '../../support/kube';
 import { elapse, manualSandbox } from './common-helpers';
 import { podManifest } from './pod-helpers';
 

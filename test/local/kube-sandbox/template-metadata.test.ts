@@ -5,7 +5,7 @@ import { computeTemplateHash } from '../../../local/kube-sandbox/controllers/has
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { KubectlSandbox } from '../../kubectl/kubectl';
+import { KubectlSandbox } from '../../support/kubectl';
 import { elapse, manualSandbox } from './common-helpers';
 import { cronJob, daemonSet, job, statefulSet, template } from './workload-helpers';
 

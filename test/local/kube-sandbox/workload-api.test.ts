@@ -3,7 +3,7 @@ import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
+import { apiError, kubeConfigFor } from '../../support/kube';
 import { elapse, manualSandbox, START } from './common-helpers';
 import { elapseUntil, statefulSet } from './workload-helpers';
 

@@ -1,4 +1,4 @@
-import { KubectlSandbox, parseTable } from '../../kubectl/kubectl';
+import { KubectlSandbox, parseTable } from '../../support/kubectl';
 import { daemonSet, job, statefulSet } from './workload-helpers';
 
 // kubectl's StatefulSet and DaemonSet rollout commands (polymorphichelpers: history viewers,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../helpers/system-tools';
+import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../support/system-tools';
 import { freePort } from '../../../local/cli/demo-alertmanager';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,7 +9,7 @@ import {
 } from '../../../../lambdas/shared/kubernetes/step-access';
 import { rbacAllows, type RbacVerb } from '../../../../lambdas/shared/rbac';
 import type { RecordedRequest } from '../../../../local/kube-sandbox/request-log';
-import * as manifests from '../../../helpers/manifests';
+import * as manifests from '../../../support/manifests';
 import {
   NS,
   daemonSet,

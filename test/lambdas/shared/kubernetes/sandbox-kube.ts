@@ -3,7 +3,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../../../loc
 import type { KubeObject } from '../../../../local/kube-sandbox/store';
 import { localKubeConfig } from '../../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
-import * as manifests from '../../../helpers/manifests';
+import * as manifests from '../../../support/manifests';
 
 /** The adapter under test, talking HTTP to a sandbox through its own kubeconfig. */
 export interface KubeUnderTest {
