@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { types } from '../../local/kube-sandbox/runtime';
 import type { KubeObject } from '../../local/kube-sandbox/store';
-import { KubectlSandbox, eventually, headerOf, parseTable } from '../support/kubectl';
+import { KubectlSandbox, headerOf, parseTable } from '../support/kubectl';
+import { eventually } from '../support/polling';
 import { configMap, deployment, namespace, service } from '../support/manifests';
 
 // What a runbook collects before calling for help: logs (current and previous), events,

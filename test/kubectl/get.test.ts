@@ -1,5 +1,6 @@
 import { types } from '../../local/kube-sandbox/runtime';
-import { AGE, KubectlSandbox, eventually, headerOf, parseTable } from '../support/kubectl';
+import { AGE, KubectlSandbox, headerOf, parseTable } from '../support/kubectl';
+import { eventually } from '../support/polling';
 import {
   configMap,
   cronJob,

@@ -1,5 +1,6 @@
 import { types } from '../../local/kube-sandbox/runtime';
-import { KubectlSandbox, eventually, headerOf, parseTable } from '../support/kubectl';
+import { KubectlSandbox, headerOf, parseTable } from '../support/kubectl';
+import { eventually } from '../support/polling';
 import { deployment, namespace } from '../support/manifests';
 
 // kubectl's rollout, scale and delete commands, whose client-side logic (revision lookup,

@@ -13,6 +13,7 @@ import { runIncident, type IncidentRun } from '../../../local/engine/run-inciden
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { deployment, namespace } from '../../support/manifests';
+import { eventually } from '../../support/polling';
 
 /*
  * Issue 12, the storm brake, end to end: the synthesized IncidentResponse state machine on the
@@ -123,11 +124,10 @@ async function untilAllCrashed(): Promise<void> {
           ?.containerStatuses ?? [];
       return labels?.app === w.name && statuses.some((c) => (c.restartCount ?? 0) > 0);
     });
-  for (let i = 0; i < 500; i++) {
-    if (WORKLOADS.every(crashed)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the workloads never crashed');
+  await eventually('every workload to crash', () => WORKLOADS.every(crashed), {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+  });
 }
 
 describe('the storm brake on the real flow', () => {

@@ -33,27 +33,6 @@ export async function startKube(
   };
 }
 
-/** Polls `check` until it returns a value, failing with `what` after `timeoutMs` of wall time. */
-export async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** A Deployment as a team writes it (the runbooks' alldata-api), in the test namespace. */
 export function deployment(
   name: string,
