@@ -2,8 +2,8 @@ import type { CronJob, Job } from 'kubernetes-types/batch/v1';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { elapse, manualSandbox, START } from './common-helpers';
-import { cronJob, elapseUntil, eventMessages, get, updateObject } from './workload-helpers';
+import { elapse, manualSandbox, START } from '../../support/sandbox';
+import { cronJob, elapseUntil, eventMessages, get, updateObject } from '../../support/sandbox-workloads';
 
 type CronJobObject = CronJob & KubeObject;
 type JobObject = Job & KubeObject;

@@ -4,8 +4,8 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { eksNode } from '../../../local/kube-sandbox/scenarios/base';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
-import { elapse, manualSandbox, nodeNames, podsControlledBy } from './common-helpers';
-import { daemonSet, elapseUntil, eventMessages, get, updateObject } from './workload-helpers';
+import { elapse, manualSandbox, nodeNames, podsControlledBy } from '../../support/sandbox';
+import { daemonSet, elapseUntil, eventMessages, get, updateObject } from '../../support/sandbox-workloads';
 
 type PodObject = Pod & KubeObject;
 

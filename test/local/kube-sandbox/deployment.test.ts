@@ -1,7 +1,7 @@
 import { computeTemplateHash } from '../../../local/kube-sandbox/controllers/hash';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { type PodObject } from './common-helpers';
+import { type PodObject } from '../../support/sandbox';
 import {
   condition,
   controllersOnlySandbox,
@@ -17,7 +17,7 @@ import {
   rolloutRestart,
   updateDeployment,
   type DeploymentObject,
-} from './deployment-helpers';
+} from '../../support/sandbox-deployments';
 
 let sandbox: Sandbox;
 let stop: () => Promise<void>;

@@ -4,8 +4,8 @@ import { ApiError } from '../../../local/kube-sandbox/errors';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { types } from '../../../local/kube-sandbox/runtime';
-import { elapse, manualSandbox, podsControlledBy, START, storedEvents } from './common-helpers';
-import { elapseUntil, eventMessages, get, job, updateObject } from './workload-helpers';
+import { elapse, manualSandbox, podsControlledBy, START, storedEvents } from '../../support/sandbox';
+import { elapseUntil, eventMessages, get, job, updateObject } from '../../support/sandbox-workloads';
 
 type JobObject = Job & KubeObject;
 type PodObject = Pod & KubeObject;

@@ -1,8 +1,8 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { apiError, kubeConfigFor } from '../../support/kube';
-import { manualSandbox } from './common-helpers';
-import { ownErrors, podManifest, until } from './pod-helpers';
+import { manualSandbox } from '../../support/sandbox';
+import { ownErrors, podManifest, until } from '../../support/sandbox-pods';
 
 // The scheduler and kubelet seen by a real client over HTTP: what kubectl and the runbooks read.
 describe('scheduler and kubelet through @kubernetes/client-node', () => {

@@ -1,8 +1,8 @@
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { kubeConfigFor } from '../../support/kube';
-import { elapse, manualSandbox } from './common-helpers';
-import { ownErrors, podManifest, until } from './pod-helpers';
+import { elapse, manualSandbox } from '../../support/sandbox';
+import { ownErrors, podManifest, until } from '../../support/sandbox-pods';
 
 // The failures an incident is seen in that come from the kubelet, as a real client reads them
 // over HTTP: missing ConfigMaps and Secrets, a command that cannot start, liveness kills,

@@ -8,8 +8,8 @@ import {
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { eksNode } from '../../../local/kube-sandbox/scenarios/base';
-import { elapse, manualSandbox } from './common-helpers';
-import { eventsFor, getPod, mustGetPod, ownErrors, podManifest, until } from './pod-helpers';
+import { elapse, manualSandbox } from '../../support/sandbox';
+import { eventsFor, getPod, mustGetPod, ownErrors, podManifest, until } from '../../support/sandbox-pods';
 
 function status(pod: Pod, container = 'app'): ContainerStatus {
   const found = pod.status?.containerStatuses?.find((c) => c.name === container);

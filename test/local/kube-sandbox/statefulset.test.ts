@@ -4,8 +4,8 @@ import { strategicMerge } from '../../../local/kube-sandbox/patch';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { elapse, manualSandbox, podsControlledBy } from './common-helpers';
-import { elapseUntil, eventMessages, get, statefulSet, updateObject } from './workload-helpers';
+import { elapse, manualSandbox, podsControlledBy } from '../../support/sandbox';
+import { elapseUntil, eventMessages, get, statefulSet, updateObject } from '../../support/sandbox-workloads';
 
 function sts(sandbox: Sandbox, name = 'web'): StatefulSet & KubeObject {
   return get(sandbox, 'statefulsets.apps', name) as StatefulSet & KubeObject;

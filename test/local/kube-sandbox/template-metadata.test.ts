@@ -6,8 +6,8 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { KubectlSandbox } from '../../support/kubectl';
-import { elapse, manualSandbox } from './common-helpers';
-import { cronJob, daemonSet, job, statefulSet, template } from './workload-helpers';
+import { elapse, manualSandbox } from '../../support/sandbox';
+import { cronJob, daemonSet, job, statefulSet, template } from '../../support/sandbox-workloads';
 
 // The zero metav1.Time of an embedded ObjectMeta serializes as `creationTimestamp: null`: a 1.32
 // API server shows it under every template, and the sandbox stores and serves it the same way.

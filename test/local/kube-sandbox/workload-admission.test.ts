@@ -1,8 +1,8 @@
 import type { DaemonSetSpec, StatefulSetSpec } from 'kubernetes-types/apps/v1';
 import type { CronJobSpec, JobSpec } from 'kubernetes-types/batch/v1';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
-import { admissionError, admitted } from './common-helpers';
-import { cronJob, daemonSet, job, statefulSet } from './workload-helpers';
+import { admissionError, admitted } from '../../support/sandbox';
+import { cronJob, daemonSet, job, statefulSet } from '../../support/sandbox-workloads';
 
 function rejection(storageKey: string, obj: KubeObject, old?: KubeObject): string {
   const error = admissionError(storageKey, obj, old);

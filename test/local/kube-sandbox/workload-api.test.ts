@@ -4,8 +4,8 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { apiError, kubeConfigFor } from '../../support/kube';
-import { elapse, manualSandbox, START } from './common-helpers';
-import { elapseUntil, statefulSet } from './workload-helpers';
+import { elapse, manualSandbox, START } from '../../support/sandbox';
+import { elapseUntil, statefulSet } from '../../support/sandbox-workloads';
 
 const DAY = 86_400_000;
 const CRONJOB_UID = '5e1c1a7e-0000-4000-8000-00000000b4c0';

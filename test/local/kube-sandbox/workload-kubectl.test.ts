@@ -1,5 +1,5 @@
 import { KubectlSandbox, parseTable } from '../../support/kubectl';
-import { daemonSet, job, statefulSet } from './workload-helpers';
+import { daemonSet, job, statefulSet } from '../../support/sandbox-workloads';
 
 // kubectl's StatefulSet and DaemonSet rollout commands (polymorphichelpers: history viewers,
 // rollbackers, status viewers) against the sandbox's controllers and ControllerRevisions.

@@ -1,10 +1,10 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import { deploymentController } from '../../../local/kube-sandbox/controllers/deployment';
-import { replicaSetController } from '../../../local/kube-sandbox/controllers/replicaset';
-import { controllerUid, types } from '../../../local/kube-sandbox/runtime';
-import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
-import { admitUpdate, manualClock, podsControlledBy, storedEvents, type PodObject } from './common-helpers';
+import { deploymentController } from '../../local/kube-sandbox/controllers/deployment';
+import { replicaSetController } from '../../local/kube-sandbox/controllers/replicaset';
+import { controllerUid, types } from '../../local/kube-sandbox/runtime';
+import { startSandbox, type Sandbox } from '../../local/kube-sandbox/sandbox';
+import type { KubeObject, Writable } from '../../local/kube-sandbox/store';
+import { admitUpdate, manualClock, podsControlledBy, storedEvents, type PodObject } from './sandbox';
 
 export type DeploymentObject = KubeObject & Writable<Deployment>;
 export type ReplicaSetObject = KubeObject & Writable<ReplicaSet>;

@@ -1,8 +1,8 @@
-import { BEHAVIOR_ANNOTATION, type PodBehavior } from '../../../local/kube-sandbox/behavior';
-import { types } from '../../../local/kube-sandbox/runtime';
-import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { admitUpdate, storedEvents } from './common-helpers';
+import { BEHAVIOR_ANNOTATION, type PodBehavior } from '../../local/kube-sandbox/behavior';
+import { types } from '../../local/kube-sandbox/runtime';
+import type { Sandbox } from '../../local/kube-sandbox/sandbox';
+import type { KubeObject } from '../../local/kube-sandbox/store';
+import { admitUpdate, storedEvents } from './sandbox';
 
 /** Steps time until `done()` holds (at most `maxMs` of sandbox time); returns whether it did. */
 export async function elapseUntil(

@@ -1,9 +1,9 @@
 import type { Pod } from 'kubernetes-types/core/v1';
-import { BEHAVIOR_ANNOTATION, type PodBehavior } from '../../../local/kube-sandbox/behavior';
-import { types } from '../../../local/kube-sandbox/runtime';
-import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { storedEvents } from './common-helpers';
+import { BEHAVIOR_ANNOTATION, type PodBehavior } from '../../local/kube-sandbox/behavior';
+import { types } from '../../local/kube-sandbox/runtime';
+import type { Sandbox } from '../../local/kube-sandbox/sandbox';
+import type { KubeObject } from '../../local/kube-sandbox/store';
+import { storedEvents } from './sandbox';
 
 export interface PodOptions {
   behavior?: PodBehavior;

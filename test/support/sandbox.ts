@@ -1,10 +1,10 @@
 import type { Event, Pod } from 'kubernetes-types/core/v1';
-import { admit } from '../../../local/kube-sandbox/admission';
-import { SandboxClock } from '../../../local/kube-sandbox/clock';
-import { ApiError } from '../../../local/kube-sandbox/errors';
-import { controllerUid, types } from '../../../local/kube-sandbox/runtime';
-import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
+import { admit } from '../../local/kube-sandbox/admission';
+import { SandboxClock } from '../../local/kube-sandbox/clock';
+import { ApiError } from '../../local/kube-sandbox/errors';
+import { controllerUid, types } from '../../local/kube-sandbox/runtime';
+import { startSandbox, type Sandbox } from '../../local/kube-sandbox/sandbox';
+import type { KubeObject, Writable } from '../../local/kube-sandbox/store';
 
 /* What the sandbox suites share: a manual clock, moving it, and reading and writing objects. */
 
