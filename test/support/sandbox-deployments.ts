@@ -26,42 +26,6 @@ export async function controllersOnlySandbox(): Promise<{ sandbox: Sandbox; stop
   };
 }
 
-export interface DeploymentOptions {
-  replicas?: number;
-  namespace?: string;
-  strategy?: Record<string, unknown>;
-  spec?: Record<string, unknown>;
-  templateAnnotations?: Record<string, string>;
-  annotations?: Record<string, string>;
-  image?: string;
-}
-
-/** A Deployment manifest as a user writes it (no defaults). */
-export function deploymentManifest(name: string, options: DeploymentOptions = {}): DeploymentObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {
-      name,
-      namespace: options.namespace ?? 'default',
-      ...(options.annotations ? { annotations: options.annotations } : {}),
-    },
-    spec: {
-      replicas: options.replicas ?? 3,
-      selector: { matchLabels: { app: name } },
-      ...(options.strategy ? { strategy: options.strategy } : {}),
-      template: {
-        metadata: {
-          labels: { app: name },
-          ...(options.templateAnnotations ? { annotations: options.templateAnnotations } : {}),
-        },
-        spec: { containers: [{ name: 'app', image: options.image ?? 'nginx:1.27' }] },
-      },
-      ...options.spec,
-    },
-  };
-}
-
 export function getDeployment(sandbox: Sandbox, name: string, namespace = 'default'): DeploymentObject {
   const d = sandbox.store.get(types['deployments.apps'], namespace, name);
   if (!d) throw new Error(`deployment ${namespace}/${name} does not exist`);

@@ -1,8 +1,8 @@
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { apiError, kubeConfigFor } from '../../support/kube';
+import { deploymentManifest } from '../../support/manifests';
 import { elapse, manualSandbox } from '../../support/sandbox';
-import { deploymentManifest } from '../../support/sandbox-deployments';
 
 /*
  * The Deployment and ReplicaSet controllers driven over HTTP by @kubernetes/client-node, the

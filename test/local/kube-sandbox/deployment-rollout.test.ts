@@ -1,9 +1,9 @@
 import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
+import { deploymentManifest } from '../../support/manifests';
 import { elapse, manualSandbox } from '../../support/sandbox';
 import {
   condition,
-  deploymentManifest,
   eventsAbout,
   getDeployment,
   isReady,

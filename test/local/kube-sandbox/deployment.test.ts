@@ -1,11 +1,12 @@
 import { computeTemplateHash } from '../../../local/kube-sandbox/controllers/hash';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
+import { deploymentManifest } from '../../support/manifests';
 import { type PodObject } from '../../support/sandbox';
 import {
   condition,
   controllersOnlySandbox,
-  deploymentManifest,
+  type DeploymentObject,
   eventsAbout,
   getDeployment,
   isReady,
@@ -16,7 +17,6 @@ import {
   revision,
   rolloutRestart,
   updateDeployment,
-  type DeploymentObject,
 } from '../../support/sandbox-deployments';
 
 let sandbox: Sandbox;

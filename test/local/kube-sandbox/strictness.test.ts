@@ -11,8 +11,8 @@ import {
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { apiError, kubeConfigFor } from '../../support/kube';
+import { podManifest } from '../../support/manifests';
 import { elapse, manualSandbox } from '../../support/sandbox';
-import { podManifest } from '../../support/sandbox-pods';
 
 /** The parts of the served documents these tests read. */
 interface Status {
