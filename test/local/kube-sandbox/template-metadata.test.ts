@@ -9,8 +9,8 @@ import { KubectlSandbox } from '../../support/kubectl';
 import {
   cronJobManifest,
   daemonSetManifest,
+  deploymentManifest,
   jobManifest,
-  podTemplate,
   statefulSetManifest,
 } from '../../support/manifests';
 import { elapse, manualSandbox } from '../../support/sandbox';
@@ -18,13 +18,9 @@ import { elapse, manualSandbox } from '../../support/sandbox';
 // The zero metav1.Time of an embedded ObjectMeta serializes as `creationTimestamp: null`: a 1.32
 // API server shows it under every template, and the sandbox stores and serves it the same way.
 
+/** A Deployment with one replica: the objects whose templates the tests compare. */
 function deployment(name: string): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: 'default' },
-    spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: podTemplate({ app: name }) },
-  };
+  return deploymentManifest(name, { replicas: 1 });
 }
 
 function replicaSet(name: string): KubeObject {
