@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ALERTMANAGER, missingLine, missingPrerequisites } from './helpers/system-tools';
+import { ALERTMANAGER, missingLine, missingPrerequisites } from './support/system-tools';
 
 /* Issue 10, class 9: a fresh machine hears what `npm test` needs in one line, before any suite. */
 

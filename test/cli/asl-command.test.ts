@@ -1,6 +1,6 @@
 import { main } from '../../local/cli/main';
 import { synthesizeDefinitions } from '../../lib/synth';
-import { recordingStreams } from './recording-streams';
+import { recordingStreams } from '../support/cli';
 
 async function asl(...args: string[]) {
   const streams = recordingStreams();

@@ -6,7 +6,7 @@ import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import { LocalStore } from '../../local/cli/local-store';
 import { main } from '../../local/cli/main';
 import { startSandbox, type Sandbox } from '../../local/kube-sandbox/sandbox';
-import { recordingStreams } from './recording-streams';
+import { recordingStreams } from '../support/cli';
 
 /*
  * Every error a user can make or meet is one line on stderr, `eks-incident: <what> <fix>`, with

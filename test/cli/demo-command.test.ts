@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import type { IncidentSummary } from '../../local/cli/incident-summary';
-import { runCli, stopAllClis, type CliResult } from './cli-process';
+import { runCli, stopAllClis, type CliResult } from '../support/cli';
 
 /*
  * `npm start` as a user runs it from a clean checkout: the real CLI process, in a fresh working

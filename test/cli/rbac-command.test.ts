@@ -2,7 +2,7 @@ import { parseAllDocuments } from 'yaml';
 import { main } from '../../local/cli/main';
 import { KUBERNETES_STEPS } from '../../lambdas/shared/kubernetes/step-access';
 import { DEFAULT_RBAC_GROUP, rbacManifest } from '../../lambdas/shared/rbac';
-import { recordingStreams } from './recording-streams';
+import { recordingStreams } from '../support/cli';
 
 async function rbac(...args: string[]) {
   const streams = recordingStreams();

@@ -6,7 +6,7 @@ import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store
 import { LocalStore } from '../../local/cli/local-store';
 import { main } from '../../local/cli/main';
 import { scenarioEvidence } from '../../local/cli/rules-command';
-import { recordingStreams } from './recording-streams';
+import { recordingStreams } from '../support/cli';
 
 /*
  * `eks-incident rules test`: a rule rehearsed against the sandbox scenario or the stored

@@ -7,7 +7,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { receiveNotifications, startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import type { IncidentSummary } from '../../local/cli/incident-summary';
-import { runCli, startCli, stopAllClis, waitForStdout, type CliResult } from './cli-process';
+import { runCli, startCli, stopAllClis, waitForStdout, type CliResult } from '../support/cli';
 
 /*
  * `eks-incident run` against a cluster it knows only by a kubeconfig file: the one

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { kubectlBinary } from '../kubectl/kubectl';
-import { startCli, stopAllClis, waitForStdout, type CliProcess } from './cli-process';
+import { kubectlBinary } from '../support/kubectl';
+import { startCli, stopAllClis, waitForStdout, type CliProcess } from '../support/cli';
 
 // The CLI as a user runs it: a real process, a real kubeconfig file, the real kubectl, and a
 // signal to stop.

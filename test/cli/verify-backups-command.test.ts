@@ -8,7 +8,7 @@ import { registerVerifyBackupsCommand, verifyBackupsCommand } from '../../local/
 import { demoBackupObjects } from '../../local/aws/demo-backups';
 import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import { startSandbox, type Sandbox } from '../../local/kube-sandbox/sandbox';
-import { recordingStreams } from './recording-streams';
+import { recordingStreams } from '../support/cli';
 
 /*
  * `eks-incident verify-backups`, in-process: against the built-in sandbox with the demo's

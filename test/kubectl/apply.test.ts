@@ -1,6 +1,6 @@
 import { stringify as toYaml } from 'yaml';
-import { KubectlSandbox } from './kubectl';
-import { configMap, namespace } from '../helpers/manifests';
+import { KubectlSandbox } from '../support/kubectl';
+import { configMap, namespace } from '../support/manifests';
 
 // Which ways of writing objects kubectl can use against the sandbox. Controllers are off:
 // only the API matters here.

@@ -2,8 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { types } from '../../local/kube-sandbox/runtime';
 import type { KubeObject } from '../../local/kube-sandbox/store';
-import { KubectlSandbox, eventually, headerOf, parseTable } from './kubectl';
-import { configMap, deployment, namespace, service } from '../helpers/manifests';
+import { KubectlSandbox, headerOf, parseTable } from '../support/kubectl';
+import { eventually } from '../support/polling';
+import { configMap, deployment, namespace, service } from '../support/manifests';
 
 // What a runbook collects before calling for help: logs (current and previous), events,
 // and a cluster dump. A crash-looping Deployment provides the evidence.

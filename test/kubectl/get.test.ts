@@ -1,5 +1,6 @@
 import { types } from '../../local/kube-sandbox/runtime';
-import { AGE, KubectlSandbox, eventually, headerOf, parseTable } from './kubectl';
+import { AGE, KubectlSandbox, headerOf, parseTable } from '../support/kubectl';
+import { eventually } from '../support/polling';
 import {
   configMap,
   cronJob,
@@ -11,7 +12,7 @@ import {
   secret,
   service,
   statefulSet,
-} from '../helpers/manifests';
+} from '../support/manifests';
 
 // `kubectl get` against one sandbox holding an object of every served type. The clock runs
 // 100 times faster than the wall clock so pods start and Jobs finish in a fraction of a second.

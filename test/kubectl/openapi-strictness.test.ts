@@ -1,8 +1,9 @@
 import { stringify as toYaml } from 'yaml';
 import { types } from '../../local/kube-sandbox/runtime';
 import type { KubeObject } from '../../local/kube-sandbox/store';
-import { configMap, deployment, job, namespace } from '../helpers/manifests';
-import { KubectlSandbox, eventually, parseTable } from './kubectl';
+import { configMap, deployment, job, namespace } from '../support/manifests';
+import { KubectlSandbox, parseTable } from '../support/kubectl';
+import { eventually } from '../support/polling';
 
 // What kubectl needs the OpenAPI documents for (explain, validation on create and apply),
 // the server-side field validation it relies on, selectors on defaulted fields, and the

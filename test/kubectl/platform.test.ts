@@ -1,7 +1,8 @@
 import { types } from '../../local/kube-sandbox/runtime';
 import type { KubeObject } from '../../local/kube-sandbox/store';
-import { deployment, namespace, service } from '../helpers/manifests';
-import { KubectlSandbox, eventually, headerOf, parseTable } from './kubectl';
+import { deployment, namespace, service } from '../support/manifests';
+import { KubectlSandbox, headerOf, parseTable } from '../support/kubectl';
+import { eventually } from '../support/polling';
 
 // The platform types (service accounts, endpoints, storage, ingress, policy, RBAC), drain with a
 // PodDisruptionBudget, cordon and `auth can-i`, through the installed kubectl.

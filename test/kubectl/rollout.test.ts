@@ -1,6 +1,7 @@
 import { types } from '../../local/kube-sandbox/runtime';
-import { KubectlSandbox, eventually, headerOf, parseTable } from './kubectl';
-import { deployment, namespace } from '../helpers/manifests';
+import { KubectlSandbox, headerOf, parseTable } from '../support/kubectl';
+import { eventually } from '../support/polling';
+import { deployment, namespace } from '../support/manifests';
 
 // kubectl's rollout, scale and delete commands, whose client-side logic (revision lookup,
 // template patching, status polling) runs unchanged against the sandbox's controllers.

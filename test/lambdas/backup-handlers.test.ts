@@ -1,7 +1,7 @@
 import type { BackupReportResult, BackupRun, S3Checks } from '../../lambdas/shared/backup-contracts';
 import type { StoredS3Object } from '../../local/aws/stored-objects';
 import { startLocalAws as startEmulator, type LocalAws } from '../../local/aws/local-aws';
-import { receiveNotifications, REGION } from './aws-local';
+import { receiveNotifications, REGION } from '../support/aws';
 import { BACKUP_EXECUTION, gzip, sha256sum, sqlDump } from './backup-fixtures';
 import { coldStart, useLambdaEnvironment } from './handler-fixtures';
 

@@ -5,9 +5,9 @@ import { collectEvents } from '../../lambdas/collect-events/collect-events';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import { localKubeConfig } from '../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../lambdas/shared/kubernetes/kubernetes-port';
-import * as manifests from '../helpers/manifests';
-import { KubectlSandbox } from '../kubectl/kubectl';
-import { startLocalAws, type LocalAws } from './aws-local';
+import * as manifests from '../support/manifests';
+import { KubectlSandbox } from '../support/kubectl';
+import { startLocalAws, type LocalAws } from '../support/aws';
 import { EXECUTION, incident, stepEvent } from './step-fixtures';
 
 /*

@@ -1,4 +1,4 @@
-import { REGION, type LocalAws } from './aws-local';
+import { REGION, type LocalAws } from '../support/aws';
 
 /**
  * What the handler tests share: each runs a handler as Lambda does, configuration from the

@@ -1,6 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Incident, ReportResult } from '../../lambdas/shared/contracts';
-import { receiveNotifications, REGION, startLocalAws, type LocalAws } from './aws-local';
+import { receiveNotifications, REGION, startLocalAws, type LocalAws } from '../support/aws';
 import { coldStart, useLambdaEnvironment } from './handler-fixtures';
 import { EXECUTION, incident, stepEvent, target } from './step-fixtures';
 

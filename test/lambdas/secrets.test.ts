@@ -16,7 +16,7 @@ import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store
 import { FanOutNotifier } from '../../lambdas/shared/notify/notifier';
 import { SlackNotifier } from '../../lambdas/shared/notify/slack-notifier';
 import { SnsNotifier } from '../../lambdas/shared/notify/sns-notifier';
-import { receiveNotifications, REGION, startLocalAws, type LocalAws } from './aws-local';
+import { receiveNotifications, REGION, startLocalAws, type LocalAws } from '../support/aws';
 import { deployment, EXECUTION, NS, startStepSandbox, stepEvent, type StepSandbox } from './step-fixtures';
 
 // Credentials planted where a real cluster has them: a Secret, container env, log lines and

@@ -13,6 +13,8 @@ import type {
 import { incidentId, incidentPrefix } from '../../lambdas/shared/evidence/layout';
 import { localKubeConfig } from '../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../lambdas/shared/kubernetes/kubernetes-port';
+import * as manifests from '../support/manifests';
+import { elapse } from '../support/sandbox';
 
 /**
  * What the step tests share: a sandbox on a manual clock (time moves only when a test says
@@ -40,7 +42,7 @@ export interface StepSandbox {
 export async function startStepSandbox(objects: KubeObject[]): Promise<StepSandbox> {
   const sandbox = await startSandbox({
     clock: { mode: 'manual', start: Date.parse(EXECUTION.startTime) - 10 * 60_000 },
-    objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, ...objects],
+    objects: [manifests.namespace(NS), ...objects],
   });
   await sandbox.settle();
   const kubeConfig = localKubeConfig({ yaml: sandbox.kubeconfig() });
@@ -62,56 +64,17 @@ export async function startStepSandbox(objects: KubeObject[]): Promise<StepSandb
       await sandbox.settle();
     },
     now: () => new Date(sandbox.clock.now()),
-    async advance(seconds: number) {
-      for (let i = 0; i < seconds; i++) {
-        sandbox.clock.advance(1000);
-        await sandbox.settle();
-      }
-    },
+    advance: (seconds) => elapse(sandbox, seconds * 1000),
   };
-}
-
-export interface WorkloadOptions {
-  replicas?: number;
-  behavior?: PodBehavior;
-  env?: Array<{ name: string; value: string }>;
-  image?: string;
-  paused?: boolean;
-  /** Template annotations besides the behaviour (e.g. an earlier `restartedAt`). */
-  annotations?: Record<string, string>;
-  nodeSelector?: Record<string, string>;
 }
 
 /** A Deployment as the runbooks' teams write it: one `api` container on port 8080. */
-export function deployment(name: string, options: WorkloadOptions = {}): KubeObject {
-  const annotations = {
-    ...(options.behavior ? { [BEHAVIOR_ANNOTATION]: JSON.stringify(options.behavior) } : {}),
-    ...options.annotations,
-  };
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS, labels: { app: name } },
-    spec: {
-      replicas: options.replicas ?? 2,
-      ...(options.paused ? { paused: true } : {}),
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name }, ...(Object.keys(annotations).length ? { annotations } : {}) },
-        spec: {
-          ...(options.nodeSelector ? { nodeSelector: options.nodeSelector } : {}),
-          containers: [
-            {
-              name: 'api',
-              image: options.image ?? `registry.example.com/one-data/${name}:1.4.2`,
-              ports: [{ containerPort: 8080 }],
-              ...(options.env ? { env: options.env } : {}),
-            },
-          ],
-        },
-      },
-    },
-  };
+export function deployment(name: string, options: manifests.ApplicationDeploymentOptions = {}): KubeObject {
+  return manifests.deployment(NS, name, {
+    container: 'api',
+    ...options,
+    image: options.image ?? `registry.example.com/one-data/${name}:1.4.2`,
+  });
 }
 
 export function target(name: string, kind: Target['kind'] = 'Deployment'): Target {

@@ -8,7 +8,7 @@ import { ConfigurationError, TRANSIENT_ERRORS } from '../../lambdas/shared/error
 import { BACKUP_STEPS } from '../../lib/constructs/backup-verification';
 import { LAMBDA_SERVICE_ERRORS } from '../../lib/constructs/step-task';
 import { synthesizeDefinitions, type AslDefinition } from '../../lib/synth';
-import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from './stack-fixture';
+import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from '../support/stack';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 type State = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { CDK_TEST_OUTDIR } from '../helpers/cdk-outdir';
+import { CDK_TEST_OUTDIR } from '../support/cdk-outdir';
 import { ConfigurationError } from '../../lambdas/shared/errors';
 import { loadConfig } from '../../lib/config';
 

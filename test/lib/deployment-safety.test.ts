@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { FALLBACK_STATUSES } from '../../lib/constructs/fallback-alarm';
-import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from './stack-fixture';
+import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from '../support/stack';
 
 /*
  * Issue 10, classes 5 and 8 on AWS: the independent fallback page, and what keeps a redeploy

@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from './stack-fixture';
+import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from '../support/stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };

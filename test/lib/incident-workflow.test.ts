@@ -7,7 +7,7 @@ import {
 } from '../../lambdas/shared/errors';
 import { LAMBDA_SERVICE_ERRORS } from '../../lib/constructs/incident-workflow';
 import { synthesizeDefinitions, type AslDefinition } from '../../lib/synth';
-import { MINIMAL_CONTEXT, buildStack } from './stack-fixture';
+import { MINIMAL_CONTEXT, buildStack } from '../support/stack';
 
 type State = Record<string, unknown>;
 type Handler = (input: never) => unknown;

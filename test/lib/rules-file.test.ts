@@ -7,7 +7,7 @@ import { ConfigurationError } from '../../lambdas/shared/errors';
 import { diagnoseEnv } from '../../lambdas/shared/env';
 import { loadConfig } from '../../lib/config';
 import { IncidentFunction } from '../../lib/constructs/function-defaults';
-import { MINIMAL_CONTEXT, buildStack } from './stack-fixture';
+import { MINIMAL_CONTEXT, buildStack } from '../support/stack';
 
 /*
  * CDK context `rulesFile`: validated at synth (a bad rule fails `cdk synth` naming the file and

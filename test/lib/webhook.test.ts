@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { CDK_TEST_OUTDIR } from '../helpers/cdk-outdir';
+import { CDK_TEST_OUTDIR } from '../support/cdk-outdir';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -8,7 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../../lambdas/shared/errors';
 import { loadConfig } from '../../lib/config';
 import { INTAKE_CONCURRENCY, INTAKE_MIN_DELIVERY_MS } from '../../lib/constructs/webhook';
-import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from './stack-fixture';
+import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from '../support/stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApprovalStore, type ApprovalRecord } from '../../../lambdas/shared/approval/approval-store';
 import { approvalLink, slackSignature } from '../../../lambdas/shared/approval/signatures';
 import { coldStart } from '../handler-fixtures';
-import { REGION, startLocalAws, type LocalAws } from '../aws-local';
+import { REGION, startLocalAws, type LocalAws } from '../../support/aws';
 
 /*
  * The deployed approval function as API Gateway's HTTP API invokes it (payload format 2.0):

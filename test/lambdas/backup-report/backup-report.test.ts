@@ -15,7 +15,7 @@ import { InvalidInputError } from '../../../lambdas/shared/errors';
 import type { Manifest } from '../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
 import { SnsBackupNotifier } from '../../../lambdas/shared/notify/backup-notifier';
-import { receiveNotifications, startLocalAws, type LocalAws } from '../aws-local';
+import { receiveNotifications, startLocalAws, type LocalAws } from '../../support/aws';
 import { BACKUP_EXECUTION, backupEvent } from '../backup-fixtures';
 
 let aws: LocalAws;

@@ -10,7 +10,7 @@ import type { DumpLogLayout } from '../../../lambdas/shared/contracts';
 import type { Manifest } from '../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { startLocalAws, type LocalAws } from '../aws-local';
+import { startLocalAws, type LocalAws } from '../../support/aws';
 import {
   deployment,
   incident,

@@ -2,7 +2,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { collectEvents } from '../../../lambdas/collect-events/collect-events';
 import type { Manifest } from '../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
-import { startLocalAws, type LocalAws } from '../aws-local';
+import { startLocalAws, type LocalAws } from '../../support/aws';
 import {
   deployment,
   incident,

@@ -1,7 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { diagnose } from '../../../lambdas/diagnose/diagnose';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
-import { startLocalAws, type LocalAws } from '../aws-local';
+import { startLocalAws, type LocalAws } from '../../support/aws';
 import {
   deployment,
   incident,

@@ -1,8 +1,8 @@
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { diagnose } from '../../../lambdas/diagnose/diagnose';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
-import * as manifests from '../../helpers/manifests';
-import { startLocalAws, type LocalAws } from '../aws-local';
+import * as manifests from '../../support/manifests';
+import { startLocalAws, type LocalAws } from '../../support/aws';
 import {
   deployment,
   incident,

@@ -1,7 +1,7 @@
 import { escalate, escalationReason } from '../../../lambdas/escalate/escalate';
 import type { Verification, WorkflowState } from '../../../lambdas/shared/contracts';
 import { SnsNotifier } from '../../../lambdas/shared/notify/sns-notifier';
-import { receiveNotifications, REGION, startLocalAws, type LocalAws } from '../aws-local';
+import { receiveNotifications, REGION, startLocalAws, type LocalAws } from '../../support/aws';
 import { allowed, diagnosticsAt, incident, stepEvent, target } from '../step-fixtures';
 
 let aws: LocalAws;

@@ -5,7 +5,7 @@ import { secretsManagerToken } from '../../../lambdas/intake/webhook-token';
 import type { ResolvedAlertRecord } from '../../../lambdas/shared/alertmanager';
 import { ConfigurationError } from '../../../lambdas/shared/errors';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
-import { REGION, startLocalAws, type LocalAws } from '../aws-local';
+import { REGION, startLocalAws, type LocalAws } from '../../support/aws';
 import { capture } from './captures';
 
 /*

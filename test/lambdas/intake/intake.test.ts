@@ -27,7 +27,7 @@ import type { ExecutionInput } from '../../../lambdas/shared/contracts';
 import type { Manifest } from '../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
 import { createLogger } from '../../../lambdas/shared/observability/logger';
-import { startLocalAws, type LocalAws } from '../aws-local';
+import { startLocalAws, type LocalAws } from '../../support/aws';
 import { capture, type Capture } from './captures';
 
 /*

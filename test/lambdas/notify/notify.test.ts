@@ -1,7 +1,7 @@
 import { notify, type NotifyDeps } from '../../../lambdas/notify/notify';
 import type { Incident, Notified, StepEvent } from '../../../lambdas/shared/contracts';
 import { SnsNotifier } from '../../../lambdas/shared/notify/sns-notifier';
-import { receiveNotifications, REGION, startLocalAws, type LocalAws } from '../aws-local';
+import { receiveNotifications, REGION, startLocalAws, type LocalAws } from '../../support/aws';
 import { EXECUTION, incident, target } from '../step-fixtures';
 
 let aws: LocalAws;

@@ -3,7 +3,7 @@ import { report } from '../../../lambdas/report/report';
 import type { Verification, WorkflowState } from '../../../lambdas/shared/contracts';
 import type { Manifest } from '../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
-import { startLocalAws, type LocalAws } from '../aws-local';
+import { startLocalAws, type LocalAws } from '../../support/aws';
 import { allowed, diagnosticsAt, incident, stepEvent, target } from '../step-fixtures';
 
 let aws: LocalAws;

@@ -17,7 +17,8 @@ import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox'
 import { startWebhookServer, type WebhookServer } from '../../../local/webhook/serve';
 import { approveCommand } from '../../../local/cli/approve-command';
 import { CliError } from '../../../local/cli/cli-error';
-import { deployment, namespace } from '../../helpers/manifests';
+import { deployment, namespace } from '../../support/manifests';
+import { eventually } from '../../support/polling';
 
 /*
  * Issue 12, the approval gate, end to end: the synthesized IncidentResponse state machine (its
@@ -130,13 +131,11 @@ function start(name: string): { run: Promise<IncidentRun>; requested: Promise<Ap
       }
     },
   });
-  const requested = incidentId.then(async (id) => {
-    for (;;) {
-      const [record] = await approvalStoreOf({ aws }).pending(id);
-      if (record) return record;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  });
+  const requested = incidentId.then((id) =>
+    eventually('the approval request', async () => (await approvalStoreOf({ aws }).pending(id))[0], {
+      intervalMs: 20,
+    }),
+  );
   return { run, requested };
 }
 
@@ -149,7 +148,7 @@ function finalState(run: IncidentRun): WorkflowState {
 }
 
 async function untilCrashed(): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  const everyWorkloadRestarted = () => {
     const restarted = sandbox.store.list(types.pods, NS).flatMap((pod) => {
       const statuses =
         (pod.status as { containerStatuses?: Array<{ restartCount?: number }> } | undefined)
@@ -158,10 +157,9 @@ async function untilCrashed(): Promise<void> {
         ? [(pod.metadata as { labels?: Record<string, string> }).labels?.app]
         : [];
     });
-    if (WORKLOADS.every((w) => restarted.includes(w))) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the workloads never crashed');
+    return WORKLOADS.every((w) => restarted.includes(w));
+  };
+  await eventually('every workload to crash', everyWorkloadRestarted, { timeoutMs: 10_000, intervalMs: 20 });
 }
 
 function slackBody(record: ApprovalRecord, actionId: 'approve' | 'reject'): string {

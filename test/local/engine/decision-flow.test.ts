@@ -12,6 +12,7 @@ import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
+import { eventually } from '../../support/polling';
 
 /**
  * These flows exercise automatic remediation: rollbacks too run without asking (the default
@@ -267,7 +268,7 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
 
 /** Until every pod of the workload's new revision is ready and its old pods are gone (sandbox time passes). */
 async function waitUntilHealthy(target: { namespace: string; name: string }): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  const healthy = () => {
     const d = deploymentOf(target);
     const spec = d.spec as { replicas: number };
     const status = (d.status ?? {}) as {
@@ -275,24 +276,24 @@ async function waitUntilHealthy(target: { namespace: string; name: string }): Pr
       updatedReplicas?: number;
       replicas?: number;
     };
-    if (
+    return (
       d.metadata.generation ===
         (d.status as { observedGeneration?: number } | undefined)?.observedGeneration &&
       status.updatedReplicas === spec.replicas &&
       status.availableReplicas === spec.replicas &&
       status.replicas === spec.replicas
-    ) {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`${target.namespace}/${target.name} did not become healthy`);
+    );
+  };
+  await eventually(`${target.namespace}/${target.name} to become healthy`, healthy, {
+    timeoutMs: 4000,
+    intervalMs: 20,
+  });
 }
 
 /** Until a pod of the workload has been OOMKilled at least once (its evidence exists). */
 async function untilOomKilled(target: { namespace: string; name: string }): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const killed = sandbox.store
+  const killed = () =>
+    sandbox.store
       .list(types.pods, target.namespace)
       .some((pod) =>
         (
@@ -300,8 +301,8 @@ async function untilOomKilled(target: { namespace: string; name: string }): Prom
             ?.containerStatuses ?? []
         ).some((c) => c.lastState?.terminated?.reason === 'OOMKilled'),
       );
-    if (killed) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`${target.namespace}/${target.name} was never OOMKilled`);
+  await eventually(`${target.namespace}/${target.name} to be OOMKilled`, killed, {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+  });
 }

@@ -13,7 +13,7 @@ import { runIncident, type IncidentRun } from '../../../local/engine/run-inciden
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { deployment } from '../../helpers/manifests';
+import { deployment } from '../../support/manifests';
 
 /**
  * These flows exercise automatic remediation: rollbacks too run without asking (the default

@@ -15,7 +15,7 @@ import { main } from '../../../local/cli/main';
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
 import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
 import { startSandbox } from '../../../local/kube-sandbox/sandbox';
-import { recordingStreams } from '../../cli/recording-streams';
+import { recordingStreams } from '../../support/cli';
 import { ALL_INJECTIONS, MARKDOWN, SLACK } from '../../fixtures/injection-corpus';
 
 /**

@@ -17,7 +17,7 @@ import { runIncident, type IncidentRun } from '../../../local/engine/run-inciden
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { deployment, namespace } from '../../helpers/manifests';
+import { deployment, namespace } from '../../support/manifests';
 
 /*
  * The sandbox authorizes every request by RBAC (`authorization: 'rbac'`), with exactly the RBAC

@@ -17,7 +17,7 @@ import { LocalExecutionRegistry } from '../../../local/engine/execution-registry
 import { runIncident, type EventLog, type IncidentRun } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { deployment } from '../../helpers/manifests';
+import { deployment } from '../../support/manifests';
 
 /**
  * These flows exercise automatic remediation: rollbacks too run without asking (the default

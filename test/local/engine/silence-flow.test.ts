@@ -12,8 +12,9 @@ import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../helpers/system-tools';
-import { deployment, namespace } from '../../helpers/manifests';
+import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../support/system-tools';
+import { deployment, namespace } from '../../support/manifests';
+import { eventually } from '../../support/polling';
 
 /*
  * Issue 12, silences tied to the incident: Debian's real prometheus-alertmanager (a plain process,
@@ -52,16 +53,6 @@ let sandbox: Sandbox;
 let alertmanager: DemoAlertmanager | undefined;
 let alertmanagerUrl: string;
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 interface AmAlert {
   labels: Record<string, string>;
   status: { state: string; silencedBy: string[] };
@@ -83,7 +74,7 @@ beforeAll(async () => {
   if (!alertmanager) throw new Error(`${ALERTMANAGER} did not become ready`);
   alertmanagerUrl = alertmanager.url;
   await alertmanager.fire([{ labels: INCIDENT_LABELS }, { labels: OTHER_LABELS }]);
-  await until(
+  await eventually(
     'the pod to crash',
     async () =>
       sandbox.store

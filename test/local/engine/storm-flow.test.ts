@@ -12,7 +12,8 @@ import { LocalExecutionRegistry } from '../../../local/engine/execution-registry
 import { runIncident, type IncidentRun } from '../../../local/engine/run-incident';
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { deployment, namespace } from '../../helpers/manifests';
+import { deployment, namespace } from '../../support/manifests';
+import { eventually } from '../../support/polling';
 
 /*
  * Issue 12, the storm brake, end to end: the synthesized IncidentResponse state machine on the
@@ -124,11 +125,10 @@ async function untilAllCrashed(): Promise<void> {
           ?.containerStatuses ?? [];
       return labels?.app === w.name && statuses.some((c) => (c.restartCount ?? 0) > 0);
     });
-  for (let i = 0; i < 500; i++) {
-    if (WORKLOADS.every(crashed)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the workloads never crashed');
+  await eventually('every workload to crash', () => WORKLOADS.every(crashed), {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+  });
 }
 
 describe('the storm brake on the real flow', () => {

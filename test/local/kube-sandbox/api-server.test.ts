@@ -12,7 +12,7 @@ import {
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
+import { apiError, kubeConfigFor } from '../../support/kube';
 
 // The HTTP API alone: controllers are off so every object stays exactly as written.
 let sandbox: Sandbox;

@@ -2,8 +2,16 @@ import type { CronJob, Job } from 'kubernetes-types/batch/v1';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { elapse, manualSandbox, START } from './common-helpers';
-import { cronJob, elapseUntil, eventMessages, get, updateObject } from './workload-helpers';
+import { cronJobManifest } from '../../support/manifests';
+import {
+  elapse,
+  elapseUntil,
+  eventMessages,
+  get,
+  manualSandbox,
+  START,
+  updateObject,
+} from '../../support/sandbox';
 
 type CronJobObject = CronJob & KubeObject;
 type JobObject = Job & KubeObject;
@@ -41,7 +49,7 @@ describe('CronJob controller', () => {
 
   it('creates the Job of each schedule time and records its completion', async () => {
     // Prepare
-    sandbox = await manualSandbox([cronJob('report', '*/5 * * * *')]);
+    sandbox = await manualSandbox([cronJobManifest('report', '*/5 * * * *')]);
     const scheduled = START + 5 * MINUTE;
 
     // Act
@@ -97,7 +105,7 @@ describe('CronJob controller', () => {
 
   it('keeps successfulJobsHistoryLimit finished Jobs and deletes older ones', async () => {
     // Prepare
-    sandbox = await manualSandbox([cronJob('tick', '* * * * *', { successfulJobsHistoryLimit: 2 })]);
+    sandbox = await manualSandbox([cronJobManifest('tick', '* * * * *', { successfulJobsHistoryLimit: 2 })]);
 
     // Act
     await elapse(sandbox, 5 * MINUTE + 30_000);
@@ -118,7 +126,7 @@ describe('CronJob controller', () => {
   it('skips a schedule while the previous Job runs with concurrencyPolicy Forbid', async () => {
     // Prepare
     sandbox = await manualSandbox([
-      cronJob('sync', '* * * * *', { concurrencyPolicy: 'Forbid' }, { app: { mode: 'healthy' } }),
+      cronJobManifest('sync', '* * * * *', { concurrencyPolicy: 'Forbid' }, { app: { mode: 'healthy' } }),
     ]);
 
     // Act
@@ -135,7 +143,7 @@ describe('CronJob controller', () => {
   it('replaces the running Job with concurrencyPolicy Replace', async () => {
     // Prepare
     sandbox = await manualSandbox([
-      cronJob('sync', '* * * * *', { concurrencyPolicy: 'Replace' }, { app: { mode: 'healthy' } }),
+      cronJobManifest('sync', '* * * * *', { concurrencyPolicy: 'Replace' }, { app: { mode: 'healthy' } }),
     ]);
 
     // Act
@@ -152,7 +160,7 @@ describe('CronJob controller', () => {
 
   it('creates nothing while suspended, and schedules again when resumed', async () => {
     // Prepare
-    sandbox = await manualSandbox([cronJob('paused', '* * * * *', { suspend: true })]);
+    sandbox = await manualSandbox([cronJobManifest('paused', '* * * * *', { suspend: true })]);
 
     // Act
     await elapse(sandbox, 3 * MINUTE, 10_000);
@@ -171,7 +179,7 @@ describe('CronJob controller', () => {
 
   it('evaluates the schedule in spec.timeZone', async () => {
     // Prepare: 21:30 in Seoul is 12:30 UTC.
-    sandbox = await manualSandbox([cronJob('seoul', '30 21 * * *', { timeZone: 'Asia/Seoul' })]);
+    sandbox = await manualSandbox([cronJobManifest('seoul', '30 21 * * *', { timeZone: 'Asia/Seoul' })]);
 
     // Act
     await elapse(sandbox, 31 * MINUTE, 30_000);
@@ -187,8 +195,8 @@ describe('CronJob controller', () => {
   it('catches up on a missed time only within startingDeadlineSeconds', async () => {
     // Prepare: both last ran two hours ago; the 11:30 run was missed.
     const status = { lastScheduleTime: '2026-03-01T10:30:00Z' };
-    const strict = { ...cronJob('strict', '30 * * * *', { startingDeadlineSeconds: 300 }), status };
-    const lenient = { ...cronJob('lenient', '30 * * * *'), status };
+    const strict = { ...cronJobManifest('strict', '30 * * * *', { startingDeadlineSeconds: 300 }), status };
+    const lenient = { ...cronJobManifest('lenient', '30 * * * *'), status };
 
     // Act
     sandbox = await manualSandbox([strict, lenient]);
@@ -204,7 +212,7 @@ describe('CronJob controller', () => {
   it('records a failed Job without moving lastSuccessfulTime', async () => {
     // Prepare
     sandbox = await manualSandbox([
-      cronJob(
+      cronJobManifest(
         'backup',
         '*/10 * * * *',
         { jobTemplate: { spec: { backoffLimit: 0, template: failingTemplate() } } },

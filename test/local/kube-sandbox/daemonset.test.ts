@@ -4,8 +4,17 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { eksNode } from '../../../local/kube-sandbox/scenarios/base';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
-import { elapse, manualSandbox, nodeNames, podsControlledBy } from './common-helpers';
-import { daemonSet, elapseUntil, eventMessages, get, updateObject } from './workload-helpers';
+import { daemonSetManifest } from '../../support/manifests';
+import {
+  elapse,
+  elapseUntil,
+  eventMessages,
+  get,
+  manualSandbox,
+  nodeNames,
+  podsControlledBy,
+  updateObject,
+} from '../../support/sandbox';
 
 type PodObject = Pod & KubeObject;
 
@@ -44,7 +53,7 @@ describe('DaemonSet controller', () => {
     sandbox = await manualSandbox();
 
     // Act
-    sandbox.apply([daemonSet('agent')]);
+    sandbox.apply([daemonSetManifest('agent')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
 
     // Assess
@@ -100,7 +109,7 @@ describe('DaemonSet controller', () => {
     );
 
     // Act
-    const manifest = daemonSet('agent');
+    const manifest = daemonSetManifest('agent');
     (manifest.spec as DaemonSet['spec'] & object).template.spec = {
       ...(manifest.spec as DaemonSet['spec'] & object).template.spec!,
       nodeSelector: { 'topology.kubernetes.io/zone': 'eu-west-1a' },
@@ -115,7 +124,7 @@ describe('DaemonSet controller', () => {
 
   it('follows nodes: a new node gets a pod, a NotReady node gets none, a cordoned one keeps its pod', async () => {
     // Prepare
-    sandbox = await manualSandbox([daemonSet('agent')]);
+    sandbox = await manualSandbox([daemonSetManifest('agent')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const [first] = nodeNames(sandbox);
 
@@ -150,7 +159,7 @@ describe('DaemonSet controller', () => {
 
   it('rolls out a new template one node at a time with maxUnavailable 1', async () => {
     // Prepare
-    sandbox = await manualSandbox([daemonSet('agent')]);
+    sandbox = await manualSandbox([daemonSetManifest('agent')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     let worstUnavailable = 0;
     sandbox.store.subscribe(({ storageKey }) => {
@@ -189,7 +198,7 @@ describe('DaemonSet controller', () => {
 
   it('replaces a failed daemon pod', async () => {
     // Prepare
-    sandbox = await manualSandbox([daemonSet('agent')]);
+    sandbox = await manualSandbox([daemonSetManifest('agent')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const victim = structuredClone(pods(sandbox)[0]) as Writable<Pod> & KubeObject;
 

@@ -1,7 +1,8 @@
 import type { ApiError } from '../../../local/kube-sandbox/errors';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { admissionError, admitted } from './common-helpers';
-import { deploymentManifest, type DeploymentObject, type ReplicaSetObject } from './deployment-helpers';
+import { deploymentManifest } from '../../support/manifests';
+import { admissionError, admitted } from '../../support/sandbox';
+import { type DeploymentObject, type ReplicaSetObject } from '../../support/sandbox-deployments';
 
 function rejection(obj: KubeObject, storageKey = 'deployments.apps', old?: KubeObject): ApiError {
   const error = admissionError(storageKey, obj, old);

@@ -1,8 +1,8 @@
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
-import { elapse, manualSandbox } from './common-helpers';
-import { deploymentManifest } from './deployment-helpers';
+import { apiError, kubeConfigFor } from '../../support/kube';
+import { deploymentManifest } from '../../support/manifests';
+import { elapse, manualSandbox } from '../../support/sandbox';
 
 /*
  * The Deployment and ReplicaSet controllers driven over HTTP by @kubernetes/client-node, the

@@ -1,9 +1,9 @@
 import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { elapse, manualSandbox } from './common-helpers';
+import { deploymentManifest } from '../../support/manifests';
+import { elapse, manualSandbox } from '../../support/sandbox';
 import {
   condition,
-  deploymentManifest,
   eventsAbout,
   getDeployment,
   isReady,
@@ -12,7 +12,7 @@ import {
   revision,
   rolloutRestart,
   updateDeployment,
-} from './deployment-helpers';
+} from '../../support/sandbox-deployments';
 
 /*
  * Deployments with the real scheduler and simulated kubelet: pods are bound to nodes, start,

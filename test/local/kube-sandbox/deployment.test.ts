@@ -1,11 +1,12 @@
 import { computeTemplateHash } from '../../../local/kube-sandbox/controllers/hash';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { type PodObject } from './common-helpers';
+import { deploymentManifest } from '../../support/manifests';
+import { type PodObject } from '../../support/sandbox';
 import {
   condition,
   controllersOnlySandbox,
-  deploymentManifest,
+  type DeploymentObject,
   eventsAbout,
   getDeployment,
   isReady,
@@ -16,8 +17,7 @@ import {
   revision,
   rolloutRestart,
   updateDeployment,
-  type DeploymentObject,
-} from './deployment-helpers';
+} from '../../support/sandbox-deployments';
 
 let sandbox: Sandbox;
 let stop: () => Promise<void>;

@@ -1,7 +1,7 @@
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
+import { apiError, kubeConfigFor } from '../../support/kube';
 
 // Injected status codes answer with the reason and message the API server gives each code.
 let sandbox: Sandbox;

@@ -4,8 +4,18 @@ import { ApiError } from '../../../local/kube-sandbox/errors';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
 import { types } from '../../../local/kube-sandbox/runtime';
-import { elapse, manualSandbox, podsControlledBy, START, storedEvents } from './common-helpers';
-import { elapseUntil, eventMessages, get, job, updateObject } from './workload-helpers';
+import { jobManifest } from '../../support/manifests';
+import {
+  elapse,
+  elapseUntil,
+  eventMessages,
+  get,
+  manualSandbox,
+  podsControlledBy,
+  START,
+  storedEvents,
+  updateObject,
+} from '../../support/sandbox';
 
 type JobObject = Job & KubeObject;
 type PodObject = Pod & KubeObject;
@@ -41,7 +51,9 @@ describe('Job controller', () => {
     sandbox = await manualSandbox();
 
     // Act
-    const [created] = sandbox.apply([job('migrate', {}, { app: { mode: 'complete', runSeconds: 5 } })]);
+    const [created] = sandbox.apply([
+      jobManifest('migrate', {}, { app: { mode: 'complete', runSeconds: 5 } }),
+    ]);
     await sandbox.settle();
     const running = pods(sandbox, 'migrate');
     const done = await elapseUntil(sandbox, () => finished(sandbox, 'migrate'));
@@ -92,7 +104,7 @@ describe('Job controller', () => {
 
     // Act
     sandbox.apply([
-      job('batch', { completions: 5, parallelism: 2 }, { app: { mode: 'complete', runSeconds: 5 } }),
+      jobManifest('batch', { completions: 5, parallelism: 2 }, { app: { mode: 'complete', runSeconds: 5 } }),
     ]);
     const done = await elapseUntil(sandbox, () => finished(sandbox, 'batch'));
 
@@ -109,7 +121,11 @@ describe('Job controller', () => {
 
     // Act
     sandbox.apply([
-      job('backup', { backoffLimit: 2 }, { app: { mode: 'crash', runSeconds: 2, logs: ['disk full'] } }),
+      jobManifest(
+        'backup',
+        { backoffLimit: 2 },
+        { app: { mode: 'crash', runSeconds: 2, logs: ['disk full'] } },
+      ),
     ]);
     const done = await elapseUntil(sandbox, () => finished(sandbox, 'backup'));
 
@@ -141,7 +157,7 @@ describe('Job controller', () => {
   it('counts container restarts against backoffLimit with restartPolicy OnFailure and deletes the pod', async () => {
     // Prepare
     sandbox = await manualSandbox();
-    const manifest = job('flaky', { backoffLimit: 1 }, { app: { mode: 'crash', runSeconds: 1 } });
+    const manifest = jobManifest('flaky', { backoffLimit: 1 }, { app: { mode: 'crash', runSeconds: 1 } });
     (manifest.spec as Job['spec'] & object).template.spec!.restartPolicy = 'OnFailure';
 
     // Act
@@ -163,7 +179,7 @@ describe('Job controller', () => {
     sandbox = await manualSandbox();
 
     // Act
-    sandbox.apply([job('slow', { activeDeadlineSeconds: 30 })]);
+    sandbox.apply([jobManifest('slow', { activeDeadlineSeconds: 30 })]);
     await elapse(sandbox, 29_000);
     const before = finished(sandbox, 'slow');
     const done = await elapseUntil(sandbox, () => finished(sandbox, 'slow'));
@@ -185,7 +201,7 @@ describe('Job controller', () => {
     // Prepare
     sandbox = await manualSandbox();
     sandbox.apply([
-      job('once', { ttlSecondsAfterFinished: 60 }, { app: { mode: 'complete', runSeconds: 1 } }),
+      jobManifest('once', { ttlSecondsAfterFinished: 60 }, { app: { mode: 'complete', runSeconds: 1 } }),
     ]);
     await elapseUntil(sandbox, () => finished(sandbox, 'once'));
 
@@ -201,7 +217,7 @@ describe('Job controller', () => {
     sandbox = await manualSandbox();
 
     // Act
-    sandbox.apply([job('later', { suspend: true }, { app: { mode: 'complete', runSeconds: 1 } })]);
+    sandbox.apply([jobManifest('later', { suspend: true }, { app: { mode: 'complete', runSeconds: 1 } })]);
     await elapse(sandbox, 5000);
     const whileSuspended = { pods: pods(sandbox, 'later').length, job: getJob(sandbox, 'later') };
     await updateObject(sandbox, 'jobs.batch', 'later', (o) => {
@@ -227,11 +243,11 @@ describe('Job controller', () => {
   it('generates the selector from the uid and rejects restartPolicy Always', async () => {
     // Prepare
     sandbox = await manualSandbox();
-    const always = job('bad');
+    const always = jobManifest('bad');
     delete (always.spec as Job['spec'] & object).template.spec!.restartPolicy;
 
     // Act
-    const [created] = sandbox.apply([job('good')]);
+    const [created] = sandbox.apply([jobManifest('good')]);
     let rejection: unknown;
     try {
       sandbox.apply([always]);

@@ -1,8 +1,8 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
-import { manualSandbox } from './common-helpers';
-import { ownErrors, podManifest, until } from './pod-helpers';
+import { apiError, kubeConfigFor } from '../../support/kube';
+import { podManifest } from '../../support/manifests';
+import { manualSandbox, ownErrors, untilPod } from '../../support/sandbox';
 
 // The scheduler and kubelet seen by a real client over HTTP: what kubectl and the runbooks read.
 describe('scheduler and kubelet through @kubernetes/client-node', () => {
@@ -32,13 +32,13 @@ describe('scheduler and kubelet through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    await until(sandbox, 'api', (p) => p.status?.containerStatuses?.[0].state?.running !== undefined);
-    await until(
+    await untilPod(sandbox, 'api', (p) => p.status?.containerStatuses?.[0].state?.running !== undefined);
+    await untilPod(
       sandbox,
       'api',
       (p) => p.status?.containerStatuses?.[0].state?.waiting?.reason === 'CrashLoopBackOff',
     );
-    await until(sandbox, 'api', (p) => p.status?.containerStatuses?.[0].state?.running !== undefined);
+    await untilPod(sandbox, 'api', (p) => p.status?.containerStatuses?.[0].state?.running !== undefined);
     const pod = await core.readNamespacedPod({ namespace: 'default', name: 'api' });
     const current = await core.readNamespacedPodLog({ namespace: 'default', name: 'api' });
     const previous = await core.readNamespacedPodLog({ namespace: 'default', name: 'api', previous: true });
@@ -63,7 +63,7 @@ describe('scheduler and kubelet through @kubernetes/client-node', () => {
     });
 
     // Act
-    await until(
+    await untilPod(
       sandbox,
       'web',
       (p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
@@ -103,7 +103,7 @@ describe('scheduler and kubelet through @kubernetes/client-node', () => {
   it('removes a deleted pod once its containers have stopped', async () => {
     // Prepare
     await core.createNamespacedPod({ namespace: 'default', body: podManifest('web') as never });
-    await until(sandbox, 'web', (p) => p.status?.phase === 'Running');
+    await untilPod(sandbox, 'web', (p) => p.status?.phase === 'Running');
 
     // Act
     const deleted = await core.deleteNamespacedPod({ namespace: 'default', name: 'web' });

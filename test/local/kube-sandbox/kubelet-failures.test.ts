@@ -1,8 +1,8 @@
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { kubeConfigFor } from '../../helpers/kube';
-import { elapse, manualSandbox } from './common-helpers';
-import { ownErrors, podManifest, until } from './pod-helpers';
+import { kubeConfigFor } from '../../support/kube';
+import { podManifest } from '../../support/manifests';
+import { elapse, manualSandbox, ownErrors, untilPod } from '../../support/sandbox';
 
 // The failures an incident is seen in that come from the kubelet, as a real client reads them
 // over HTTP: missing ConfigMaps and Secrets, a command that cannot start, liveness kills,
@@ -44,7 +44,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    const stuck = await until(
+    const stuck = await untilPod(
       sandbox,
       'api',
       (p) => p.status?.containerStatuses?.[0].state?.waiting?.reason === 'CreateContainerConfigError',
@@ -54,7 +54,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
       namespace: 'default',
       body: { metadata: { name: 'api-config' }, data: { 'db-host': 'mysql' } },
     });
-    const running = await until(
+    const running = await untilPod(
       sandbox,
       'api',
       (p) => p.status?.containerStatuses?.[0].state?.running !== undefined,
@@ -113,7 +113,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     });
 
     // Act
-    const pod = await until(
+    const pod = await untilPod(
       sandbox,
       'api',
       (p) => p.status?.containerStatuses?.[0].state?.waiting?.reason === 'CreateContainerConfigError',
@@ -136,7 +136,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     });
 
     // Act
-    const pod = await until(
+    const pod = await untilPod(
       sandbox,
       'api',
       (p) => p.status?.containerStatuses?.[0].state?.running !== undefined,
@@ -162,7 +162,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
       namespace: 'default',
       body: { metadata: { name: 'web-config' }, data: { a: '1' } },
     });
-    const running = await until(
+    const running = await untilPod(
       sandbox,
       'web',
       (p) => p.status?.containerStatuses?.[0].state?.running !== undefined,
@@ -220,12 +220,12 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    const failed = await until(
+    const failed = await untilPod(
       sandbox,
       'worker',
       (p) => p.status?.containerStatuses?.[0].state?.waiting?.reason === 'RunContainerError',
     );
-    const looping = await until(
+    const looping = await untilPod(
       sandbox,
       'worker',
       (p) => p.status?.containerStatuses?.[0].state?.waiting?.reason === 'CrashLoopBackOff',
@@ -255,7 +255,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    const restarted = await until(
+    const restarted = await untilPod(
       sandbox,
       'api',
       (p) => (p.status?.containerStatuses?.[0].restartCount ?? 0) >= 1,
@@ -291,7 +291,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    const pod = await until(sandbox, 'api', (p) =>
+    const pod = await untilPod(sandbox, 'api', (p) =>
       (p.status?.containerStatuses ?? []).every((c) => c.restartCount >= 1),
     );
 
@@ -318,12 +318,12 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    const errored = await until(
+    const errored = await untilPod(
       sandbox,
       'api',
       (p) => p.status?.initContainerStatuses?.[1].state?.terminated?.exitCode === 2,
     );
-    const looping = await until(
+    const looping = await untilPod(
       sandbox,
       'api',
       (p) => p.status?.initContainerStatuses?.[1].state?.waiting?.reason === 'CrashLoopBackOff',
@@ -349,7 +349,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    const evicted = await until(sandbox, 'cache', (p) => p.status?.phase === 'Failed');
+    const evicted = await untilPod(sandbox, 'cache', (p) => p.status?.phase === 'Failed');
 
     // Assess
     const message = 'Usage of EmptyDir volume "scratch" exceeds the limit "1Gi". ';
@@ -375,7 +375,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    const evicted = await until(sandbox, 'cache', (p) => p.status?.phase === 'Failed');
+    const evicted = await untilPod(sandbox, 'cache', (p) => p.status?.phase === 'Failed');
 
     // Assess
     expect(evicted.status).toMatchObject({
@@ -394,7 +394,7 @@ describe('kubelet failures through @kubernetes/client-node', () => {
     await core.createNamespacedPod({ namespace: 'default', body: manifest as never });
 
     // Act
-    await until(
+    await untilPod(
       sandbox,
       'ingest',
       (p) => p.status?.containerStatuses?.[0].state?.waiting?.reason === 'CrashLoopBackOff',

@@ -8,8 +8,16 @@ import {
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { eksNode } from '../../../local/kube-sandbox/scenarios/base';
-import { elapse, manualSandbox } from './common-helpers';
-import { eventsFor, getPod, mustGetPod, ownErrors, podManifest, until } from './pod-helpers';
+import { podManifest } from '../../support/manifests';
+import {
+  elapse,
+  eventsFor,
+  getPod,
+  manualSandbox,
+  mustGetPod,
+  ownErrors,
+  untilPod,
+} from '../../support/sandbox';
 
 function status(pod: Pod, container = 'app'): ContainerStatus {
   const found = pod.status?.containerStatuses?.find((c) => c.name === container);
@@ -147,8 +155,8 @@ describe('simulated kubelet', () => {
     ]);
 
     // Act: the first exit restarts at once, the second waits out a 10 s back-off.
-    const afterFirstExit = await until(sandbox, 'api', (p) => status(p).restartCount === 1);
-    const inBackOff = await until(
+    const afterFirstExit = await untilPod(sandbox, 'api', (p) => status(p).restartCount === 1);
+    const inBackOff = await untilPod(
       sandbox,
       'api',
       (p) => status(p).state?.waiting?.reason === 'CrashLoopBackOff',

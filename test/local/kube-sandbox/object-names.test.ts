@@ -1,6 +1,6 @@
 import { CoordinationV1Api, CoreV1Api, EventsV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
+import { apiError, kubeConfigFor } from '../../support/kube';
 
 // metadata.name as ValidateObjectMeta checks it on create, for every type, through client-node.
 let sandbox: Sandbox;

@@ -3,9 +3,9 @@ import { KUBELET_ANNOTATION } from '../../../local/kube-sandbox/controllers/node
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { deployment, service } from '../../helpers/manifests';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
-import { elapse, manualSandbox } from './common-helpers';
+import { deployment, service } from '../../support/manifests';
+import { apiError, kubeConfigFor } from '../../support/kube';
+import { elapse, manualSandbox } from '../../support/sandbox';
 
 // The platform types through @kubernetes/client-node: endpoints, claims, budgets and eviction
 // (429), node heartbeats and taint eviction, and RBAC (403) with access reviews.

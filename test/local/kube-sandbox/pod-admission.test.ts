@@ -9,7 +9,7 @@ import {
 import type { ApiError } from '../../../local/kube-sandbox/errors';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
-import { admissionError } from './common-helpers';
+import { admissionError } from '../../support/sandbox';
 
 function pod(spec: Record<string, unknown>, name = 'web'): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec };

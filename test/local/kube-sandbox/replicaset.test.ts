@@ -1,7 +1,7 @@
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { type PodObject } from './common-helpers';
+import { type PodObject } from '../../support/sandbox';
 import {
   controllersOnlySandbox,
   eventsAbout,
@@ -9,7 +9,7 @@ import {
   markReady,
   podsOf,
   type ReplicaSetObject,
-} from './deployment-helpers';
+} from '../../support/sandbox-deployments';
 
 let sandbox: Sandbox;
 let stop: () => Promise<void>;

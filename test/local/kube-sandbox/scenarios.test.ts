@@ -10,22 +10,8 @@ import {
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { SCENARIOS } from '../../../local/kube-sandbox/scenarios';
 import { scaleScenario } from '../../../local/kube-sandbox/scenarios/scale';
-import { kubeConfigFor } from '../../helpers/kube';
-
-/** Polls `check` until it returns a value; fails the test with `what` after `timeoutMs` of wall time. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { kubeConfigFor } from '../../support/kube';
+import { eventually } from '../../support/polling';
 
 const DAY = 86_400_000;
 

@@ -3,8 +3,8 @@ import { podRequests } from '../../../local/kube-sandbox/controllers/scheduler';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { eksNode } from '../../../local/kube-sandbox/scenarios/base';
-import { elapse, manualSandbox, nodeNames } from './common-helpers';
-import { eventsFor, mustGetPod, ownErrors, podManifest } from './pod-helpers';
+import { podManifest } from '../../support/manifests';
+import { elapse, eventsFor, manualSandbox, mustGetPod, nodeNames, ownErrors } from '../../support/sandbox';
 
 function scheduled(pod: Pod) {
   return pod.status?.conditions?.find((c) => c.type === 'PodScheduled');

@@ -4,8 +4,16 @@ import { strategicMerge } from '../../../local/kube-sandbox/patch';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { elapse, manualSandbox, podsControlledBy } from './common-helpers';
-import { elapseUntil, eventMessages, get, statefulSet, updateObject } from './workload-helpers';
+import { statefulSetManifest } from '../../support/manifests';
+import {
+  elapse,
+  elapseUntil,
+  eventMessages,
+  get,
+  manualSandbox,
+  podsControlledBy,
+  updateObject,
+} from '../../support/sandbox';
 
 function sts(sandbox: Sandbox, name = 'web'): StatefulSet & KubeObject {
   return get(sandbox, 'statefulsets.apps', name) as StatefulSet & KubeObject;
@@ -65,7 +73,7 @@ describe('StatefulSet controller', () => {
     sandbox = await manualSandbox();
 
     // Act
-    sandbox.apply([statefulSet('web')]);
+    sandbox.apply([statefulSetManifest('web')]);
     await sandbox.settle();
 
     // Assess
@@ -88,7 +96,7 @@ describe('StatefulSet controller', () => {
     sandbox = await manualSandbox();
 
     // Act
-    sandbox.apply([statefulSet('web', { replicas: 2 })]);
+    sandbox.apply([statefulSetManifest('web', { replicas: 2 })]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
 
     // Assess
@@ -131,7 +139,7 @@ describe('StatefulSet controller', () => {
 
   it('rolls a template change out from the highest ordinal down, one pod at a time', async () => {
     // Prepare
-    sandbox = await manualSandbox([statefulSet('web')]);
+    sandbox = await manualSandbox([statefulSetManifest('web')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const before = sts(sandbox).status!.currentRevision;
     const deleted = recordDeletions(sandbox);
@@ -164,7 +172,9 @@ describe('StatefulSet controller', () => {
   it('updates only the ordinals at or above the partition', async () => {
     // Prepare
     sandbox = await manualSandbox([
-      statefulSet('web', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }),
+      statefulSetManifest('web', {
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } },
+      }),
     ]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const before = sts(sandbox).status!.currentRevision;
@@ -190,7 +200,7 @@ describe('StatefulSet controller', () => {
 
   it('rolls back to an earlier revision the way `kubectl rollout undo` patches it', async () => {
     // Prepare
-    sandbox = await manualSandbox([statefulSet('web')]);
+    sandbox = await manualSandbox([statefulSetManifest('web')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     await updateObject(sandbox, 'statefulsets.apps', 'web', (o) => {
       (o as StatefulSet & KubeObject).spec!.template.spec!.containers[0].image = 'nginx:1.28';
@@ -224,7 +234,7 @@ describe('StatefulSet controller', () => {
     sandbox = await manualSandbox();
 
     // Act
-    sandbox.apply([statefulSet('web', { podManagementPolicy: 'Parallel' })]);
+    sandbox.apply([statefulSetManifest('web', { podManagementPolicy: 'Parallel' })]);
     await sandbox.settle();
 
     // Assess
@@ -234,7 +244,7 @@ describe('StatefulSet controller', () => {
   it('leaves pods alone with OnDelete until they are deleted', async () => {
     // Prepare
     sandbox = await manualSandbox([
-      statefulSet('web', { replicas: 2, updateStrategy: { type: 'OnDelete' } }),
+      statefulSetManifest('web', { replicas: 2, updateStrategy: { type: 'OnDelete' } }),
     ]);
     await elapseUntil(sandbox, () => sts(sandbox).status?.readyReplicas === 2);
 
@@ -255,7 +265,7 @@ describe('StatefulSet controller', () => {
 
   it('scales down from the highest ordinal', async () => {
     // Prepare
-    sandbox = await manualSandbox([statefulSet('web')]);
+    sandbox = await manualSandbox([statefulSetManifest('web')]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
     const deleted = recordDeletions(sandbox);
 
@@ -274,7 +284,7 @@ describe('StatefulSet controller', () => {
 
   it('keeps revisionHistoryLimit old revisions', async () => {
     // Prepare
-    sandbox = await manualSandbox([statefulSet('web', { replicas: 1, revisionHistoryLimit: 1 })]);
+    sandbox = await manualSandbox([statefulSetManifest('web', { replicas: 1, revisionHistoryLimit: 1 })]);
     await elapseUntil(sandbox, () => rolledOut(sandbox));
 
     // Act

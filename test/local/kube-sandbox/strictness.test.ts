@@ -10,9 +10,9 @@ import {
 } from '@kubernetes/client-node';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
-import { elapse, manualSandbox } from './common-helpers';
-import { podManifest } from './pod-helpers';
+import { apiError, kubeConfigFor } from '../../support/kube';
+import { podManifest } from '../../support/manifests';
+import { elapse, manualSandbox } from '../../support/sandbox';
 
 /** The parts of the served documents these tests read. */
 interface Status {

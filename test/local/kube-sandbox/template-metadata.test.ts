@@ -5,20 +5,22 @@ import { computeTemplateHash } from '../../../local/kube-sandbox/controllers/has
 import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { KubectlSandbox } from '../../kubectl/kubectl';
-import { elapse, manualSandbox } from './common-helpers';
-import { cronJob, daemonSet, job, statefulSet, template } from './workload-helpers';
+import { KubectlSandbox } from '../../support/kubectl';
+import {
+  cronJobManifest,
+  daemonSetManifest,
+  deploymentManifest,
+  jobManifest,
+  statefulSetManifest,
+} from '../../support/manifests';
+import { elapse, manualSandbox } from '../../support/sandbox';
 
 // The zero metav1.Time of an embedded ObjectMeta serializes as `creationTimestamp: null`: a 1.32
 // API server shows it under every template, and the sandbox stores and serves it the same way.
 
+/** A Deployment with one replica: the objects whose templates the tests compare. */
 function deployment(name: string): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: 'default' },
-    spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: template({ app: name }) },
-  };
+  return deploymentManifest(name, { replicas: 1 });
 }
 
 function replicaSet(name: string): KubeObject {
@@ -58,10 +60,10 @@ describe('pod template metadata', () => {
     for (const obj of [
       deployment('web'),
       replicaSet('rs'),
-      statefulSet('db', { volumeClaimTemplates: [claim] }),
-      daemonSet('agent'),
-      job('once'),
-      cronJob('nightly', '0 3 * * *'),
+      statefulSetManifest('db', { volumeClaimTemplates: [claim] }),
+      daemonSetManifest('agent'),
+      jobManifest('once'),
+      cronJobManifest('nightly', '0 3 * * *'),
     ]) {
       await create(sandbox, obj);
     }
@@ -92,7 +94,7 @@ describe('pod template metadata', () => {
 
   test('the null leaves template hashes and ControllerRevision data as they were', async () => {
     // Prepare
-    sandbox = await manualSandbox([deployment('web'), statefulSet('db', { replicas: 1 })]);
+    sandbox = await manualSandbox([deployment('web'), statefulSetManifest('db', { replicas: 1 })]);
 
     // Act
     await elapse(sandbox, 5000);
@@ -122,7 +124,7 @@ describe('kubectl get -o yaml', () => {
 
   beforeAll(async () => {
     k = await KubectlSandbox.start({ controllers: false, clock: { mode: 'manual' } });
-    await k.create([deployment('web'), cronJob('nightly', '0 3 * * *')]);
+    await k.create([deployment('web'), cronJobManifest('nightly', '0 3 * * *')]);
   });
 
   afterAll(async () => {

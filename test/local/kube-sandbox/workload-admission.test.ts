@@ -1,8 +1,13 @@
 import type { DaemonSetSpec, StatefulSetSpec } from 'kubernetes-types/apps/v1';
 import type { CronJobSpec, JobSpec } from 'kubernetes-types/batch/v1';
 import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
-import { admissionError, admitted } from './common-helpers';
-import { cronJob, daemonSet, job, statefulSet } from './workload-helpers';
+import {
+  cronJobManifest,
+  daemonSetManifest,
+  jobManifest,
+  statefulSetManifest,
+} from '../../support/manifests';
+import { admissionError, admitted } from '../../support/sandbox';
 
 function rejection(storageKey: string, obj: KubeObject, old?: KubeObject): string {
   const error = admissionError(storageKey, obj, old);
@@ -25,7 +30,7 @@ function withSpec<S>(obj: KubeObject, change: (spec: S) => void): KubeObject {
 describe('StatefulSet admission', () => {
   it('fills the apps/v1 defaults and an empty status', () => {
     // Act
-    const set = admitted('statefulsets.apps', statefulSet('db'));
+    const set = admitted('statefulsets.apps', statefulSetManifest('db'));
 
     // Assess
     expect(set.spec).toMatchObject({
@@ -42,7 +47,7 @@ describe('StatefulSet admission', () => {
 
   it('accepts volume mounts of volumeClaimTemplates and defaults the claims', () => {
     // Prepare
-    const manifest = withSpec<Sts>(statefulSet('db'), (spec) => {
+    const manifest = withSpec<Sts>(statefulSetManifest('db'), (spec) => {
       spec.template.spec!.containers[0].volumeMounts = [{ name: 'data', mountPath: '/var/lib/mysql' }];
       spec.volumeClaimTemplates = [
         {
@@ -66,7 +71,7 @@ describe('StatefulSet admission', () => {
 
   it('rejects a selector that misses the template labels and a non-Always restartPolicy', () => {
     // Prepare
-    const manifest = withSpec<Sts>(statefulSet('db'), (spec) => {
+    const manifest = withSpec<Sts>(statefulSetManifest('db'), (spec) => {
       spec.selector = { matchLabels: { app: 'other' } };
       spec.template.spec!.restartPolicy = 'Never';
     });
@@ -82,7 +87,7 @@ describe('StatefulSet admission', () => {
 
   it('forbids changing fields other than replicas, template, updateStrategy and the like', () => {
     // Prepare
-    const old = admitted('statefulsets.apps', statefulSet('db'));
+    const old = admitted('statefulsets.apps', statefulSetManifest('db'));
     const changed = withSpec<Sts>(old, (spec) => {
       spec.serviceName = 'other';
     });
@@ -107,7 +112,7 @@ describe('StatefulSet admission', () => {
 describe('DaemonSet admission', () => {
   it('fills the defaults and counts template generations', () => {
     // Act
-    const created = admitted('daemonsets.apps', daemonSet('agent'));
+    const created = admitted('daemonsets.apps', daemonSetManifest('agent'));
     const relabelled = admitted(
       'daemonsets.apps',
       { ...created, metadata: { ...created.metadata, labels: { team: 'sre' } } },
@@ -137,8 +142,8 @@ describe('DaemonSet admission', () => {
 
   it('rejects maxUnavailable 0 with maxSurge 0, and a changed selector', () => {
     // Prepare
-    const old = admitted('daemonsets.apps', daemonSet('agent'));
-    const zero = withSpec<Ds>(daemonSet('agent'), (spec) => {
+    const old = admitted('daemonsets.apps', daemonSetManifest('agent'));
+    const zero = withSpec<Ds>(daemonSetManifest('agent'), (spec) => {
       spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } };
     });
     const moved = withSpec<Ds>(old, (spec) => {
@@ -163,7 +168,7 @@ describe('DaemonSet admission', () => {
 describe('Job admission', () => {
   it('keeps the template immutable', () => {
     // Prepare
-    const old = admitted('jobs.batch', job('migrate'));
+    const old = admitted('jobs.batch', jobManifest('migrate'));
     const changed = withSpec<JobS>(old, (spec) => (spec.template.spec!.containers[0].image = 'flyway:11'));
 
     // Act
@@ -177,7 +182,7 @@ describe('Job admission', () => {
 
   it('leaves a manual selector alone and checks that it selects the template', () => {
     // Prepare
-    const manual = withSpec<JobS>(job('manual'), (spec) => {
+    const manual = withSpec<JobS>(jobManifest('manual'), (spec) => {
       spec.manualSelector = true;
       spec.selector = { matchLabels: { app: 'manual' } };
     });
@@ -200,7 +205,7 @@ describe('CronJob admission', () => {
   it('fills the defaults, leaves the job template without Job defaults, and keeps a given status', () => {
     // Prepare
     const manifest = {
-      ...cronJob('backup', '0 2 * * *'),
+      ...cronJobManifest('backup', '0 2 * * *'),
       status: { lastScheduleTime: '2026-02-01T02:00:00Z' },
     };
 
@@ -243,7 +248,9 @@ describe('CronJob admission', () => {
     ],
   ])('rejects %s', (_what, change, expected) => {
     // Prepare
-    const manifest = withSpec<Cj>(cronJob('backup', '0 2 * * *'), (spec) => Object.assign(spec, change));
+    const manifest = withSpec<Cj>(cronJobManifest('backup', '0 2 * * *'), (spec) =>
+      Object.assign(spec, change),
+    );
 
     // Act
     const message = rejection('cronjobs.batch', manifest);
@@ -255,7 +262,7 @@ describe('CronJob admission', () => {
   it('rejects names longer than 52 characters and a job template with restartPolicy Always', () => {
     // Prepare
     const name = 'a'.repeat(53);
-    const manifest = withSpec<Cj>({ ...cronJob(name, '@hourly') }, (spec) => {
+    const manifest = withSpec<Cj>({ ...cronJobManifest(name, '@hourly') }, (spec) => {
       delete spec.jobTemplate.spec!.template.spec!.restartPolicy;
     });
 

@@ -3,9 +3,9 @@ import { BEHAVIOR_ANNOTATION } from '../../../local/kube-sandbox/behavior';
 import { types } from '../../../local/kube-sandbox/runtime';
 import type { Sandbox } from '../../../local/kube-sandbox/sandbox';
 import type { KubeObject } from '../../../local/kube-sandbox/store';
-import { apiError, kubeConfigFor } from '../../helpers/kube';
-import { elapse, manualSandbox, START } from './common-helpers';
-import { elapseUntil, statefulSet } from './workload-helpers';
+import { apiError, kubeConfigFor } from '../../support/kube';
+import { statefulSetManifest } from '../../support/manifests';
+import { elapse, elapseUntil, manualSandbox, START } from '../../support/sandbox';
 
 const DAY = 86_400_000;
 const CRONJOB_UID = '5e1c1a7e-0000-4000-8000-00000000b4c0';
@@ -177,7 +177,7 @@ describe('workloads through @kubernetes/client-node', () => {
     // Act
     await apps.createNamespacedStatefulSet({
       namespace: 'default',
-      body: statefulSet('db', { replicas: 2 }) as never,
+      body: statefulSetManifest('db', { replicas: 2 }) as never,
     });
     await elapseUntil(sandbox, () => {
       const s = sandbox.store.get(types['statefulsets.apps'], 'default', 'db');

@@ -1,5 +1,5 @@
-import { KubectlSandbox, parseTable } from '../../kubectl/kubectl';
-import { daemonSet, job, statefulSet } from './workload-helpers';
+import { KubectlSandbox, parseTable } from '../../support/kubectl';
+import { daemonSetManifest, jobManifest, statefulSetManifest } from '../../support/manifests';
 
 // kubectl's StatefulSet and DaemonSet rollout commands (polymorphichelpers: history viewers,
 // rollbackers, status viewers) against the sandbox's controllers and ControllerRevisions.
@@ -23,8 +23,8 @@ async function image(kind: string, name: string): Promise<string> {
 }
 
 describe.each([
-  ['statefulset', 'web', statefulSet('web')],
-  ['daemonset', 'agent', daemonSet('agent')],
+  ['statefulset', 'web', statefulSetManifest('web')],
+  ['daemonset', 'agent', daemonSetManifest('agent')],
 ])('kubectl rollout on a %s', (kind, name, manifest) => {
   const ref = `${kind}/${name}`;
   const qualified = `${kind}.apps/${name}`;
@@ -101,7 +101,7 @@ describe.each([
 describe('kubectl on a Job', () => {
   beforeAll(async () => {
     await k.create([
-      job(
+      jobManifest(
         'migrate',
         {},
         { app: { mode: 'complete', runSeconds: 5, logs: ['Successfully applied 3 migrations'] } },

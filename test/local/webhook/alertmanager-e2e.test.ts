@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../helpers/system-tools';
+import { ALERTMANAGER, missingLine, missingPrerequisites } from '../../support/system-tools';
 import { freePort } from '../../../local/cli/demo-alertmanager';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { types } from '../../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
 import { LocalExecutionStarter } from '../../../local/webhook/local-execution-starter';
 import { startWebhookServer, type WebhookServer } from '../../../local/webhook/serve';
+import { eventually } from '../../support/polling';
 
 /**
  * These flows exercise automatic remediation: rollbacks too run without asking (the default
@@ -41,6 +42,8 @@ const AUTO = { default: { restart: 'auto', rollback: 'auto' } };
 const TOKEN = 'e2e-webhook-token-5d7f9b1c3a';
 const TIME_SCALE = 50;
 const NAMESPACES = ['one-data-alldata', 'one-data-system'];
+/** Alertmanager's retries and repeats come seconds apart, and the machine may be loaded. */
+const ALERTMANAGER_WAIT = { timeoutMs: 90_000, intervalMs: 200 };
 
 let sandbox: Sandbox;
 let aws: LocalAws;
@@ -56,20 +59,6 @@ const logged: Array<Record<string, unknown>> = [];
 let refusedStarts = 0;
 /** Held until the test has seen the resolved notification recorded (then the flow may report). */
 let releaseAlldata: () => void;
-
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** Deliveries the intake handled for an alert group (Alertmanager's first notification, repeats, retries). */
 function deliveries(groupKey: string): number {
@@ -179,13 +168,17 @@ beforeAll(async () => {
     ],
     { stdio: 'ignore' },
   );
-  await waitFor('Alertmanager to be ready', async () => {
-    try {
-      return (await fetch(`${alertmanagerUrl}/-/ready`)).ok || undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  await eventually(
+    'Alertmanager to be ready',
+    async () => {
+      try {
+        return (await fetch(`${alertmanagerUrl}/-/ready`)).ok || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    ALERTMANAGER_WAIT,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -280,12 +273,13 @@ describe('Alertmanager → eks-incident serve → the local engine', () => {
         startsAt,
       },
     ]);
-    await waitFor(
+    await eventually(
       'repeated deliveries of both groups and the wrong token refused',
       () =>
         deliveries(ALLDATA_GROUP) >= 3 &&
         deliveries(AGENT_GROUP) >= 3 &&
         logged.some((line) => line.message === 'webhook request refused'),
+      ALERTMANAGER_WAIT,
     );
 
     // Assess
@@ -355,10 +349,14 @@ describe('Alertmanager → eks-incident serve → the local engine', () => {
 
     // Act: resolve the crash loop; the incident's flow is held until the record is in.
     await postAlerts([{ ...crashLooping, endsAt: new Date().toISOString() }]);
-    const [recorded] = await waitFor('the resolved alert recorded', async () => {
-      const keys = await keysEndingWith('-resolved.json');
-      return keys.length ? keys : undefined;
-    });
+    const [recorded] = await eventually(
+      'the resolved alert recorded',
+      async () => {
+        const keys = await keysEndingWith('-resolved.json');
+        return keys.length ? keys : undefined;
+      },
+      ALERTMANAGER_WAIT,
+    );
     releaseAlldata();
     const run = await alldata.done;
 

@@ -10,7 +10,7 @@ import { serveCommand, type RunningServe } from '../../../local/cli/serve-comman
 import { LocalExecutionRegistry } from '../../../local/engine/execution-registry';
 import { finalStateOf } from '../../../local/engine/unheard';
 import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import { startCli, stopAllClis } from '../../cli/cli-process';
+import { startCli, stopAllClis } from '../../support/cli';
 
 /*
  * Issue 10, classes 5 (no silent drops) and 6 (alert filing), against the real `serve`: the CLI's

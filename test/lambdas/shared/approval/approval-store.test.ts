@@ -4,7 +4,7 @@ import {
   ApprovalStore,
   type ApprovalRecord,
 } from '../../../../lambdas/shared/approval/approval-store';
-import { startLocalAws, type LocalAws } from '../../aws-local';
+import { startLocalAws, type LocalAws } from '../../../support/aws';
 
 /*
  * Single use across processes: two approval-function invocations answer the same request at the

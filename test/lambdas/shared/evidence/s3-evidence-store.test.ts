@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Manifest } from '../../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../../lambdas/shared/evidence/s3-evidence-store';
-import { startLocalAws, type LocalAws } from '../../aws-local';
+import { startLocalAws, type LocalAws } from '../../../support/aws';
 
 let aws: LocalAws;
 let store: S3EvidenceStore;

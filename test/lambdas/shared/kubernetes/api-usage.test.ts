@@ -9,7 +9,7 @@ import {
 } from '../../../../lambdas/shared/kubernetes/step-access';
 import { rbacAllows, type RbacVerb } from '../../../../lambdas/shared/rbac';
 import type { RecordedRequest } from '../../../../local/kube-sandbox/request-log';
-import * as manifests from '../../../helpers/manifests';
+import * as manifests from '../../../support/manifests';
 import {
   NS,
   daemonSet,
@@ -17,9 +17,9 @@ import {
   setImage,
   startKube,
   statefulSet,
-  until,
   type KubeUnderTest,
 } from './sandbox-kube';
+import { eventually } from '../../../support/polling';
 
 // Every request each operation of the adapter (and of the intake's owner lookup) makes is
 // declared for that operation in api-usage.ts, and the group of every step that uses the
@@ -101,7 +101,7 @@ async function everyOperation(): Promise<Use[]> {
     return result;
   }
   const kube = t.kube;
-  const pod = await until('a restarted container', async () => {
+  const pod = await eventually('a restarted container', async () => {
     const pods = await op('listPods', () => kube.listPods(NS, { matchLabels: { app: 'alldata-api' } }));
     return pods.find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0);
   });
@@ -172,7 +172,7 @@ async function everyOperation(): Promise<Use[]> {
       },
     }),
   );
-  await until('the restore-test pod', async () =>
+  await eventually('the restore-test pod', async () =>
     (await kube.listPods(SCRATCH, job.spec!.selector!)).length ? true : undefined,
   );
   await op('getJob', () => kube.getJob(SCRATCH, 'restore-test'));

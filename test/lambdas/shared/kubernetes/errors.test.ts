@@ -6,7 +6,8 @@ import {
   KubernetesTimeoutError,
   TRANSIENT_ERRORS,
 } from '../../../../lambdas/shared/errors';
-import { NS, deployment, startKube, until, type KubeUnderTest } from './sandbox-kube';
+import { NS, deployment, startKube, type KubeUnderTest } from './sandbox-kube';
+import { eventually } from '../../../support/polling';
 
 // What the state machine's Retry/Catch see when the API server misbehaves: faults are
 // injected at the sandbox, the adapter's client-side timeout is 300 ms.
@@ -119,7 +120,7 @@ describe('refusals become KubernetesRequestError with the Status message', () =>
 
   it('a missing pod is 404 and a missing previous log 400, with the API server`s words', async () => {
     // Prepare
-    const pods = await until('running pods', async () => {
+    const pods = await eventually('running pods', async () => {
       const all = await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
       return all.some((p) => p.status?.phase === 'Running')
         ? all.filter((p) => p.status?.phase === 'Running')

@@ -5,7 +5,7 @@ import { localKubeConfig } from '../../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
 import { types } from '../../../../local/kube-sandbox/runtime';
 import type { KubeObject } from '../../../../local/kube-sandbox/store';
-import { KubectlSandbox } from '../../../kubectl/kubectl';
+import { KubectlSandbox } from '../../../support/kubectl';
 import { NS, daemonSet, deployment, setImage, statefulSet } from './sandbox-kube';
 
 // The adapter and the installed kubectl (1.32) do the same thing to twin workloads in one

@@ -3,7 +3,8 @@ import type { Target } from '../../../../lambdas/shared/contracts';
 import { WorkloadNotFoundError } from '../../../../lambdas/shared/errors';
 import { localKubeConfig } from '../../../../lambdas/shared/kubernetes/client';
 import { eventTime } from '../../../../lambdas/shared/kubernetes/kubectl';
-import { NS, deployment, startKube, until, type KubeUnderTest } from './sandbox-kube';
+import { NS, deployment, startKube, type KubeUnderTest } from './sandbox-kube';
+import { eventually } from '../../../support/polling';
 
 // The reads Quick Diagnostics, Collect Events and Cluster Dump make, against the sandbox.
 let t: KubeUnderTest;
@@ -30,7 +31,7 @@ describe('getWorkload, listPods, getNodes', () => {
   it('reads the workload, its pods by selector and the nodes they run on', async () => {
     // Prepare
     t = await startKube({ objects: [deployment('alldata-api', { replicas: 3 }), deployment('other')] });
-    await until('pods to run', async () => {
+    await eventually('pods to run', async () => {
       const pods = await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
       return pods.length === 3 && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
     });
@@ -69,7 +70,7 @@ describe('readLog', () => {
   it('reads the previous instance, its tail, and at most limitBytes', async () => {
     // Prepare
     t = await startKube({ objects: [crashingApi()] });
-    const pod = await until('a container restart', async () => {
+    const pod = await eventually('a container restart', async () => {
       const pods = await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
       return pods.find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
     });
@@ -91,7 +92,7 @@ describe('eventSubjects and listEvents', () => {
   it('collects the events of the workload, its ReplicaSets and its pods, gone ones included, in kubectl events order', async () => {
     // Prepare
     t = await startKube({ objects: [crashingApi(), deployment('other')] });
-    await until('back-off events', async () => {
+    await eventually('back-off events', async () => {
       const events = await t.kube.listEvents(NS, await t.kube.eventSubjects(API));
       return events.some((e) => e.reason === 'BackOff') ? events : undefined;
     });
@@ -99,7 +100,7 @@ describe('eventSubjects and listEvents', () => {
       (p) => p.metadata!.name!,
     );
     await t.kube.rolloutRestart(API, new Date(t.sandbox.clock.now()));
-    await until('the first pods to be gone', async () => {
+    await eventually('the first pods to be gone', async () => {
       const names = (await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } })).map(
         (p) => p.metadata!.name,
       );
@@ -139,7 +140,7 @@ describe('listPage', () => {
   it('pages through a resource with limit and continue', async () => {
     // Prepare
     t = await startKube({ objects: [deployment('alldata-api', { replicas: 3 })] });
-    await until('three pods', async () => {
+    await eventually('three pods', async () => {
       const pods = await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
       return pods.length === 3 ? pods : undefined;
     });

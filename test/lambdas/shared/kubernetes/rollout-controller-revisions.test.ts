@@ -3,7 +3,8 @@ import type { Target } from '../../../../lambdas/shared/contracts';
 import { RolloutRefusedError } from '../../../../lambdas/shared/errors';
 import type { RolloutStatus } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
 import { types } from '../../../../local/kube-sandbox/runtime';
-import { NS, daemonSet, setImage, startKube, statefulSet, until, type KubeUnderTest } from './sandbox-kube';
+import { NS, daemonSet, setImage, startKube, statefulSet, type KubeUnderTest } from './sandbox-kube';
+import { eventually } from '../../../support/polling';
 
 // StatefulSet and DaemonSet rollouts: history in ControllerRevisions, undo by re-applying a
 // revision's strategic-merge patch, each with its own rollout status rules.
@@ -16,7 +17,7 @@ afterEach(async () => {
 type Kind = 'StatefulSet' | 'DaemonSet';
 
 async function watchStatus(target: Target): Promise<RolloutStatus> {
-  return until(`rollout of ${target.kind} ${target.name}`, async () => {
+  return eventually(`rollout of ${target.kind} ${target.name}`, async () => {
     const status = await t.kube.rolloutStatus(target);
     return status.done || status.failed ? status : undefined;
   });

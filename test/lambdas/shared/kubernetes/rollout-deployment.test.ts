@@ -9,7 +9,8 @@ import { RolloutRefusedError } from '../../../../lambdas/shared/errors';
 import { equalIgnoreHash, rfc3339Seconds } from '../../../../lambdas/shared/kubernetes/kubectl';
 import type { RolloutStatus } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
 import { types } from '../../../../local/kube-sandbox/runtime';
-import { NS, deployment, setImage, startKube, until, type KubeUnderTest } from './sandbox-kube';
+import { NS, deployment, setImage, startKube, type KubeUnderTest } from './sandbox-kube';
+import { eventually } from '../../../support/polling';
 
 // Deployment rollouts through the adapter against the sandbox's controllers and kubelet,
 // over HTTP, as the restart / verify / rollback Lambdas use them.
@@ -24,7 +25,7 @@ const target = (name: string): Target => ({ namespace: NS, kind: 'Deployment', n
 /** Checks rollout status until it is done or failed; returns every distinct message seen. */
 async function watchStatus(name: string): Promise<{ last: RolloutStatus; messages: string[] }> {
   const messages: string[] = [];
-  const last = await until(`rollout of ${name} to finish`, async () => {
+  const last = await eventually(`rollout of ${name} to finish`, async () => {
     const status = await t.kube.rolloutStatus(target(name));
     if (messages[messages.length - 1] !== status.message) messages.push(status.message);
     return status.done || status.failed ? status : undefined;

@@ -3,7 +3,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../../../loc
 import type { KubeObject } from '../../../../local/kube-sandbox/store';
 import { localKubeConfig } from '../../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
-import * as manifests from '../../../helpers/manifests';
+import * as manifests from '../../../support/manifests';
 
 /** The adapter under test, talking HTTP to a sandbox through its own kubeconfig. */
 export interface KubeUnderTest {
@@ -31,27 +31,6 @@ export async function startKube(
     kube: new ClientNodeKubernetes(kc, { requestTimeoutMs }),
     apps: kc.makeApiClient(AppsV1Api),
   };
-}
-
-/** Polls `check` until it returns a value, failing with `what` after `timeoutMs` of wall time. */
-export async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** A Deployment as a team writes it (the runbooks' alldata-api), in the test namespace. */

@@ -1,7 +1,7 @@
 import { SnsNotifier } from '../../../../lambdas/shared/notify/sns-notifier';
 import type { Notification } from '../../../../lambdas/shared/notify/notifier';
 import { evidenceLink } from '../../../../lambdas/shared/evidence/links';
-import { receiveNotifications, REGION, startLocalAws, type LocalAws } from '../../aws-local';
+import { receiveNotifications, REGION, startLocalAws, type LocalAws } from '../../../support/aws';
 
 let aws: LocalAws;
 

@@ -1,10 +1,10 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import { deploymentController } from '../../../local/kube-sandbox/controllers/deployment/deployment-controller';
-import { replicaSetController } from '../../../local/kube-sandbox/controllers/replicaset';
-import { controllerUid, types } from '../../../local/kube-sandbox/runtime';
-import { startSandbox, type Sandbox } from '../../../local/kube-sandbox/sandbox';
-import type { KubeObject, Writable } from '../../../local/kube-sandbox/store';
-import { admitUpdate, manualClock, podsControlledBy, storedEvents, type PodObject } from './common-helpers';
+import { deploymentController } from '../../local/kube-sandbox/controllers/deployment/deployment-controller';
+import { replicaSetController } from '../../local/kube-sandbox/controllers/replicaset';
+import { controllerUid, types } from '../../local/kube-sandbox/runtime';
+import { startSandbox, type Sandbox } from '../../local/kube-sandbox/sandbox';
+import type { KubeObject, Writable } from '../../local/kube-sandbox/store';
+import { admitUpdate, manualClock, podsControlledBy, storedEvents, type PodObject } from './sandbox';
 
 export type DeploymentObject = KubeObject & Writable<Deployment>;
 export type ReplicaSetObject = KubeObject & Writable<ReplicaSet>;
@@ -22,42 +22,6 @@ export async function controllersOnlySandbox(): Promise<{ sandbox: Sandbox; stop
     stop: async () => {
       for (const stop of stops) stop();
       await sandbox.stop();
-    },
-  };
-}
-
-export interface DeploymentOptions {
-  replicas?: number;
-  namespace?: string;
-  strategy?: Record<string, unknown>;
-  spec?: Record<string, unknown>;
-  templateAnnotations?: Record<string, string>;
-  annotations?: Record<string, string>;
-  image?: string;
-}
-
-/** A Deployment manifest as a user writes it (no defaults). */
-export function deploymentManifest(name: string, options: DeploymentOptions = {}): DeploymentObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {
-      name,
-      namespace: options.namespace ?? 'default',
-      ...(options.annotations ? { annotations: options.annotations } : {}),
-    },
-    spec: {
-      replicas: options.replicas ?? 3,
-      selector: { matchLabels: { app: name } },
-      ...(options.strategy ? { strategy: options.strategy } : {}),
-      template: {
-        metadata: {
-          labels: { app: name },
-          ...(options.templateAnnotations ? { annotations: options.templateAnnotations } : {}),
-        },
-        spec: { containers: [{ name: 'app', image: options.image ?? 'nginx:1.27' }] },
-      },
-      ...options.spec,
     },
   };
 }

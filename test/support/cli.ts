@@ -1,8 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import type { Streams } from '../../local/cli/output';
 
-// The CLI as a user runs it: a real process started from node_modules/.bin/tsx (what `npx tsx`
-// resolves to; `npm exec` itself does not forward SIGINT/SIGTERM to the command it runs).
+// The CLI as a test runs it: in process with recording streams, or as a user runs it, a real
+// process started from node_modules/.bin/tsx (what `npx tsx` resolves to; `npm exec` itself does
+// not forward SIGINT/SIGTERM to the command it runs).
 
 export const ROOT = resolve(__dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -74,4 +76,16 @@ export async function stopAllClis(): Promise<void> {
       await cli.exited;
     }
   }
+}
+
+/** stdout and stderr of an in-process CLI run, as text; not a terminal. */
+export function recordingStreams(): Streams & { stdout(): string; stderr(): string } {
+  let out = '';
+  let err = '';
+  return {
+    out: { write: (text: string) => void (out += text) },
+    err: { write: (text: string) => void (err += text) },
+    stdout: () => out,
+    stderr: () => err,
+  };
 }

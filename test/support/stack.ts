@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { appWithContext, buildApp } from '../../lib/app';
 import type { IncidentResponseStack } from '../../lib/incident-response-stack';
-import { CDK_TEST_OUTDIR } from '../helpers/cdk-outdir';
+import { CDK_TEST_OUTDIR } from './cdk-outdir';
 
 export const MINIMAL_CONTEXT = { clusterName: 'demo', allowedNamespaces: 'apps,data' };
 

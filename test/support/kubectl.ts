@@ -139,27 +139,5 @@ export function headerOf(text: string): string {
     .replace(/\s{2,}/g, ' ');
 }
 
-/** Polls `check` until it returns a value (not undefined), or fails with `what` after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** An age as kubectl prints it (duration.HumanDuration). */
 export const AGE = /^(\d+(s|m|h|d|y))+$/;
