@@ -1,20 +1,16 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { AlertmanagerPayload } from '../lambdas/shared/alertmanager';
 import { synthesizeDefinitions, type SynthesizedDefinitions } from '../lib/synth';
 import { startLocalAws, type LocalAws } from '../local/aws/local-aws';
-import { executeDefinition, type EventLog } from '../local/engine/execute-definition';
+import type { EventLog } from '../local/engine/execute-definition';
 import { startSandbox } from '../local/kube-sandbox/sandbox';
 import {
-  awsServiceStubs,
+  alertmanagerDelivery,
+  deliverToDeployedStack,
   deployedFunctions,
-  deployedTaskFunctions,
-  functionEnvironment,
-  invokeDeployed,
   tlsFront,
   type DeployedFunction,
 } from '../local/lambda-runtime/deployed-stack';
@@ -41,46 +37,6 @@ const CRITICAL_PATH: Array<[string, string]> = [
   ['Restart', 'restart'],
 ];
 
-/** One Alertmanager delivery about the target, as API Gateway hands it to the intake. */
-function delivery(): unknown {
-  const labels = {
-    alertname: 'KubeDeploymentReplicasMismatch',
-    namespace: TARGET.namespace,
-    deployment: TARGET.name,
-    severity: 'critical',
-  };
-  const payload: AlertmanagerPayload = {
-    version: '4',
-    groupKey: `{}:{alertname="KubeDeploymentReplicasMismatch", namespace="${TARGET.namespace}"}`,
-    truncatedAlerts: 0,
-    status: 'firing',
-    receiver: 'eks-incident-response',
-    groupLabels: { alertname: labels.alertname, namespace: TARGET.namespace },
-    commonLabels: labels,
-    commonAnnotations: { summary: 'alldata-api has not matched its expected number of replicas.' },
-    externalURL: 'http://alertmanager:9093',
-    alerts: [
-      {
-        status: 'firing',
-        labels,
-        annotations: { summary: 'alldata-api has not matched its expected number of replicas.' },
-        startsAt: new Date(Date.now() - 300_000).toISOString(),
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus:9090/graph',
-        fingerprint: randomBytes(8).toString('hex'),
-      },
-    ],
-  };
-  return {
-    version: '2.0',
-    routeKey: 'POST /alertmanager',
-    rawPath: '/alertmanager',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-    isBase64Encoded: false,
-  };
-}
-
 interface ColdRun {
   /** The delivery handed to the intake's fresh process → the restart's PATCH at the API server. */
   alertToRestartMs: number;
@@ -97,50 +53,38 @@ async function runOnce(
   const sandbox = await startSandbox({ scenario: 'demo', clock: { timeScale: TIME_SCALE } });
   const front = await tlsFront(sandbox, scratch);
   const hops = new Map<string, { initMs: number; totalMs: number }>();
-  let execution: Promise<unknown> | undefined;
   const events: EventLog[] = [];
-  const environmentOf = (fn: DeployedFunction) => functionEnvironment(fn, aws, front, services.url);
-  const services = await awsServiceStubs({
-    secret: TOKEN,
-    onStart: (name, input) => {
-      const { region, account } = synthesized.placeholders;
-      execution = executeDefinition({
-        definition: synthesized.incidentResponse,
-        stateMachineName: 'IncidentResponse',
-        region,
-        account,
-        functions: deployedTaskFunctions(
-          synthesized.placeholders.functions,
-          functions,
-          environmentOf,
-          (step, answer) => {
-            if (!hops.has(step)) hops.set(step, answer.timings);
-          },
-        ),
-        sns: { client: aws.sns, topicArn: aws.topicArn },
-        input,
-        waitSeconds: 60,
-        timeScale: TIME_SCALE,
-        executionName: name,
-        onEvent: (event) => events.push(event),
-      });
-      return `arn:aws:states:${region}:${account}:execution:IncidentResponse:${name}`;
-    },
-  });
   try {
     await sandbox.settle();
     sandbox.requests.clear();
-    const intake = functions.get('intake')!;
-    const deliveredAt = Date.now();
-    const answer = await invokeDeployed(intake, environmentOf(intake), delivery());
-    if (!answer.ok || (answer.result as { statusCode?: number }).statusCode !== 200)
-      throw new Error(`the intake did not start the execution: ${JSON.stringify(answer)}`);
-    hops.set('intake', answer.timings);
+    const { deliveredAt, intake, execution } = await deliverToDeployedStack({
+      synthesized,
+      functions,
+      aws,
+      cluster: front,
+      token: TOKEN,
+      delivery: alertmanagerDelivery(
+        {
+          alertname: 'KubeDeploymentReplicasMismatch',
+          namespace: TARGET.namespace,
+          deployment: TARGET.name,
+          severity: 'critical',
+        },
+        TOKEN,
+        `${TARGET.name} has not matched its expected number of replicas.`,
+      ),
+      timeScale: TIME_SCALE,
+      onAnswer: (step, answer) => {
+        if (!hops.has(step)) hops.set(step, answer.timings);
+      },
+      onEvent: (event) => events.push(event),
+    });
+    if (!intake.ok || (intake.result as { statusCode?: number }).statusCode !== 200)
+      throw new Error(`the intake did not start the execution: ${JSON.stringify(intake)}`);
     if (!execution) throw new Error('the intake answered without starting an execution');
-    const done = (await execution) as { status: string; error?: unknown };
-    if (done.status !== 'SUCCEEDED') {
+    if (execution.status !== 'SUCCEEDED') {
       const failures = events.filter((e) => e.type.endsWith('Failed') || e.type.endsWith('Caught'));
-      throw new Error(`the execution ended ${done.status}: ${JSON.stringify(failures).slice(0, 3000)}`);
+      throw new Error(`the execution ended ${execution.status}: ${JSON.stringify(failures).slice(0, 3000)}`);
     }
     const patch = sandbox.requests
       .all()
@@ -151,7 +95,6 @@ async function runOnce(
     return { alertToRestartMs: patch.at - deliveredAt, hops };
   } finally {
     front.close();
-    services.server.close();
     await sandbox.stop();
   }
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -6,9 +7,16 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { AlertmanagerPayload } from '../../lambdas/shared/alertmanager';
 import { appWithContext, buildApp } from '../../lib/app';
+import type { SynthesizedDefinitions } from '../../lib/synth';
 import type { LocalAws } from '../aws/local-aws';
-import type { LocalFunction } from '../engine/execute-definition';
+import {
+  executeDefinition,
+  type EventLog,
+  type LocalExecution,
+  type LocalFunction,
+} from '../engine/execute-definition';
 import type { Sandbox } from '../kube-sandbox/sandbox';
 import { invokeCold, type ColdResult, type ColdTimings } from './runtime-api';
 
@@ -258,6 +266,117 @@ export function deployedTaskFunctions(
     });
   }
   return byArn;
+}
+
+/**
+ * One Alertmanager delivery of a firing alert with `labels`, as API Gateway (HTTP API, payload
+ * 2.0) hands it to the intake, authorized with the webhook `token`.
+ */
+export function alertmanagerDelivery(
+  labels: Record<string, string> & { alertname: string; namespace: string },
+  token: string,
+  summary = `${labels.alertname} in ${labels.namespace}`,
+): unknown {
+  const payload: AlertmanagerPayload = {
+    version: '4',
+    groupKey: `{}:{alertname="${labels.alertname}", namespace="${labels.namespace}"}`,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'eks-incident-response',
+    groupLabels: { alertname: labels.alertname, namespace: labels.namespace },
+    commonLabels: labels,
+    commonAnnotations: { summary },
+    externalURL: 'http://alertmanager:9093',
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations: { summary },
+        startsAt: new Date(Date.now() - 300_000).toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus:9090/graph',
+        fingerprint: randomBytes(8).toString('hex'),
+      },
+    ],
+  };
+  return {
+    version: '2.0',
+    routeKey: 'POST /alertmanager',
+    rawPath: '/alertmanager',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+    isBase64Encoded: false,
+  };
+}
+
+export interface DeliveryOptions {
+  synthesized: SynthesizedDefinitions;
+  functions: ReadonlyMap<string, DeployedFunction>;
+  aws: LocalAws;
+  cluster: Pick<ClusterFront, 'url' | 'caData'>;
+  /** The webhook token the Secrets Manager stub answers; the delivery must carry it. */
+  token: string;
+  /** What API Gateway hands the intake (alertmanagerDelivery). */
+  delivery: unknown;
+  /** Workflow seconds per wall second for the execution's Wait states. */
+  timeScale: number;
+  /** Every cold answer, the intake's included, by handler folder. */
+  onAnswer?: (step: string, answer: ColdResult) => void;
+  onEvent?: (event: EventLog) => void;
+}
+
+export interface DeliveryRun {
+  /** Date.now() as the delivery was handed to the intake's process. */
+  deliveredAt: number;
+  intake: ColdResult;
+  /** The execution the intake started, run to its end; undefined when it started none. */
+  execution?: LocalExecution;
+}
+
+/**
+ * A delivery through the deployed stack: the intake bundle gets it cold, its StartExecution (the
+ * stub) starts the synthesized IncidentResponse on the local engine, whose Lambda Tasks invoke
+ * the step bundles cold; resolves when that execution has ended.
+ */
+export async function deliverToDeployedStack(options: DeliveryOptions): Promise<DeliveryRun> {
+  const { synthesized, functions, aws, cluster, onAnswer = () => undefined } = options;
+  const intake = functions.get('intake');
+  if (!intake) throw new Error('no deployed bundle for the intake');
+  let execution: Promise<LocalExecution> | undefined;
+  const environmentOf = (fn: DeployedFunction) => functionEnvironment(fn, aws, cluster, services.url);
+  const services = await awsServiceStubs({
+    secret: options.token,
+    onStart: (name, input) => {
+      const { region, account } = synthesized.placeholders;
+      execution = executeDefinition({
+        definition: synthesized.incidentResponse,
+        stateMachineName: 'IncidentResponse',
+        region,
+        account,
+        functions: deployedTaskFunctions(
+          synthesized.placeholders.functions,
+          functions,
+          environmentOf,
+          onAnswer,
+        ),
+        sns: { client: aws.sns, topicArn: aws.topicArn },
+        input,
+        waitSeconds: 60,
+        timeScale: options.timeScale,
+        executionName: name,
+        onEvent: options.onEvent,
+      });
+      return `arn:aws:states:${region}:${account}:execution:IncidentResponse:${name}`;
+    },
+  });
+  try {
+    const deliveredAt = Date.now();
+    const answer = await invokeDeployed(intake, environmentOf(intake), options.delivery);
+    onAnswer('intake', answer);
+    return { deliveredAt, intake: answer, execution: await execution };
+  } finally {
+    services.server.close();
+  }
 }
 
 export type { ColdResult, ColdTimings };

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,9 @@ import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import { executeDefinition, type LocalExecution } from '../../local/engine/execute-definition';
 import { startSandbox, type Sandbox } from '../../local/kube-sandbox/sandbox';
 import {
+  alertmanagerDelivery,
   awsServiceStubs,
+  deliverToDeployedStack,
   deployedFunctions,
   deployedTaskFunctions,
   functionEnvironment,
@@ -163,38 +164,6 @@ describe('every handler is deployed as a bundle', () => {
   });
 });
 
-/** One Alertmanager delivery about the target, as API Gateway (HTTP API, payload 2.0) hands it to the intake. */
-function delivery(labels: Record<string, string> & { alertname: string; namespace: string }): unknown {
-  const alert = {
-    status: 'firing',
-    labels,
-    annotations: { summary: `${labels.alertname} in ${labels.namespace}` },
-    startsAt: new Date(Date.now() - 300_000).toISOString(),
-    endsAt: '0001-01-01T00:00:00Z',
-    generatorURL: 'http://prometheus:9090/graph',
-    fingerprint: randomBytes(8).toString('hex'),
-  };
-  return {
-    version: '2.0',
-    routeKey: 'POST /alertmanager',
-    rawPath: '/alertmanager',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      version: '4',
-      groupKey: `{}:{alertname="${labels.alertname}", namespace="${labels.namespace}"}`,
-      truncatedAlerts: 0,
-      status: 'firing',
-      receiver: 'eks-incident-response',
-      groupLabels: { alertname: labels.alertname, namespace: labels.namespace },
-      commonLabels: labels,
-      commonAnnotations: alert.annotations,
-      externalURL: 'http://alertmanager:9093',
-      alerts: [alert],
-    }),
-    isBase64Encoded: false,
-  };
-}
-
 async function evidenceKeys(prefix: string): Promise<string[]> {
   const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: prefix }));
   return (listed.Contents ?? []).map((object) => object.Key!);
@@ -217,49 +186,22 @@ describe('the deployed bundles run the workflows against the sandbox and the loc
 
   /** The delivery handed to the intake bundle, and the execution it starts, run through the step bundles. */
   async function deliver(
-    labels: Parameters<typeof delivery>[0],
+    labels: Parameters<typeof alertmanagerDelivery>[0],
   ): Promise<{ intake: ColdResult; done?: LocalExecution; entered: string[] }> {
-    let execution: Promise<LocalExecution> | undefined;
-    const environmentOf = (fn: DeployedFunction) => functionEnvironment(fn, aws, front, services.url);
-    const services = await awsServiceStubs({
-      secret: TOKEN,
-      onStart: (name, input) => {
-        const { region, account } = synthesized.placeholders;
-        execution = executeDefinition({
-          definition: synthesized.incidentResponse,
-          stateMachineName: 'IncidentResponse',
-          region,
-          account,
-          functions: deployedTaskFunctions(
-            synthesized.placeholders.functions,
-            functions,
-            environmentOf,
-            recordAnswer,
-          ),
-          sns: { client: aws.sns, topicArn: aws.topicArn },
-          input,
-          waitSeconds: 60,
-          timeScale: TIME_SCALE,
-          executionName: name,
-        });
-        return `arn:aws:states:${region}:${account}:execution:IncidentResponse:${name}`;
-      },
+    const { intake, execution: done } = await deliverToDeployedStack({
+      synthesized,
+      functions,
+      aws,
+      cluster: front,
+      token: TOKEN,
+      delivery: alertmanagerDelivery(labels, TOKEN),
+      timeScale: TIME_SCALE,
+      onAnswer: recordAnswer,
     });
-    try {
-      const intake = await invokeDeployed(
-        bundleOf('intake'),
-        environmentOf(bundleOf('intake')),
-        delivery(labels),
-      );
-      recordAnswer('intake', intake);
-      const done = await execution;
-      const entered = (done?.events ?? [])
-        .filter((e) => e.type === 'StateEntered')
-        .map((e) => (e as { state: { name: string } }).state.name);
-      return { intake, done, entered };
-    } finally {
-      services.server.close();
-    }
+    const entered = (done?.events ?? [])
+      .filter((e) => e.type === 'StateEntered')
+      .map((e) => (e as { state: { name: string } }).state.name);
+    return { intake, done, entered };
   }
 
   it('an Alertmanager delivery to the intake bundle runs the incident flow through every step bundle to the restart', async () => {
