@@ -47,7 +47,7 @@ function parseBehavior(pod: KubeObject): PodBehavior {
   return parsed as PodBehavior;
 }
 
-export function nodeInternalIp(node: Node): string {
+function nodeInternalIp(node: Node): string {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.10';
 }
 

@@ -91,6 +91,7 @@ export interface KubeletState {
   readonly fail: (error: unknown) => void;
 }
 
+/** Runs `fn` after `ms` (sandbox time) unless the kubelet stopped; its timer is tracked in `timers` to be cancelled. */
 export function later(k: KubeletState, timers: Set<number>, ms: number, fn: () => void): void {
   const id = k.clock.setTimeout(() => {
     if (k.stopped) return;
