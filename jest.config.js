@@ -28,6 +28,7 @@ const UNIT = [
   'test/lib/(config|execution-input-schema)',
   'test/cli/(demo-alerts|live-view|rbac-command)',
   'test/local/engine/execution-registry',
+  'test/local/kube-sandbox/pod-availability',
 ];
 
 const E2E = [

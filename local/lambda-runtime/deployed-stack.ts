@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ import {
   type LocalFunction,
 } from '../engine/execute-definition';
 import type { Sandbox } from '../kube-sandbox/sandbox';
+import { startAwsJsonStub } from './aws-json-stub';
 import { invokeCold, type ColdResult, type ColdTimings } from './runtime-api';
 
 /**
@@ -165,37 +166,23 @@ export interface ServiceStubOptions {
 }
 
 /**
- * Secrets Manager and Step Functions as the functions call them (AWS JSON 1.1 over HTTP), which
- * fauxqs does not emulate: GetSecretValue answers `secret`, StartExecution hands the execution to
- * `onStart` (the local engine), DescribeExecution knows no earlier execution. Anything else is an
- * UnknownOperationException, so a call the stub does not know fails loudly.
+ * Secrets Manager and Step Functions as the functions call them, which fauxqs does not emulate:
+ * GetSecretValue answers `secret`, StartExecution hands the execution to `onStart` (the local
+ * engine), DescribeExecution knows no earlier execution; any other operation fails loudly.
  */
 export async function awsServiceStubs(options: ServiceStubOptions): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const params = JSON.parse(body || '{}') as Record<string, string>;
-      const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(payload));
-      };
-      if (target === 'secretsmanager.GetSecretValue')
-        reply(200, { ARN: params.SecretId, Name: 'secret', SecretString: options.secret, VersionId: 'v1' });
-      else if (target === 'AWSStepFunctions.StartExecution')
-        reply(200, {
-          executionArn: options.onStart(params.name, JSON.parse(params.input)),
-          startDate: Date.now() / 1000,
-        });
-      else if (target === 'AWSStepFunctions.DescribeExecution')
-        reply(400, { __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' });
-      else reply(400, { __type: 'UnknownOperationException', message: target });
-    });
+  const { server, url } = await startAwsJsonStub({
+    GetSecretValue: (params) => [
+      200,
+      { ARN: params.SecretId, Name: 'secret', SecretString: options.secret, VersionId: 'v1' },
+    ],
+    StartExecution: (params) => [
+      200,
+      { executionArn: options.onStart(params.name, JSON.parse(params.input)), startDate: Date.now() / 1000 },
+    ],
+    DescribeExecution: () => [400, { __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }],
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { server, url };
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
-import type { PodCondition } from 'kubernetes-types/core/v1';
 import { ApiError } from '../errors';
 import {
   controllerRef,
@@ -12,9 +11,13 @@ import {
 } from '../runtime';
 import type { KubeObject, Writable } from '../store';
 import {
+  availableSince,
   controllerOf,
   createPod,
   isPodActive,
+  isPodAvailable,
+  isPodReady,
+  readyCondition,
   sameJson,
   selectorMatcher,
   type PodObject,
@@ -26,31 +29,6 @@ const COMPONENT = 'replicaset-controller';
 /** The controller-manager's cap on pods created or deleted in one sync (`burstReplicas`). */
 const BURST_REPLICAS = 500;
 const DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
-
-function readyCondition(pod: PodObject): Writable<PodCondition> | undefined {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-export function isPodReady(pod: PodObject): boolean {
-  return readyCondition(pod)?.status === 'True';
-}
-
-/**
- * Sandbox time (ms) from which a ready pod counts as available: Ready for longer than
- * minReadySeconds (`podutil.IsPodAvailable` compares strictly), or undefined when not ready.
- */
-export function availableFrom(pod: PodObject, minReadySeconds: number): number | undefined {
-  const ready = readyCondition(pod);
-  if (ready?.status !== 'True') return undefined;
-  if (minReadySeconds <= 0) return -Infinity;
-  if (!ready.lastTransitionTime) return undefined;
-  return Date.parse(ready.lastTransitionTime) + minReadySeconds * 1000 + 1;
-}
-
-export function isPodAvailable(pod: PodObject, minReadySeconds: number, now: number): boolean {
-  const from = availableFrom(pod, minReadySeconds);
-  return from !== undefined && from <= now;
-}
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 
@@ -301,7 +279,7 @@ class ReplicaSetSync {
   ): void {
     const key = keyOf(rs);
     const pending = pods
-      .map((p) => availableFrom(p, minReadySeconds))
+      .map((p) => availableSince(p, minReadySeconds))
       .filter((t): t is number => t !== undefined && t > now);
     const previous = this.timers.get(key);
     if (previous !== undefined) this.ctx.clock.clearTimeout(previous);

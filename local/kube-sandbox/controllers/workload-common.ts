@@ -1,4 +1,4 @@
-import type { Pod, PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1';
+import type { Pod, PodCondition, PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import { isDeepStrictEqual } from 'node:util';
 import { admit } from '../admission';
@@ -27,8 +27,12 @@ import { resolveGeneratedName, type KubeObject, type Writable } from '../store';
 
 export type PodObject = KubeObject & Writable<Pod>;
 
+export function readyCondition(pod: PodObject): Writable<PodCondition> | undefined {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
 export function isPodReady(pod: PodObject): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return readyCondition(pod)?.status === 'True';
 }
 
 export function isTerminal(pod: Pod): boolean {
@@ -44,15 +48,18 @@ export function isRunningAndReady(pod: PodObject): boolean {
 }
 
 /**
- * When a Ready pod counts as available: `minReadySeconds` after its Ready condition turned true
- * (podutil.IsPodAvailable). Undefined when the pod is not Ready.
+ * Sandbox time (ms) from which a Ready pod counts as available, as podutil.IsPodAvailable decides
+ * for every workload controller: at once with minReadySeconds 0, else once its Ready condition has
+ * been true for minReadySeconds, that instant included (upstream compares `<=` since
+ * kubernetes/kubernetes#132122). Undefined when the pod is not Ready, or when minReadySeconds is set
+ * and the Ready condition has no lastTransitionTime (Go's zero time never counts).
  */
 export function availableSince(pod: PodObject, minReadySeconds = 0): number | undefined {
-  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready' && c.status === 'True');
-  if (!ready) return undefined;
-  if (minReadySeconds <= 0) return 0;
-  const since = ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : 0;
-  return since + minReadySeconds * 1000;
+  const ready = readyCondition(pod);
+  if (ready?.status !== 'True') return undefined;
+  if (minReadySeconds <= 0) return -Infinity;
+  if (!ready.lastTransitionTime) return undefined;
+  return Date.parse(ready.lastTransitionTime) + minReadySeconds * 1000;
 }
 
 export function isPodAvailable(pod: PodObject, minReadySeconds: number | undefined, now: number): boolean {

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startAwsJsonStub, type AwsJsonStub } from '../../../local/lambda-runtime/aws-json-stub';
 import { ApprovalStore, type ApprovalRecord } from '../../../lambdas/shared/approval/approval-store';
 import { approvalLink, slackSignature } from '../../../lambdas/shared/approval/signatures';
 import { coldStart } from '../handler-fixtures';
@@ -29,47 +28,35 @@ class FakeAws {
   readonly sent: Array<{ taskToken: string; output: Record<string, unknown> }> = [];
   /** Tokens whose task has timed out or closed: SendTaskSuccess answers TaskTimedOut. */
   readonly closed = new Set<string>();
-  private server!: Server;
-  url = '';
+  private stub!: AwsJsonStub;
+
+  get url(): string {
+    return this.stub.url;
+  }
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const action = String(req.headers['x-amz-target']).split('.')[1];
-        const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, string>;
-        const [status, answer] = this.answer(action, body);
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify(answer));
-      });
+    this.stub = await startAwsJsonStub({
+      GetSecretValue: (body) => {
+        const value = { [LINK_SECRET_ARN]: LINK_SECRET, [SLACK_SECRET_ARN]: SLACK_SECRET }[body.SecretId];
+        return value
+          ? [200, { ARN: body.SecretId, SecretString: value }]
+          : [400, { __type: 'ResourceNotFoundException', message: 'no such secret' }];
+      },
+      SendTaskSuccess: (body) => {
+        if (this.closed.has(body.taskToken)) {
+          return [400, { __type: 'TaskTimedOut', message: 'Task Timed Out' }];
+        }
+        this.sent.push({
+          taskToken: body.taskToken,
+          output: JSON.parse(body.output) as Record<string, unknown>,
+        });
+        return [200, {}];
+      },
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private answer(action: string, body: Record<string, string>): [number, unknown] {
-    if (action === 'GetSecretValue') {
-      const value = { [LINK_SECRET_ARN]: LINK_SECRET, [SLACK_SECRET_ARN]: SLACK_SECRET }[body.SecretId];
-      return value
-        ? [200, { ARN: body.SecretId, SecretString: value }]
-        : [400, { __type: 'ResourceNotFoundException', message: 'no such secret' }];
-    }
-    if (action === 'SendTaskSuccess') {
-      if (this.closed.has(body.taskToken)) {
-        return [400, { __type: 'TaskTimedOut', message: 'Task Timed Out' }];
-      }
-      this.sent.push({
-        taskToken: body.taskToken,
-        output: JSON.parse(body.output) as Record<string, unknown>,
-      });
-      return [200, {}];
-    }
-    return [400, { __type: 'UnknownOperationException', message: action }];
+    return this.stub.close();
   }
 }
 

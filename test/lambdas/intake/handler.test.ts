@@ -1,6 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  startAwsJsonStub,
+  type AwsJsonCall,
+  type AwsJsonStub,
+} from '../../../local/lambda-runtime/aws-json-stub';
 import { secretsManagerToken } from '../../../lambdas/intake/webhook-token';
 import type { ResolvedAlertRecord } from '../../../lambdas/shared/alertmanager';
 import { ConfigurationError } from '../../../lambdas/shared/errors';
@@ -20,74 +23,58 @@ const TOKEN = 'am-webhook-0f1e2d3c4b5a6978';
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:secret:incident/alertmanager-token-AbCdEf`;
 const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:123456789012:stateMachine:IncidentResponse`;
 
-interface FakeAwsCall {
-  action: string;
-  body: Record<string, unknown>;
-}
-
-/** Step Functions and Secrets Manager as the SDK sees them: awsJson over HTTP, by X-Amz-Target. */
+/** Step Functions and Secrets Manager as the SDK sees them, answered as this test needs. */
 class FakeAws {
-  readonly calls: FakeAwsCall[] = [];
   readonly executions = new Map<string, { input: string; startDate: number }>();
   /** Errors (`__type`) the next StartExecution calls answer with. */
   readonly startFailures: string[] = [];
-  private server!: Server;
-  url = '';
+  private stub!: AwsJsonStub;
+
+  get calls(): AwsJsonCall[] {
+    return this.stub.calls;
+  }
+
+  get url(): string {
+    return this.stub.url;
+  }
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const action = String(req.headers['x-amz-target']).split('.')[1];
-        const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>;
-        this.calls.push({ action, body });
-        const [status, answer] = this.answer(action, body);
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify(answer));
-      });
+    const arnOf = (name: string) => STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:') + `:${name}`;
+    this.stub = await startAwsJsonStub({
+      GetSecretValue: (body) =>
+        body.SecretId === SECRET_ARN
+          ? [200, { ARN: SECRET_ARN, Name: 'incident/alertmanager-token', SecretString: `${TOKEN}\n` }]
+          : [400, { __type: 'ResourceNotFoundException', message: 'no such secret' }],
+      StartExecution: (body) => {
+        const failure = this.startFailures.shift();
+        if (failure) return [400, { __type: failure, message: failure }];
+        const name = String(body.name);
+        if (this.executions.has(name)) return [400, { __type: 'ExecutionAlreadyExists', message: 'exists' }];
+        const startDate = Date.now() / 1000;
+        this.executions.set(name, { input: String(body.input), startDate });
+        return [200, { executionArn: arnOf(name), startDate }];
+      },
+      DescribeExecution: (body) => {
+        const name = String(body.executionArn).split(':').pop()!;
+        const execution = this.executions.get(name);
+        if (!execution) return [400, { __type: 'ExecutionDoesNotExist', message: 'no such execution' }];
+        return [
+          200,
+          {
+            executionArn: body.executionArn,
+            stateMachineArn: STATE_MACHINE_ARN,
+            name,
+            status: 'RUNNING',
+            startDate: execution.startDate,
+            input: execution.input,
+          },
+        ];
+      },
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private answer(action: string, body: Record<string, unknown>): [number, unknown] {
-    const arnOf = (name: string) => STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:') + `:${name}`;
-    if (action === 'GetSecretValue') {
-      return body.SecretId === SECRET_ARN
-        ? [200, { ARN: SECRET_ARN, Name: 'incident/alertmanager-token', SecretString: `${TOKEN}\n` }]
-        : [400, { __type: 'ResourceNotFoundException', message: 'no such secret' }];
-    }
-    if (action === 'StartExecution') {
-      const failure = this.startFailures.shift();
-      if (failure) return [400, { __type: failure, message: failure }];
-      const name = String(body.name);
-      if (this.executions.has(name)) return [400, { __type: 'ExecutionAlreadyExists', message: 'exists' }];
-      const startDate = Date.now() / 1000;
-      this.executions.set(name, { input: String(body.input), startDate });
-      return [200, { executionArn: arnOf(name), startDate }];
-    }
-    if (action === 'DescribeExecution') {
-      const name = String(body.executionArn).split(':').pop()!;
-      const execution = this.executions.get(name);
-      if (!execution) return [400, { __type: 'ExecutionDoesNotExist', message: 'no such execution' }];
-      return [
-        200,
-        {
-          executionArn: body.executionArn,
-          stateMachineArn: STATE_MACHINE_ARN,
-          name,
-          status: 'RUNNING',
-          startDate: execution.startDate,
-          input: execution.input,
-        },
-      ];
-    }
-    return [400, { __type: 'UnknownOperationException', message: action }];
+    return this.stub.close();
   }
 }
 

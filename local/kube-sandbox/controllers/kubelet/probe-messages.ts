@@ -3,7 +3,7 @@
  * and the probe settings it runs with (the API server's defaults when unset).
  */
 import type { Container, Probe } from 'kubernetes-types/core/v1';
-import type { ContainerBehavior } from '../behavior';
+import type { ContainerBehavior } from '../../behavior';
 
 export interface ProbeTiming {
   initialDelayMs: number;

@@ -7,8 +7,8 @@
  * `couldn't find key K in ConfigMap ns/x`, `secret "x" not found`, `couldn't find key K in Secret ns/x`.
  */
 import type { ConfigMap, Container, Pod, Secret } from 'kubernetes-types/core/v1';
-import { types } from '../runtime';
-import type { ObjectStore } from '../store';
+import { types } from '../../runtime';
+import type { ObjectStore } from '../../store';
 
 type Source = 'configmap' | 'secret';
 
