@@ -118,7 +118,12 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
     verb: 'update',
     operations: ['acquireLease', 'releaseLease', 'recordRemediation', 'updateLeaseAnnotation'],
   },
-  { apiGroup: 'batch', resource: 'cronjobs', verb: 'get', operations: ['getCronJob'] },
+  {
+    apiGroup: 'batch',
+    resource: 'cronjobs',
+    verb: 'get',
+    operations: ['getCronJob', 'eventSubjects'],
+  },
   { apiGroup: '', resource: 'services', verb: 'list', operations: ['listServices'] },
   {
     apiGroup: 'discovery.k8s.io',
@@ -141,8 +146,18 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
     note: 'metadata and key names only',
   },
   { apiGroup: '', resource: 'persistentvolumeclaims', verb: 'get', operations: ['claimPhase'] },
-  { apiGroup: 'batch', resource: 'jobs', verb: 'list', operations: ['listJobs'] },
-  { apiGroup: 'batch', resource: 'jobs', verb: 'get', operations: ['getJob'] },
+  {
+    apiGroup: 'batch',
+    resource: 'jobs',
+    verb: 'list',
+    operations: ['listJobs', 'eventSubjects'],
+  },
+  {
+    apiGroup: 'batch',
+    resource: 'jobs',
+    verb: 'get',
+    operations: ['getJob', 'eventSubjects'],
+  },
   { apiGroup: 'batch', resource: 'jobs', verb: 'create', operations: ['createJob'], note: 'restore tests' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'delete', operations: ['deleteJob'], note: 'restore tests' },
   ...DUMP_RESOURCES.filter((r) => r.resource !== 'secrets').map((r) => ({

@@ -192,6 +192,12 @@ describe('each step group is granted what its step does, and refused the rest (4
     // Act + Assess
     const subjects = await kube.events.eventSubjects(PROBE);
     expect(await answer(() => kube.events.listServedEvents(PROBE.namespace, subjects))).toBe('allowed');
+    // A batch target's events come through its Jobs (a TrainingJobFailed or backup alert names one).
+    expect(
+      await answer(() =>
+        kube.events.eventSubjects({ namespace: 'one-data-infra', kind: 'CronJob', name: 'mysql-backup' }),
+      ),
+    ).toBe('allowed');
     expect(await answer(() => kube.lock.getLease(PROBE.namespace, 'probe'))).toEqual(
       forbidden('get', 'leases'),
     );

@@ -80,6 +80,8 @@ async function everyOperation(): Promise<Use[]> {
       manifests.service(NS, 'mysql', 3306),
       manifests.configMap(NS, 'alldata-api-config', { LOG_LEVEL: 'info' }),
       manifests.secret(NS, 'alldata-db-credentials', { DB_PASSWORD: 'x' }),
+      manifests.job(NS, 'db-migrate'),
+      manifests.cronJob(NS, 'nightly-backup', '0 2 * * *'),
     ],
   });
   const targets: Array<Target & { kind: RolloutKind }> = [
@@ -164,6 +166,13 @@ async function everyOperation(): Promise<Use[]> {
       kube.lock.updateLeaseAnnotation(NS, 'ledger', 'example.com/ledger', () => ({ value, result: value })),
     );
   // Backup verification: the CronJobs that make backups, and a restore-test Job in the scratch namespace.
+  // A batch target's events: a Job's pods; a CronJob's Jobs and their pods.
+  await op('eventSubjects', () =>
+    kube.events.eventSubjects({ namespace: NS, kind: 'Job', name: 'db-migrate' }),
+  );
+  await op('eventSubjects', () =>
+    kube.events.eventSubjects({ namespace: NS, kind: 'CronJob', name: 'nightly-backup' }),
+  );
   await op('getCronJob', () => kube.jobs.getCronJob(NS, 'nightly-backup'));
   await op('listJobs', () => kube.jobs.listJobs(NS));
   const job = await op('createJob', () =>
