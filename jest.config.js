@@ -20,7 +20,7 @@ const UNIT = [
   'test/lambdas/shared/(rules|diagnosis|escape)/.*',
   'test/lambdas/shared/(redact|secret-corpus|rbac|backup-config|wiring|per-container)',
   'test/lambdas/shared/observability/.*',
-  'test/lambdas/shared/kubernetes/(kubectl|eks-token)',
+  'test/lambdas/shared/kubernetes/(kubectl|eks-token|workload-kinds|step-access)',
   'test/lambdas/shared/notify/(notifier|slack-notifier)',
   'test/lambdas/intake/alertmanager',
   'test/lambdas/diagnose/(dependencies|secret-reports)',

@@ -47,7 +47,7 @@ export async function checkCronJob(
   const { findings } = result;
   const done = (): CronJobResult => ({ ...result, status: findings.length ? 'failed' : 'passed' });
 
-  const cronJob = await kube.getCronJob(source.namespace, source.name);
+  const cronJob = await kube.jobs.getCronJob(source.namespace, source.name);
   if (!cronJob) {
     findings.push({ code: 'not-found', message: `${what} does not exist` });
     return done();
@@ -72,7 +72,7 @@ export async function checkCronJob(
     }
   }
 
-  const owned = (await kube.listJobs(source.namespace)).filter((job) => isControlledBy(job, cronJob));
+  const owned = (await kube.jobs.listJobs(source.namespace)).filter((job) => isControlledBy(job, cronJob));
   const job = newestJob(owned);
   if (job) {
     const failed = condition(job, 'Failed');
@@ -86,7 +86,7 @@ export async function checkCronJob(
       finishedAt: iso(complete?.lastTransitionTime ?? failed?.lastTransitionTime),
     };
     if (failed) {
-      const logs = await kube.readJobLogs(job, { tailLines: LOG_TAIL_LINES });
+      const logs = await kube.jobs.readJobLogs(job, { tailLines: LOG_TAIL_LINES });
       const last = logs.at(-1);
       if (last) result.lastJob.logTail = last.text.split('\n').filter(Boolean);
       const error = result.lastJob.logTail?.at(-1);

@@ -100,11 +100,11 @@ async function start(deps: BackupRestoreTestDeps, run: BackupRun): Promise<Resto
       state: 'running',
     };
     try {
-      await deps.kube.createJob(test.namespace, job);
+      await deps.kube.jobs.createJob(test.namespace, job);
     } catch (error) {
       if (isAlreadyExists(error)) {
         // A retried Start: the Job of the first attempt is the one to watch, from when it began.
-        const existing = await deps.kube.getJob(test.namespace, progress.job);
+        const existing = await deps.kube.jobs.getJob(test.namespace, progress.job);
         const created = Date.parse(String(existing?.metadata?.creationTimestamp ?? now.toISOString()));
         progress.startedAt = new Date(created).toISOString();
         progress.deadline = new Date(created + test.timeoutSeconds * 1000).toISOString();
@@ -127,7 +127,7 @@ async function look(
   now: Date,
 ): Promise<RestoreTestProgress> {
   if (test.state !== 'running') return test;
-  const job = await deps.kube.getJob(test.namespace, test.job);
+  const job = await deps.kube.jobs.getJob(test.namespace, test.job);
   if (!job) {
     return {
       ...test,
@@ -219,13 +219,13 @@ async function finish(
             reason: error?.Error ?? 'Interrupted',
             message: error?.Cause,
           };
-    const job = await deps.kube.getJob(test.namespace, name);
+    const job = await deps.kube.jobs.getJob(test.namespace, name);
     const logs = job
-      ? (await deps.kube.readJobLogs(job, { tailLines: LOG_TAIL_LINES, limitBytes: LOG_LIMIT_BYTES })).map(
-          (log) => ({ ...log, text: redactText(log.text) }),
-        )
+      ? (
+          await deps.kube.jobs.readJobLogs(job, { tailLines: LOG_TAIL_LINES, limitBytes: LOG_LIMIT_BYTES })
+        ).map((log) => ({ ...log, text: redactText(log.text) }))
       : [];
-    const deleted = job ? await deps.kube.deleteJob(test.namespace, name) : false;
+    const deleted = job ? await deps.kube.jobs.deleteJob(test.namespace, name) : false;
     const finding = findingOf(test, progress, logs);
     results.push({
       name: test.name,

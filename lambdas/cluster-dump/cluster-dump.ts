@@ -150,8 +150,8 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
       // Secrets by name, type and key names: their values never reach the dump.
       const page =
         resource === 'secrets'
-          ? await deps.kube.listSecretKeysPage(namespace, request)
-          : await deps.kube.listPage(resource, namespace, request);
+          ? await deps.kube.dump.listSecretKeysPage(namespace, request)
+          : await deps.kube.dump.listPage(resource, namespace, request);
       yield* page.items;
       token = page.continue;
     } while (token && !budget.truncated);
@@ -190,7 +190,7 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
   });
 
   async function* nodes(): AsyncGenerator<KubernetesObject> {
-    for (const node of await deps.kube.getServedNodes([...nodeNames])) yield node as KubernetesObject;
+    for (const node of await deps.kube.dump.getServedNodes([...nodeNames])) yield node as KubernetesObject;
   }
   if (!budget.truncated) await put('nodes.json.gz', listDocument(nodes()), json);
 
@@ -202,7 +202,7 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
         const which = `${previous ? 'previous ' : ''}logs for container ${container.name} of pod ${namespace}/${pod.name}`;
         let text: string;
         try {
-          text = await deps.kube.readLog(namespace, pod.name, container.name, {
+          text = await deps.kube.logs.readLog(namespace, pod.name, container.name, {
             previous,
             limitBytes: deps.logLimitBytes,
           });

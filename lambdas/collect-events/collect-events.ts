@@ -18,9 +18,9 @@ export interface CollectEventsDeps {
 export async function collectEvents(event: StepEvent, deps: CollectEventsDeps): Promise<CollectedEvents> {
   const { evidencePrefix: prefix } = event.state.incident;
   const target = workloadTarget(event.state.incident.target);
-  const subjects = await deps.kube.eventSubjects(target);
+  const subjects = await deps.kube.events.eventSubjects(target);
   // As served: timestamps (MicroTime microseconds included) exactly as the API server wrote them.
-  const events = await deps.kube.listServedEvents(target.namespace, subjects);
+  const events = await deps.kube.events.listServedEvents(target.namespace, subjects);
   const items = events.map(withoutManagedFields);
   const warnings = items.filter((e) => e.type === 'Warning').length;
   const written = await deps.evidence.putJson(evidenceKeys.events(prefix), {

@@ -35,23 +35,25 @@ export async function readBatchTarget(
   let cronJob: string | undefined;
   let suspended = false;
   if (target.kind === 'CronJob') {
-    const cron = await kube.getCronJob(namespace, name);
+    const cron = await kube.jobs.getCronJob(namespace, name);
     if (!cron)
       throw new WorkloadNotFoundError(`cronjobs.batch "${name}" not found in namespace "${namespace}"`);
     cronJob = name;
     suspended = cron.spec?.suspend ?? false;
-    const jobs = (await kube.listJobs(namespace))
+    const jobs = (await kube.jobs.listJobs(namespace))
       .filter((j) => isControlledBy(j, cron))
       .sort((a, b) => created(b) - created(a));
     job = jobs.find(failedCondition) ?? jobs[0];
   } else {
-    job = await kube.getJob(namespace, name);
+    job = await kube.jobs.getJob(namespace, name);
     if (!job) throw new WorkloadNotFoundError(`jobs.batch "${name}" not found in namespace "${namespace}"`);
     cronJob = job.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'CronJob')?.name;
     suspended = job.spec?.suspend ?? false;
   }
   const pods = job
-    ? (await kube.listPods(namespace, job.spec?.selector ?? {})).filter((p) => isControlledBy(p, job))
+    ? (await kube.workloads.listPods(namespace, job.spec?.selector ?? {})).filter((p) =>
+        isControlledBy(p, job),
+      )
     : [];
   const failed = job ? failedCondition(job) : undefined;
   const conditions = (job?.status?.conditions ?? []).map((c) => ({

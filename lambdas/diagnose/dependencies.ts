@@ -124,7 +124,7 @@ export class DependencyResolver {
   private servicesOf(namespace: string): Promise<V1Service[]> {
     let list = this.services.get(namespace);
     if (!list) {
-      list = this.kube.listServices(namespace).catch(() => []);
+      list = this.kube.dependencies.listServices(namespace).catch(() => []);
       this.services.set(namespace, list);
     }
     return list;
@@ -149,7 +149,7 @@ export class DependencyResolver {
   private async lastWords(namespace: string, crashed: CrashedContainer): Promise<string | undefined> {
     let text: string;
     try {
-      text = await this.kube.readLog(namespace, crashed.pod, crashed.container, {
+      text = await this.kube.logs.readLog(namespace, crashed.pod, crashed.container, {
         previous: true,
         tailLines: DEPENDENCY_LOG_LINES,
       });
@@ -180,11 +180,11 @@ export class DependencyResolver {
         ...(ref.port ? { port: ref.port } : {}),
       };
     }
-    const endpoints = await this.kube.serviceEndpoints(service);
+    const endpoints = await this.kube.dependencies.serviceEndpoints(service);
     const selector = service.spec?.selector;
     const pods =
       selector && Object.keys(selector).length
-        ? await this.kube.listPods(namespace, { matchLabels: selector })
+        ? await this.kube.workloads.listPods(namespace, { matchLabels: selector })
         : [];
     const workload = pods.map(ownerWorkload).find(Boolean);
     const images = [

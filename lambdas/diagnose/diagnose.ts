@@ -9,7 +9,7 @@ import {
 import { KubernetesRequestError } from '../shared/errors';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
-import type { Workload, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import type { Workload, WorkloadRevision } from '../shared/kubernetes/ports/workload-reader';
 import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import type { DiagnosisEvidence } from '../shared/diagnosis/evidence';
 import { signalName } from '../shared/diagnosis/exit-codes';
@@ -206,13 +206,13 @@ async function collectLogs(pods: V1Pod[], deps: DiagnoseDeps): Promise<LogText[]
       // A healthy init container that finished long ago has nothing to say about the incident.
       if (init && status.state?.terminated?.exitCode === 0 && status.restartCount === 0) continue;
       const current = started
-        ? await readLogIfAny(() => deps.kube.readLog(namespace, name, status.name, options))
+        ? await readLogIfAny(() => deps.kube.logs.readLog(namespace, name, status.name, options))
         : undefined;
       if (current !== undefined)
         logs.push({ pod: name, container: status.name, previous: false, init, text: current });
       if (status.restartCount > 0 || status.lastState?.terminated) {
         const previous = await readLogIfAny(() =>
-          deps.kube.readLog(namespace, name, status.name, { ...options, previous: true }),
+          deps.kube.logs.readLog(namespace, name, status.name, { ...options, previous: true }),
         );
         if (previous !== undefined)
           logs.push({ pod: name, container: status.name, previous: true, init, text: previous });
@@ -236,11 +236,11 @@ async function readTarget(target: Target, kube: StepKubernetes<'diagnose'>): Pro
     const batch = await readBatchTarget(target, kube);
     return { ...batch, revisions: [] };
   }
-  const workload = await kube.getWorkload(target);
-  const revisions = await kube.revisions(target);
+  const workload = await kube.workloads.getWorkload(target);
+  const revisions = await kube.workloads.revisions(target);
   const revision =
     revisions.find((r) => r.current)?.revision ?? Math.max(0, ...revisions.map((r) => r.revision));
-  const pods = await kube.listPods(target.namespace, workload.object.spec?.selector ?? {});
+  const pods = await kube.workloads.listPods(target.namespace, workload.object.spec?.selector ?? {});
   const summary = workloadSummary(workload, revision, previousOf(revisions, revision));
   return {
     summary,
@@ -268,12 +268,12 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
   );
   const logs = await collectLogs(ordered, deps);
   const nodeNames = [...new Set(ordered.map((p) => p.spec?.nodeName).filter((n): n is string => !!n))];
-  const nodeObjects = await deps.kube.getNodes(nodeNames);
+  const nodeObjects = await deps.kube.workloads.getNodes(nodeNames);
   const nodes = nodeObjects.map(nodeSummary);
   const revisionOf = (pod: V1Pod) => revisionOfPod(pod, revisions, target.name);
   const containers = containersOf(ordered, revisionOf);
   const events = eventsOf(
-    await deps.kube.listEvents(target.namespace, await deps.kube.eventSubjects(target)),
+    await deps.kube.events.listEvents(target.namespace, await deps.kube.events.eventSubjects(target)),
   );
   const references = await checkReferences(
     deps.kube,

@@ -27,7 +27,8 @@ import type {
 } from '../shared/diagnosis/evidence';
 import { signalName } from '../shared/diagnosis/exit-codes';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../shared/kubernetes/kubectl';
-import type { ReferenceKeys, WorkloadRevision } from '../shared/kubernetes/kubernetes-port';
+import type { ReferenceKeys } from '../shared/kubernetes/ports/dependencies';
+import type { WorkloadRevision } from '../shared/kubernetes/ports/workload-reader';
 import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { isCredentialName } from '../shared/redact';
 import { DependencyResolver } from './dependencies';
@@ -327,7 +328,7 @@ export async function checkReferences(
     const id = `${ref.kind}/${ref.name}`;
     let state: ReferenceEvidence['state'];
     if (ref.kind === 'PersistentVolumeClaim') {
-      if (!phases.has(id)) phases.set(id, kube.claimPhase(namespace, ref.name));
+      if (!phases.has(id)) phases.set(id, kube.dependencies.claimPhase(namespace, ref.name));
       const phase = await phases.get(id)!;
       state =
         phase === 'Bound' || phase === 'Pending' || phase === 'Lost' || phase === 'missing'
@@ -336,7 +337,7 @@ export async function checkReferences(
     } else if (ref.kind === 'Secret') {
       state = reportedSecretState(ref, reports);
     } else {
-      if (!keys.has(id)) keys.set(id, kube.configMapKeys(namespace, ref.name));
+      if (!keys.has(id)) keys.set(id, kube.dependencies.configMapKeys(namespace, ref.name));
       const found = await keys.get(id)!;
       if (!found.exists) state = 'missing';
       else state = ref.key && found.keys && !found.keys.includes(ref.key) ? 'missing-key' : 'present';
@@ -450,7 +451,7 @@ export async function resolveDependencies(
   );
   if (missing.length) {
     // Services are readable cluster-wide (the diagnosis role lists them for this).
-    const services = await kube.listServices().catch(() => [] as V1Service[]);
+    const services = await kube.dependencies.listServices().catch(() => [] as V1Service[]);
     for (const t of missing) {
       const s = serviceForTechnology(services, t, namespace);
       if (s?.metadata?.name && s.metadata.namespace)
@@ -472,7 +473,7 @@ export async function servicesOf(
     const sel = s.spec?.selector;
     return !!sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
   };
-  const services = (await kube.listServices(namespace)).filter(selects);
+  const services = (await kube.dependencies.listServices(namespace)).filter(selects);
   const containers = pods.flatMap((p) => p.spec?.containers ?? []);
   const out: ServiceEvidence[] = [];
   for (const s of services) {
@@ -490,7 +491,7 @@ export async function servicesOf(
       )
       // Containers that declare no ports at all may still listen: only a declared mismatch counts.
       .filter(() => containers.some((c) => (c.ports ?? []).length > 0));
-    const endpoints = await kube.serviceEndpoints(s);
+    const endpoints = await kube.dependencies.serviceEndpoints(s);
     out.push({ name: s.metadata?.name ?? '', readyEndpoints: endpoints.ready, unmatchedPorts });
   }
   return out;

@@ -131,7 +131,7 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
       policy,
     };
   }
-  const workload = await deps.kube.getWorkload(target);
+  const workload = await deps.kube.workloads.getWorkload(target);
   if (workload.kind === 'Deployment' && workload.object.spec?.paused) {
     return {
       allowed: false,
@@ -141,7 +141,7 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
   }
   const now = deps.now();
   const name = lockName(target);
-  const current = await deps.kube.getLease(target.namespace, name);
+  const current = await deps.kube.lock.getLease(target.namespace, name);
   const cooldown = cooldownRefusal(
     workload.object.spec?.template?.metadata?.annotations,
     current,
@@ -157,7 +157,7 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
   // A holder whose execution has ended (killed, timed out, aborted) will never release its lock.
   const takeOverFrom =
     other && other !== holder && (await deps.executions?.state(other)) === 'ended' ? other : undefined;
-  const lease = await deps.kube.acquireLease(target.namespace, name, holder, ttl, now, { takeOverFrom });
+  const lease = await deps.kube.lock.acquireLease(target.namespace, name, holder, ttl, now, { takeOverFrom });
   const lock = {
     namespace: target.namespace,
     name,
@@ -258,7 +258,7 @@ export async function release(event: StepEvent, deps: GuardDeps): Promise<LockRe
   }
   const silence = await expireSilence(guard, deps);
   const name = guard?.lock?.name ?? lockName(target);
-  const released = await deps.kube.releaseLease(target.namespace, name, holderOf(event), deps.now());
+  const released = await deps.kube.lock.releaseLease(target.namespace, name, holderOf(event), deps.now());
   return {
     ...(silence ? { silence } : {}),
     released,

@@ -30,10 +30,15 @@ async function updateLedger<T>(
   brake: StormBrake,
   change: (ledger: BudgetLedger) => { ledger: BudgetLedger; result: T },
 ): Promise<T> {
-  return kube.updateLeaseAnnotation(brake.ledgerNamespace, BUDGET_LEASE_NAME, BUDGET_ANNOTATION, (text) => {
-    const { ledger, result } = change(parseLedger(text));
-    return { value: JSON.stringify(ledger), result };
-  });
+  return kube.lock.updateLeaseAnnotation(
+    brake.ledgerNamespace,
+    BUDGET_LEASE_NAME,
+    BUDGET_ANNOTATION,
+    (text) => {
+      const { ledger, result } = change(parseLedger(text));
+      return { value: JSON.stringify(ledger), result };
+    },
+  );
 }
 
 /** Takes a remediation slot for this execution, or records its incident for the storm notification. */

@@ -35,13 +35,13 @@ export async function restart(
     fromRevision: earlier?.fromRevision ?? state.diagnostics?.workload.revision,
     status: 'sent',
   };
-  if (!earlier) await deps.kube.recordRemediation(lock.namespace, lock.name, entry.execution, entry);
-  const outcome = await deps.kube.rolloutRestart(target, new Date(at), { idempotent: true });
+  if (!earlier) await deps.kube.lock.recordRemediation(lock.namespace, lock.name, entry.execution, entry);
+  const outcome = await deps.kube.rollouts.rolloutRestart(target, new Date(at), { idempotent: true });
   // Once applied, the revision before is the one read before the PATCH, or the first attempt's.
   const revisionBefore = outcome.alreadyApplied
     ? (entry.fromRevision ?? outcome.revisionBefore)
     : outcome.revisionBefore;
-  await deps.kube.recordRemediation(lock.namespace, lock.name, entry.execution, {
+  await deps.kube.lock.recordRemediation(lock.namespace, lock.name, entry.execution, {
     ...entry,
     fromRevision: revisionBefore,
     status: 'applied',

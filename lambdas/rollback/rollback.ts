@@ -40,17 +40,17 @@ export async function rollback(
   const execution = event.execution.id;
   const now = deps.now();
   const earlier = await earlierAttempt(event, deps.kube, lock, 'undo');
-  await deps.kube.acquireLease(
+  await deps.kube.lock.acquireLease(
     lock.namespace,
     lock.name,
     execution,
     phaseLeaseSeconds(state.incident.options),
     now,
   );
-  const revisions = await deps.kube.revisions(target);
+  const revisions = await deps.kube.workloads.revisions(target);
   if (earlier?.toObject && revisions.find((r) => r.name === earlier.toObject)?.current) {
     // The first attempt's PATCH applied: the workload already runs the revision it went back to.
-    await deps.kube.recordRemediation(lock.namespace, lock.name, execution, {
+    await deps.kube.lock.recordRemediation(lock.namespace, lock.name, execution, {
       ...earlier,
       status: 'applied',
     });
@@ -73,10 +73,10 @@ export async function rollback(
     status: 'sent',
   };
   // Before the PATCH: the cooldown counts an undo whose answer is lost, and a retry finds it.
-  await deps.kube.recordRemediation(lock.namespace, lock.name, execution, entry);
-  const undo = await deps.kube.rolloutUndo(target, toRevision);
+  await deps.kube.lock.recordRemediation(lock.namespace, lock.name, execution, entry);
+  const undo = await deps.kube.rollouts.rolloutUndo(target, toRevision);
   const fromRevision = undo.fromRevision;
-  await deps.kube.recordRemediation(lock.namespace, lock.name, execution, {
+  await deps.kube.lock.recordRemediation(lock.namespace, lock.name, execution, {
     ...entry,
     fromRevision,
     status: 'applied',

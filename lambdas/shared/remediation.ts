@@ -1,9 +1,10 @@
 import type { StepEvent, WorkflowState } from './contracts';
 import { ActionNotAllowedError, LockLostError } from './errors';
 import type { KubernetesPort } from './kubernetes/kubernetes-port';
+import type { LeaseLock } from './kubernetes/ports/lease-lock';
 import { ownEntry, remediationsOf, type RemediationEntry } from './kubernetes/remediation-record';
 
-/** What the steps that write to the cluster (restart, rollback) are given; each uses its own part of the port. */
+/** What the steps that write to the cluster (restart, rollback) are given; each uses its own ports. */
 export interface RemediateDeps<Kube = KubernetesPort> {
   kube: Kube;
   /** ALLOWED_NAMESPACES, checked again here: the guard's decision is not the only line of defence. */
@@ -53,11 +54,11 @@ export function heldLock(state: WorkflowState, action: string): { namespace: str
  */
 export async function earlierAttempt(
   event: StepEvent,
-  kube: Pick<KubernetesPort, 'getLease'>,
+  kube: { lock: Pick<LeaseLock, 'getLease'> },
   lock: { namespace: string; name: string },
   action: RemediationEntry['action'],
 ): Promise<RemediationEntry | undefined> {
-  const lease = await kube.getLease(lock.namespace, lock.name);
+  const lease = await kube.lock.getLease(lock.namespace, lock.name);
   if (lease?.spec?.holderIdentity !== event.execution.id) {
     throw new LockLostError(
       `${action} refused: the lock ${lock.namespace}/${lock.name} is held by ${lease?.spec?.holderIdentity || 'nobody'}, not this execution`,
@@ -73,12 +74,12 @@ export async function earlierAttempt(
  */
 export async function renewLock(
   event: StepEvent,
-  kube: Pick<KubernetesPort, 'acquireLease'>,
+  kube: { lock: Pick<LeaseLock, 'acquireLease'> },
   ttlSeconds: number,
   now: Date,
 ): Promise<boolean | undefined> {
   const lock = event.state.guard?.lock;
   if (!lock?.acquired) return undefined;
-  const lease = await kube.acquireLease(lock.namespace, lock.name, event.execution.id, ttlSeconds, now);
+  const lease = await kube.lock.acquireLease(lock.namespace, lock.name, event.execution.id, ttlSeconds, now);
   return lease.acquired;
 }

@@ -71,11 +71,11 @@ export async function healthBeforeWrite(event: StepEvent, deps: VerifyDeps): Pro
     const detail = await jobHealth({ ...target, kind: target.kind }, deps);
     return { healthy: detail.healthy, before, detail: detail.text, checkedAt };
   }
-  const status = await deps.kube.rolloutStatus(target);
+  const status = await deps.kube.rollouts.rolloutStatus(target);
   if (!status.failed && !status.done) {
     // A rollout under way (a restart that already happened, a release) whose new pods only start.
-    const workload = await deps.kube.getWorkload(target);
-    const pods = await deps.kube.listPods(target.namespace, workload.object.spec?.selector ?? {});
+    const workload = await deps.kube.workloads.getWorkload(target);
+    const pods = await deps.kube.workloads.listPods(target.namespace, workload.object.spec?.selector ?? {});
     if (cleanProgress(status, pods, now, incident.options.waitSeconds).clean) {
       return {
         healthy: true,
@@ -93,9 +93,11 @@ export async function healthBeforeWrite(event: StepEvent, deps: VerifyDeps): Pro
     problems.push(`${pods.ready}/${pods.total} pods of revision ${status.revision} ready (${notReady})`);
   }
   if (!problems.length) {
-    const workload = await deps.kube.getWorkload(target);
+    const workload = await deps.kube.workloads.getWorkload(target);
     const quietSince = now.getTime() - incident.options.waitSeconds * 1000;
-    const recent = (await deps.kube.listPods(target.namespace, workload.object.spec?.selector ?? {}))
+    const recent = (
+      await deps.kube.workloads.listPods(target.namespace, workload.object.spec?.selector ?? {})
+    )
       .flatMap((pod) => lastStops(pod).map((stop) => ({ pod: pod.metadata?.name ?? '', ...stop })))
       .filter((stop) => stop.at > quietSince);
     for (const stop of recent) {
@@ -123,9 +125,9 @@ async function jobHealth(
   const complete = (job: V1Job) =>
     (job.status?.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
   let job: V1Job | undefined;
-  if (target.kind === 'Job') job = await deps.kube.getJob(target.namespace, target.name);
+  if (target.kind === 'Job') job = await deps.kube.jobs.getJob(target.namespace, target.name);
   else {
-    const jobs = (await deps.kube.listJobs(target.namespace)).filter((j) =>
+    const jobs = (await deps.kube.jobs.listJobs(target.namespace)).filter((j) =>
       (j.metadata?.ownerReferences ?? []).some((o) => o.kind === 'CronJob' && o.name === target.name),
     );
     job = jobs.sort(
@@ -173,8 +175,10 @@ export async function checkDependency(event: StepEvent, deps: VerifyDeps): Promi
     };
   }
   const { namespace, service } = dependency;
-  const found = (await deps.kube.listServices(namespace)).find((s) => s.metadata?.name === service);
-  const endpoints = found ? await deps.kube.serviceEndpoints(found) : { ready: 0, notReady: 0 };
+  const found = (await deps.kube.dependencies.listServices(namespace)).find(
+    (s) => s.metadata?.name === service,
+  );
+  const endpoints = found ? await deps.kube.dependencies.serviceEndpoints(found) : { ready: 0, notReady: 0 };
   const name = `Service ${namespace}/${service}`;
   const base = { namespace, service, readyEndpoints: endpoints.ready, deadline, checkedAt, checks };
   if (endpoints.ready > 0) {

@@ -1,5 +1,5 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import type { RolloutStatus } from '../shared/kubernetes/kubernetes-port';
+import type { RolloutStatus } from '../shared/kubernetes/ports/rollouts';
 
 /** Waiting reasons of a container that is only starting. */
 const STARTING = new Set(['ContainerCreating', 'PodInitializing']);

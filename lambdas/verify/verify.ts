@@ -1,5 +1,5 @@
 import { workloadTarget, type StepEvent, type Verification, type VerifyOutcome } from '../shared/contracts';
-import type { RolloutStatus } from '../shared/kubernetes/kubernetes-port';
+import type { RolloutStatus } from '../shared/kubernetes/ports/rollouts';
 import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { remainingLeaseSeconds } from '../shared/lock-window';
 import { renewLock, rollbackTarget } from '../shared/remediation';
@@ -27,7 +27,7 @@ export async function verify(event: StepEvent, deps: VerifyDeps): Promise<Verifi
   const phase: Verification['phase'] = rollback ? 'rollback' : 'restart';
   const remediatedAt = rollback?.rolledBackAt ?? restart?.restartedAt ?? incident.openedAt;
   const deadline = new Date(Date.parse(remediatedAt) + incident.options.verifyTimeoutSeconds * 1000);
-  const status = await deps.kube.rolloutStatus(workloadTarget(incident.target));
+  const status = await deps.kube.rollouts.rolloutStatus(workloadTarget(incident.target));
   const now = deps.now();
   const podsReady = status.pods.ready === status.pods.total;
   let outcome: VerifyOutcome;
@@ -58,6 +58,6 @@ async function canRollBack(event: StepEvent, deps: VerifyDeps): Promise<boolean>
   const { state } = event;
   const target = rollbackTarget(state);
   if (!state.incident.options.allowRollback || target === undefined) return false;
-  const revisions = await deps.kube.revisions(workloadTarget(state.incident.target));
+  const revisions = await deps.kube.workloads.revisions(workloadTarget(state.incident.target));
   return revisions.some((r) => r.revision === target);
 }

@@ -89,7 +89,7 @@ export async function checkTarget(cluster: Cluster, target: IncidentTarget): Pro
         core.readNamespace({ name: target.namespace }),
       );
     } else {
-      await cluster.kube.getWorkload(target);
+      await cluster.kube.workloads.getWorkload(target);
     }
   } catch (error) {
     const e = error as Error & { status?: number };

@@ -147,5 +147,5 @@ export function allowed(t: Target): GuardDecision {
 /** Takes the Lease `allowed(t)` names for EXECUTION, as Guard would have before a remediation. */
 export async function holdLock(s: StepSandbox, t: Target, ttlSeconds = 3600): Promise<void> {
   const { lock } = allowed(t);
-  await s.kube.acquireLease(lock!.namespace, lock!.name, EXECUTION.id, ttlSeconds, s.now());
+  await s.kube.lock.acquireLease(lock!.namespace, lock!.name, EXECUTION.id, ttlSeconds, s.now());
 }

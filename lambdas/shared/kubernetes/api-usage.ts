@@ -1,7 +1,7 @@
 import type { KubernetesPort } from './kubernetes-port';
 
 /**
- * Every Kubernetes API request the adapter (kubernetes-port.ts) can make, as RBAC sees it:
+ * Every Kubernetes API request the ports (kubernetes-port.ts, ports/) can make, as RBAC sees it:
  * API group, resource (with subresource), verb, and the port operations that make it. The
  * cluster-access RBAC (lambdas/shared/rbac.ts) grants each step exactly the requests of the
  * operations it uses (step-access.ts); a test checks that every operation makes only the requests
@@ -9,8 +9,13 @@ import type { KubernetesPort } from './kubernetes-port';
  * Kubernetes client.
  */
 
-/** An operation of the Kubernetes port (a method of KubernetesPort), or of the intake's owner lookup. */
-export type KubernetesOperation = keyof KubernetesPort | 'controllerOf';
+/**
+ * An operation of one of the Kubernetes ports (a method of one of KubernetesPort's ports; the
+ * names are unique across ports), or of the intake's owner lookup.
+ */
+export type KubernetesOperation =
+  | { [P in keyof KubernetesPort]: Extract<keyof KubernetesPort[P], string> }[keyof KubernetesPort]
+  | 'controllerOf';
 
 export interface KubernetesApiUse {
   /** '' for the core group. */
@@ -23,7 +28,7 @@ export interface KubernetesApiUse {
   note?: string;
 }
 
-/** The resources the cluster dump lists (KubernetesPort.listPage). */
+/** The resources the cluster dump lists (DumpLister.listPage). */
 export const DUMP_RESOURCES = [
   { apiGroup: '', resource: 'namespaces', namespaced: false },
   { apiGroup: '', resource: 'nodes', namespaced: false },
@@ -113,7 +118,12 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
     verb: 'update',
     operations: ['acquireLease', 'releaseLease', 'recordRemediation', 'updateLeaseAnnotation'],
   },
-  { apiGroup: 'batch', resource: 'cronjobs', verb: 'get', operations: ['getCronJob'] },
+  {
+    apiGroup: 'batch',
+    resource: 'cronjobs',
+    verb: 'get',
+    operations: ['getCronJob', 'eventSubjects'],
+  },
   { apiGroup: '', resource: 'services', verb: 'list', operations: ['listServices'] },
   {
     apiGroup: 'discovery.k8s.io',
@@ -136,8 +146,18 @@ export const KUBERNETES_API_USAGE: readonly KubernetesApiUse[] = [
     note: 'metadata and key names only',
   },
   { apiGroup: '', resource: 'persistentvolumeclaims', verb: 'get', operations: ['claimPhase'] },
-  { apiGroup: 'batch', resource: 'jobs', verb: 'list', operations: ['listJobs'] },
-  { apiGroup: 'batch', resource: 'jobs', verb: 'get', operations: ['getJob'] },
+  {
+    apiGroup: 'batch',
+    resource: 'jobs',
+    verb: 'list',
+    operations: ['listJobs', 'eventSubjects'],
+  },
+  {
+    apiGroup: 'batch',
+    resource: 'jobs',
+    verb: 'get',
+    operations: ['getJob', 'eventSubjects'],
+  },
   { apiGroup: 'batch', resource: 'jobs', verb: 'create', operations: ['createJob'], note: 'restore tests' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'delete', operations: ['deleteJob'], note: 'restore tests' },
   ...DUMP_RESOURCES.filter((r) => r.resource !== 'secrets').map((r) => ({

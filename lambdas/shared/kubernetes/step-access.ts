@@ -1,3 +1,4 @@
+import type { OwnerLookup } from '../../intake/owner-lookup';
 import {
   KUBERNETES_API_USAGE,
   OWNER_LOOKUP_API_USAGE,
@@ -7,58 +8,77 @@ import {
 import type { KubernetesPort } from './kubernetes-port';
 
 /**
- * Which Kubernetes operations each function uses: each gets its own Kubernetes group, and the
- * RBAC of that group (lambdas/shared/rbac.ts) grants exactly the requests those operations make.
+ * Which Kubernetes ports each function uses, and which of their operations: the one source of
+ * truth for what a step may do in the cluster. Each step's dependencies take
+ * `StepKubernetes<step>`, which has exactly these ports with exactly these operations, so the
+ * type checker refuses any other; each operation's requests are in api-usage.ts; and the RBAC of
+ * the step's own Kubernetes group (lambdas/shared/rbac.ts) grants exactly those requests.
  * The internet-facing intake may only read owners; only restart and rollback may patch
  * workloads; only the restore test may create and delete Jobs; only the cluster dump (names, types
- * and key names) may list Secrets. Each step's dependencies take `StepKubernetes<step>`, so the
- * type checker refuses a call to an operation its group is not granted. Free of runtime imports,
- * so the CDK app reads it without the client.
+ * and key names) may list Secrets. Free of runtime imports, so the CDK app reads it without the
+ * client.
  */
-export const STEP_OPERATIONS = {
-  intake: ['controllerOf'],
-  diagnose: [
-    'getWorkload',
-    'listPods',
-    'getNodes',
-    'readLog',
-    'eventSubjects',
-    'listEvents',
-    'revisions',
-    'listServices',
-    'serviceEndpoints',
-    'configMapKeys',
-    'claimPhase',
-    'getCronJob',
-    'listJobs',
-    'getJob',
-  ],
-  'collect-events': ['eventSubjects', 'listServedEvents'],
+
+/** The ports a step can declare: the bundle's, and the intake's owner lookup (its own adapter). */
+interface DeclarablePorts extends KubernetesPort {
+  readonly owners: OwnerLookup;
+}
+
+type PortName = keyof DeclarablePorts;
+
+type OperationOf<P extends PortName> = Extract<keyof DeclarablePorts[P], string>;
+
+/** A step's declaration: for each port it uses, the operations it calls. */
+type StepPorts = { readonly [P in PortName]?: readonly OperationOf<P>[] };
+
+export const STEP_PORTS = {
+  intake: { owners: ['controllerOf'] },
+  diagnose: {
+    workloads: ['getWorkload', 'listPods', 'getNodes', 'revisions'],
+    logs: ['readLog'],
+    events: ['eventSubjects', 'listEvents'],
+    dependencies: ['listServices', 'serviceEndpoints', 'configMapKeys', 'claimPhase'],
+    jobs: ['getCronJob', 'listJobs', 'getJob'],
+  },
+  'collect-events': { events: ['eventSubjects', 'listServedEvents'] },
   // The storm brake's ledger is a Lease in one of the allowed namespaces (updateLeaseAnnotation).
-  guard: ['getWorkload', 'getLease', 'acquireLease', 'releaseLease', 'updateLeaseAnnotation'],
-  restart: ['getLease', 'recordRemediation', 'rolloutRestart'],
+  guard: {
+    workloads: ['getWorkload'],
+    lock: ['getLease', 'acquireLease', 'releaseLease', 'updateLeaseAnnotation'],
+  },
+  restart: { lock: ['getLease', 'recordRemediation'], rollouts: ['rolloutRestart'] },
   // acquireLease: each verify pass renews the lock for the rest of the remediation.
-  verify: [
-    'getWorkload',
-    'listPods',
-    'revisions',
-    'rolloutStatus',
-    'listServices',
-    'serviceEndpoints',
-    'listJobs',
-    'getJob',
-    'acquireLease',
-  ],
-  rollback: ['getLease', 'acquireLease', 'recordRemediation', 'revisions', 'rolloutUndo'],
-  'cluster-dump': ['listPage', 'listSecretKeysPage', 'getServedNodes', 'readLog'],
-  'backup-check-cronjobs': ['getCronJob', 'listJobs', 'readJobLogs'],
-  'backup-restore-test': ['createJob', 'getJob', 'deleteJob', 'readJobLogs'],
-} as const satisfies Record<string, readonly KubernetesOperation[]>;
+  verify: {
+    workloads: ['getWorkload', 'listPods', 'revisions'],
+    rollouts: ['rolloutStatus'],
+    dependencies: ['listServices', 'serviceEndpoints'],
+    jobs: ['listJobs', 'getJob'],
+    lock: ['acquireLease'],
+  },
+  rollback: {
+    lock: ['getLease', 'acquireLease', 'recordRemediation'],
+    workloads: ['revisions'],
+    rollouts: ['rolloutUndo'],
+  },
+  'cluster-dump': { dump: ['listPage', 'listSecretKeysPage', 'getServedNodes'], logs: ['readLog'] },
+  'backup-check-cronjobs': { jobs: ['getCronJob', 'listJobs', 'readJobLogs'] },
+  'backup-restore-test': { jobs: ['createJob', 'getJob', 'deleteJob', 'readJobLogs'] },
+} as const satisfies Record<string, StepPorts>;
 
 /** A function that talks to Kubernetes. */
-export type KubernetesStep = keyof typeof STEP_OPERATIONS;
+export type KubernetesStep = keyof typeof STEP_PORTS;
 
-export const KUBERNETES_STEPS = Object.keys(STEP_OPERATIONS) as KubernetesStep[];
+export const KUBERNETES_STEPS = Object.keys(STEP_PORTS) as KubernetesStep[];
+
+/** The operations a declaration names, whatever port they belong to (operation names are unique). */
+function operationsOf(ports: StepPorts): readonly KubernetesOperation[] {
+  return Object.values<readonly KubernetesOperation[]>(ports).flat();
+}
+
+/** The operations each step uses. */
+export const STEP_OPERATIONS = Object.fromEntries(
+  KUBERNETES_STEPS.map((step) => [step, operationsOf(STEP_PORTS[step])]),
+) as Readonly<Record<KubernetesStep, readonly KubernetesOperation[]>>;
 
 /** Every request any function can make. */
 export const ALL_API_USAGE: readonly KubernetesApiUse[] = [
@@ -66,11 +86,20 @@ export const ALL_API_USAGE: readonly KubernetesApiUse[] = [
   ...OWNER_LOOKUP_API_USAGE,
 ];
 
-/** The part of the Kubernetes port a step may use: the operations its group is granted. */
-export type StepKubernetes<S extends Exclude<KubernetesStep, 'intake'>> = Pick<
-  KubernetesPort,
-  Extract<(typeof STEP_OPERATIONS)[S][number], keyof KubernetesPort>
->;
+type Declared<S extends KubernetesStep> = (typeof STEP_PORTS)[S];
+type Listed<T> = T extends readonly (infer O)[] ? O : never;
+
+/**
+ * What a step may use of the Kubernetes port: the ports it declares, each narrowed to the
+ * operations it declares (`kube.jobs` does not exist for restart; `kube.rollouts.rolloutUndo` does
+ * not exist for verify).
+ */
+export type StepKubernetes<S extends Exclude<KubernetesStep, 'intake'>> = {
+  readonly [P in keyof Declared<S> & keyof KubernetesPort]: Pick<
+    KubernetesPort[P],
+    Extract<Listed<Declared<S>[P]>, keyof KubernetesPort[P]>
+  >;
+};
 
 /** The requests a step's operations make. */
 export function stepApiUsage(step: KubernetesStep): KubernetesApiUse[] {

@@ -110,13 +110,19 @@ describe('guard (acquire)', () => {
     });
     // Sized to the remediation's deadline (restart, 2 × 60 s wait, 300 s verify, two step budgets),
     // below LOCK_TTL_SECONDS (900).
-    const lease = await s.kube.getLease(NS, 'eks-incident-deployment-alldata-api');
+    const lease = await s.kube.lock.getLease(NS, 'eks-incident-deployment-alldata-api');
     expect(lease?.spec).toMatchObject({ holderIdentity: EXECUTION.id, leaseDurationSeconds: 660 });
   });
 
   it('refuses while another execution holds the lock', async () => {
     // Prepare
-    await s.kube.acquireLease(NS, 'eks-incident-deployment-alldata-api', 'other-execution', 900, s.now());
+    await s.kube.lock.acquireLease(
+      NS,
+      'eks-incident-deployment-alldata-api',
+      'other-execution',
+      900,
+      s.now(),
+    );
 
     // Act
     const decision = await acquire({ incident: incident(target('alldata-api')) });
@@ -132,7 +138,13 @@ describe('guard (acquire)', () => {
 
   it('takes over a lock whose holder let it expire', async () => {
     // Prepare
-    await s.kube.acquireLease(NS, 'eks-incident-deployment-alldata-api', 'crashed-execution', 60, s.now());
+    await s.kube.lock.acquireLease(
+      NS,
+      'eks-incident-deployment-alldata-api',
+      'crashed-execution',
+      60,
+      s.now(),
+    );
     await s.advance(61);
 
     // Act
@@ -212,14 +224,20 @@ describe('guard (release)', () => {
       released: true,
       detail: `Lock ${NS}/eks-incident-deployment-alldata-api released.`,
     });
-    const lease = await s.kube.getLease(NS, 'eks-incident-deployment-alldata-api');
+    const lease = await s.kube.lock.getLease(NS, 'eks-incident-deployment-alldata-api');
     expect(lease?.spec?.holderIdentity).toBeUndefined();
   });
 
   it('leaves alone a lock another execution holds', async () => {
     // Prepare
     const inc = incident(target('alldata-api'));
-    await s.kube.acquireLease(NS, 'eks-incident-deployment-alldata-api', 'other-execution', 900, s.now());
+    await s.kube.lock.acquireLease(
+      NS,
+      'eks-incident-deployment-alldata-api',
+      'other-execution',
+      900,
+      s.now(),
+    );
     const decision = await acquire({ incident: inc });
 
     // Act
@@ -228,7 +246,7 @@ describe('guard (release)', () => {
     // Assess
     expect(result.released).toBe(false);
     expect(s.sandbox.requests.all()).toEqual([]);
-    const lease = await s.kube.getLease(NS, 'eks-incident-deployment-alldata-api');
+    const lease = await s.kube.lock.getLease(NS, 'eks-incident-deployment-alldata-api');
     expect(lease?.spec?.holderIdentity).toBe('other-execution');
   });
 

@@ -211,7 +211,7 @@ describe('the ledger store (a Lease annotation, compare-and-swap over HTTP)', ()
     expect(decisions.filter((d) => d.granted)).toHaveLength(4);
     expect(openers).toHaveLength(1);
     expect(roster.entries).toHaveLength(20);
-    const lease = await s.kube.getLease(NS, BUDGET_LEASE_NAME);
+    const lease = await s.kube.lock.getLease(NS, BUDGET_LEASE_NAME);
     const ledger = parseLedger(lease?.metadata?.annotations?.[BUDGET_ANNOTATION]);
     expect(ledger.grants).toHaveLength(4);
     expect(ledger.pending).toEqual([]);

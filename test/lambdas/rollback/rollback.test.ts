@@ -41,7 +41,7 @@ afterEach(async () => {
 });
 
 async function liveImage(): Promise<string | undefined> {
-  const { object } = await s.kube.getWorkload(t);
+  const { object } = await s.kube.workloads.getWorkload(t);
   return object.spec?.template.spec?.containers[0].image;
 }
 

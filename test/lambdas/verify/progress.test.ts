@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { RolloutStatus } from '../../../lambdas/shared/kubernetes/kubernetes-port';
+import type { RolloutStatus } from '../../../lambdas/shared/kubernetes/ports/rollouts';
 import { cleanProgress, startTrouble } from '../../../lambdas/verify/progress';
 
 const NOW = new Date('2026-11-22T03:00:00Z');

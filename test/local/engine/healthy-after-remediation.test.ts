@@ -71,7 +71,7 @@ async function afterRestart(secondsAfterRestart: number) {
       requestTimeoutMs: 5000,
     });
     await elapse(90);
-    await kube.rolloutRestart(TARGET, new Date(sandbox.clock.now()));
+    await kube.rollouts.rolloutRestart(TARGET, new Date(sandbox.clock.now()));
     await elapse(secondsAfterRestart);
     sandbox.requests.clear();
     const run = await runIncident({

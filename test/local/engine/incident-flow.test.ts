@@ -250,7 +250,7 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     // Prepare: another execution holds the workload's lock.
     const kc = localKubeConfig({ yaml: sandbox.kubeconfig() });
     const kube = new ClientNodeKubernetes(kc, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
-    await kube.acquireLease(
+    await kube.lock.acquireLease(
       ALLDATA.namespace,
       lockName({ ...ALLDATA, kind: 'Deployment' }),
       'another-execution',

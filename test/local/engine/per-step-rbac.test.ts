@@ -153,8 +153,10 @@ describe('each step group is granted what its step does, and refused the rest (4
     expect(await answer(() => core.listNamespacedSecret({ namespace: ELSEWHERE }))).toEqual(
       forbidden('list', 'secrets'),
     );
-    expect(await answer(() => portOf('intake').getWorkload(PROBE))).toEqual(forbidden('get', 'deployments'));
-    expect(await answer(() => portOf('intake').listPods(PROBE.namespace, {}))).toEqual(
+    expect(await answer(() => portOf('intake').workloads.getWorkload(PROBE))).toEqual(
+      forbidden('get', 'deployments'),
+    );
+    expect(await answer(() => portOf('intake').workloads.listPods(PROBE.namespace, {}))).toEqual(
       forbidden('list', 'pods'),
     );
   });
@@ -164,17 +166,21 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('diagnose');
 
     // Act + Assess
-    const workload = await kube.getWorkload(PROBE_ELSEWHERE);
-    expect(await answer(() => kube.listPods(ELSEWHERE, workload.object.spec!.selector!))).toBe('allowed');
-    expect(await answer(() => kube.listEvents(ELSEWHERE, [{ kind: 'Deployment', name: 'rbac-probe' }]))).toBe(
+    const workload = await kube.workloads.getWorkload(PROBE_ELSEWHERE);
+    expect(await answer(() => kube.workloads.listPods(ELSEWHERE, workload.object.spec!.selector!))).toBe(
       'allowed',
     );
-    expect(await answer(() => kube.configMapKeys(ELSEWHERE, 'absent'))).toBe('allowed');
-    expect(await answer(() => kube.listSecretKeysPage(ELSEWHERE, { limit: 10 }))).toEqual(
+    expect(
+      await answer(() => kube.events.listEvents(ELSEWHERE, [{ kind: 'Deployment', name: 'rbac-probe' }])),
+    ).toBe('allowed');
+    expect(await answer(() => kube.dependencies.configMapKeys(ELSEWHERE, 'absent'))).toBe('allowed');
+    expect(await answer(() => kube.dump.listSecretKeysPage(ELSEWHERE, { limit: 10 }))).toEqual(
       forbidden('list', 'secrets'),
     );
-    expect(await answer(() => kube.rolloutRestart(PROBE, now()))).toEqual(forbidden('patch', 'deployments'));
-    expect(await answer(() => kube.acquireLease(PROBE.namespace, 'probe', 'x', 60, now()))).toEqual(
+    expect(await answer(() => kube.rollouts.rolloutRestart(PROBE, now()))).toEqual(
+      forbidden('patch', 'deployments'),
+    );
+    expect(await answer(() => kube.lock.acquireLease(PROBE.namespace, 'probe', 'x', 60, now()))).toEqual(
       forbidden('get', 'leases'),
     );
   });
@@ -184,13 +190,21 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('collect-events');
 
     // Act + Assess
-    const subjects = await kube.eventSubjects(PROBE);
-    expect(await answer(() => kube.listServedEvents(PROBE.namespace, subjects))).toBe('allowed');
-    expect(await answer(() => kube.getLease(PROBE.namespace, 'probe'))).toEqual(forbidden('get', 'leases'));
-    expect(await answer(() => kube.listPage('secrets', undefined, { limit: 10 }))).toEqual(
+    const subjects = await kube.events.eventSubjects(PROBE);
+    expect(await answer(() => kube.events.listServedEvents(PROBE.namespace, subjects))).toBe('allowed');
+    // A batch target's events come through its Jobs (a TrainingJobFailed or backup alert names one).
+    expect(
+      await answer(() =>
+        kube.events.eventSubjects({ namespace: 'one-data-infra', kind: 'CronJob', name: 'mysql-backup' }),
+      ),
+    ).toBe('allowed');
+    expect(await answer(() => kube.lock.getLease(PROBE.namespace, 'probe'))).toEqual(
+      forbidden('get', 'leases'),
+    );
+    expect(await answer(() => kube.dump.listPage('secrets', undefined, { limit: 10 }))).toEqual(
       forbidden('list', 'secrets'),
     );
-    expect(await answer(() => kube.readLog(PROBE.namespace, 'any', 'app'))).toEqual(
+    expect(await answer(() => kube.logs.readLog(PROBE.namespace, 'any', 'app'))).toEqual(
       forbidden('get', 'pods/log'),
     );
   });
@@ -200,16 +214,18 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('guard');
 
     // Act + Assess
-    expect(await answer(() => kube.acquireLease(PROBE.namespace, 'probe-lock', 'exec', 60, now()))).toBe(
+    expect(await answer(() => kube.lock.acquireLease(PROBE.namespace, 'probe-lock', 'exec', 60, now()))).toBe(
       'allowed',
     );
-    expect(await answer(() => kube.releaseLease(PROBE.namespace, 'probe-lock', 'exec', now()))).toBe(
+    expect(await answer(() => kube.lock.releaseLease(PROBE.namespace, 'probe-lock', 'exec', now()))).toBe(
       'allowed',
     );
-    expect(await answer(() => kube.acquireLease(ELSEWHERE, 'probe-lock', 'exec', 60, now()))).toEqual(
+    expect(await answer(() => kube.lock.acquireLease(ELSEWHERE, 'probe-lock', 'exec', 60, now()))).toEqual(
       forbidden('get', 'leases'),
     );
-    expect(await answer(() => kube.rolloutRestart(PROBE, now()))).toEqual(forbidden('patch', 'deployments'));
+    expect(await answer(() => kube.rollouts.rolloutRestart(PROBE, now()))).toEqual(
+      forbidden('patch', 'deployments'),
+    );
   });
 
   it('restart: patches workloads in the allowed namespaces only; may not create Jobs or list Secrets', async () => {
@@ -217,14 +233,14 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('restart');
 
     // Act + Assess
-    expect(await answer(() => kube.rolloutRestart(PROBE, now()))).toBe('allowed');
-    expect(await answer(() => kube.rolloutRestart(PROBE_ELSEWHERE, now()))).toEqual(
+    expect(await answer(() => kube.rollouts.rolloutRestart(PROBE, now()))).toBe('allowed');
+    expect(await answer(() => kube.rollouts.rolloutRestart(PROBE_ELSEWHERE, now()))).toEqual(
       forbidden('patch', 'deployments'),
     );
-    expect(await answer(() => kube.createJob(PROBE.namespace, job('not-mine')))).toEqual(
+    expect(await answer(() => kube.jobs.createJob(PROBE.namespace, job('not-mine')))).toEqual(
       forbidden('create', 'jobs'),
     );
-    expect(await answer(() => kube.listSecretKeysPage(PROBE.namespace, { limit: 10 }))).toEqual(
+    expect(await answer(() => kube.dump.listSecretKeysPage(PROBE.namespace, { limit: 10 }))).toEqual(
       forbidden('list', 'secrets'),
     );
   });
@@ -234,15 +250,17 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('verify');
 
     // Act + Assess
-    expect(await answer(() => kube.rolloutStatus(PROBE))).toBe('allowed');
-    expect(await answer(() => kube.acquireLease(PROBE.namespace, 'probe-verify', 'exec', 60, now()))).toBe(
-      'allowed',
+    expect(await answer(() => kube.rollouts.rolloutStatus(PROBE))).toBe('allowed');
+    expect(
+      await answer(() => kube.lock.acquireLease(PROBE.namespace, 'probe-verify', 'exec', 60, now())),
+    ).toBe('allowed');
+    expect(await answer(() => kube.rollouts.rolloutRestart(PROBE, now()))).toEqual(
+      forbidden('patch', 'deployments'),
     );
-    expect(await answer(() => kube.rolloutRestart(PROBE, now()))).toEqual(forbidden('patch', 'deployments'));
-    expect(await answer(() => kube.listSecretKeysPage(PROBE.namespace, { limit: 10 }))).toEqual(
+    expect(await answer(() => kube.dump.listSecretKeysPage(PROBE.namespace, { limit: 10 }))).toEqual(
       forbidden('list', 'secrets'),
     );
-    expect(await answer(() => kube.readLog(PROBE.namespace, 'any', 'app'))).toEqual(
+    expect(await answer(() => kube.logs.readLog(PROBE.namespace, 'any', 'app'))).toEqual(
       forbidden('get', 'pods/log'),
     );
   });
@@ -268,9 +286,11 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('rollback');
 
     // Act + Assess
-    expect(await answer(() => kube.rolloutUndo(PROBE))).toBe('allowed');
-    expect(await answer(() => kube.rolloutUndo(PROBE_ELSEWHERE))).toEqual(forbidden('patch', 'deployments'));
-    expect(await answer(() => kube.deleteJob(SCRATCH, 'absent'))).toEqual(forbidden('delete', 'jobs'));
+    expect(await answer(() => kube.rollouts.rolloutUndo(PROBE))).toBe('allowed');
+    expect(await answer(() => kube.rollouts.rolloutUndo(PROBE_ELSEWHERE))).toEqual(
+      forbidden('patch', 'deployments'),
+    );
+    expect(await answer(() => kube.jobs.deleteJob(SCRATCH, 'absent'))).toEqual(forbidden('delete', 'jobs'));
   });
 
   it('cluster-dump: lists everything, Secrets by name and key names; may not patch or take the lock', async () => {
@@ -278,10 +298,12 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('cluster-dump');
 
     // Act + Assess
-    expect(await answer(() => kube.listSecretKeysPage(ELSEWHERE, { limit: 10 }))).toBe('allowed');
-    expect(await answer(() => kube.listPage('deployments', undefined, { limit: 10 }))).toBe('allowed');
-    expect(await answer(() => kube.rolloutRestart(PROBE, now()))).toEqual(forbidden('get', 'deployments'));
-    expect(await answer(() => kube.acquireLease(PROBE.namespace, 'probe', 'x', 60, now()))).toEqual(
+    expect(await answer(() => kube.dump.listSecretKeysPage(ELSEWHERE, { limit: 10 }))).toBe('allowed');
+    expect(await answer(() => kube.dump.listPage('deployments', undefined, { limit: 10 }))).toBe('allowed');
+    expect(await answer(() => kube.rollouts.rolloutRestart(PROBE, now()))).toEqual(
+      forbidden('get', 'deployments'),
+    );
+    expect(await answer(() => kube.lock.acquireLease(PROBE.namespace, 'probe', 'x', 60, now()))).toEqual(
       forbidden('get', 'leases'),
     );
   });
@@ -291,9 +313,11 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('backup-check-cronjobs');
 
     // Act + Assess
-    expect(await answer(() => kube.getCronJob('one-data-infra', 'mysql-backup'))).toBe('allowed');
-    expect(await answer(() => kube.listJobs('one-data-infra'))).toBe('allowed');
-    expect(await answer(() => kube.createJob(SCRATCH, job('not-mine')))).toEqual(forbidden('create', 'jobs'));
+    expect(await answer(() => kube.jobs.getCronJob('one-data-infra', 'mysql-backup'))).toBe('allowed');
+    expect(await answer(() => kube.jobs.listJobs('one-data-infra'))).toBe('allowed');
+    expect(await answer(() => kube.jobs.createJob(SCRATCH, job('not-mine')))).toEqual(
+      forbidden('create', 'jobs'),
+    );
   });
 
   it('backup-restore-test: creates and deletes Jobs in the scratch namespace only; may not patch', async () => {
@@ -301,17 +325,19 @@ describe('each step group is granted what its step does, and refused the rest (4
     const kube = portOf('backup-restore-test');
 
     // Act + Assess
-    expect(await answer(() => kube.createJob(SCRATCH, job('restore-probe')))).toBe('allowed');
-    expect(await answer(() => kube.deleteJob(SCRATCH, 'restore-probe'))).toBe('allowed');
-    expect(await answer(() => kube.createJob(PROBE.namespace, job('restore-probe')))).toEqual(
+    expect(await answer(() => kube.jobs.createJob(SCRATCH, job('restore-probe')))).toBe('allowed');
+    expect(await answer(() => kube.jobs.deleteJob(SCRATCH, 'restore-probe'))).toBe('allowed');
+    expect(await answer(() => kube.jobs.createJob(PROBE.namespace, job('restore-probe')))).toEqual(
       forbidden('create', 'jobs'),
     );
-    expect(await answer(() => kube.rolloutRestart(PROBE, now()))).toEqual(forbidden('get', 'deployments'));
+    expect(await answer(() => kube.rollouts.rolloutRestart(PROBE, now()))).toEqual(
+      forbidden('get', 'deployments'),
+    );
   });
 
   it('notify, escalate and report have no access entry: the API server does not know them (401)', async () => {
     // Act + Assess
-    expect(await answer(() => portOf(undefined).getWorkload(PROBE))).toMatch(/^401 /);
+    expect(await answer(() => portOf(undefined).workloads.getWorkload(PROBE))).toMatch(/^401 /);
   });
 });
 

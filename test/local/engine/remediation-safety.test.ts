@@ -155,11 +155,11 @@ function deploymentPatches(target: Target): number {
 }
 
 async function leaseOf(target: Target) {
-  return kube.getLease(target.namespace, lockName(target));
+  return kube.lock.getLease(target.namespace, lockName(target));
 }
 
 async function holdLease(target: Target, holder: string, ttlSeconds = 3600): Promise<void> {
-  const held = await kube.acquireLease(
+  const held = await kube.lock.acquireLease(
     target.namespace,
     lockName(target),
     holder,
@@ -463,7 +463,7 @@ describe('class 4: a lock does not outlive its holder', () => {
     const durations: Array<{ state: string; seconds: number | undefined }> = [];
     const watch = (event: EventLog): void => {
       if (event.type !== 'StateExited') return;
-      void kube
+      void kube.lock
         .getLease(AGENT.namespace, lockName(AGENT))
         .then((lease) =>
           durations.push({ state: event.state.name, seconds: lease?.spec?.leaseDurationSeconds }),

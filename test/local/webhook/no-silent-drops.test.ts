@@ -169,7 +169,9 @@ describe('class 5: every firing alert ends in a running incident or a notificati
     ).json()) as Executions;
     const lock = lockName(ALLDATA as never);
     for (let i = 0; i < 300; i++) {
-      if (remediationsOf(await kube.getLease(ALLDATA.namespace, lock)).some((e) => e.status === 'applied'))
+      if (
+        remediationsOf(await kube.lock.getLease(ALLDATA.namespace, lock)).some((e) => e.status === 'applied')
+      )
         break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -183,7 +185,7 @@ describe('class 5: every firing alert ends in a running incident or a notificati
         break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const leaseBefore = await kube.getLease(ALLDATA.namespace, lock);
+    const leaseBefore = await kube.lock.getLease(ALLDATA.namespace, lock);
 
     // Act: a new serve on the same data folder; Alertmanager repeats the firing.
     const serve = await startServe({ allowedNamespaces: ['one-data-alldata'] });

@@ -80,6 +80,8 @@ async function everyOperation(): Promise<Use[]> {
       manifests.service(NS, 'mysql', 3306),
       manifests.configMap(NS, 'alldata-api-config', { LOG_LEVEL: 'info' }),
       manifests.secret(NS, 'alldata-db-credentials', { DB_PASSWORD: 'x' }),
+      manifests.job(NS, 'db-migrate'),
+      manifests.cronJob(NS, 'nightly-backup', '0 2 * * *'),
     ],
   });
   const targets: Array<Target & { kind: RolloutKind }> = [
@@ -102,10 +104,14 @@ async function everyOperation(): Promise<Use[]> {
   }
   const kube = t.kube;
   const pod = await eventually('a restarted container', async () => {
-    const pods = await op('listPods', () => kube.listPods(NS, { matchLabels: { app: 'alldata-api' } }));
+    const pods = await op('listPods', () =>
+      kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } }),
+    );
     return pods.find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0);
   });
-  await op('readLog', () => kube.readLog(NS, pod.metadata!.name!, 'app', { previous: true, tailLines: 5 }));
+  await op('readLog', () =>
+    kube.logs.readLog(NS, pod.metadata!.name!, 'app', { previous: true, tailLines: 5 }),
+  );
   // The intake's owner lookup: a pod up to its ReplicaSet, and the pod-name guesses.
   const owners = new ClientNodeOwnerLookup(localKubeConfig({ yaml: t.sandbox.kubeconfig() }), {
     requestTimeoutMs: 5000,
@@ -115,37 +121,37 @@ async function everyOperation(): Promise<Use[]> {
   await op('controllerOf', () => owners.controllerOf(NS, 'StatefulSet', 'mysql'));
   await op('controllerOf', () => owners.controllerOf(NS, 'DaemonSet', 'fluent-bit'));
   for (const target of targets) {
-    const workload = await op('getWorkload', () => kube.getWorkload(target));
-    const pods = await op('listPods', () => kube.listPods(NS, workload.object.spec!.selector!));
+    const workload = await op('getWorkload', () => kube.workloads.getWorkload(target));
+    const pods = await op('listPods', () => kube.workloads.listPods(NS, workload.object.spec!.selector!));
     const nodes = pods.map((p) => p.spec?.nodeName ?? '').filter(Boolean);
-    await op('getNodes', () => kube.getNodes(nodes));
-    await op('getServedNodes', () => kube.getServedNodes(nodes));
-    const subjects = await op('eventSubjects', () => kube.eventSubjects(target));
-    await op('listEvents', () => kube.listEvents(NS, subjects));
-    await op('listServedEvents', () => kube.listServedEvents(NS, subjects));
-    await op('revisions', () => kube.revisions(target));
-    await op('rolloutStatus', () => kube.rolloutStatus(target));
-    await op('rolloutRestart', () => kube.rolloutRestart(target, new Date(t.sandbox.clock.now())));
+    await op('getNodes', () => kube.workloads.getNodes(nodes));
+    await op('getServedNodes', () => kube.dump.getServedNodes(nodes));
+    const subjects = await op('eventSubjects', () => kube.events.eventSubjects(target));
+    await op('listEvents', () => kube.events.listEvents(NS, subjects));
+    await op('listServedEvents', () => kube.events.listServedEvents(NS, subjects));
+    await op('revisions', () => kube.workloads.revisions(target));
+    await op('rolloutStatus', () => kube.rollouts.rolloutStatus(target));
+    await op('rolloutRestart', () => kube.rollouts.rolloutRestart(target, new Date(t.sandbox.clock.now())));
   }
   for (const target of targets) {
     await setImage(t.apps, target.kind, target.name, 'registry.example.com/next:2');
-    await op('rolloutUndo', () => kube.rolloutUndo(target));
+    await op('rolloutUndo', () => kube.rollouts.rolloutUndo(target));
   }
   // Diagnosis: the Services a log names and their endpoints, the references and claims pods use.
-  for (const service of await op('listServices', () => kube.listServices(NS)))
-    await op('serviceEndpoints', () => kube.serviceEndpoints(service));
+  for (const service of await op('listServices', () => kube.dependencies.listServices(NS)))
+    await op('serviceEndpoints', () => kube.dependencies.serviceEndpoints(service));
   // A cluster without EndpointSlices: a Service's endpoints come from the pods it selects.
   t.sandbox.faults.add({ verb: 'list', resource: 'endpointslices', status: 404, times: 1 });
-  const [mysql] = (await kube.listServices(NS)).filter((s) => s.metadata?.name === 'mysql');
-  await op('serviceEndpoints', () => kube.serviceEndpoints(mysql));
-  await op('configMapKeys', () => kube.configMapKeys(NS, 'alldata-api-config'));
-  await op('claimPhase', () => kube.claimPhase(NS, 'data-mysql-0'));
+  const [mysql] = (await kube.dependencies.listServices(NS)).filter((s) => s.metadata?.name === 'mysql');
+  await op('serviceEndpoints', () => kube.dependencies.serviceEndpoints(mysql));
+  await op('configMapKeys', () => kube.dependencies.configMapKeys(NS, 'alldata-api-config'));
+  await op('claimPhase', () => kube.dependencies.claimPhase(NS, 'data-mysql-0'));
   // The lock: taken, renewed, written to, read and given up; the storm brake's ledger, created and updated.
   const now = new Date(t.sandbox.clock.now());
-  await op('acquireLease', () => kube.acquireLease(NS, 'lock', 'exec-1', 60, now));
-  await op('acquireLease', () => kube.acquireLease(NS, 'lock', 'exec-1', 60, now));
+  await op('acquireLease', () => kube.lock.acquireLease(NS, 'lock', 'exec-1', 60, now));
+  await op('acquireLease', () => kube.lock.acquireLease(NS, 'lock', 'exec-1', 60, now));
   await op('recordRemediation', () =>
-    kube.recordRemediation(NS, 'lock', 'exec-1', {
+    kube.lock.recordRemediation(NS, 'lock', 'exec-1', {
       action: 'restart',
       at: now.toISOString(),
       execution: 'exec-1',
@@ -153,17 +159,24 @@ async function everyOperation(): Promise<Use[]> {
       status: 'sent',
     }),
   );
-  await op('getLease', () => kube.getLease(NS, 'lock'));
-  await op('releaseLease', () => kube.releaseLease(NS, 'lock', 'exec-1', now));
+  await op('getLease', () => kube.lock.getLease(NS, 'lock'));
+  await op('releaseLease', () => kube.lock.releaseLease(NS, 'lock', 'exec-1', now));
   for (const value of ['1', '2'])
     await op('updateLeaseAnnotation', () =>
-      kube.updateLeaseAnnotation(NS, 'ledger', 'example.com/ledger', () => ({ value, result: value })),
+      kube.lock.updateLeaseAnnotation(NS, 'ledger', 'example.com/ledger', () => ({ value, result: value })),
     );
   // Backup verification: the CronJobs that make backups, and a restore-test Job in the scratch namespace.
-  await op('getCronJob', () => kube.getCronJob(NS, 'nightly-backup'));
-  await op('listJobs', () => kube.listJobs(NS));
+  // A batch target's events: a Job's pods; a CronJob's Jobs and their pods.
+  await op('eventSubjects', () =>
+    kube.events.eventSubjects({ namespace: NS, kind: 'Job', name: 'db-migrate' }),
+  );
+  await op('eventSubjects', () =>
+    kube.events.eventSubjects({ namespace: NS, kind: 'CronJob', name: 'nightly-backup' }),
+  );
+  await op('getCronJob', () => kube.jobs.getCronJob(NS, 'nightly-backup'));
+  await op('listJobs', () => kube.jobs.listJobs(NS));
   const job = await op('createJob', () =>
-    kube.createJob(SCRATCH, {
+    kube.jobs.createJob(SCRATCH, {
       metadata: { name: 'restore-test' },
       spec: {
         template: {
@@ -173,16 +186,16 @@ async function everyOperation(): Promise<Use[]> {
     }),
   );
   await eventually('the restore-test pod', async () =>
-    (await kube.listPods(SCRATCH, job.spec!.selector!)).length ? true : undefined,
+    (await kube.workloads.listPods(SCRATCH, job.spec!.selector!)).length ? true : undefined,
   );
-  await op('getJob', () => kube.getJob(SCRATCH, 'restore-test'));
-  await op('readJobLogs', () => kube.readJobLogs(job, { tailLines: 10 }));
-  await op('deleteJob', () => kube.deleteJob(SCRATCH, 'restore-test'));
+  await op('getJob', () => kube.jobs.getJob(SCRATCH, 'restore-test'));
+  await op('readJobLogs', () => kube.jobs.readJobLogs(job, { tailLines: 10 }));
+  await op('deleteJob', () => kube.jobs.deleteJob(SCRATCH, 'restore-test'));
   for (const r of DUMP_RESOURCES) {
-    await op('listPage', () => kube.listPage(r.resource, undefined, { limit: 50 }));
-    if (r.namespaced) await op('listPage', () => kube.listPage(r.resource, NS, { limit: 50 }));
+    await op('listPage', () => kube.dump.listPage(r.resource, undefined, { limit: 50 }));
+    if (r.namespaced) await op('listPage', () => kube.dump.listPage(r.resource, NS, { limit: 50 }));
   }
-  await op('listSecretKeysPage', () => kube.listSecretKeysPage(NS, { limit: 50 }));
+  await op('listSecretKeysPage', () => kube.dump.listSecretKeysPage(NS, { limit: 50 }));
   return seen;
 }
 

@@ -38,7 +38,7 @@ describe('transient failures become the errors the state machine retries', () =>
     t.sandbox.faults.add({ verb: 'get', resource: 'deployments', status: 429, times: 1 });
 
     // Act
-    const error = await failure(t.kube.getWorkload(API));
+    const error = await failure(t.kube.workloads.getWorkload(API));
 
     // Assess
     expect(error).toBeInstanceOf(KubernetesThrottledError);
@@ -52,7 +52,7 @@ describe('transient failures become the errors the state machine retries', () =>
     t.sandbox.faults.add({ verb: 'patch', resource: 'deployments', status: 500, times: 1 });
 
     // Act
-    const error = await failure(t.kube.rolloutRestart(API, new Date(t.sandbox.clock.now())));
+    const error = await failure(t.kube.rollouts.rolloutRestart(API, new Date(t.sandbox.clock.now())));
 
     // Assess
     expect(error).toBeInstanceOf(KubernetesServerError);
@@ -65,7 +65,7 @@ describe('transient failures become the errors the state machine retries', () =>
     t.sandbox.faults.add({ verb: 'list', resource: 'pods', drop: true, times: 1 });
 
     // Act
-    const error = await failure(t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } }));
+    const error = await failure(t.kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } }));
 
     // Assess
     expect(error).toBeInstanceOf(KubernetesTimeoutError);
@@ -79,7 +79,7 @@ describe('transient failures become the errors the state machine retries', () =>
     t.sandbox.faults.add({ verb: 'list', resource: 'events', latencyMs: 2000, times: 1 });
 
     // Act
-    const error = await failure(t.kube.listEvents(NS, [{ kind: 'Deployment', name: 'alldata-api' }]));
+    const error = await failure(t.kube.events.listEvents(NS, [{ kind: 'Deployment', name: 'alldata-api' }]));
 
     // Assess
     expect(error).toBeInstanceOf(KubernetesTimeoutError);
@@ -91,7 +91,7 @@ describe('transient failures become the errors the state machine retries', () =>
     await t.sandbox.stop();
 
     // Act
-    const error = await failure(t.kube.getLease(NS, 'lock'));
+    const error = await failure(t.kube.lock.getLease(NS, 'lock'));
 
     // Assess
     expect(error).toBeInstanceOf(KubernetesTimeoutError);
@@ -107,7 +107,7 @@ describe('refusals become KubernetesRequestError with the Status message', () =>
     t.sandbox.faults.add({ verb: 'get', resource: 'leases', status: 403, times: 1 });
 
     // Act
-    const forbidden = await failure(t.kube.getLease(NS, 'lock'));
+    const forbidden = await failure(t.kube.lock.getLease(NS, 'lock'));
 
     // Assess
     expect(forbidden).toBeInstanceOf(KubernetesRequestError);
@@ -121,15 +121,17 @@ describe('refusals become KubernetesRequestError with the Status message', () =>
   it('a missing pod is 404 and a missing previous log 400, with the API server`s words', async () => {
     // Prepare
     const pods = await eventually('running pods', async () => {
-      const all = await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
+      const all = await t.kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } });
       return all.some((p) => p.status?.phase === 'Running')
         ? all.filter((p) => p.status?.phase === 'Running')
         : undefined;
     });
 
     // Act
-    const missingPod = await failure(t.kube.readLog(NS, 'alldata-api-gone', 'app'));
-    const noPrevious = await failure(t.kube.readLog(NS, pods[0].metadata!.name!, 'app', { previous: true }));
+    const missingPod = await failure(t.kube.logs.readLog(NS, 'alldata-api-gone', 'app'));
+    const noPrevious = await failure(
+      t.kube.logs.readLog(NS, pods[0].metadata!.name!, 'app', { previous: true }),
+    );
 
     // Assess
     expect(missingPod).toMatchObject({ status: 404, reason: 'NotFound' });

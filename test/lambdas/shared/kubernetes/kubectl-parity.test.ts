@@ -65,7 +65,7 @@ function anonymous(kind: WorkloadKind, name: string): Workload {
 async function rollOut(target: Target): Promise<void> {
   for (let second = 0; second < 900; second++) {
     await k.sandbox.settle();
-    const status = await kube.rolloutStatus(target);
+    const status = await kube.rollouts.rolloutStatus(target);
     if (status.done || status.failed) return;
     k.sandbox.clock.advance(1000);
   }
@@ -105,7 +105,7 @@ describe.each([
 
     // Act
     const kubectlPrevious = await k.ok(['rollout', 'undo', `${RESOURCE[kind]}/by-kubectl`, '-n', NS]);
-    const adapterPrevious = await kube.rolloutUndo(target(kind, 'by-adapter'));
+    const adapterPrevious = await kube.rollouts.rolloutUndo(target(kind, 'by-adapter'));
     await rollOut(target(kind, 'by-kubectl'));
     await rollOut(target(kind, 'by-adapter'));
     const afterPrevious = [anonymous(kind, 'by-kubectl'), anonymous(kind, 'by-adapter')];
@@ -117,7 +117,7 @@ describe.each([
       NS,
       '--to-revision=1',
     ]);
-    const adapterFirst = await kube.rolloutUndo(target(kind, 'by-adapter'), 1);
+    const adapterFirst = await kube.rollouts.rolloutUndo(target(kind, 'by-adapter'), 1);
     await rollOut(target(kind, 'by-kubectl'));
     await rollOut(target(kind, 'by-adapter'));
 
@@ -127,7 +127,8 @@ describe.each([
     expect(kubectlFirst).toBe(`${prefix}${adapterFirst.message}\n`);
     expect(afterPrevious[1]).toEqual(afterPrevious[0]);
     expect(anonymous(kind, 'by-adapter')).toEqual(anonymous(kind, 'by-kubectl'));
-    const history = async (name: string) => (await kube.revisions(target(kind, name))).map((r) => r.revision);
+    const history = async (name: string) =>
+      (await kube.workloads.revisions(target(kind, name))).map((r) => r.revision);
     expect(await history('by-adapter')).toEqual(await history('by-kubectl'));
   });
 
@@ -144,7 +145,7 @@ describe.each([
       NS,
       '--to-revision=2',
     ]);
-    const adapterSkip = await kube.rolloutUndo(target(kind, 'by-adapter'), 2);
+    const adapterSkip = await kube.rollouts.rolloutUndo(target(kind, 'by-adapter'), 2);
     const kubectlUnknown = await k.run([
       'rollout',
       'undo',
@@ -153,7 +154,7 @@ describe.each([
       NS,
       '--to-revision=9',
     ]);
-    const adapterUnknown = await kube
+    const adapterUnknown = await kube.rollouts
       .rolloutUndo(target(kind, 'by-adapter'), 9)
       .catch((error: Error) => error);
 
@@ -169,7 +170,7 @@ describe.each([
 
     // Act
     await k.ok(['rollout', 'restart', `${RESOURCE[kind]}/by-kubectl`, '-n', NS]);
-    await kube.rolloutRestart(target(kind, 'by-adapter'), new Date());
+    await kube.rollouts.rolloutRestart(target(kind, 'by-adapter'), new Date());
     await k.sandbox.settle();
 
     // Assess
@@ -202,7 +203,7 @@ describe.each([
         NS,
         '--watch=false',
       ]);
-      const adapter = await kube.rolloutStatus(target(kind, 'by-adapter'));
+      const adapter = await kube.rollouts.rolloutStatus(target(kind, 'by-adapter'));
       seen.push([kubectl.stdout || kubectl.stderr, `${adapter.message}\n`]);
       if (adapter.done) break;
       k.sandbox.clock.advance(1000);
@@ -221,7 +222,7 @@ describe('Deployment specifics', () => {
 
     // Act
     const kubectl = await k.run(['rollout', 'restart', 'deployment/paused-api', '-n', NS]);
-    const adapter = await kube
+    const adapter = await kube.rollouts
       .rolloutRestart(target('Deployment', 'paused-api'), new Date())
       .catch((error: Error) => error);
 
@@ -242,7 +243,7 @@ describe('Deployment specifics', () => {
 
     // Act
     const kubectl = await k.run(['rollout', 'status', 'deployment/alldata-api', '-n', NS, '--watch=false']);
-    const adapter = await kube.rolloutStatus(target('Deployment', 'alldata-api'));
+    const adapter = await kube.rollouts.rolloutStatus(target('Deployment', 'alldata-api'));
 
     // Assess
     expect(adapter.failed).toBe(true);
@@ -259,14 +260,14 @@ describe('Deployment specifics', () => {
       k.sandbox.clock.advance(1000);
       await k.sandbox.settle();
     }
-    const [pod] = await kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
+    const [pod] = await kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } });
     const name = pod.metadata!.name!;
 
     // Act
     const kubectl = JSON.parse(await k.ok(['events', '-n', NS, '--for', `pod/${name}`, '-o', 'json'])) as {
       items: Array<{ metadata: { uid: string } }>;
     };
-    const adapter = await kube.listEvents(NS, [{ kind: 'Pod', name }]);
+    const adapter = await kube.events.listEvents(NS, [{ kind: 'Pod', name }]);
 
     // Assess
     expect(adapter.length).toBeGreaterThan(3);

@@ -18,11 +18,11 @@ const after = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000)
 describe('acquireLease', () => {
   it('creates the Lease for the first holder; a second holder sees it held until it expires', async () => {
     // Act
-    const first = await t.kube.acquireLease(NS, LOCK, 'exec-1', 900, T0);
-    const contended = await t.kube.acquireLease(NS, LOCK, 'exec-2', 900, after(899));
-    const renewed = await t.kube.acquireLease(NS, LOCK, 'exec-1', 900, after(600));
-    const stillHeld = await t.kube.acquireLease(NS, LOCK, 'exec-2', 900, after(1200));
-    const takenOver = await t.kube.acquireLease(NS, LOCK, 'exec-2', 900, after(1501));
+    const first = await t.kube.lock.acquireLease(NS, LOCK, 'exec-1', 900, T0);
+    const contended = await t.kube.lock.acquireLease(NS, LOCK, 'exec-2', 900, after(899));
+    const renewed = await t.kube.lock.acquireLease(NS, LOCK, 'exec-1', 900, after(600));
+    const stillHeld = await t.kube.lock.acquireLease(NS, LOCK, 'exec-2', 900, after(1200));
+    const takenOver = await t.kube.lock.acquireLease(NS, LOCK, 'exec-2', 900, after(1501));
 
     // Assess
     expect(first).toEqual({
@@ -46,7 +46,7 @@ describe('acquireLease', () => {
       holderIdentity: 'exec-2',
       expiresAt: '2026-01-01T00:40:01.000Z',
     });
-    const lease = await t.kube.getLease(NS, LOCK);
+    const lease = await t.kube.lock.getLease(NS, LOCK);
     expect(lease?.spec).toMatchObject({
       holderIdentity: 'exec-2',
       leaseDurationSeconds: 900,
@@ -63,12 +63,12 @@ describe('acquireLease', () => {
 
     // Act
     const creates = await Promise.all([
-      t.kube.acquireLease(NS, LOCK, 'exec-a', 60, T0),
-      t.kube.acquireLease(NS, LOCK, 'exec-b', 60, T0),
+      t.kube.lock.acquireLease(NS, LOCK, 'exec-a', 60, T0),
+      t.kube.lock.acquireLease(NS, LOCK, 'exec-b', 60, T0),
     ]);
     const takeovers = await Promise.all([
-      t.kube.acquireLease(NS, LOCK, 'exec-c', 60, after(120)),
-      t.kube.acquireLease(NS, LOCK, 'exec-d', 60, after(120)),
+      t.kube.lock.acquireLease(NS, LOCK, 'exec-c', 60, after(120)),
+      t.kube.lock.acquireLease(NS, LOCK, 'exec-d', 60, after(120)),
     ]);
 
     // Assess
@@ -85,18 +85,18 @@ describe('acquireLease', () => {
 describe('releaseLease', () => {
   it('releases only for the holder, after which anyone acquires at once', async () => {
     // Prepare
-    await t.kube.acquireLease(NS, LOCK, 'exec-1', 900, T0);
+    await t.kube.lock.acquireLease(NS, LOCK, 'exec-1', 900, T0);
 
     // Act
-    const byOther = await t.kube.releaseLease(NS, LOCK, 'exec-2', after(10));
-    const byHolder = await t.kube.releaseLease(NS, LOCK, 'exec-1', after(20));
-    const again = await t.kube.releaseLease(NS, LOCK, 'exec-1', after(30));
-    const next = await t.kube.acquireLease(NS, LOCK, 'exec-3', 900, after(40));
-    const missing = await t.kube.releaseLease(NS, 'no-such-lock', 'exec-1', after(50));
+    const byOther = await t.kube.lock.releaseLease(NS, LOCK, 'exec-2', after(10));
+    const byHolder = await t.kube.lock.releaseLease(NS, LOCK, 'exec-1', after(20));
+    const again = await t.kube.lock.releaseLease(NS, LOCK, 'exec-1', after(30));
+    const next = await t.kube.lock.acquireLease(NS, LOCK, 'exec-3', 900, after(40));
+    const missing = await t.kube.lock.releaseLease(NS, 'no-such-lock', 'exec-1', after(50));
 
     // Assess
     expect([byOther, byHolder, again, missing]).toEqual([false, true, false, false]);
     expect(next).toMatchObject({ acquired: true, holderIdentity: 'exec-3' });
-    expect((await t.kube.getLease(NS, LOCK))?.spec?.leaseTransitions).toBe(1);
+    expect((await t.kube.lock.getLease(NS, LOCK))?.spec?.leaseTransitions).toBe(1);
   });
 });

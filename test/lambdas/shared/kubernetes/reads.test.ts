@@ -32,15 +32,15 @@ describe('getWorkload, listPods, getNodes', () => {
     // Prepare
     t = await startKube({ objects: [deployment('alldata-api', { replicas: 3 }), deployment('other')] });
     await eventually('pods to run', async () => {
-      const pods = await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
+      const pods = await t.kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } });
       return pods.length === 3 && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
     });
 
     // Act
-    const workload = await t.kube.getWorkload(API);
-    const pods = await t.kube.listPods(NS, workload.object.spec!.selector!);
+    const workload = await t.kube.workloads.getWorkload(API);
+    const pods = await t.kube.workloads.listPods(NS, workload.object.spec!.selector!);
     const nodeNames = pods.map((p) => p.spec!.nodeName!);
-    const nodes = await t.kube.getNodes([...nodeNames, 'ip-10-9-9-9.eu-west-1.compute.internal']);
+    const nodes = await t.kube.workloads.getNodes([...nodeNames, 'ip-10-9-9-9.eu-west-1.compute.internal']);
 
     // Assess
     expect(workload.kind).toBe('Deployment');
@@ -54,7 +54,7 @@ describe('getWorkload, listPods, getNodes', () => {
     t = await startKube();
 
     // Act
-    const missing = await t.kube
+    const missing = await t.kube.workloads
       .getWorkload({ namespace: NS, kind: 'StatefulSet', name: 'milvus' })
       .catch((error: Error) => error);
 
@@ -71,15 +71,15 @@ describe('readLog', () => {
     // Prepare
     t = await startKube({ objects: [crashingApi()] });
     const pod = await eventually('a container restart', async () => {
-      const pods = await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
+      const pods = await t.kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } });
       return pods.find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
     });
     const name = pod.metadata!.name!;
 
     // Act
-    const previous = await t.kube.readLog(NS, name, 'app', { previous: true });
-    const tail = await t.kube.readLog(NS, name, 'app', { previous: true, tailLines: 1 });
-    const limited = await t.kube.readLog(NS, name, 'app', { previous: true, limitBytes: 8 });
+    const previous = await t.kube.logs.readLog(NS, name, 'app', { previous: true });
+    const tail = await t.kube.logs.readLog(NS, name, 'app', { previous: true, tailLines: 1 });
+    const limited = await t.kube.logs.readLog(NS, name, 'app', { previous: true, limitBytes: 8 });
 
     // Assess
     expect(previous).toBe(CRASH_LOGS.map((l) => `${l}\n`).join(''));
@@ -93,23 +93,23 @@ describe('eventSubjects and listEvents', () => {
     // Prepare
     t = await startKube({ objects: [crashingApi(), deployment('other')] });
     await eventually('back-off events', async () => {
-      const events = await t.kube.listEvents(NS, await t.kube.eventSubjects(API));
+      const events = await t.kube.events.listEvents(NS, await t.kube.events.eventSubjects(API));
       return events.some((e) => e.reason === 'BackOff') ? events : undefined;
     });
-    const firstPods = (await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } })).map(
+    const firstPods = (await t.kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } })).map(
       (p) => p.metadata!.name!,
     );
-    await t.kube.rolloutRestart(API, new Date(t.sandbox.clock.now()));
+    await t.kube.rollouts.rolloutRestart(API, new Date(t.sandbox.clock.now()));
     await eventually('the first pods to be gone', async () => {
-      const names = (await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } })).map(
+      const names = (await t.kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } })).map(
         (p) => p.metadata!.name,
       );
       return firstPods.every((p) => !names.includes(p)) ? true : undefined;
     });
 
     // Act
-    const subjects = await t.kube.eventSubjects(API);
-    const events = await t.kube.listEvents(NS, subjects);
+    const subjects = await t.kube.events.eventSubjects(API);
+    const events = await t.kube.events.listEvents(NS, subjects);
 
     // Assess
     const kinds = new Set(events.map((e) => `${e.involvedObject.kind} ${e.reason}`));
@@ -141,7 +141,7 @@ describe('listPage', () => {
     // Prepare
     t = await startKube({ objects: [deployment('alldata-api', { replicas: 3 })] });
     await eventually('three pods', async () => {
-      const pods = await t.kube.listPods(NS, { matchLabels: { app: 'alldata-api' } });
+      const pods = await t.kube.workloads.listPods(NS, { matchLabels: { app: 'alldata-api' } });
       return pods.length === 3 ? pods : undefined;
     });
     const names: string[] = [];
@@ -150,7 +150,7 @@ describe('listPage', () => {
 
     // Act
     do {
-      const page = await t.kube.listPage('pods', NS, { limit: 2, continue: token });
+      const page = await t.kube.dump.listPage('pods', NS, { limit: 2, continue: token });
       names.push(...page.items.map((p) => `${p.apiVersion} ${p.kind} ${p.metadata?.name}`));
       remaining.push(page.remainingItemCount);
       token = page.continue;
@@ -167,9 +167,9 @@ describe('listPage', () => {
     t = await startKube({ objects: [deployment('alldata-api')] });
 
     // Act
-    const nodes = await t.kube.listPage('nodes', undefined, { limit: 100 });
-    const namespaces = await t.kube.listPage('namespaces', undefined, { limit: 100 });
-    const deployments = await t.kube.listPage('deployments', undefined, { limit: 100 });
+    const nodes = await t.kube.dump.listPage('nodes', undefined, { limit: 100 });
+    const namespaces = await t.kube.dump.listPage('namespaces', undefined, { limit: 100 });
+    const deployments = await t.kube.dump.listPage('deployments', undefined, { limit: 100 });
 
     // Assess
     expect(nodes.items).toHaveLength(3);
@@ -206,8 +206,8 @@ describe('listPage', () => {
     });
 
     // Act
-    const secrets = await t.kube.listPage('secrets', NS, { limit: 10 });
-    const configMaps = await t.kube.listPage('configmaps', undefined, { limit: 10 });
+    const secrets = await t.kube.dump.listPage('secrets', NS, { limit: 10 });
+    const configMaps = await t.kube.dump.listPage('configmaps', undefined, { limit: 10 });
 
     // Assess
     expect(secrets.items).toEqual([

@@ -1,7 +1,7 @@
 import type { DaemonSet, StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Target } from '../../../../lambdas/shared/contracts';
 import { RolloutRefusedError } from '../../../../lambdas/shared/errors';
-import type { RolloutStatus } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
+import type { RolloutStatus } from '../../../../lambdas/shared/kubernetes/ports/rollouts';
 import { types } from '../../../../local/kube-sandbox/runtime';
 import { NS, daemonSet, setImage, startKube, statefulSet, type KubeUnderTest } from './sandbox-kube';
 import { eventually } from '../../../support/polling';
@@ -18,7 +18,7 @@ type Kind = 'StatefulSet' | 'DaemonSet';
 
 async function watchStatus(target: Target): Promise<RolloutStatus> {
   return eventually(`rollout of ${target.kind} ${target.name}`, async () => {
-    const status = await t.kube.rolloutStatus(target);
+    const status = await t.kube.rollouts.rolloutStatus(target);
     return status.done || status.failed ? status : undefined;
   });
 }
@@ -58,7 +58,7 @@ describe.each(cases)('$kind', ({ kind, name, image, done, pods }) => {
     const now = new Date(t.sandbox.clock.now());
 
     // Act
-    const restart = await t.kube.rolloutRestart(target, now);
+    const restart = await t.kube.rollouts.rolloutRestart(target, now);
     const status = await watchStatus(target);
 
     // Assess
@@ -81,13 +81,13 @@ describe.each(cases)('$kind', ({ kind, name, image, done, pods }) => {
     await watchStatus(target);
 
     // Act
-    const undo = await t.kube.rolloutUndo(target);
+    const undo = await t.kube.rollouts.rolloutUndo(target);
     const status = await watchStatus(target);
 
     // Assess
     expect(undo).toEqual({ fromRevision: 2, toRevision: 1, skipped: false, message: 'rolled back' });
     expect(live(kind, name).spec!.template.spec!.containers[0].image).toBe(image);
-    expect((await t.kube.revisions(target)).map((r) => [r.revision, r.current])).toEqual([
+    expect((await t.kube.workloads.revisions(target)).map((r) => [r.revision, r.current])).toEqual([
       [2, false],
       [3, true],
     ]);
@@ -96,14 +96,14 @@ describe.each(cases)('$kind', ({ kind, name, image, done, pods }) => {
 
   it('skips a revision that is the current template, refuses unknown ones and a missing history', async () => {
     // Prepare
-    const noHistory = await t.kube.rolloutUndo(target).catch((error: Error) => error);
+    const noHistory = await t.kube.rollouts.rolloutUndo(target).catch((error: Error) => error);
     await setImage(t.apps, kind, name, `${image}-patched`);
     await watchStatus(target);
     t.sandbox.requests.clear();
 
     // Act
-    const skipped = await t.kube.rolloutUndo(target, 2);
-    const unknown = await t.kube.rolloutUndo(target, 7).catch((error: Error) => error);
+    const skipped = await t.kube.rollouts.rolloutUndo(target, 2);
+    const unknown = await t.kube.rollouts.rolloutUndo(target, 7).catch((error: Error) => error);
 
     // Assess
     expect(noHistory).toBeInstanceOf(RolloutRefusedError);

@@ -7,7 +7,7 @@ import {
 import type { Target } from '../../../../lambdas/shared/contracts';
 import { RolloutRefusedError } from '../../../../lambdas/shared/errors';
 import { equalIgnoreHash, rfc3339Seconds } from '../../../../lambdas/shared/kubernetes/kubectl';
-import type { RolloutStatus } from '../../../../lambdas/shared/kubernetes/kubernetes-port';
+import type { RolloutStatus } from '../../../../lambdas/shared/kubernetes/ports/rollouts';
 import { types } from '../../../../local/kube-sandbox/runtime';
 import { NS, deployment, setImage, startKube, type KubeUnderTest } from './sandbox-kube';
 import { eventually } from '../../../support/polling';
@@ -26,7 +26,7 @@ const target = (name: string): Target => ({ namespace: NS, kind: 'Deployment', n
 async function watchStatus(name: string): Promise<{ last: RolloutStatus; messages: string[] }> {
   const messages: string[] = [];
   const last = await eventually(`rollout of ${name} to finish`, async () => {
-    const status = await t.kube.rolloutStatus(target(name));
+    const status = await t.kube.rollouts.rolloutStatus(target(name));
     if (messages[messages.length - 1] !== status.message) messages.push(status.message);
     return status.done || status.failed ? status : undefined;
   });
@@ -49,7 +49,7 @@ describe('rolloutRestart then rolloutStatus', () => {
     const now = new Date(t.sandbox.clock.now());
 
     // Act
-    const restart = await t.kube.rolloutRestart(target('alldata-api'), now);
+    const restart = await t.kube.rollouts.rolloutRestart(target('alldata-api'), now);
     const { last, messages } = await watchStatus('alldata-api');
 
     // Assess
@@ -69,7 +69,9 @@ describe('rolloutRestart then rolloutStatus', () => {
       revision: 2,
       pods: { total: 3, ready: 3, notReady: [] },
     });
-    expect((await t.kube.revisions(target('alldata-api'))).map((r) => [r.revision, r.current])).toEqual([
+    expect(
+      (await t.kube.workloads.revisions(target('alldata-api'))).map((r) => [r.revision, r.current]),
+    ).toEqual([
       [1, false],
       [2, true],
     ]);
@@ -80,7 +82,7 @@ describe('rolloutRestart then rolloutStatus', () => {
     t = await startKube({ objects: [deployment('paused-api', { paused: true })] });
 
     // Act
-    const refusal = await t.kube
+    const refusal = await t.kube.rollouts
       .rolloutRestart(target('paused-api'), new Date(t.sandbox.clock.now()))
       .catch((error: Error) => error);
 
@@ -94,10 +96,12 @@ describe('rolloutRestart then rolloutStatus', () => {
     // Prepare
     t = await startKube({ objects: [deployment('alldata-api')] });
     const now = new Date(t.sandbox.clock.now());
-    await t.kube.rolloutRestart(target('alldata-api'), now);
+    await t.kube.rollouts.rolloutRestart(target('alldata-api'), now);
 
     // Act
-    const refusal = await t.kube.rolloutRestart(target('alldata-api'), now).catch((error: Error) => error);
+    const refusal = await t.kube.rollouts
+      .rolloutRestart(target('alldata-api'), now)
+      .catch((error: Error) => error);
 
     // Assess
     expect(refusal).toBeInstanceOf(RolloutRefusedError);
@@ -154,10 +158,10 @@ describe('rolloutUndo', () => {
   it('goes back to the previous revision, which becomes the newest, as on a real cluster', async () => {
     // Prepare
     await threeRevisions('alldata-api');
-    const before = await t.kube.revisions(target('alldata-api'));
+    const before = await t.kube.workloads.revisions(target('alldata-api'));
 
     // Act
-    const undo = await t.kube.rolloutUndo(target('alldata-api'));
+    const undo = await t.kube.rollouts.rolloutUndo(target('alldata-api'));
     const { last } = await watchStatus('alldata-api');
 
     // Assess
@@ -171,7 +175,9 @@ describe('rolloutUndo', () => {
     expect(rs2.metadata!.annotations!['deployment.kubernetes.io/revision']).toBe('4');
     expect(rs2.metadata!.annotations!['deployment.kubernetes.io/revision-history']).toBe('2');
     expect(last).toMatchObject({ done: true, revision: 4 });
-    expect((await t.kube.revisions(target('alldata-api'))).map((r) => [r.revision, r.current])).toEqual([
+    expect(
+      (await t.kube.workloads.revisions(target('alldata-api'))).map((r) => [r.revision, r.current]),
+    ).toEqual([
       [1, false],
       [3, false],
       [4, true],
@@ -181,11 +187,11 @@ describe('rolloutUndo', () => {
   it('goes to a given revision with a JSON patch of the template and the annotations', async () => {
     // Prepare
     await threeRevisions('alldata-api');
-    const rs1 = (await t.kube.revisions(target('alldata-api'))).find((r) => r.revision === 1)!;
+    const rs1 = (await t.kube.workloads.revisions(target('alldata-api'))).find((r) => r.revision === 1)!;
     t.sandbox.requests.clear();
 
     // Act
-    const undo = await t.kube.rolloutUndo(target('alldata-api'), 1);
+    const undo = await t.kube.rollouts.rolloutUndo(target('alldata-api'), 1);
     await watchStatus('alldata-api');
 
     // Assess
@@ -207,7 +213,7 @@ describe('rolloutUndo', () => {
     t.sandbox.requests.clear();
 
     // Act
-    const undo = await t.kube.rolloutUndo(target('alldata-api'), 3);
+    const undo = await t.kube.rollouts.rolloutUndo(target('alldata-api'), 3);
 
     // Assess
     expect(undo).toEqual({
@@ -233,9 +239,11 @@ describe('rolloutUndo', () => {
     t.sandbox.requests.clear();
 
     // Act
-    const unknown = await t.kube.rolloutUndo(target('alldata-api'), 9).catch((error: Error) => error);
-    const noHistory = await t.kube.rolloutUndo(target('fresh-api')).catch((error: Error) => error);
-    const paused = await t.kube.rolloutUndo(target('alldata-api')).catch((error: Error) => error);
+    const unknown = await t.kube.rollouts
+      .rolloutUndo(target('alldata-api'), 9)
+      .catch((error: Error) => error);
+    const noHistory = await t.kube.rollouts.rolloutUndo(target('fresh-api')).catch((error: Error) => error);
+    const paused = await t.kube.rollouts.rolloutUndo(target('alldata-api')).catch((error: Error) => error);
 
     // Assess
     expect(unknown).toBeInstanceOf(RolloutRefusedError);
