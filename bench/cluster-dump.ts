@@ -24,6 +24,14 @@ const EVENTS_PER_POD = 10;
 /** Lines each pod's container has logged. */
 const LOG_LINES = 40;
 const MiB = 1024;
+/**
+ * V8's heap as Node sizes it in the Cluster Dump function (1,024 MB, lib/incident-response-stack.ts).
+ * Node sizes the heap from the machine's memory, or its cgroup's: in a 1 GiB memory cgroup Node
+ * 24 gives a heap limit of 560 MiB, an old space of 512 MiB and a new space that grows to 32 MiB
+ * (two 16 MiB semi-spaces), which these flags reproduce. On this 24 GiB machine it would give the
+ * child 64 MiB semi-spaces: up to 128 MiB of young garbage that the function never holds.
+ */
+const FUNCTION_HEAP_FLAGS = ['--max-old-space-size=512', '--max-semi-space-size=16'];
 
 /** Lines like a Python worker's, different per pod so no two logs compress alike. */
 function podLog(pod: string, start: number): Array<{ at: number; text: string }> {
@@ -139,10 +147,14 @@ async function measureDump(
   };
   sandbox.requests.clear();
   const cpuBefore = process.cpuUsage();
-  const usage = await measureProcess(process.execPath, ['--trace-gc', childFile, JSON.stringify(input)], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH },
-  });
+  const usage = await measureProcess(
+    process.execPath,
+    [...FUNCTION_HEAP_FLAGS, '--trace-gc', childFile, JSON.stringify(input)],
+    {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH },
+    },
+  );
   // --trace-gc lines (`[pid:isolate] ...`) may follow it: the result is the line that is JSON.
   const resultLine = usage.stdout.split('\n').findLast((line) => line.startsWith('{'));
   if (!resultLine) throw new Error(`the dump child printed no result:\n${usage.stderr.slice(-2000)}`);
@@ -339,7 +351,8 @@ export async function benchClusterDump(): Promise<Section> {
       `The Cluster Dump step (lambdas/cluster-dump logic through ClientNodeKubernetes and S3EvidenceStore, ` +
       `the stack's default DUMP_CONCURRENCY/LOG_LIMIT_BYTES/DUMP_MAX_BYTES/DUMP_LOGS, so the logs go into one ` +
       `\`<ns>/logs.tar.gz\`) runs in a child Node ${process.version} ` +
-      `process bundled like the Lambdas; kubectl (${'`kubectl cluster-info dump --namespaces NS --output-directory DIR`'}) ` +
+      `process bundled like the Lambdas, its V8 heap sized as Node sizes it in the function's 1,024 MB ` +
+      `(\`${FUNCTION_HEAP_FLAGS.join(' ')}\`); kubectl (${'`kubectl cluster-info dump --namespaces NS --output-directory DIR`'}) ` +
       `runs against the same sandbox in the same run. Peak memory: ${method}. At ${COMPARED_PODS} pods ` +
       `${COMPARED_RUNS} runs of each, interleaved (dump, kubectl, dump, ...): median (min–max); one run at the ` +
       `other sizes. 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end ` +

@@ -6,7 +6,7 @@ import { evidenceKeys } from '../shared/evidence/layout';
 import type { DumpResource } from '../shared/kubernetes/api-usage';
 import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { withoutManagedFields, type JsonObject } from '../shared/kubernetes/served-json';
-import { redactObject } from '../shared/redact';
+import { RedactedText } from '../shared/redact';
 
 export interface ClusterDumpDeps {
   kube: StepKubernetes<'cluster-dump'>;
@@ -130,14 +130,18 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
   const nodeNames = new Set<string>();
 
   /** A List document streamed item by item; stops at the budget and still closes the JSON. */
-  async function* listDocument(items: AsyncIterable<KubernetesObject>): AsyncGenerator<string> {
+  async function* listDocument(
+    items: AsyncIterable<KubernetesObject>,
+  ): AsyncGenerator<string | RedactedText> {
     yield '{"apiVersion":"v1","kind":"List","items":[';
     let first = true;
     for await (const item of items) {
-      const served = withoutManagedFields(item as unknown as JsonObject);
-      const record = `${first ? '\n' : ',\n'}${JSON.stringify(redactObject(served))}`;
-      if (!budget.take(Buffer.byteLength(record))) break;
+      // Redacted here, once, so that the budget counts what is written.
+      const record = RedactedText.jsonLine(withoutManagedFields(item as unknown as JsonObject));
+      const separator = first ? '\n' : ',\n';
+      if (!budget.take(separator.length + Buffer.byteLength(record.text))) break;
       first = false;
+      yield separator;
       yield record;
     }
     yield '\n]}\n';
@@ -175,7 +179,11 @@ export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Prom
     }
   }
 
-  async function put(key: string, records: AsyncIterable<string>, contentType: string): Promise<void> {
+  async function put(
+    key: string,
+    records: AsyncIterable<string | RedactedText>,
+    contentType: string,
+  ): Promise<void> {
     written.push(await deps.evidence.putStream(`${prefix}${key}`, records, contentType));
   }
 

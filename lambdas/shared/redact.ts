@@ -593,6 +593,24 @@ function redactStringOnce(value: string): string {
   return redactText(value);
 }
 
+/**
+ * Text the redaction made: the evidence store writes it as it is instead of redacting it again.
+ * Only this module can make one, so "every write is redacted" still holds when a caller redacts
+ * first (the cluster dump measures each record's redacted size against its budget, and without
+ * this the store would parse and redact every record a second time).
+ */
+export class RedactedText {
+  private constructor(readonly text: string) {}
+
+  /**
+   * One JSON line: the object redacted as the store redacts a JSON line of text (redactText on
+   * `JSON.stringify(value)` gives the same line), without parsing it back.
+   */
+  static jsonLine(value: unknown): RedactedText {
+    return new RedactedText(redactVendorTokens(JSON.stringify(redactNode(value))));
+  }
+}
+
 /** Redacts, then serializes; what every JSON document written as evidence goes through. */
 export function redactedJson(value: unknown): string {
   return JSON.stringify(redactObject(value), null, 2);

@@ -1,3 +1,5 @@
+import type { RedactedText } from '../redact';
+
 /** One object written as evidence, as `manifest.json` lists it. */
 export interface EvidenceObject {
   key: string;
@@ -36,9 +38,14 @@ export interface EvidenceStore {
   putText(key: string, text: string, contentType?: string): Promise<EvidenceObject>;
   /**
    * Streams records into one gzip object without holding the whole in memory. Each record
-   * is redacted on its own, so a record must be a complete unit (a JSON document, a log).
+   * is redacted on its own, so a record must be a complete unit (a JSON document, a log);
+   * a RedactedText (made by redact.ts) is written as it is.
    */
-  putStream(key: string, records: AsyncIterable<string>, contentType: string): Promise<EvidenceObject>;
+  putStream(
+    key: string,
+    records: AsyncIterable<string | RedactedText>,
+    contentType: string,
+  ): Promise<EvidenceObject>;
   /**
    * Streams files into one gzip-compressed tar archive (`.tar.gz`), each file's text redacted
    * on its own; only one file at a time is held in memory.

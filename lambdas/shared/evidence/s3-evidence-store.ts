@@ -10,7 +10,7 @@ import {
   type _Object,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { redactText, redactedJson } from '../redact';
+import { RedactedText, redactText, redactedJson } from '../redact';
 import type { ArchiveEntry, EvidenceObject, EvidenceStore, Manifest } from './evidence-store';
 import { evidenceKeys } from './layout';
 import { TAR_END, tarEntry } from './tar';
@@ -76,9 +76,14 @@ export class S3EvidenceStore implements EvidenceStore {
     return this.putBody(key, Buffer.from(redactText(text)), contentType);
   }
 
-  async putStream(key: string, records: AsyncIterable<string>, contentType: string): Promise<EvidenceObject> {
+  async putStream(
+    key: string,
+    records: AsyncIterable<string | RedactedText>,
+    contentType: string,
+  ): Promise<EvidenceObject> {
     async function* redacted() {
-      for await (const record of records) yield redactText(record);
+      for await (const record of records)
+        yield record instanceof RedactedText ? record.text : redactText(record);
     }
     return this.putGzip(key, redacted(), contentType);
   }

@@ -193,8 +193,36 @@ export interface KubernetesApis {
   coordination: CoordinationV1Api;
 }
 
+/**
+ * For a caller that reads only the served JSON (served-json.ts), such as the cluster dump:
+ * client-node's response processor would still build its model of every item of a page (a
+ * class instance per object, a Date per timestamp) for the caller to throw away. Told that a
+ * successful body is text, the processor hands the text through; the caller parses it once.
+ * Error answers keep their content type, so their ApiException carries the server's Status.
+ */
+export function servedTextMiddleware(): Middleware {
+  return {
+    pre: async (context) => context,
+    post: async (response) => {
+      if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) {
+        response.headers['content-type'] = 'text/plain';
+      }
+      return response;
+    },
+  };
+}
+
+export interface KubernetesApisOptions {
+  /** Successful answers are only read as served JSON: skip client-node's models (servedTextMiddleware). */
+  servedOnly?: boolean;
+}
+
 /** API clients like `kc.makeApiClient` makes them, plus the timeout. */
-export function kubernetesApis(kc: KubeConfig, timeoutMs: number): KubernetesApis {
+export function kubernetesApis(
+  kc: KubeConfig,
+  timeoutMs: number,
+  options: KubernetesApisOptions = {},
+): KubernetesApis {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new ConfigurationError('kubeconfig has no current cluster');
   const reuseConnections = reuseConnectionsMiddleware();
@@ -214,6 +242,7 @@ export function kubernetesApis(kc: KubeConfig, timeoutMs: number): KubernetesApi
           },
           post: async (response) => response,
         },
+        ...(options.servedOnly ? [servedTextMiddleware()] : []),
       ],
     });
   return {

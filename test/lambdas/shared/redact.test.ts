@@ -1,5 +1,11 @@
-import { REDACTED, isCredentialName, redactObject, redactText } from '../../../lambdas/shared/redact';
-import { SECRET_CASES } from '../../fixtures/secret-corpus';
+import {
+  REDACTED,
+  RedactedText,
+  isCredentialName,
+  redactObject,
+  redactText,
+} from '../../../lambdas/shared/redact';
+import { NEGATIVES, SECRET_CASES } from '../../fixtures/secret-corpus';
 
 describe('redactText', () => {
   // Samples are shaped like the real thing (AWS documentation example keys, jwt.io's sample
@@ -363,5 +369,30 @@ describe('redaction of what the cluster dump writes', () => {
     expect(line).toBe(`,\n${later[4999]}`);
     expect(first).not.toContain('Pr0d-Secr3t!');
     expect(first).not.toContain('x9Y8z7W6v5U4t3S2');
+  });
+
+  it('redacts an object as a JSON line once, as the store would redact the raw line, and leaks nothing', () => {
+    // Prepare: every corpus line and every harmless line where a dumped object holds text.
+    const placements = (line: string) => [
+      { metadata: { name: 'api', annotations: { note: line } } },
+      { spec: { containers: [{ args: line.split(' '), env: [{ name: 'SETTING', value: line }] }] } },
+      { message: line, reason: 'Failed' },
+      { data: { 'app.env': line } },
+    ];
+    const secrets = SECRET_CASES.flatMap((c) => placements(c.line).map((object) => ({ c, object })));
+    const harmless = NEGATIVES.flatMap(placements);
+
+    // Act
+    const lines = secrets.map(({ object }) => RedactedText.jsonLine(object).text);
+    const kept = harmless.map((object) => RedactedText.jsonLine(object).text);
+
+    // Assess: the store writes a RedactedText as it is, so it must be what the store would have
+    // made of the unredacted line (redactText), with no secret in it and harmless text intact.
+    expect(secrets.length).toBeGreaterThan(300);
+    secrets.forEach(({ c, object }, i) => {
+      expect(lines[i]).toBe(redactText(JSON.stringify(object)));
+      expect(lines[i]).not.toContain(c.secret);
+    });
+    harmless.forEach((object, i) => expect(kept[i]).toBe(JSON.stringify(object)));
   });
 });

@@ -95,7 +95,7 @@ export class ClientNodeDumpLister implements DumpLister {
     page: { limit: number; continue?: string },
   ): Promise<Page> {
     const params = { limit: page.limit, _continue: page.continue };
-    const { core, apps, batch } = this.client.api;
+    const { core, apps, batch } = this.client.servedApi;
     const metadataOnly = setHeaderOptions('Accept', METADATA_ONLY_ACCEPT);
     const ns = namespace;
     const lists: Record<DumpResource, { apiVersion: string; kind: string; list: () => Promise<ListResult> }> =
@@ -207,7 +207,7 @@ export class ClientNodeDumpLister implements DumpLister {
 
   async listSecretKeysPage(namespace: string, page: { limit: number; continue?: string }): Promise<Page> {
     const result = await this.client.call(`list secrets ${namespace}`, async () => {
-      const answer = await this.client.api.core.listNamespacedSecretWithHttpInfo({
+      const answer = await this.client.servedApi.core.listNamespacedSecretWithHttpInfo({
         namespace,
         limit: page.limit,
         _continue: page.continue,

@@ -70,11 +70,22 @@ export class KubeClient {
   readonly api: KubernetesApis;
   readonly fieldManager: string;
   private readonly timeoutMs: number;
+  private readonly kubeConfig: KubeConfig;
+  private servedOnlyApi?: KubernetesApis;
 
   constructor(kubeConfig: KubeConfig, options: KubeClientOptions) {
     this.api = kubernetesApis(kubeConfig, options.requestTimeoutMs);
+    this.kubeConfig = kubeConfig;
     this.timeoutMs = options.requestTimeoutMs;
     this.fieldManager = options.fieldManager ?? 'eks-incident-response';
+  }
+
+  /**
+   * Clients for answers read only as served JSON (the dump's pages): no client-node models are
+   * built of them (servedTextMiddleware). Made on first use: most steps never need them.
+   */
+  get servedApi(): KubernetesApis {
+    return (this.servedOnlyApi ??= kubernetesApis(this.kubeConfig, this.timeoutMs, { servedOnly: true }));
   }
 
   call<T>(what: string, fn: () => Promise<T>): Promise<T> {
