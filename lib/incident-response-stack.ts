@@ -19,7 +19,13 @@ import type { z } from 'zod';
 import type { EnvOf, verifyEnv } from '../lambdas/shared/env';
 import { scratchNamespaces } from '../lambdas/shared/backup-config';
 import type { StackConfig } from './config';
-import { INCIDENT_STEPS, stepDefinition, type IncidentStep, type StepGrant, type StepResources } from './incident-steps';
+import {
+  INCIDENT_STEPS,
+  stepDefinition,
+  type IncidentStep,
+  type StepGrant,
+  type StepResources,
+} from './incident-steps';
 import { ApprovalRoutes, approvalLinkSecret } from './constructs/approval-routes';
 import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
@@ -116,7 +122,10 @@ export class IncidentResponseStack extends Stack {
           memorySize: spec.memorySize,
           // Only the Kubernetes steps need the cluster's private endpoint; the others reach AWS APIs only.
           vpcPlacement: spec.kubernetes ? vpcPlacement : undefined,
-          files: step === 'diagnose' && config.rulesFile ? { [RULES_FILE_NAME]: config.rulesFile.text } : undefined,
+          files:
+            step === 'diagnose' && config.rulesFile
+              ? { [RULES_FILE_NAME]: config.rulesFile.text }
+              : undefined,
         });
         return [step, fn];
       }),

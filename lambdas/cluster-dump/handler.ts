@@ -8,6 +8,7 @@ import {
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { evidenceFromEnv } from '../shared/wiring';
 import { clusterDump, type ClusterDumpDeps } from './cluster-dump';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -27,7 +28,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   });
   return observedHandler(
     'cluster-dump',
-    async (event: StepEvent): Promise<ClusterDump> => clusterDump(event, await dependencies()),
+    async (event: StepEvent): Promise<ClusterDump> =>
+      clusterDump(checkStepState('cluster-dump', event), await dependencies()),
     handlerObservability(environment, seams).log,
   );
 }

@@ -8,6 +8,7 @@ import {
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { evidenceFromEnv } from '../shared/wiring';
 import { collectEvents, type CollectEventsDeps } from './collect-events';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -24,7 +25,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   });
   return observedHandler(
     'collect-events',
-    async (event: StepEvent): Promise<CollectedEvents> => collectEvents(event, await dependencies()),
+    async (event: StepEvent): Promise<CollectedEvents> =>
+      collectEvents(checkStepState('collect-events', event), await dependencies()),
     handlerObservability(environment, seams).log,
   );
 }

@@ -9,6 +9,7 @@ import {
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { loadRules } from '../shared/rules/load-rules';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { evidenceFromEnv } from '../shared/wiring';
 import { diagnose, type DiagnoseDeps } from './diagnose';
 import { diagnosisMetrics, publish } from '../shared/observability/incident-metrics';
@@ -31,7 +32,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   return observedHandler(
     'diagnose',
     async (event: StepEvent): Promise<Diagnostics> => {
-      const diagnostics = await diagnose(event, await dependencies());
+      const diagnostics = await diagnose(checkStepState('diagnose', event), await dependencies());
       publish(diagnosisMetrics(diagnostics), observability.metrics);
       return diagnostics;
     },

@@ -8,6 +8,7 @@ import {
 } from '../shared/handler-environment';
 import { notifierFromEnv } from '../shared/notify-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { escalate, type EscalateDeps } from './escalate';
 import { observedHandler } from '../shared/observability/observed-handler';
 
@@ -23,7 +24,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   });
   return observedHandler(
     'escalate',
-    async (event: StepEvent): Promise<Escalation> => escalate(event, await dependencies()),
+    async (event: StepEvent): Promise<Escalation> =>
+      escalate(checkStepState('escalate', event), await dependencies()),
     log,
   );
 }

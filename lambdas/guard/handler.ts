@@ -13,6 +13,7 @@ import {
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { AlertmanagerSilences } from '../shared/alertmanager-silences';
 import { guard, type GuardDeps } from './guard';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -22,7 +23,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
     const env = parseEnv(guardEnv, environment);
     const secrets =
       seams.secrets ??
-      ((arn: string) => secretValue(new SecretsManagerClient(awsClientConfig(environment, 'SECRETS_MANAGER')), arn));
+      ((arn: string) =>
+        secretValue(new SecretsManagerClient(awsClientConfig(environment, 'SECRETS_MANAGER')), arn));
     const authorization = env.ALERTMANAGER_AUTH_SECRET_ARN
       ? alertmanagerAuthorization(await secrets(env.ALERTMANAGER_AUTH_SECRET_ARN))
       : undefined;
@@ -37,7 +39,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
         remediationPolicy: env.REMEDIATION_POLICY,
       },
       now: seams.now ?? (() => new Date()),
-      executions: seams.executions ?? new SfnExecutionLiveness(new SFNClient(awsClientConfig(environment, 'SFN'))),
+      executions:
+        seams.executions ?? new SfnExecutionLiveness(new SFNClient(awsClientConfig(environment, 'SFN'))),
       silences:
         env.ALERTMANAGER_URL && env.EVIDENCE_BUCKET
           ? {
@@ -52,7 +55,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   return observedHandler(
     'guard',
     async (event: StepEvent): Promise<GuardDecision | LockRelease | StormRoster> =>
-      guard(event, await dependencies()),
+      guard(checkStepState('guard', event), await dependencies()),
     handlerObservability(environment, seams).log,
   );
 }

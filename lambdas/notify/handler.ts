@@ -13,6 +13,7 @@ import {
 } from '../shared/handler-environment';
 import { notifierFromEnv } from '../shared/notify-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { notify, type NotifyDeps } from './notify';
 import { SfnIncidentsInFlight } from './storm-quiet';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -23,7 +24,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
     const env = parseEnv(notifyEnv, environment);
     const secrets =
       seams.secrets ??
-      ((arn: string) => secretValue(new SecretsManagerClient(awsClientConfig(environment, 'SECRETS_MANAGER')), arn));
+      ((arn: string) =>
+        secretValue(new SecretsManagerClient(awsClientConfig(environment, 'SECRETS_MANAGER')), arn));
     const { notifier, region } = await notifierFromEnv(env, log, {
       sns: awsClientConfig(environment, 'SNS'),
       secretsManager: awsClientConfig(environment, 'SECRETS_MANAGER'),
@@ -38,10 +40,15 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
       bucket,
       region,
       now: seams.now ?? (() => new Date()),
-      approvals: { store: new ApprovalStore(new S3Client(awsClientConfig(environment, 'S3')), bucket), links },
+      approvals: {
+        store: new ApprovalStore(new S3Client(awsClientConfig(environment, 'S3')), bucket),
+        links,
+      },
       stormQuiet: env.STORM_QUIET_ABOVE
         ? {
-            inFlight: seams.executions ?? new SfnIncidentsInFlight(new SFNClient(awsClientConfig(environment, 'SFN'))),
+            inFlight:
+              seams.executions ??
+              new SfnIncidentsInFlight(new SFNClient(awsClientConfig(environment, 'SFN'))),
             clusterBudget: env.STORM_QUIET_ABOVE,
           }
         : undefined,
@@ -49,7 +56,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   });
   return observedHandler(
     'notify',
-    (event: StepEvent<unknown>): Promise<Incident | Notified | ApprovalRequested> => notify(event, dependencies),
+    (event: StepEvent<unknown>): Promise<Incident | Notified | ApprovalRequested> =>
+      notify(checkStepState('notify', event), dependencies),
     log,
   );
 }

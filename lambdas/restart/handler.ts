@@ -8,6 +8,7 @@ import {
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import type { RemediateDeps } from '../shared/remediation';
 import { restart } from './restart';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -23,7 +24,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   });
   return observedHandler(
     'restart',
-    async (event: StepEvent): Promise<RestartResult> => restart(event, await dependencies()),
+    async (event: StepEvent): Promise<RestartResult> =>
+      restart(checkStepState('restart', event), await dependencies()),
     handlerObservability(environment, seams).log,
   );
 }

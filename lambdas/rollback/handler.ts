@@ -8,6 +8,7 @@ import {
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import type { RemediateDeps } from '../shared/remediation';
 import { rollback } from './rollback';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -23,7 +24,8 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   });
   return observedHandler(
     'rollback',
-    async (event: StepEvent): Promise<RollbackResult> => rollback(event, await dependencies()),
+    async (event: StepEvent): Promise<RollbackResult> =>
+      rollback(checkStepState('rollback', event), await dependencies()),
     handlerObservability(environment, seams).log,
   );
 }

@@ -97,7 +97,10 @@ export interface HandlerObservability {
  * the function's own, configured by Powertools from `process.env`; otherwise made from the
  * environment's POWERTOOLS_* variables, writing to the `output` seam.
  */
-export function handlerObservability(environment: FunctionEnvironment, seams: HandlerSeams): HandlerObservability {
+export function handlerObservability(
+  environment: FunctionEnvironment,
+  seams: HandlerSeams,
+): HandlerObservability {
   if (environment === process.env && !seams.output) return { log: functionLogger(), metrics: {} };
   return {
     log: createLogger({

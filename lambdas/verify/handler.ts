@@ -8,6 +8,7 @@ import {
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { verifyStep } from './checks';
 import type { VerifyDeps } from './verify';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -23,7 +24,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   return observedHandler(
     'verify',
     async (event: StepEvent): Promise<Verification | HealthCheck | DependencyWait> =>
-      verifyStep(event, await dependencies()),
+      verifyStep(checkStepState('verify', event), await dependencies()),
     handlerObservability(environment, seams).log,
   );
 }

@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import type { StepEvent } from '../../lambdas/shared/contracts';
 import { ApprovalStore } from '../../lambdas/shared/approval/approval-store';
 import { ConfigurationError } from '../../lambdas/shared/errors';
-import type {
-  FunctionEnvironment,
-  HandlerSeams,
-} from '../../lambdas/shared/handler-environment';
+import type { FunctionEnvironment, HandlerSeams } from '../../lambdas/shared/handler-environment';
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import type { KubernetesStep } from '../../lambdas/shared/kubernetes/step-access';
 import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE } from '../../lambdas/shared/observability/metric-names';
@@ -71,7 +68,10 @@ export type StepHandler = (event: StepEvent) => Promise<unknown>;
 
 /** What every handler module under lambdas/<folder>/handler.ts exports besides `handler`. */
 interface HandlerModule {
-  createHandler(environment: FunctionEnvironment, seams?: HandlerSeams): (event: StepEvent) => Promise<unknown>;
+  createHandler(
+    environment: FunctionEnvironment,
+    seams?: HandlerSeams,
+  ): (event: StepEvent) => Promise<unknown>;
 }
 
 /** The stand-in ARN the approval links' secret has in a local function's environment. */
@@ -183,7 +183,9 @@ interface LocalEndpoint {
 }
 
 /** The endpoint of a client made for a local server (the emulator), or undefined for AWS itself. */
-async function localEndpoint(client: LocalStepEnvironment['aws']['s3' | 'sns']): Promise<LocalEndpoint | undefined> {
+async function localEndpoint(
+  client: LocalStepEnvironment['aws']['s3' | 'sns'],
+): Promise<LocalEndpoint | undefined> {
   const config = client.config as typeof client.config & {
     isCustomEndpoint?: boolean;
     endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path: string }>;

@@ -114,7 +114,11 @@ export function publish(records: MetricRecord[], destination: MetricsDestination
 }
 
 /** The same EMF documents, serialized by Powertools, handed to `write` instead of stdout. */
-function publishTo(records: MetricRecord[], destination: MetricsDestination, write: (line: string) => void): void {
+function publishTo(
+  records: MetricRecord[],
+  destination: MetricsDestination,
+  write: (line: string) => void,
+): void {
   const metrics = new Metrics({
     namespace: destination.namespace || METRICS_NAMESPACE,
     serviceName: destination.serviceName || serviceName(),
