@@ -10,13 +10,13 @@ import { notifierFromEnv } from '../shared/notify-wiring';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { escalate, type EscalateDeps } from './escalate';
-import { observedHandler } from '../shared/observability/observed-handler';
+import { functionLogger, observedHandler } from '../shared/observability/observed-handler';
 
 export function createHandler(environment: FunctionEnvironment, seams: HandlerSeams = {}) {
   const { log } = handlerObservability(environment, seams);
   const dependencies = perContainer<EscalateDeps>(async () => {
     const env = parseEnv(escalateEnv, environment);
-    const { notifier, region } = await notifierFromEnv(env, log, {
+    const { notifier, region } = await notifierFromEnv(env, log ?? functionLogger(), {
       sns: awsClientConfig(environment, 'SNS'),
       secretsManager: awsClientConfig(environment, 'SECRETS_MANAGER'),
     });

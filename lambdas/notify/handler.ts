@@ -16,7 +16,7 @@ import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { notify, type NotifyDeps } from './notify';
 import { SfnIncidentsInFlight } from './storm-quiet';
-import { observedHandler } from '../shared/observability/observed-handler';
+import { functionLogger, observedHandler } from '../shared/observability/observed-handler';
 
 export function createHandler(environment: FunctionEnvironment, seams: HandlerSeams = {}) {
   const { log } = handlerObservability(environment, seams);
@@ -26,7 +26,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
       seams.secrets ??
       ((arn: string) =>
         secretValue(new SecretsManagerClient(awsClientConfig(environment, 'SECRETS_MANAGER')), arn));
-    const { notifier, region } = await notifierFromEnv(env, log, {
+    const { notifier, region } = await notifierFromEnv(env, log ?? functionLogger(), {
       sns: awsClientConfig(environment, 'SNS'),
       secretsManager: awsClientConfig(environment, 'SECRETS_MANAGER'),
     });

@@ -3,7 +3,6 @@ import type { ExecutionLiveness } from './execution-liveness';
 import type { KubernetesPort } from './kubernetes/kubernetes-port';
 import type { MetricsDestination } from './observability/incident-metrics';
 import { createLogger, type Logger } from './observability/logger';
-import { functionLogger } from './observability/observed-handler';
 import type { IncidentsInFlight } from '../notify/storm-quiet';
 
 /**
@@ -88,20 +87,21 @@ export function awsClientConfig(environment: FunctionEnvironment, service: AwsSe
 }
 
 export interface HandlerObservability {
-  log: Logger;
+  /** The handler's own logger; unset on Lambda, where observedHandler makes the function's on first use. */
+  log?: Logger;
   metrics: MetricsDestination;
 }
 
 /**
  * The logger and metrics destination of a handler: on Lambda (`process.env`, no `output` seam)
- * the function's own, configured by Powertools from `process.env`; otherwise made from the
- * environment's POWERTOOLS_* variables, writing to the `output` seam.
+ * the function's own, made on first use and configured by Powertools from `process.env`;
+ * otherwise made from the environment's POWERTOOLS_* variables, writing to the `output` seam.
  */
 export function handlerObservability(
   environment: FunctionEnvironment,
   seams: HandlerSeams,
 ): HandlerObservability {
-  if (environment === process.env && !seams.output) return { log: functionLogger(), metrics: {} };
+  if (environment === process.env && !seams.output) return { metrics: {} };
   return {
     log: createLogger({
       level: environment.POWERTOOLS_LOG_LEVEL as LogLevel | undefined,
