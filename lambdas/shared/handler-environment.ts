@@ -1,4 +1,5 @@
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import type { BackupObjects } from '../backup-check-s3/backup-objects';
 import type { ExecutionLiveness } from './execution-liveness';
 import type { KubernetesPort } from './kubernetes/kubernetes-port';
 import type { MetricsDestination } from './observability/incident-metrics';
@@ -47,6 +48,13 @@ export interface HandlerSeams {
    * secret's value must not be a variable. @default - Secrets Manager
    */
   secrets?: (secretArn: string) => Promise<string>;
+  /**
+   * Where the backups are read (backup-check-s3): a rehearsal reads the demo's backups on the
+   * emulator, or the user's own through their credentials, possibly on an S3-compatible store
+   * addressed path-style (`verify-backups --backups-endpoint`, e.g. MinIO), which no standard
+   * variable expresses. @default - S3 with the function's role, following region redirects
+   */
+  backups?: BackupObjects;
   /**
    * Where the function's JSON log lines and EMF metric documents go. On Lambda that is stdout,
    * which CloudWatch Logs reads; in-process, stdout is the CLI's own output (`run --json`

@@ -8,6 +8,7 @@ import { ConfigurationError } from '../../lambdas/shared/errors';
 import type { FunctionEnvironment, HandlerSeams } from '../../lambdas/shared/handler-environment';
 import type { KubernetesPort } from '../../lambdas/shared/kubernetes/kubernetes-port';
 import type { KubernetesStep } from '../../lambdas/shared/kubernetes/step-access';
+import { DEFAULT_LOG_LEVEL } from '../../lambdas/shared/observability/log-levels';
 import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE } from '../../lambdas/shared/observability/metric-names';
 import type { StackConfig } from '../../lib/config';
 import { INCIDENT_STEPS, stepDefinition, type IncidentStep } from '../../lib/incident-steps';
@@ -103,7 +104,7 @@ export function localStepHandlers(env: LocalStepEnvironment): Record<IncidentSte
 }
 
 /** The module Lambda runs for `step`: the registry's folder, `lambdas/<folder>/handler.ts`. */
-function loadHandlerModule(step: IncidentStep): HandlerModule {
+export function loadHandlerModule(step: string): HandlerModule {
   // Loaded by path from the registry's folder, so the engine keeps no list of its own.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(join(__dirname, '..', '..', 'lambdas', step, 'handler')) as HandlerModule;
@@ -140,21 +141,8 @@ export async function localFunctionEnvironments(
   env: LocalStepEnvironment,
 ): Promise<Record<IncidentStep, FunctionEnvironment>> {
   const { aws, config } = env;
-  const [s3, sns] = await Promise.all([localEndpoint(aws.s3), localEndpoint(aws.sns)]);
-  // One set of credentials serves both clients: the emulator's when both are local, else the
-  // user's own chain (the emulator accepts any signature).
-  const credentials = s3 && sns ? s3.credentials : undefined;
-  const common: Record<string, string | undefined> = {
-    POWERTOOLS_SERVICE_NAME: DEFAULT_SERVICE_NAME,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    POWERTOOLS_LOG_LEVEL: config.logLevel,
-    AWS_REGION: aws.region,
-    AWS_ENDPOINT_URL_S3: s3?.url,
-    AWS_ENDPOINT_URL_SNS: sns?.url,
-    AWS_ACCESS_KEY_ID: credentials?.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials?.secretAccessKey,
-    AWS_SESSION_TOKEN: credentials?.sessionToken,
-  };
+  // The stack sets the functions' level from the same setting (setFunctionLogLevel).
+  const common = { ...(await localAwsEnvironment(aws)), POWERTOOLS_LOG_LEVEL: config.logLevel };
   const resources = {
     bucket: aws.bucket,
     topicArn: aws.topicArn,
@@ -171,7 +159,31 @@ export async function localFunctionEnvironments(
   ) as Record<IncidentStep, FunctionEnvironment>;
 }
 
-function withoutUnset(environment: Record<string, unknown>): FunctionEnvironment {
+/**
+ * What every local function's environment has besides its own variables: the function defaults
+ * of lib/constructs/function-defaults.ts (Powertools), the region, and the emulator's endpoints
+ * and credentials for the clients that reach it (none for a real bucket or topic, whose clients
+ * use the user's own chain; the emulator accepts any signature).
+ */
+export async function localAwsEnvironment(
+  aws: LocalStepEnvironment['aws'],
+): Promise<Record<string, string | undefined>> {
+  const [s3, sns] = await Promise.all([localEndpoint(aws.s3), localEndpoint(aws.sns)]);
+  const credentials = s3 && sns ? s3.credentials : undefined;
+  return {
+    POWERTOOLS_SERVICE_NAME: DEFAULT_SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: DEFAULT_LOG_LEVEL,
+    AWS_REGION: aws.region,
+    AWS_ENDPOINT_URL_S3: s3?.url,
+    AWS_ENDPOINT_URL_SNS: sns?.url,
+    AWS_ACCESS_KEY_ID: credentials?.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials?.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials?.sessionToken,
+  };
+}
+
+export function withoutUnset(environment: Record<string, unknown>): FunctionEnvironment {
   return Object.fromEntries(
     Object.entries(environment).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
   );
