@@ -1,4 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { BACKUP_STEPS, backupStepDefinition } from '../../lib/backup-steps';
 import { loadConfig } from '../../lib/config';
 import { cachedDefinitions } from '../../lib/definitions-cache';
 import { INCIDENT_STEPS, INCIDENT_STEP_REGISTRY, stepDefinition } from '../../lib/incident-steps';
@@ -63,6 +66,41 @@ describe('the step registry', () => {
     );
     expect(registered).toEqual(served);
     expect(Object.keys(INCIDENT_STEP_REGISTRY).sort()).toEqual([...INCIDENT_STEPS].sort());
+  });
+
+  it('names every Lambda Task state of the BackupVerification definition, in its branches too', () => {
+    // Prepare
+    const backupSources = JSON.parse(
+      readFileSync(path.resolve(__dirname, '../../examples/backup-sources.json'), 'utf8'),
+    ) as unknown;
+    const synthesized = cachedDefinitions({
+      ...MINIMAL_CONTEXT,
+      allowedNamespaces: 'one-data-alldata',
+      backupSources,
+    });
+    const stepOfArn = new Map(
+      Object.entries(synthesized.placeholders.backupFunctions!).map(([step, arn]) => [arn, step]),
+    );
+
+    // Act
+    const served: Record<string, string> = {};
+    const walk = (states: Record<string, Record<string, unknown>>) => {
+      for (const [name, state] of Object.entries(states)) {
+        const parameters = state.Parameters as { FunctionName?: string } | undefined;
+        const step = stepOfArn.get(parameters?.FunctionName ?? String(state.Resource));
+        if (step) served[name] = step;
+        for (const branch of (state.Branches ?? []) as Array<{ States: typeof states }>) walk(branch.States);
+        const processor = (state.ItemProcessor ?? state.Iterator) as { States: typeof states } | undefined;
+        if (processor) walk(processor.States);
+      }
+    };
+    walk(synthesized.backupVerification!.States);
+
+    // Assess
+    const registered = Object.fromEntries(
+      BACKUP_STEPS.flatMap((step) => backupStepDefinition(step).states.map((state) => [state, step])),
+    );
+    expect(registered).toEqual(served);
   });
 
   it('gives each function the environment its schema parses, and the local engine gives it the same', async () => {
