@@ -18,7 +18,7 @@
 const UNIT = [
   'test/bench/.*',
   'test/lambdas/shared/(rules|diagnosis|escape)/.*',
-  'test/lambdas/shared/(redact|secret-corpus|rbac|backup-config|wiring|per-container)',
+  'test/lambdas/shared/(redact|secret-corpus|rbac|backup-config|wiring|per-container|state-slices|handler-environment)',
   'test/lambdas/shared/observability/.*',
   'test/lambdas/shared/kubernetes/(kubectl|eks-token|workload-kinds|step-access)',
   'test/lambdas/shared/notify/(notifier|slack-notifier)',

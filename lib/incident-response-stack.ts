@@ -12,24 +12,20 @@ import {
 } from 'aws-cdk-lib';
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
-import { Policy, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Policy, PolicyStatement, type IRole, type Role } from 'aws-cdk-lib/aws-iam';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
-import {
-  clusterDumpEnv,
-  collectEventsEnv,
-  diagnoseEnv,
-  escalateEnv,
-  guardEnv,
-  notifyEnv,
-  remediateEnv,
-  reportEnv,
-  verifyEnv,
-  type EnvOf,
-} from '../lambdas/shared/env';
+import type { EnvOf, verifyEnv } from '../lambdas/shared/env';
 import { scratchNamespaces } from '../lambdas/shared/backup-config';
-import { stormBrakeOf, type StackConfig } from './config';
+import type { StackConfig } from './config';
+import {
+  INCIDENT_STEPS,
+  stepDefinition,
+  type IncidentStep,
+  type StepGrant,
+  type StepResources,
+} from './incident-steps';
 import { ApprovalRoutes, approvalLinkSecret } from './constructs/approval-routes';
 import { BackupVerification } from './constructs/backup-verification';
 import { ClusterAccess } from './constructs/cluster-access';
@@ -55,107 +51,7 @@ export interface IncidentResponseStackProps extends StackProps {
 const LAMBDA_TASK_ROOT = '/var/task';
 const RULES_FILE_NAME = 'rules.yaml';
 
-/** The steps, by the name of their directory under `lambdas/`. */
-export const INCIDENT_STEPS = [
-  'notify',
-  'diagnose',
-  'collect-events',
-  'guard',
-  'restart',
-  'verify',
-  'rollback',
-  'escalate',
-  'cluster-dump',
-  'report',
-] as const;
-export type IncidentStep = (typeof INCIDENT_STEPS)[number];
-
-interface StepSpec {
-  /** Construct id of the step's function. */
-  readonly id: string;
-  readonly description: string;
-  readonly timeoutSeconds: number;
-  readonly memorySize: number;
-  /** Talks to the Kubernetes API: gets an access entry and, when configured, runs in the VPC. */
-  readonly kubernetes: boolean;
-}
-
-/**
- * Per-step sizing. Timeouts cover the step's slowest legitimate run (diagnostics read many
- * logs; the dump lists the whole cluster); the state machine adds its margin on top.
- */
-const STEPS: Record<IncidentStep, StepSpec> = {
-  notify: {
-    id: 'Notify',
-    description: 'Opens the incident and announces recovery',
-    timeoutSeconds: 30,
-    memorySize: 256,
-    kubernetes: false,
-  },
-  diagnose: {
-    id: 'Diagnose',
-    description: 'Workload, pods, logs and nodes of the target; probable cause',
-    timeoutSeconds: 120,
-    memorySize: 1024,
-    kubernetes: true,
-  },
-  'collect-events': {
-    id: 'CollectEvents',
-    description: 'Events of the target; writes the evidence manifest',
-    timeoutSeconds: 60,
-    memorySize: 512,
-    kubernetes: true,
-  },
-  guard: {
-    id: 'Guard',
-    description: 'Decides whether remediation may run; takes and releases the per-workload lock',
-    timeoutSeconds: 30,
-    memorySize: 256,
-    kubernetes: true,
-  },
-  restart: {
-    id: 'Restart',
-    description: 'kubectl rollout restart',
-    timeoutSeconds: 30,
-    memorySize: 256,
-    kubernetes: true,
-  },
-  verify: {
-    id: 'Verify',
-    description: 'kubectl rollout status plus pod readiness',
-    timeoutSeconds: 30,
-    memorySize: 256,
-    kubernetes: true,
-  },
-  rollback: {
-    id: 'Rollback',
-    description: 'kubectl rollout undo',
-    timeoutSeconds: 60,
-    memorySize: 256,
-    kubernetes: true,
-  },
-  escalate: {
-    id: 'Escalate',
-    description: 'Pages a human with the evidence',
-    timeoutSeconds: 30,
-    memorySize: 256,
-    kubernetes: false,
-  },
-  'cluster-dump': {
-    id: 'ClusterDump',
-    description: 'kubectl cluster-info dump, to S3',
-    timeoutSeconds: 600,
-    memorySize: 1024,
-    kubernetes: true,
-  },
-  report: {
-    id: 'Report',
-    description: 'Post-incident report (Markdown + JSON)',
-    timeoutSeconds: 60,
-    memorySize: 512,
-    kubernetes: false,
-  },
-};
+export { INCIDENT_STEPS, type IncidentStep } from './incident-steps';
 
 /**
  * The incident-response workflow: evidence bucket, notifications, one function per step, their
@@ -199,107 +95,52 @@ export class IncidentResponseStack extends Stack {
       CLUSTER_CA_DATA: config.clusterCaData,
       KUBE_REQUEST_TIMEOUT_MS: String(config.kubeRequestTimeoutMs),
     };
-    const notify: EnvOf<typeof notifyEnv> = {
-      EVIDENCE_BUCKET: bucket,
-      TOPIC_ARN: this.notifications.topic.topicArn,
-      SLACK_SECRET_ARN: this.notifications.slackSecret?.secretArn,
-    };
-    const allowed: EnvOf<typeof remediateEnv> = {
-      ...kube,
-      ALLOWED_NAMESPACES: config.allowedNamespaces.join(','),
-    };
-
     const linkSecret = approvalLinkSecret(this, 'ApprovalLinkSecret');
     const alertmanagerAuth = config.alertmanagerAuthSecretName
       ? Secret.fromSecretNameV2(this, 'AlertmanagerAuthSecret', config.alertmanagerAuthSecretName)
       : undefined;
 
-    const fn = <S extends z.ZodObject>(
-      step: IncidentStep,
-      envSchema: S,
-      environment: EnvOf<S>,
-      files?: Record<string, string>,
-    ) => {
-      const spec = STEPS[step];
-      return new IncidentFunction(this, spec.id, {
-        step,
-        envSchema,
-        environment,
-        description: spec.description,
-        timeout: Duration.seconds(spec.timeoutSeconds),
-        memorySize: spec.memorySize,
-        // Only the Kubernetes steps need the cluster's private endpoint; the others reach AWS APIs only.
-        vpcPlacement: spec.kubernetes ? vpcPlacement : undefined,
-        files,
-      });
+    const resources: StepResources = {
+      bucket,
+      topicArn: this.notifications.topic.topicArn,
+      slackSecretArn: this.notifications.slackSecret?.secretArn,
+      // The links point at the routes below, on the HTTP API created after the workflow.
+      approvalBaseUrl: config.approvalBaseUrl ?? Lazy.string({ produce: () => this.webhook.api.apiEndpoint }),
+      approvalLinkSecretArn: linkSecret.secretArn,
+      alertmanagerAuthSecretArn: alertmanagerAuth?.secretArn,
+      rulesFile: `${LAMBDA_TASK_ROOT}/${RULES_FILE_NAME}`,
     };
-
-    this.functions = {
-      notify: fn('notify', notifyEnv, {
-        ...notify,
-        // The links point at the routes below, on the HTTP API created after the workflow.
-        APPROVAL_BASE_URL:
-          config.approvalBaseUrl ?? Lazy.string({ produce: () => this.webhook.api.apiEndpoint }),
-        APPROVAL_LINK_SECRET_ARN: linkSecret.secretArn,
-        STORM_QUIET_ABOVE: String(stormBrakeOf(config).budget.cluster),
+    this.functions = Object.fromEntries(
+      INCIDENT_STEPS.map((step) => {
+        const spec = stepDefinition(step);
+        const fn = new IncidentFunction(this, spec.id, {
+          step,
+          envSchema: spec.envSchema,
+          environment: spec.environment(config, resources),
+          description: spec.description,
+          timeout: Duration.seconds(spec.timeoutSeconds),
+          memorySize: spec.memorySize,
+          // Only the Kubernetes steps need the cluster's private endpoint; the others reach AWS APIs only.
+          vpcPlacement: spec.kubernetes ? vpcPlacement : undefined,
+          files:
+            step === 'diagnose' && config.rulesFile
+              ? { [RULES_FILE_NAME]: config.rulesFile.text }
+              : undefined,
+        });
+        return [step, fn];
       }),
-      diagnose: fn(
-        'diagnose',
-        diagnoseEnv,
-        {
-          ...kube,
-          EVIDENCE_BUCKET: bucket,
-          LOG_TAIL_LINES: String(config.logTailLines),
-          LOG_LIMIT_BYTES: String(config.logLimitBytes),
-          RULES_FILE: config.rulesFile ? `${LAMBDA_TASK_ROOT}/${RULES_FILE_NAME}` : undefined,
-        },
-        config.rulesFile ? { [RULES_FILE_NAME]: config.rulesFile.text } : undefined,
-      ),
-      'collect-events': fn('collect-events', collectEventsEnv, { ...kube, EVIDENCE_BUCKET: bucket }),
-      guard: fn('guard', guardEnv, {
-        ...allowed,
-        ALLOWED_WORKLOADS: config.allowedWorkloads?.join(','),
-        COOLDOWN_SECONDS: String(config.cooldownSeconds),
-        LOCK_TTL_SECONDS: String(config.lockTtlSeconds),
-        REMEDIATION_BUDGET: JSON.stringify(stormBrakeOf(config).budget),
-        BUDGET_LEDGER_NAMESPACE: stormBrakeOf(config).ledgerNamespace,
-        REMEDIATION_POLICY: JSON.stringify(config.remediationPolicy),
-        ALERTMANAGER_URL: config.alertmanagerUrl,
-        ALERTMANAGER_AUTH_SECRET_ARN: alertmanagerAuth?.secretArn,
-        EVIDENCE_BUCKET: config.alertmanagerUrl ? bucket : undefined,
-      }),
-      restart: fn('restart', remediateEnv, allowed),
-      verify: fn('verify', verifyEnv, kube),
-      rollback: fn('rollback', remediateEnv, allowed),
-      escalate: fn('escalate', escalateEnv, notify),
-      'cluster-dump': fn('cluster-dump', clusterDumpEnv, {
-        ...kube,
-        EVIDENCE_BUCKET: bucket,
-        DUMP_MAX_BYTES: String(config.dumpMaxBytes),
-        DUMP_CONCURRENCY: String(config.dumpConcurrency),
-        LOG_LIMIT_BYTES: String(config.logLimitBytes),
-        DUMP_LOGS: config.dumpLogs,
-      }),
-      report: fn('report', reportEnv, { EVIDENCE_BUCKET: bucket }),
-    };
+    ) as Record<IncidentStep, IncidentFunction<z.ZodObject>>;
 
     const f = this.functions;
-    this.evidence.grantIncidentEvidence(f.diagnose.role, 'write');
-    this.evidence.grantIncidentEvidence(f['collect-events'].role, 'read-write');
-    this.evidence.grantIncidentEvidence(f['cluster-dump'].role, 'read-write');
-    this.evidence.grantIncidentEvidence(f.report.role, 'read-write');
-    this.notifications.grantNotify(f.notify.role);
-    this.evidence.grantApprovals(f.notify.role);
-    linkSecret.grantRead(f.notify.role);
-    // Guard creates the incident's silence and, releasing the lock, expires it.
-    alertmanagerAuth?.grantRead(f.guard.role);
-    this.notifications.grantNotify(f.escalate.role);
+    for (const step of INCIDENT_STEPS) {
+      this.grantResources(f[step].role, stepDefinition(step).grants, { linkSecret, alertmanagerAuth });
+    }
 
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
       clusterName: config.clusterName,
       roles: Object.fromEntries(
-        INCIDENT_STEPS.filter((step) => STEPS[step].kubernetes).map((step) => [
-          STEPS[step].id,
+        INCIDENT_STEPS.filter((step) => stepDefinition(step).kubernetes).map((step) => [
+          stepDefinition(step).id,
           { step: step as KubernetesStep, role: f[step].role },
         ]),
       ),
@@ -374,17 +215,22 @@ export class IncidentResponseStack extends Stack {
       serviceName: this.stackName,
     }).dashboard;
     setFunctionLogLevel(this, config.logLevel);
-    // Guard takes over the lock of an execution that has ended: it asks Step Functions.
-    this.grantDescribeExecutions(f.guard.role);
-    // Open Incident counts the incidents in flight, to open quietly in a storm.
-    new Policy(this, 'NotifyListExecutions', {
-      statements: [
-        new PolicyStatement({
-          actions: ['states:ListExecutions'],
-          resources: [this.workflow.stateMachine.stateMachineArn],
-        }),
-      ],
-    }).attachToRole(f.notify.role);
+    for (const step of INCIDENT_STEPS) {
+      const { id, grants } = stepDefinition(step);
+      // Guard takes over the lock of an execution that has ended: it asks Step Functions.
+      if (grants.includes('describe-executions')) this.grantDescribeExecutions(id, f[step].role);
+      // Open Incident counts the incidents in flight, to open quietly in a storm.
+      if (grants.includes('list-executions')) {
+        new Policy(this, `${id}ListExecutions`, {
+          statements: [
+            new PolicyStatement({
+              actions: ['states:ListExecutions'],
+              resources: [this.workflow.stateMachine.stateMachineArn],
+            }),
+          ],
+        }).attachToRole(f[step].role);
+      }
+    }
     const scratch = config.backupSources ? scratchNamespaces(config.backupSources) : [];
 
     new CfnOutput(this, 'StateMachineArn', {
@@ -414,7 +260,7 @@ export class IncidentResponseStack extends Stack {
    * states:DescribeExecution on the IncidentResponse executions, as a policy of its own: the
    * function must not depend on it, since the state machine depends on the function.
    */
-  private grantDescribeExecutions(role: IRole): void {
+  private grantDescribeExecutions(id: string, role: IRole): void {
     const arn = this.workflow.stateMachine.stateMachineArn;
     const name = Fn.select(6, Fn.split(':', arn));
     const executions = this.formatArn({
@@ -423,7 +269,7 @@ export class IncidentResponseStack extends Stack {
       resourceName: `${name}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const policy = new Policy(this, 'GuardDescribeExecutions', {
+    const policy = new Policy(this, `${id}DescribeExecutions`, {
       statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] })],
     });
     policy.attachToRole(role);
@@ -439,6 +285,28 @@ export class IncidentResponseStack extends Stack {
         'Guard looks up the execution holding a lock by its ARN (states:DescribeExecution), which can be any ' +
         'execution of the IncidentResponse state machine: the wildcard is the execution name, under this one state machine.',
     });
+  }
+
+  /**
+   * A step's grants on the bucket, the topic and the secrets (incident-steps.ts `StepGrant`);
+   * the grants on the state machine follow it, which depends on the functions.
+   */
+  private grantResources(
+    role: Role,
+    grants: readonly StepGrant[],
+    secrets: { linkSecret: ISecret; alertmanagerAuth?: ISecret },
+  ): void {
+    for (const grant of grants) {
+      if (grant === 'evidence:write') this.evidence.grantIncidentEvidence(role, 'write');
+      else if (grant === 'evidence:read-write') this.evidence.grantIncidentEvidence(role, 'read-write');
+      else if (grant === 'notify') this.notifications.grantNotify(role);
+      else if (grant === 'approvals') {
+        this.evidence.grantApprovals(role);
+        secrets.linkSecret.grantRead(role);
+      }
+      // Guard creates the incident's silence and, releasing the lock, expires it.
+      else if (grant === 'alertmanager-auth') secrets.alertmanagerAuth?.grantRead(role);
+    }
   }
 
   /** The functions' VPC, from ids only (never a lookup: synth stays offline). */

@@ -1,16 +1,31 @@
 import type { BackupStepEvent, CronJobChecks } from '../shared/backup-contracts';
 import { backupCheckCronJobsEnv, parseEnv } from '../shared/env';
+import {
+  awsClientConfig,
+  handlerObservability,
+  type FunctionEnvironment,
+  type HandlerSeams,
+} from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { backupCheckCronJobs, type BackupCheckCronJobsDeps } from './backup-check-cronjobs';
 import { observedHandler } from '../shared/observability/observed-handler';
 
-const dependencies = perContainer<BackupCheckCronJobsDeps>(async () => {
-  const env = parseEnv(backupCheckCronJobsEnv);
-  return { kube: await kubernetesFromEnv(env), cronJobs: env.BACKUP_CRONJOBS, now: () => new Date() };
-});
+export function createHandler(environment: FunctionEnvironment, seams: HandlerSeams = {}) {
+  const dependencies = perContainer<BackupCheckCronJobsDeps>(async () => {
+    const env = parseEnv(backupCheckCronJobsEnv, environment);
+    return {
+      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      cronJobs: env.BACKUP_CRONJOBS,
+      now: seams.now ?? (() => new Date()),
+    };
+  });
+  return observedHandler(
+    'backup-check-cronjobs',
+    async (event: BackupStepEvent): Promise<CronJobChecks> =>
+      backupCheckCronJobs(event, await dependencies()),
+    handlerObservability(environment, seams).log,
+  );
+}
 
-export const handler = observedHandler(
-  'backup-check-cronjobs',
-  async (event: BackupStepEvent): Promise<CronJobChecks> => backupCheckCronJobs(event, await dependencies()),
-);
+export const handler = createHandler(process.env);

@@ -1,20 +1,34 @@
 import type { CollectedEvents, StepEvent } from '../shared/contracts';
 import { collectEventsEnv, parseEnv } from '../shared/env';
+import {
+  awsClientConfig,
+  handlerObservability,
+  type FunctionEnvironment,
+  type HandlerSeams,
+} from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { evidenceFromEnv } from '../shared/wiring';
 import { collectEvents, type CollectEventsDeps } from './collect-events';
 import { observedHandler } from '../shared/observability/observed-handler';
 
-const dependencies = perContainer<CollectEventsDeps>(async () => {
-  const env = parseEnv(collectEventsEnv);
-  return {
-    kube: await kubernetesFromEnv(env),
-    evidence: (await evidenceFromEnv(env)).store,
-    now: () => new Date(),
-  };
-});
+export function createHandler(environment: FunctionEnvironment, seams: HandlerSeams = {}) {
+  const dependencies = perContainer<CollectEventsDeps>(async () => {
+    const env = parseEnv(collectEventsEnv, environment);
+    const now = seams.now ?? (() => new Date());
+    return {
+      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      evidence: (await evidenceFromEnv(env, { aws: awsClientConfig(environment, 'S3'), now })).store,
+      now,
+    };
+  });
+  return observedHandler(
+    'collect-events',
+    async (event: StepEvent): Promise<CollectedEvents> =>
+      collectEvents(checkStepState('collect-events', event), await dependencies()),
+    handlerObservability(environment, seams).log,
+  );
+}
 
-export const handler = observedHandler('collect-events', async (event: StepEvent): Promise<CollectedEvents> =>
-  collectEvents(event, await dependencies()),
-);
+export const handler = createHandler(process.env);

@@ -5,44 +5,59 @@ import { alertmanagerAuthorization } from '../shared/alertmanager-auth';
 import type { GuardDecision, LockRelease, StepEvent, StormRoster } from '../shared/contracts';
 import { guardEnv, parseEnv } from '../shared/env';
 import { SfnExecutionLiveness } from '../shared/execution-liveness';
+import {
+  awsClientConfig,
+  handlerObservability,
+  type FunctionEnvironment,
+  type HandlerSeams,
+} from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { AlertmanagerSilences } from '../shared/alertmanager-silences';
 import { guard, type GuardDeps } from './guard';
 import { observedHandler } from '../shared/observability/observed-handler';
 
-const dependencies = perContainer<GuardDeps>(async () => {
-  const env = parseEnv(guardEnv);
-  const authorization = env.ALERTMANAGER_AUTH_SECRET_ARN
-    ? alertmanagerAuthorization(
-        await secretValue(new SecretsManagerClient({}), env.ALERTMANAGER_AUTH_SECRET_ARN),
-      )
-    : undefined;
-  return {
-    kube: await kubernetesFromEnv(env),
-    config: {
-      allowedNamespaces: env.ALLOWED_NAMESPACES,
-      allowedWorkloads: env.ALLOWED_WORKLOADS,
-      cooldownSeconds: env.COOLDOWN_SECONDS,
-      lockTtlSeconds: env.LOCK_TTL_SECONDS,
-      stormBrake: { budget: env.REMEDIATION_BUDGET, ledgerNamespace: env.BUDGET_LEDGER_NAMESPACE },
-      remediationPolicy: env.REMEDIATION_POLICY,
-    },
-    now: () => new Date(),
-    executions: new SfnExecutionLiveness(new SFNClient({})),
-    silences:
-      env.ALERTMANAGER_URL && env.EVIDENCE_BUCKET
-        ? {
-            port: new AlertmanagerSilences(env.ALERTMANAGER_URL, { authorization }),
-            evidenceBucket: env.EVIDENCE_BUCKET,
-            now: () => new Date(),
-          }
-        : undefined,
-  };
-});
+export function createHandler(environment: FunctionEnvironment, seams: HandlerSeams = {}) {
+  const dependencies = perContainer<GuardDeps>(async () => {
+    const env = parseEnv(guardEnv, environment);
+    const secrets =
+      seams.secrets ??
+      ((arn: string) =>
+        secretValue(new SecretsManagerClient(awsClientConfig(environment, 'SECRETS_MANAGER')), arn));
+    const authorization = env.ALERTMANAGER_AUTH_SECRET_ARN
+      ? alertmanagerAuthorization(await secrets(env.ALERTMANAGER_AUTH_SECRET_ARN))
+      : undefined;
+    return {
+      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      config: {
+        allowedNamespaces: env.ALLOWED_NAMESPACES,
+        allowedWorkloads: env.ALLOWED_WORKLOADS,
+        cooldownSeconds: env.COOLDOWN_SECONDS,
+        lockTtlSeconds: env.LOCK_TTL_SECONDS,
+        stormBrake: { budget: env.REMEDIATION_BUDGET, ledgerNamespace: env.BUDGET_LEDGER_NAMESPACE },
+        remediationPolicy: env.REMEDIATION_POLICY,
+      },
+      now: seams.now ?? (() => new Date()),
+      executions:
+        seams.executions ?? new SfnExecutionLiveness(new SFNClient(awsClientConfig(environment, 'SFN'))),
+      silences:
+        env.ALERTMANAGER_URL && env.EVIDENCE_BUCKET
+          ? {
+              port: new AlertmanagerSilences(env.ALERTMANAGER_URL, { authorization }),
+              evidenceBucket: env.EVIDENCE_BUCKET,
+              // Alertmanager runs on the wall clock, whatever scale the cluster's clock has.
+              now: () => new Date(),
+            }
+          : undefined,
+    };
+  });
+  return observedHandler(
+    'guard',
+    async (event: StepEvent): Promise<GuardDecision | LockRelease | StormRoster> =>
+      guard(checkStepState('guard', event), await dependencies()),
+    handlerObservability(environment, seams).log,
+  );
+}
 
-export const handler = observedHandler(
-  'guard',
-  async (event: StepEvent): Promise<GuardDecision | LockRelease | StormRoster> =>
-    guard(event, await dependencies()),
-);
+export const handler = createHandler(process.env);

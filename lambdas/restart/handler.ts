@@ -1,20 +1,33 @@
 import type { RestartResult, StepEvent } from '../shared/contracts';
 import { parseEnv, remediateEnv } from '../shared/env';
+import {
+  awsClientConfig,
+  handlerObservability,
+  type FunctionEnvironment,
+  type HandlerSeams,
+} from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import type { RemediateDeps } from '../shared/remediation';
 import { restart } from './restart';
 import { observedHandler } from '../shared/observability/observed-handler';
 
-const dependencies = perContainer<RemediateDeps>(async () => {
-  const env = parseEnv(remediateEnv);
-  return {
-    kube: await kubernetesFromEnv(env),
-    allowedNamespaces: env.ALLOWED_NAMESPACES,
-    now: () => new Date(),
-  };
-});
+export function createHandler(environment: FunctionEnvironment, seams: HandlerSeams = {}) {
+  const dependencies = perContainer<RemediateDeps>(async () => {
+    const env = parseEnv(remediateEnv, environment);
+    return {
+      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      allowedNamespaces: env.ALLOWED_NAMESPACES,
+      now: seams.now ?? (() => new Date()),
+    };
+  });
+  return observedHandler(
+    'restart',
+    async (event: StepEvent): Promise<RestartResult> =>
+      restart(checkStepState('restart', event), await dependencies()),
+    handlerObservability(environment, seams).log,
+  );
+}
 
-export const handler = observedHandler('restart', async (event: StepEvent): Promise<RestartResult> =>
-  restart(event, await dependencies()),
-);
+export const handler = createHandler(process.env);

@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { z } from 'zod';
 import type { notifyEnv } from './env';
+import type { AwsClientSettings } from './handler-environment';
 import type { Logger } from './observability/logger';
 import { FanOutNotifier, type Notifier } from './notify/notifier';
 import { SlackNotifier, secretsManagerWebhookUrl } from './notify/slack-notifier';
@@ -17,13 +18,22 @@ export interface NotifyWiring {
   region: string;
 }
 
-/** SNS always; Slack too when a webhook secret is configured. */
-export async function notifierFromEnv(env: z.output<typeof notifyEnv>, log: Logger): Promise<NotifyWiring> {
-  const sns = new SNSClient({});
+/**
+ * SNS always; Slack too when a webhook secret is configured. `aws` holds the clients' settings
+ * from an explicit environment (handler-environment.ts); unset, the SDK reads `process.env`.
+ */
+export async function notifierFromEnv(
+  env: z.output<typeof notifyEnv>,
+  log: Logger,
+  aws: { sns?: AwsClientSettings; secretsManager?: AwsClientSettings } = {},
+): Promise<NotifyWiring> {
+  const sns = new SNSClient({ ...aws.sns });
   const channels: Notifier[] = [new SnsNotifier(sns, env.TOPIC_ARN)];
   if (env.SLACK_SECRET_ARN) {
     channels.push(
-      new SlackNotifier(secretsManagerWebhookUrl(new SecretsManagerClient({}), env.SLACK_SECRET_ARN)),
+      new SlackNotifier(
+        secretsManagerWebhookUrl(new SecretsManagerClient({ ...aws.secretsManager }), env.SLACK_SECRET_ARN),
+      ),
     );
   }
   return {

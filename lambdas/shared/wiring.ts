@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { evidenceEnv } from './env';
 import type { EvidenceStore } from './evidence/evidence-store';
 import { S3EvidenceStore } from './evidence/s3-evidence-store';
+import type { AwsClientSettings } from './handler-environment';
 
 /**
  * The evidence store a handler writes to. AWS clients take region, credentials and endpoints
@@ -18,10 +19,20 @@ export interface EvidenceWiring {
   region: string;
 }
 
-export async function evidenceFromEnv(env: z.output<typeof evidenceEnv>): Promise<EvidenceWiring> {
-  const s3 = new S3Client({});
+export interface EvidenceWiringOptions {
+  /** The S3 client's settings from an explicit environment (handler-environment.ts). @default - the SDK's */
+  aws?: AwsClientSettings;
+  /** The clock that dates the evidence. @default - the wall clock */
+  now?: () => Date;
+}
+
+export async function evidenceFromEnv(
+  env: z.output<typeof evidenceEnv>,
+  options: EvidenceWiringOptions = {},
+): Promise<EvidenceWiring> {
+  const s3 = new S3Client({ ...options.aws });
   return {
-    store: new S3EvidenceStore(s3, env.EVIDENCE_BUCKET),
+    store: new S3EvidenceStore(s3, env.EVIDENCE_BUCKET, { now: options.now }),
     bucket: env.EVIDENCE_BUCKET,
     region: await s3.config.region(),
   };

@@ -1,18 +1,32 @@
 import type { DependencyWait, HealthCheck, StepEvent, Verification } from '../shared/contracts';
 import { parseEnv, verifyEnv } from '../shared/env';
+import {
+  awsClientConfig,
+  handlerObservability,
+  type FunctionEnvironment,
+  type HandlerSeams,
+} from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
+import { checkStepState } from '../shared/state-slices';
 import { verifyStep } from './checks';
 import type { VerifyDeps } from './verify';
 import { observedHandler } from '../shared/observability/observed-handler';
 
-const dependencies = perContainer<VerifyDeps>(async () => {
-  const env = parseEnv(verifyEnv);
-  return { kube: await kubernetesFromEnv(env), now: () => new Date() };
-});
+export function createHandler(environment: FunctionEnvironment, seams: HandlerSeams = {}) {
+  const dependencies = perContainer<VerifyDeps>(async () => {
+    const env = parseEnv(verifyEnv, environment);
+    return {
+      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      now: seams.now ?? (() => new Date()),
+    };
+  });
+  return observedHandler(
+    'verify',
+    async (event: StepEvent): Promise<Verification | HealthCheck | DependencyWait> =>
+      verifyStep(checkStepState('verify', event), await dependencies()),
+    handlerObservability(environment, seams).log,
+  );
+}
 
-export const handler = observedHandler(
-  'verify',
-  async (event: StepEvent): Promise<Verification | HealthCheck | DependencyWait> =>
-    verifyStep(event, await dependencies()),
-);
+export const handler = createHandler(process.env);

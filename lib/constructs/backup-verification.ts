@@ -3,29 +3,16 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import type { BackupConfig, S3Source } from '../../lambdas/shared/backup-config';
-import {
-  backupCheckCronJobsEnv,
-  backupCheckS3Env,
-  backupReportEnv,
-  backupRestoreTestEnv,
-  type EnvOf,
-  type kubeEnv,
-} from '../../lambdas/shared/env';
+import type { EnvOf, kubeEnv } from '../../lambdas/shared/env';
 import { ConfigurationError } from '../../lambdas/shared/errors';
+import { BACKUP_STEPS, backupStepDefinition, type BackupStep } from '../backup-steps';
 import { BackupWorkflow } from './backup-workflow';
 import { ClusterAccess } from './cluster-access';
 import type { EvidenceBucket } from './evidence-bucket';
 import { IncidentFunction, type FunctionVpcPlacement } from './function-defaults';
 import type { Notifications } from './notifications';
 
-/** The steps of the backup verification, by their directory under `lambdas/`. */
-export const BACKUP_STEPS = [
-  'backup-check-s3',
-  'backup-check-cronjobs',
-  'backup-restore-test',
-  'backup-report',
-] as const;
-export type BackupStep = (typeof BACKUP_STEPS)[number];
+export { BACKUP_STEPS, type BackupStep } from '../backup-steps';
 
 export interface BackupVerificationProps {
   /** What to verify (the validated `backupSources`). */
@@ -51,44 +38,6 @@ export interface BackupVerificationProps {
   readonly vpcPlacement?: FunctionVpcPlacement;
 }
 
-interface StepSpec {
-  readonly id: string;
-  readonly description: string;
-  readonly timeoutSeconds: number;
-  readonly memorySize: number;
-}
-
-/**
- * Sizing: the S3 check streams every newest backup through gunzip (a few GiB take minutes, and
- * network and CPU scale with memory); the others make a handful of requests.
- */
-const STEPS: Record<BackupStep, StepSpec> = {
-  'backup-check-s3': {
-    id: 'BackupCheckS3',
-    description: 'Newest backup under each S3 prefix: fresh, not shrunk, decompresses, matches its .sha256',
-    timeoutSeconds: 900,
-    memorySize: 1769,
-  },
-  'backup-check-cronjobs': {
-    id: 'BackupCheckCronJobs',
-    description: 'Backup CronJobs: recent lastSuccessfulTime, last Job not failed',
-    timeoutSeconds: 120,
-    memorySize: 256,
-  },
-  'backup-restore-test': {
-    id: 'BackupRestoreTest',
-    description: 'Restore-test Jobs in the scratch namespace: start, check, collect logs and delete',
-    timeoutSeconds: 120,
-    memorySize: 512,
-  },
-  'backup-report': {
-    id: 'BackupReport',
-    description: 'Opens the verification run; writes its report and notifies',
-    timeoutSeconds: 120,
-    memorySize: 512,
-  },
-};
-
 /** Lambda refuses a function whose environment (names and values) exceeds 4 KB. */
 const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 
@@ -112,59 +61,31 @@ export class BackupVerification extends Construct {
   constructor(scope: Construct, id: string, props: BackupVerificationProps) {
     super(scope, id);
     const { config } = props;
-    const fn = <S extends z.ZodObject>(
-      step: BackupStep,
-      envSchema: S,
-      environment: EnvOf<S>,
-      kube: boolean,
-    ) => {
-      const spec = STEPS[step];
-      checkEnvironmentSize(step, environment as Record<string, string | undefined>);
-      return new IncidentFunction(this, spec.id, {
-        step,
-        envSchema,
-        environment,
-        description: spec.description,
-        timeout: Duration.seconds(spec.timeoutSeconds),
-        memorySize: spec.memorySize,
-        vpcPlacement: kube ? props.vpcPlacement : undefined,
-      });
+    const resources = {
+      config,
+      kube: props.kube,
+      bucket: props.evidence.bucket.bucketName,
+      topicArn: props.notifications.topic.topicArn,
+      slackSecretArn: props.notifications.slackSecret?.secretArn,
+      successDigest: props.successDigest,
     };
-    this.functions = {
-      'backup-check-s3': fn(
-        'backup-check-s3',
-        backupCheckS3Env,
-        { BACKUP_S3_SOURCES: JSON.stringify(config.s3) },
-        false,
-      ),
-      'backup-check-cronjobs': fn(
-        'backup-check-cronjobs',
-        backupCheckCronJobsEnv,
-        { ...props.kube, BACKUP_CRONJOBS: JSON.stringify(config.cronJobs) },
-        true,
-      ),
-      'backup-restore-test': fn(
-        'backup-restore-test',
-        backupRestoreTestEnv,
-        {
-          ...props.kube,
-          BACKUP_RESTORE_TESTS: JSON.stringify(config.restoreTests),
-          BACKUP_RESTORE_POLL_SECONDS: String(config.restorePollSeconds),
-        },
-        true,
-      ),
-      'backup-report': fn(
-        'backup-report',
-        backupReportEnv,
-        {
-          EVIDENCE_BUCKET: props.evidence.bucket.bucketName,
-          TOPIC_ARN: props.notifications.topic.topicArn,
-          SLACK_SECRET_ARN: props.notifications.slackSecret?.secretArn,
-          BACKUP_SUCCESS_DIGEST: props.successDigest ? 'true' : 'false',
-        },
-        false,
-      ),
-    };
+    this.functions = Object.fromEntries(
+      BACKUP_STEPS.map((step) => {
+        const spec = backupStepDefinition(step);
+        const environment = spec.environment(resources);
+        checkEnvironmentSize(step, environment as Record<string, string | undefined>);
+        const fn = new IncidentFunction(this, spec.id, {
+          step,
+          envSchema: spec.envSchema,
+          environment,
+          description: spec.description,
+          timeout: Duration.seconds(spec.timeoutSeconds),
+          memorySize: spec.memorySize,
+          vpcPlacement: spec.kubernetes ? props.vpcPlacement : undefined,
+        });
+        return [step, fn];
+      }),
+    ) as Record<BackupStep, IncidentFunction<z.ZodObject>>;
     const f = this.functions;
 
     grantBackupReads(f['backup-check-s3'], config.s3);
@@ -173,11 +94,11 @@ export class BackupVerification extends Construct {
     this.clusterAccess = new ClusterAccess(this, 'ClusterAccess', {
       clusterName: props.kube.CLUSTER_NAME,
       roles: {
-        [STEPS['backup-check-cronjobs'].id]: {
+        [backupStepDefinition('backup-check-cronjobs').id]: {
           step: 'backup-check-cronjobs',
           role: f['backup-check-cronjobs'].role,
         },
-        [STEPS['backup-restore-test'].id]: {
+        [backupStepDefinition('backup-restore-test').id]: {
           step: 'backup-restore-test',
           role: f['backup-restore-test'].role,
         },

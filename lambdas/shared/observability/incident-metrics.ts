@@ -79,13 +79,27 @@ export function diagnosisMetrics(diagnostics: Pick<Diagnostics, 'hypotheses'>): 
 /** One per function instance, made on first use: only the steps that record metrics load it. */
 let functionMetrics: Metrics | undefined;
 
+/** Where a handler built from an explicit environment (handler-environment.ts) publishes. */
+export interface MetricsDestination {
+  /** @default - POWERTOOLS_METRICS_NAMESPACE of process.env, else METRICS_NAMESPACE */
+  namespace?: string;
+  /** @default - POWERTOOLS_SERVICE_NAME of process.env, else the default service name */
+  serviceName?: string;
+  /** Each EMF document as one line. @default - stdout */
+  write?: (line: string) => void;
+}
+
 /**
  * Publishes each record to stdout as EMF documents (CloudWatch Logs turns them into metrics),
  * one per dimension set: a document's dimension sets apply to every metric in it, and sets
  * that share a dimension (Outcome alone, Source and Outcome) may not meet in one document.
  * Namespace from POWERTOOLS_METRICS_NAMESPACE (the stack sets it).
  */
-export function publish(records: MetricRecord[]): void {
+export function publish(records: MetricRecord[], destination: MetricsDestination = {}): void {
+  if (destination.write) {
+    publishTo(records, destination, destination.write);
+    return;
+  }
   functionMetrics ??= new Metrics({
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
     serviceName: serviceName(),
@@ -95,6 +109,27 @@ export function publish(records: MetricRecord[]): void {
       const single = functionMetrics.singleMetric();
       if (Object.keys(set).length) single.addDimensions(set);
       single.addMetric(record.name, record.unit, record.value);
+    }
+  }
+}
+
+/** The same EMF documents, serialized by Powertools, handed to `write` instead of stdout. */
+function publishTo(
+  records: MetricRecord[],
+  destination: MetricsDestination,
+  write: (line: string) => void,
+): void {
+  const metrics = new Metrics({
+    namespace: destination.namespace || METRICS_NAMESPACE,
+    serviceName: destination.serviceName || serviceName(),
+  });
+  for (const record of records) {
+    for (const set of record.dimensionSets) {
+      if (Object.keys(set).length) metrics.addDimensions(set);
+      metrics.addMetric(record.name, record.unit, record.value);
+      write(JSON.stringify(metrics.serializeMetrics()));
+      metrics.clearMetrics();
+      metrics.clearDimensions();
     }
   }
 }

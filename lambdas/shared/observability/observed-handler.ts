@@ -54,9 +54,11 @@ type LambdaContext = Parameters<Logger['addContext']>[0];
 export function observedHandler<E, R>(
   functionStep: string,
   handle: (event: E) => Promise<R>,
+  /** The handler's own logger, when it is built from an explicit environment. @default functionLogger() */
+  logger?: Logger,
 ): (event: E, context?: LambdaContext) => Promise<R> {
   return async (event, context) => {
-    const log = functionLogger();
+    const log = logger ?? functionLogger();
     log.resetKeys();
     if (context) log.addContext(context);
     log.appendKeys(invocationKeys(event, functionStep));
