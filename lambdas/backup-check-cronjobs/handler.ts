@@ -7,6 +7,7 @@ import {
   type HandlerSeams,
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { stepKubernetes } from '../shared/kubernetes/step-access';
 import { perContainer } from '../shared/per-container';
 import { backupCheckCronJobs, type BackupCheckCronJobsDeps } from './backup-check-cronjobs';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -15,7 +16,10 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   const dependencies = perContainer<BackupCheckCronJobsDeps>(async () => {
     const env = parseEnv(backupCheckCronJobsEnv, environment);
     return {
-      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      kube: stepKubernetes(
+        'backup-check-cronjobs',
+        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      ),
       cronJobs: env.BACKUP_CRONJOBS,
       now: seams.now ?? (() => new Date()),
     };

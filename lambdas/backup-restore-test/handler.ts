@@ -7,6 +7,7 @@ import {
   type HandlerSeams,
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { stepKubernetes } from '../shared/kubernetes/step-access';
 import { perContainer } from '../shared/per-container';
 import { backupRestoreTest, type BackupRestoreTestDeps, type RestoreTestAction } from './backup-restore-test';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -15,7 +16,10 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   const dependencies = perContainer<BackupRestoreTestDeps>(async () => {
     const env = parseEnv(backupRestoreTestEnv, environment);
     return {
-      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      kube: stepKubernetes(
+        'backup-restore-test',
+        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      ),
       tests: env.BACKUP_RESTORE_TESTS,
       pollSeconds: env.BACKUP_RESTORE_POLL_SECONDS,
       now: seams.now ?? (() => new Date()),

@@ -7,6 +7,7 @@ import {
   type HandlerSeams,
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { stepKubernetes } from '../shared/kubernetes/step-access';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { evidenceFromEnv } from '../shared/wiring';
@@ -18,7 +19,10 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
     const env = parseEnv(clusterDumpEnv, environment);
     const evidence = await evidenceFromEnv(env, { aws: awsClientConfig(environment, 'S3'), now: seams.now });
     return {
-      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      kube: stepKubernetes(
+        'cluster-dump',
+        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      ),
       evidence: evidence.store,
       maxBytes: env.DUMP_MAX_BYTES,
       concurrency: env.DUMP_CONCURRENCY,

@@ -7,6 +7,7 @@ import {
   type HandlerSeams,
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { stepKubernetes } from '../shared/kubernetes/step-access';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { evidenceFromEnv } from '../shared/wiring';
@@ -18,7 +19,10 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
     const env = parseEnv(collectEventsEnv, environment);
     const now = seams.now ?? (() => new Date());
     return {
-      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      kube: stepKubernetes(
+        'collect-events',
+        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      ),
       evidence: (await evidenceFromEnv(env, { aws: awsClientConfig(environment, 'S3'), now })).store,
       now,
     };

@@ -7,6 +7,7 @@ import {
   type HandlerSeams,
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { stepKubernetes } from '../shared/kubernetes/step-access';
 import { loadRules } from '../shared/rules/load-rules';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
@@ -21,7 +22,10 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
     const env = parseEnv(diagnoseEnv, environment);
     const now = seams.now ?? (() => new Date());
     return {
-      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      kube: stepKubernetes(
+        'diagnose',
+        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      ),
       evidence: (await evidenceFromEnv(env, { aws: awsClientConfig(environment, 'S3'), now })).store,
       tailLines: env.LOG_TAIL_LINES,
       limitBytes: env.LOG_LIMIT_BYTES,

@@ -12,6 +12,7 @@ import {
   type HandlerSeams,
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { stepKubernetes } from '../shared/kubernetes/step-access';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { AlertmanagerSilences } from '../shared/alertmanager-silences';
@@ -29,7 +30,10 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
       ? alertmanagerAuthorization(await secrets(env.ALERTMANAGER_AUTH_SECRET_ARN))
       : undefined;
     return {
-      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      kube: stepKubernetes(
+        'guard',
+        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      ),
       config: {
         allowedNamespaces: env.ALLOWED_NAMESPACES,
         allowedWorkloads: env.ALLOWED_WORKLOADS,

@@ -7,6 +7,7 @@ import {
   type HandlerSeams,
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { stepKubernetes, type StepKubernetes } from '../shared/kubernetes/step-access';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import type { RemediateDeps } from '../shared/remediation';
@@ -14,10 +15,13 @@ import { restart } from './restart';
 import { observedHandler } from '../shared/observability/observed-handler';
 
 export function createHandler(environment: FunctionEnvironment, seams: HandlerSeams = {}) {
-  const dependencies = perContainer<RemediateDeps>(async () => {
+  const dependencies = perContainer<RemediateDeps<StepKubernetes<'restart'>>>(async () => {
     const env = parseEnv(remediateEnv, environment);
     return {
-      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      kube: stepKubernetes(
+        'restart',
+        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      ),
       allowedNamespaces: env.ALLOWED_NAMESPACES,
       now: seams.now ?? (() => new Date()),
     };

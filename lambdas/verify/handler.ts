@@ -7,6 +7,7 @@ import {
   type HandlerSeams,
 } from '../shared/handler-environment';
 import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
+import { stepKubernetes } from '../shared/kubernetes/step-access';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { verifyStep } from './checks';
@@ -17,7 +18,10 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   const dependencies = perContainer<VerifyDeps>(async () => {
     const env = parseEnv(verifyEnv, environment);
     return {
-      kube: seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      kube: stepKubernetes(
+        'verify',
+        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
+      ),
       now: seams.now ?? (() => new Date()),
     };
   });

@@ -111,3 +111,26 @@ export function stepApiUsage(step: KubernetesStep): KubernetesApiUse[] {
 export function stepGroup(prefix: string, step: KubernetesStep): string {
   return `${prefix}:${step}`;
 }
+
+type AnyOperation = (...args: never[]) => unknown;
+
+/**
+ * The step's view of the port at run time as well: an object holding only the ports the step
+ * declares, each with only the operations it declares, bound to the real port. The types already
+ * refuse any other call; this keeps a cast, an `any` or a replaced module from reaching one (the
+ * step's RBAC group would be refused it anyway, but only after the request left).
+ */
+export function stepKubernetes<S extends Exclude<KubernetesStep, 'intake'>>(
+  step: S,
+  kube: KubernetesPort,
+): StepKubernetes<S> {
+  const declared: StepPorts = STEP_PORTS[step];
+  const view: Record<string, Readonly<Record<string, AnyOperation>>> = {};
+  for (const [port, operations] of Object.entries(declared) as Array<[keyof KubernetesPort, string[]]>) {
+    const target = kube[port] as unknown as Record<string, AnyOperation>;
+    view[port] = Object.freeze(
+      Object.fromEntries(operations.map((operation) => [operation, target[operation].bind(target)])),
+    );
+  }
+  return Object.freeze(view) as unknown as StepKubernetes<S>;
+}

@@ -4,6 +4,7 @@ import {
   KUBERNETES_STEPS,
   STEP_OPERATIONS,
   STEP_PORTS,
+  stepKubernetes,
   type StepKubernetes,
 } from '../../../../lambdas/shared/kubernetes/step-access';
 
@@ -42,6 +43,71 @@ describe('STEP_PORTS', () => {
     expect(Object.keys(STEP_PORTS.rollback).sort()).toEqual(['lock', 'rollouts', 'workloads']);
     expect(Object.keys(STEP_PORTS['cluster-dump']).sort()).toEqual(['dump', 'logs']);
     expect(Object.keys(STEP_PORTS.intake)).toEqual(['owners']);
+  });
+});
+
+describe('stepKubernetes', () => {
+  /** A port whose every operation records its name and the object it was called on. */
+  function recordingPort(): { port: KubernetesPort; calls: Array<{ operation: string; on: string }> } {
+    const calls: Array<{ operation: string; on: string }> = [];
+    const portOf = (name: string) =>
+      new Proxy(
+        { name },
+        {
+          get: (target, operation) =>
+            operation === 'name'
+              ? target.name
+              : function (this: { name: string }) {
+                  calls.push({ operation: String(operation), on: this.name });
+                  return Promise.resolve(undefined);
+                },
+        },
+      );
+    const names = ['workloads', 'logs', 'events', 'rollouts', 'lock', 'jobs', 'dependencies', 'dump'];
+    return { port: Object.fromEntries(names.map((n) => [n, portOf(n)])) as unknown as KubernetesPort, calls };
+  }
+
+  it('holds, at run time, only the ports and operations the step declares', () => {
+    // Prepare
+    const { port } = recordingPort();
+
+    // Act
+    const views = KUBERNETES_STEPS.filter((step) => step !== 'intake').map((step) => ({
+      step,
+      view: stepKubernetes(step as Exclude<typeof step, 'intake'>, port) as unknown as Record<
+        string,
+        Record<string, unknown>
+      >,
+    }));
+
+    // Assess
+    for (const { step, view } of views) {
+      const declared = STEP_PORTS[step] as Record<string, readonly string[]>;
+      expect(Object.keys(view).sort()).toEqual(Object.keys(declared).sort());
+      for (const [name, operations] of Object.entries(declared)) {
+        expect(Object.keys(view[name]).sort()).toEqual([...operations].sort());
+      }
+      expect(Object.isFrozen(view)).toBe(true);
+    }
+    const restart = views.find((v) => v.step === 'restart')!.view;
+    expect(restart.jobs).toBeUndefined();
+    expect(restart.rollouts.rolloutUndo).toBeUndefined();
+  });
+
+  it("calls the real port's operation, on the port it belongs to", async () => {
+    // Prepare
+    const { port, calls } = recordingPort();
+    const restart = stepKubernetes('restart', port);
+
+    // Act
+    await restart.rollouts.rolloutRestart({ namespace: 'ns', kind: 'Deployment', name: 'api' }, new Date(0));
+    await restart.lock.getLease('ns', 'lock');
+
+    // Assess
+    expect(calls).toEqual([
+      { operation: 'rolloutRestart', on: 'rollouts' },
+      { operation: 'getLease', on: 'lock' },
+    ]);
   });
 });
 
