@@ -11,8 +11,8 @@ export interface Delivered {
   endMs: number;
   /** HTTP status of the final answer. */
   status: number;
-  /** 503 answers or refused connections before it, each retried after Retry-After as Alertmanager does. */
-  refused: number;
+  /** 5xx answers or failed connections (status 0) before it, each retried after Retry-After as Alertmanager does. */
+  refused: number[];
   /** The answer's body. */
   body: string;
 }
@@ -67,7 +67,7 @@ function curl(args: string[]): { go: (config: string) => Promise<string> } {
  * (curl runs at most 300 transfers per process, so 250 per process, all started at once);
  * `in sequence`: one after the other on one connection.
  *
- * A 503 or a refused connection is retried after its Retry-After (1 s without one), as
+ * A 5xx or a failed connection is retried after its Retry-After (1 s without one), as
  * Alertmanager retries: all such deliveries of a round are posted again together, and the
  * latency is the first post → the final answer. curl's time of a transfer starts when curl
  * starts it, a few milliseconds after the process is spawned.
@@ -90,7 +90,7 @@ export async function postWithCurl(
       fileOf.set(body, file);
     }
     const finals: Array<Attempt & { endMs: number; latencyMs: number }> = [];
-    const refused = new Array<number>(bodies.length).fill(0);
+    const refused = bodies.map((): number[] => []);
     let t0 = 0;
     let waiting = bodies.map((_, id) => id);
     for (let round = 0; waiting.length; round += 1) {
@@ -139,8 +139,8 @@ export async function postWithCurl(
         });
       const again: Attempt[] = [];
       for (const attempt of attempts) {
-        if (attempt.status === 503 || attempt.status === 0) {
-          refused[attempt.id] += 1;
+        if (attempt.status >= 500 || attempt.status === 0) {
+          refused[attempt.id].push(attempt.status);
           again.push(attempt);
           continue;
         }
