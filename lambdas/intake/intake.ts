@@ -4,7 +4,6 @@ import {
   parseAlertmanagerPayload,
   InvalidPayloadError,
   type AlertmanagerAlert,
-  type AlertIndexEntry,
   type AlertmanagerPayload,
   type ResolvedAlertRecord,
 } from '../shared/alertmanager';
@@ -17,9 +16,10 @@ import {
   type optionsSchema,
 } from '../shared/contracts';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
-import { alertIndex, evidenceKeys, incidentId, incidentPrefix } from '../shared/evidence/layout';
+import { evidenceKeys, incidentId, incidentPrefix } from '../shared/evidence/layout';
 import type { Logger } from '../shared/observability/logger';
 import { redactObject } from '../shared/redact';
+import { EvidenceAlertIndex, type AlertIndex, type IndexedAlert } from './alert-index';
 import { PayloadTooLargeError, UnauthorizedError } from './errors';
 import type { ExecutionRecord, ExecutionStarter } from './execution-starter';
 import { latestExecution, successorName } from './successor';
@@ -65,8 +65,14 @@ export interface IntakeDeps {
   /** The bearer token Alertmanager must send (Secrets Manager on AWS). */
   token: () => Promise<string>;
   starter: ExecutionStarter;
-  /** The incidents' evidence: where resolved alerts are recorded, and the alert → execution index. */
+  /** The incidents' evidence: where resolved alerts are recorded. */
   evidence: EvidenceStore;
+  /**
+   * The alert → execution index. `eks-incident serve` shares one among its concurrent
+   * deliveries (local/webhook/group-commit-alert-index.ts).
+   * @default one object per entry in `evidence` (EvidenceAlertIndex)
+   */
+  alertIndex?: AlertIndex;
   resolve: ResolveOptions;
   /** Options every started execution gets (e.g. `{ dryRun: true }` to rehearse); the schema's defaults otherwise. */
   options?: ExecutionOptions;
@@ -269,20 +275,22 @@ function resolvedEntry(alert: AlertmanagerAlert): IntakeResult['resolved'][numbe
 }
 
 /** Points the alert at its execution, for the deliveries in which the opening alert is gone. */
-async function indexAlert(
+function indexEntry(
   payload: AlertmanagerPayload,
   alert: AlertmanagerAlert,
   executionName: string,
   deps: IntakeDeps,
-): Promise<void> {
-  const entry: AlertIndexEntry = {
-    kind: 'AlertIndexEntry',
-    executionName,
-    fingerprint: alert.fingerprint,
-    startsAt: alert.startsAt,
-    indexedAt: deps.now().toISOString(),
+): IndexedAlert {
+  return {
+    alertHash: alertHash(payload.groupKey, alert),
+    entry: {
+      kind: 'AlertIndexEntry',
+      executionName,
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      indexedAt: deps.now().toISOString(),
+    },
   };
-  await deps.evidence.putJson(alertIndex.key(alertHash(payload.groupKey, alert), executionName), entry);
 }
 
 /** Writes the resolved alert under its incident's evidence prefix and lists it in the manifest. */
@@ -344,10 +352,10 @@ export async function intake(delivery: Delivery, deps: IntakeDeps): Promise<Inta
   }
 
   const groups = await groupByTarget(payload, deps.resolve);
-  const indexed = await mapLimited(payload.alerts, CONCURRENCY, async (alert) => {
-    const keys = await deps.evidence.keys(alertIndex.prefix(alertHash(payload.groupKey, alert)));
-    return latestExecution(keys.flatMap((key) => alertIndex.executionOf(key) ?? []));
-  });
+  const index = deps.alertIndex ?? new EvidenceAlertIndex(deps.evidence);
+  const indexed = await mapLimited(payload.alerts, CONCURRENCY, async (alert) =>
+    latestExecution(await index.executionsOf(alertHash(payload.groupKey, alert))),
+  );
   const executionOf = new Map(payload.alerts.map((alert, i) => [alert, indexed[i]]));
 
   const handled = await mapLimited(groups, CONCURRENCY, async (group) => {
@@ -371,10 +379,10 @@ export async function intake(delivery: Delivery, deps: IntakeDeps): Promise<Inta
       (await deps.starter.start(execution, executionInput(payload, firing[0], group.target, deps.options)))
         .started;
     // After the start: an index entry never points at an execution that was not started.
-    await mapLimited(
-      group.alerts.filter((a) => executionOf.get(a) !== execution),
-      CONCURRENCY,
-      (alert) => indexAlert(payload, alert, execution, deps),
+    await index.record(
+      group.alerts
+        .filter((a) => executionOf.get(a) !== execution)
+        .map((alert) => indexEntry(payload, alert, execution, deps)),
     );
     const record = resolvedAlerts.length ? await deps.starter.find(execution) : undefined;
     const resolved = await mapLimited(resolvedAlerts, CONCURRENCY, async (alert) =>

@@ -10,7 +10,16 @@ import {
   SLACK_INTERACTIONS_PATH,
   type ApprovalRouteDeps,
 } from '../../lambdas/approval/approval-routes';
+import { GroupCommitAlertIndex } from './group-commit-alert-index';
 import type { IntakeActivity } from './intake-activity';
+
+/**
+ * Deliveries `serve` handles at once: an alert storm's thousand arrive together, and each costs
+ * the intake well under a millisecond here, so all are answered long before Alertmanager's
+ * timeout (10 s); refusing them would make each wait out a retry (Alertmanager backs off from
+ * 1 s) for nothing. Past it the answer is 503, as the Lambda's throttle answers a 5xx on AWS.
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 1024;
 
 /** Bodies past the limit are read and dropped up to this much, so the client gets its 413; beyond, the connection is cut. */
 const DRAIN_MAX_BYTES = 16 * MAX_BODY_BYTES;
@@ -25,7 +34,7 @@ export interface WebhookServerOptions extends Omit<IntakeDeps, 'token'> {
   /**
    * Deliveries handled at once; past it the answer is 503 with Retry-After, which Alertmanager
    * retries (it drops a 4xx, 429 included: its webhook notifier retries only 5xx).
-   * @default 64
+   * @default DEFAULT_MAX_IN_FLIGHT
    */
   maxInFlight?: number;
   /** The approval routes (signed links, Slack interactivity), as the HTTP API serves them. Unset: none. */
@@ -75,8 +84,21 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * as soon as the executions are started (the local starter does not wait for them to run).
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const { port = 0, host = '127.0.0.1', token, maxInFlight = 64, approvals, activity, ...intake } = options;
-  const deps: IntakeDeps = { ...intake, token: async () => token };
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    token,
+    maxInFlight = DEFAULT_MAX_IN_FLIGHT,
+    approvals,
+    activity,
+    ...intake
+  } = options;
+  const deps: IntakeDeps = {
+    ...intake,
+    // Concurrent deliveries share the index's reads and writes (one process, one event loop).
+    alertIndex: intake.alertIndex ?? new GroupCommitAlertIndex(intake.evidence, { now: intake.now }),
+    token: async () => token,
+  };
   let inFlight = 0;
 
   const handle = async (req: IncomingMessage): Promise<HttpAnswer> => {
@@ -147,7 +169,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   server.headersTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    // A backlog as deep as the deliveries admitted: connections past the kernel's queue are
+    // dropped and the client's SYN is retried only after a second.
+    server.listen({ port, host, backlog: Math.max(511, maxInFlight) }, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const hostText = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -64,6 +64,27 @@ describe('IntakeActivity', () => {
     activity.leave();
   });
 
+  it('keeps holding executions through a lull shorter than its quiet time, as between a storm`s connections', async () => {
+    // Prepare
+    const activity = new IntakeActivity(60_000, 100);
+    const { starter, began } = starterWith(activity);
+    activity.enter();
+    await starter.start('am-four', INPUT);
+
+    // Act: the only delivery is answered, and the next arrives 20 ms later.
+    activity.leave();
+    await turns();
+    activity.enter();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const duringStorm = [...began];
+    activity.leave();
+    await starter.idle();
+
+    // Assess
+    expect(duringStorm).toEqual([]);
+    expect(began).toEqual(['am-four']);
+  });
+
   it('starts at once when no delivery is being answered', async () => {
     // Prepare
     const { starter, began } = starterWith(new IntakeActivity(60_000));
