@@ -69,7 +69,7 @@ beforeAll(async () => {
   synthesized = cachedDefinitions(CONTEXT);
   aws = await startLocalAws();
   scratch = await mkdtemp(path.join(tmpdir(), 'deployed-bundles-'));
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await aws?.stop();
@@ -100,9 +100,8 @@ function loadBundle(fn: DeployedFunction): {
   external?: string[];
 } {
   const url = pathToFileURL(fn.bundle).href;
-  const entry = pathToFileURL(fn.file).href;
   const script = [
-    "import { isBuiltin, registerHooks } from 'node:module';",
+    "import { createRequire, isBuiltin, registerHooks } from 'node:module';",
     'const external = new Set();',
     // Only what the bundle itself loads (not what the SDK clients load in turn), and only what
     // resolved: optional dependencies probed inside try/catch are not needed.
@@ -111,7 +110,8 @@ function loadBundle(fn: DeployedFunction): {
     `  if (context.parentURL === ${JSON.stringify(url)} && !isBuiltin(specifier)) external.add(specifier);`,
     '  return resolved;',
     '} });',
-    `const bundle = await import(${JSON.stringify(entry)});`,
+    // index.js is CommonJS: the runtime requires it, as here.
+    `const bundle = createRequire(import.meta.url)(${JSON.stringify(fn.file)});`,
     'console.log(JSON.stringify({ handler: typeof bundle.handler, external: [...external].sort() }));',
   ].join('\n');
   const result = spawnSync(
