@@ -267,11 +267,14 @@ export async function benchColdStack(): Promise<Section> {
         'from source, which on this machine had not finished after 15 minutes, too much for every `npm ci`. ' +
         'bootstrap.mjs does what its JavaScript does around the handler (load the module from the task root, ' +
         'loop on the Runtime API, post the answer or the error), over node:http instead of its native client.',
-      'Quick Diagnostics and Collect Events in a Parallel state would take one hop off this path. Not done: ' +
-        'Collect Events writes the manifest from a listing of the incident prefix, so beside Quick Diagnostics it ' +
-        "could list before diagnostics.json exists, and a Parallel state's output is an array that JSONPath " +
-        '(without Assign, which the local engine lacks) cannot merge back into the state document the later ' +
-        'states read, without moving `$.diagnostics` and `$.events` for every state after them.',
+      'Quick Diagnostics and Collect Events in a Parallel state would take one hop (the Collect Events row) off ' +
+        'this path. Still not done: Collect Events writes the manifest from a listing of the incident prefix, so ' +
+        "beside Quick Diagnostics it could list before diagnostics.json exists, and a Parallel state's output is " +
+        'an array that JSONPath (without Assign, which the local engine lacks) cannot merge back into the state ' +
+        'document the later states read, without moving `$.diagnostics` and `$.events` for every state after ' +
+        'them. The same hop can go without touching the state document: one function that diagnoses and then ' +
+        'collects the events (one cold start, one manifest written after both), which means merging two ' +
+        'handlers and their step registrations, left to the work that is reshaping them.',
     ],
   };
 }
