@@ -18,6 +18,8 @@ import { crc32 } from 'node:zlib';
 /** The Node.js major of the functions' runtime (nodejs24.x): a cache from another major is useless. */
 const RUNTIME_MAJOR = 24;
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** Where the bundle is on Lambda: the function's package is unpacked into /var/task. */
+const LAMBDA_BUNDLE = '/var/task/bundle.js';
 
 /** Compiles and runs bundle.js as the loader does, then writes what V8 compiled, checksummed. */
 function produce(directory) {
@@ -25,7 +27,9 @@ function produce(directory) {
   const source = readFileSync(bundle, 'utf8');
   // The same wrapper and options as v8-cache-loader.cjs: V8 takes a cache only for the same text.
   const script = new vm.Script(Module.wrap(source), {
-    filename: bundle,
+    // The script's name goes into the cache: Lambda's path, not this directory's (which differs
+    // from synth to synth), so that the cache is the same bytes wherever it is made.
+    filename: LAMBDA_BUNDLE,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const bundleModule = { exports: {} };
@@ -63,9 +67,12 @@ function pack(directory, v8Flags) {
     );
     return;
   }
+  // --predictable (one thread, fixed seeds) makes the cache the same bytes at every synth, so the
+  // asset's hash, and with it the deployment, changes only when the code does; V8 leaves it out of
+  // the flags it checks, so the runtime, started without it, still takes the cache.
   const child = spawnSync(
     process.execPath,
-    [...v8Flags, fileURLToPath(import.meta.url), '--produce', directory],
+    [...v8Flags, '--predictable', fileURLToPath(import.meta.url), '--produce', directory],
     {
       cwd: directory,
       env: { PATH: process.env.PATH },

@@ -103,6 +103,26 @@ describe('a function package with its V8 cache', () => {
     );
   });
 
+  it('gets the same cache, byte for byte, when made again (the asset hash follows the code alone)', () => {
+    // Prepare
+    const again = path.join(scratch, 'again');
+    cpSync(path.join(packaged, 'bundle.js.map'), path.join(again, 'index.js.map'));
+    writeFileSync(
+      path.join(again, 'index.js'),
+      readFileSync(path.join(packaged, 'bundle.js'), 'utf8').replace(
+        'sourceMappingURL=bundle.js.map',
+        'sourceMappingURL=index.js.map',
+      ),
+    );
+
+    // Act
+    const made = spawnSync(process.execPath, [MAKE_V8_CACHE, again, ...FLAGS], { encoding: 'utf8' });
+
+    // Assess
+    expect(made.status).toBe(0);
+    expect(readFileSync(cacheFileOf(again))).toEqual(readFileSync(cacheFileOf(packaged)));
+  });
+
   it('is run from its cache when node has the V8 flags it was made under', () => {
     // Act
     const call = coldCall(packaged, FLAGS);
