@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
-import { readFile, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { lambdaV8Flags } from '../lib/bundling/lambda-v8-flags';
 import { deployedFunctions } from '../local/lambda-runtime/deployed-stack';
 import type { Section, Table } from './results-file';
 import { medianAndRange, progress, summarize, type Summary } from './stats';
@@ -25,18 +26,20 @@ export interface BundledFunction {
   environment: Record<string, string>;
   /** It builds a Kubernetes client: its environment has the cluster's (lambdas/shared/env.ts kubeEnv). */
   talksToKubernetes: boolean;
+  /** The V8 flags Lambda starts node with for the function's memory (what its V8 cache was made under). */
+  v8Flags: string[];
   ours: Bundle;
+  /** Ours again, started without Lambda's V8 flags: V8 rejects the cache, as another runtime's would. */
+  oursCacheRejected?: Bundle;
   naive?: Bundle;
 }
 
-/** Where a V8 compile cache for a bundle is kept (`NODE_COMPILE_CACHE`), when one is measured. */
-type CompileCache = string | undefined;
-
 export interface Bundle {
+  /** What the import loads: index.js of ours (the V8-cache loader), index.mjs of the others. */
   file: string;
-  /** index.mjs alone. */
+  /** The code alone: bundle.js of ours, index.mjs of the others. */
   bytes: number;
-  /** Every file of the package (ours ships index.mjs.map too), deflated as in the zip Lambda receives. */
+  /** Every file of the package (ours ships a source map and a V8 cache too), deflated as in the zip Lambda receives. */
   deflatedBytes: number;
   carriesClientNode: boolean;
   imports: ImportTime[];
@@ -48,10 +51,15 @@ interface ImportTime {
   cpuMs: number;
 }
 
-async function packageSize(files: string[]): Promise<{ bytes: number; deflatedBytes: number }> {
+/** `code`'s size, and every file of `files` deflated. */
+async function packageSize(code: string, files: string[]): Promise<{ bytes: number; deflatedBytes: number }> {
   let deflatedBytes = 0;
   for (const file of files) deflatedBytes += deflateRawSync(await readFile(file), { level: 9 }).length;
-  return { bytes: (await stat(files[0])).size, deflatedBytes };
+  return { bytes: (await stat(code)).size, deflatedBytes };
+}
+
+async function filesOf(directory: string): Promise<string[]> {
+  return (await readdir(directory)).map((name) => join(directory, name));
 }
 
 /**
@@ -70,9 +78,10 @@ export async function synthesizedFunctions(
       entry: join(PROJECT_ROOT, 'lambdas', fn.name, 'handler.ts'),
       environment: fn.environment,
       talksToKubernetes: fn.talksToKubernetes,
+      v8Flags: lambdaV8Flags(fn.memorySize),
       ours: {
         file: fn.file,
-        ...(await packageSize([fn.file, `${fn.file}.map`])),
+        ...(await packageSize(fn.bundle, await filesOf(dirname(fn.file)))),
         carriesClientNode: fn.sources.some((source) => source.includes(CLIENT_NODE)),
         imports: [],
       },
@@ -84,6 +93,8 @@ export async function synthesizedFunctions(
 interface Choices {
   minify?: boolean;
   external?: string[];
+  sourcemap?: boolean;
+  sourcesContent?: boolean;
 }
 
 /** The cold-import goals of issue 13: a Kubernetes-facing bundle, and any other. */
@@ -110,7 +121,7 @@ async function esbuildBundle(fn: BundledFunction, file: string, choices: Choices
   });
   return {
     file,
-    ...(await packageSize([file])),
+    ...(await packageSize(file, choices.sourcemap ? [file, `${file}.map`] : [file])),
     carriesClientNode: Object.keys(result.metafile.inputs).some((input) => input.includes(CLIENT_NODE)),
     imports: [],
   };
@@ -118,13 +129,14 @@ async function esbuildBundle(fn: BundledFunction, file: string, choices: Choices
 
 /**
  * Imports a bundle in a fresh Node (this one: the `node` package's 24, Lambda's version) with
- * the function's Lambda environment (NODE_OPTIONS=--enable-source-maps included), and returns
- * how long the import took inside that process: what a cold start spends loading the code.
+ * the function's Lambda environment and `v8Flags` (Lambda's for the function's memory, which its
+ * V8 cache was made under), and returns how long the import took inside that process: what a
+ * cold start spends loading the code.
  */
 function coldImport(
   bundle: Bundle,
   environment: Record<string, string>,
-  compileCache?: CompileCache,
+  v8Flags: string[],
 ): Promise<ImportTime> {
   const script = [
     'const start = performance.now();',
@@ -134,13 +146,12 @@ function coldImport(
     'console.log(JSON.stringify({ wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }));',
   ].join('\n');
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    const child = spawn(process.execPath, [...v8Flags, '--input-type=module', '-e', script], {
       cwd: PROJECT_ROOT,
       env: {
         PATH: process.env.PATH,
         AWS_REGION: 'us-east-1',
         ...environment,
-        ...(compileCache ? { NODE_COMPILE_CACHE: compileCache } : {}),
       },
     });
     let stdout = '';
@@ -167,35 +178,26 @@ interface Rung {
   label: string;
   bundle: Bundle;
   environment: Record<string, string>;
-  compileCache?: CompileCache;
+  v8Flags: string[];
 }
 
 /** The function the ladder is measured on: a Kubernetes one, where the bundle is biggest. */
 const LADDER_FUNCTION = 'guard';
 
 /**
- * Fills a V8 compile cache for `bundle` by importing it once, as a cache shipped with the
- * package would have been filled at build time.
- */
-async function fillCompileCache(bundle: Bundle, environment: Record<string, string>, dir: string) {
-  await coldImport(bundle, environment, dir);
-  return dir;
-}
-
-/**
- * The naive bundle of `fn`, then function-defaults.ts's choices added one at a time, up to
- * ours, and then a compile cache, measured but not shipped (see the section's notes): which
- * choice moves size and import time, and by how much.
+ * The naive bundle of `fn`, then the choices of lib/constructs/function-defaults.ts added one at
+ * a time, up to ours: which choice moves size and import time, and by how much.
  */
 async function ladder(fn: BundledFunction, outdir: string): Promise<Rung[]> {
   const dir = join(outdir, 'ladder', fn.name);
-  const { NODE_OPTIONS: _sourceMaps, ...withoutSourceMaps } = fn.environment;
+  const sourceMaps = { ...fn.environment, NODE_OPTIONS: '--enable-source-maps' };
   return [
-    { label: 'naive', bundle: fn.naive!, environment: fn.environment },
+    { label: 'naive', bundle: fn.naive!, environment: fn.environment, v8Flags: fn.v8Flags },
     {
       label: '+ minified (SDK clients bundled, as ours)',
       bundle: await esbuildBundle(fn, join(dir, 'minified', 'index.mjs'), { minify: true }),
       environment: fn.environment,
+      v8Flags: fn.v8Flags,
     },
     {
       label: 'minified, `@aws-sdk/client-*` left to the runtime (the choice before issue 13)',
@@ -204,22 +206,29 @@ async function ladder(fn: BundledFunction, outdir: string): Promise<Rung[]> {
         external: ['@aws-sdk/client-*'],
       }),
       environment: fn.environment,
+      v8Flags: fn.v8Flags,
     },
     {
-      label: '+ source map shipped, `--enable-source-maps` off',
-      bundle: { ...fn.ours, imports: [] },
-      environment: withoutSourceMaps,
+      label: '+ source map, `NODE_OPTIONS=--enable-source-maps` (ES module: as deployed before the V8 cache)',
+      bundle: await esbuildBundle(fn, join(dir, 'source-map', 'index.mjs'), {
+        minify: true,
+        sourcemap: true,
+        sourcesContent: false,
+      }),
+      environment: sourceMaps,
+      v8Flags: fn.v8Flags,
     },
     {
-      label: '+ `NODE_OPTIONS=--enable-source-maps` (ours, as deployed)',
+      label: 'CommonJS behind the V8-cache loader, its cache rejected (ours under other V8 flags)',
+      bundle: fn.oursCacheRejected!,
+      environment: fn.environment,
+      v8Flags: [],
+    },
+    {
+      label: '+ its V8 cache taken (ours, as deployed)',
       bundle: fn.ours,
       environment: fn.environment,
-    },
-    {
-      label: '+ a V8 compile cache made on this machine (not shipped)',
-      bundle: { ...fn.ours, imports: [] },
-      environment: fn.environment,
-      compileCache: await fillCompileCache(fn.ours, fn.environment, join(dir, 'compile-cache')),
+      v8Flags: fn.v8Flags,
     },
   ];
 }
@@ -239,22 +248,29 @@ export async function benchLambdaBundles(): Promise<Section> {
     progress('bundles', 'cdk synth with bundling (esbuild, as deployed)');
     functions = await synthesizedFunctions(outdir);
     progress('bundles', `naive bundles of the same ${functions.length} entries`);
-    for (const fn of functions)
+    for (const fn of functions) {
       fn.naive = await esbuildBundle(fn, join(outdir, 'naive', fn.name, 'index.mjs'));
+      fn.oursCacheRejected = { ...fn.ours, imports: [] };
+    }
     const laddered = functions.find((fn) => fn.name === LADDER_FUNCTION);
     if (laddered) rungs = await ladder(laddered, outdir);
-    // The table's naive and ours bundles are rungs too, measured once for both.
+    // The table's bundles are rungs too, measured once for both.
     const extraRungs = rungs.filter(
-      (rung) => rung.bundle !== laddered?.naive && rung.bundle !== laddered?.ours,
+      (rung) =>
+        rung.bundle !== laddered?.naive &&
+        rung.bundle !== laddered?.ours &&
+        rung.bundle !== laddered?.oursCacheRejected,
     );
     for (let round = 1; round <= IMPORTS; round++) {
       progress('bundles', `cold imports, round ${round}/${IMPORTS}`);
       for (const fn of functions) {
-        fn.ours.imports.push(await coldImport(fn.ours, fn.environment));
-        fn.naive!.imports.push(await coldImport(fn.naive!, fn.environment));
+        fn.ours.imports.push(await coldImport(fn.ours, fn.environment, fn.v8Flags));
+        // Without Lambda's flags V8 rejects the cache, as it would under another runtime's.
+        fn.oursCacheRejected!.imports.push(await coldImport(fn.oursCacheRejected!, fn.environment, []));
+        fn.naive!.imports.push(await coldImport(fn.naive!, fn.environment, fn.v8Flags));
       }
       for (const rung of extraRungs)
-        rung.bundle.imports.push(await coldImport(rung.bundle, rung.environment, rung.compileCache));
+        rung.bundle.imports.push(await coldImport(rung.bundle, rung.environment, rung.v8Flags));
     }
   } finally {
     await rm(outdir, { recursive: true, force: true });
@@ -266,11 +282,12 @@ export async function benchLambdaBundles(): Promise<Section> {
       'function',
       'talks to Kubernetes',
       'carries @kubernetes/client-node (ours / naive)',
-      'index.mjs KiB (ours / naive)',
+      'code KiB (ours / naive)',
       'package KiB deflated (ours / naive)',
       'cold import ms, ours: median (min–max)',
+      'cold import ms, ours with its V8 cache rejected',
       'cold import ms, naive: median (min–max)',
-      'import CPU ms, median (ours / naive)',
+      'import CPU ms, median (ours / cache rejected / naive)',
       'goal, ours within it',
     ],
     rows: functions.map((fn) => [
@@ -280,15 +297,16 @@ export async function benchLambdaBundles(): Promise<Section> {
       `${kib(fn.ours.bytes).toFixed(0)} / ${kib(fn.naive!.bytes).toFixed(0)}`,
       `${kib(fn.ours.deflatedBytes).toFixed(0)} / ${kib(fn.naive!.deflatedBytes).toFixed(0)}`,
       medianAndRange(wall(fn.ours), 0),
+      medianAndRange(wall(fn.oursCacheRejected!), 0),
       medianAndRange(wall(fn.naive!), 0),
-      `${cpu(fn.ours).median.toFixed(0)} / ${cpu(fn.naive!).median.toFixed(0)}`,
+      `${cpu(fn.ours).median.toFixed(0)} / ${cpu(fn.oursCacheRejected!).median.toFixed(0)} / ${cpu(fn.naive!).median.toFixed(0)}`,
       `≤ ${goalOf(fn)} ms: ${yesNo(wall(fn.ours).median <= goalOf(fn))}`,
     ]),
   };
   const ladderTable: Table = {
     columns: [
       `${LADDER_FUNCTION}: from naive to ours`,
-      'index.mjs KiB',
+      'code KiB',
       'package KiB deflated',
       'cold import ms: median (min–max)',
       'import CPU ms, median',
@@ -307,14 +325,17 @@ export async function benchLambdaBundles(): Promise<Section> {
   return {
     title: 'Lambda bundles',
     setup:
-      `\`npm run bench\`: \`cdk synth\` of the stack with bundling (the deployed bundles: ES module, node24, ` +
-      `minified, source map without sources, nothing external), against a naive bundle ` +
-      `of the same entry. Cold import: a fresh Node ${process.version} process with the function's Lambda ` +
-      `environment imports the bundle; the wall and CPU (user + system) time of the \`import()\` inside it, ` +
-      `${IMPORTS} processes per bundle, interleaved.`,
+      `\`npm run bench\`: \`cdk synth\` of the stack with bundling (the deployed packages: one CommonJS ` +
+      `bundle, node24, minified, nothing external, its source map without sources and its V8 code cache, ` +
+      `loaded by lib/bundling/v8-cache-loader.cjs), against a naive bundle of the same entry. Cold import: a ` +
+      `fresh Node ${process.version} process, started with the V8 flags Lambda's runtime uses for the ` +
+      `function's memory and with the function's Lambda environment, imports the package's entry; the wall ` +
+      `and CPU (user + system) time of the \`import()\` inside it, ${IMPORTS} processes per bundle, ` +
+      `interleaved. "Cache rejected": ours again, started without those flags, so that V8 refuses the cache ` +
+      `as it would under any runtime other than the one that made it.`,
     figures: [
       {
-        name: `all ${functions.length} functions, index.mjs (ours)`,
+        name: `all ${functions.length} functions, code (ours: bundle.js)`,
         value: mib(total((fn) => fn.ours.bytes)),
         unit: 'MiB',
         note: `naive: ${mib(total((fn) => fn.naive!.bytes)).toFixed(1)} MiB`,
@@ -329,7 +350,10 @@ export async function benchLambdaBundles(): Promise<Section> {
         name: 'cold import, median over functions (ours)',
         value: medianOver(wall, (fn) => fn.ours),
         unit: 'ms',
-        note: `naive: ${medianOver(wall, (fn) => fn.naive!).toFixed(1)} ms; import CPU ${medianOver(cpu, (fn) => fn.ours).toFixed(0)} ms, naive ${medianOver(cpu, (fn) => fn.naive!).toFixed(0)} ms`,
+        note:
+          `its V8 cache rejected: ${medianOver(wall, (fn) => fn.oursCacheRejected!).toFixed(1)} ms; ` +
+          `naive: ${medianOver(wall, (fn) => fn.naive!).toFixed(1)} ms; import CPU ${medianOver(cpu, (fn) => fn.ours).toFixed(0)} ms, ` +
+          `cache rejected ${medianOver(cpu, (fn) => fn.oursCacheRejected!).toFixed(0)} ms, naive ${medianOver(cpu, (fn) => fn.naive!).toFixed(0)} ms`,
       },
       {
         name: 'bundles within their cold-import goal',
@@ -355,7 +379,7 @@ export async function benchLambdaBundles(): Promise<Section> {
         'the `createRequire` banner, without which an ES-module bundle of CommonJS dependencies cannot load Node ' +
         'built-ins and fails at import: the least that produces a bundle that loads, everything else left at ' +
         "esbuild's defaults. It differs from ours in exactly the choices lib/constructs/function-defaults.ts makes: " +
-        'minification and a source map. Both are tree-shaken (esbuild always tree-shakes when it bundles) and both ' +
+        'minification, a source map, CommonJS behind the V8-cache loader. Both are tree-shaken (esbuild always tree-shakes when it bundles) and both ' +
         'start from the same entry, so they pull in the same modules of ours: which functions carry the ' +
         'Kubernetes client, or an AWS client, is decided by the imports (one wiring module per client: ' +
         'wiring.ts for S3, notify-wiring.ts for SNS and Secrets Manager, kubernetes-wiring.ts for EKS and ' +
@@ -365,12 +389,19 @@ export async function benchLambdaBundles(): Promise<Section> {
         'choice. "Talks to Kubernetes" is read from the function\'s environment: it has the cluster settings ' +
         '(CLUSTER_NAME) exactly when its handler builds a Kubernetes client. "Package deflated" is the files of ' +
         'the deployment package each deflated at level 9, about what the zip holds.',
-      "The compile cache rung is Node's `NODE_COMPILE_CACHE` (the same as `module.enableCompileCache()`) " +
-        'filled by one import beforehand. It is measured, not shipped: Node keeps the cache in a directory named ' +
-        'after its exact version and CPU architecture and ignores any other, and the functions run on ARM64 ' +
-        "under the runtime's Node 24 release of the day, while a bundle is built on whatever machine runs " +
-        '`cdk deploy` (this one is x64): a cache made at build time would be read by no cold start. Made in ' +
-        "the function's /tmp at its first start, it would serve only warm starts, which need no compilation.",
+      'The V8 cache (lib/bundling): at synth, make-v8-cache.mjs loads each bundle once in a child Node 24 ' +
+        "started with the flags Lambda's bootstrap gives the function (`--expose-gc`, `--max-semi-space-size` and " +
+        '`--max-old-space-size` from its memory) and ships what V8 compiled (`script.createCachedData()` after the ' +
+        "bundle's top level ran) as `bundle.js.<crc32 of the bundle>.v8cache`; index.js compiles bundle.js through " +
+        '`node:vm` with it. V8 takes a cache only from the same V8 version, CPU architecture and V8 flags: under ' +
+        'other flags it rejects it (the "cache rejected" column) and compiles from source, which costs about what ' +
+        "the ES module did. Node's own compile cache (`NODE_COMPILE_CACHE`, `module.enableCompileCache()`) cannot " +
+        'be shipped: it is keyed by the absolute path of the file (/var/task on Lambda, cdk.out at synth) and kept ' +
+        "in a directory named after the user id, which Lambda's is not; and `node:vm` compiles no ES module " +
+        'without an experimental flag, hence CommonJS. On AWS the cache is taken only if the machine that runs ' +
+        "`cdk synth` matches the runtime: ARM64 Linux and the runtime's Node 24 release (its V8); a cache made on " +
+        'this x64 machine is rejected there and the function compiles as before. Made or not, taken or not, the ' +
+        'function behaves the same (test/lib/bundling/v8-cache.test.ts).',
       'What the time goes to (V8 CPU profile of a cold import): compiling the one large module (V8 parses ' +
         'all of it before running it) and Node loading the built-in modules the dependencies require ' +
         '(http2, zlib, assert, crypto); the generated client of client-node alone (the request factories and ' +

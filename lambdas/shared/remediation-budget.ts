@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The storm brake: a budget of remediations per cluster and per namespace over a rolling window,

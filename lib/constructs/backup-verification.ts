@@ -131,8 +131,7 @@ function checkEnvironmentSize(step: BackupStep, environment: Record<string, stri
   // Deploy-time references (the bucket name, ARNs) are counted at the length of their token: close enough.
   const size = Object.entries(environment).reduce(
     (sum, [name, value]) => sum + (value === undefined ? 0 : name.length + value.length),
-    // NODE_OPTIONS, which the function defaults add.
-    'NODE_OPTIONS'.length + '--enable-source-maps'.length,
+    0,
   );
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {
     throw new ConfigurationError(

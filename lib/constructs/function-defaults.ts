@@ -13,6 +13,7 @@ import { ConfigurationError } from '../../lambdas/shared/errors';
 import type { EnvOf } from '../../lambdas/shared/env';
 import { DEFAULT_LOG_LEVEL, type FunctionLogLevel } from '../../lambdas/shared/observability/log-levels';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/observability/metric-names';
+import { lambdaV8Flags } from '../bundling/lambda-v8-flags';
 
 /**
  * The one place that sets how the workflow's functions are built and run. Every Lambda of
@@ -86,19 +87,25 @@ function quoted(file: string): string {
   return `'${file.replaceAll("'", "'\\''")}'`;
 }
 
-/** Copies `files` into the bundle's output directory after esbuild has run. */
-function copyFilesHook(files: Record<string, string>) {
+/** After esbuild: copies `files` into the package, then makes it the V8-cached package. */
+function afterBundlingHooks(files: Record<string, string>, memorySize: number) {
   const staged = mkdtempSync(path.join(tmpdir(), 'eks-incident-files-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(staged, name), text);
   return {
     beforeBundling: (): string[] => [],
     beforeInstall: (): string[] => [],
-    afterBundling: (_input: string, output: string): string[] =>
-      Object.keys(files).map(
+    afterBundling: (_input: string, output: string): string[] => [
+      ...Object.keys(files).map(
         (name) => `cp ${quoted(path.join(staged, name))} ${quoted(path.join(output, name))}`,
       ),
+      // This Node (the npm scripts' Node 24, the runtime's major) makes the cache.
+      [process.execPath, MAKE_V8_CACHE, output, ...lambdaV8Flags(memorySize)].map(quoted).join(' '),
+    ],
   };
 }
+
+/** lib/bundling/make-v8-cache.mjs: see there, and v8-cache-loader.cjs beside it. */
+const MAKE_V8_CACHE = path.resolve(__dirname, '..', 'bundling', 'make-v8-cache.mjs');
 
 /**
  * Node.js 24 on ARM (cheaper per GB-second, and every dependency is pure JavaScript), X-Ray
@@ -106,15 +113,23 @@ function copyFilesHook(files: Record<string, string>) {
  * the ENI one: each step is granted exactly what it uses), and an esbuild bundle that runs
  * with source maps.
  *
- * Bundling: ES module output (`index.mjs`), because `@kubernetes/client-node` is ESM-only and
- * is bundled, not externalized (the Lambda runtime does not ship it). The `require` banner lets
- * the CommonJS dependencies bundled alongside it load Node built-ins from an ES module. Nothing
- * is external, the AWS SDK clients included although the runtime ships them: a bundled client
- * is tree-shaken to the commands the step sends and loads from one file, where the runtime's
- * loads from hundreds (bench/results.md, "Lambda bundles", measures the difference), and a
- * function never depends on which SDK release a runtime update carries. A function whose code
- * does not import the Kubernetes client, or an AWS client, does not carry it: esbuild bundles
- * only what the handler imports (test/lib/deployed-bundles.test.ts checks it).
+ * Bundling: one CommonJS file (`bundle.js`, `@kubernetes/client-node` included although it is
+ * ESM-only: esbuild converts it), loaded by `index.js`, lib/bundling/v8-cache-loader.cjs, with the
+ * V8 code cache lib/bundling/make-v8-cache.mjs makes at synth time: a cold start then skips most
+ * of compiling the bundle, when the runtime's V8 takes the cache (same V8 version, CPU
+ * architecture and flags as the synth machine's Node 24; otherwise the bundle compiles as without
+ * one). CommonJS because only node:vm takes a cache made elsewhere (Node's own compile cache is
+ * keyed by the file's absolute path and the user id), and node:vm compiles no ES module without
+ * an experimental flag. The source map is shipped without the sources; the loader maps stack
+ * traces with it when one is formatted (NODE_OPTIONS=--enable-source-maps would parse it at every
+ * cold start and does not see code node:vm compiles).
+ *
+ * Nothing is external, the AWS SDK clients included although the runtime ships them: a bundled
+ * client is tree-shaken to the commands the step sends and loads from one file, where the
+ * runtime's loads from hundreds (bench/results.md, "Lambda bundles", measures the difference),
+ * and a function never depends on which SDK release a runtime update carries. A function whose
+ * code does not import the Kubernetes client, or an AWS client, does not carry it: esbuild
+ * bundles only what the handler imports (test/lib/deployed-bundles.test.ts checks it).
  */
 export class IncidentFunction<S extends z.ZodObject> extends Construct {
   readonly function: NodejsFunction;
@@ -153,6 +168,7 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
       });
     }
 
+    const memorySize = props.memorySize ?? 512;
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(LAMBDAS_DIR, props.step, 'handler.ts'),
       // Found from the working directory otherwise: synthesis (the CLI's included) must not
@@ -163,7 +179,7 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
       architecture: Architecture.ARM_64,
       description: props.description,
       timeout: props.timeout ?? Duration.seconds(30),
-      memorySize: props.memorySize ?? 512,
+      memorySize,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
@@ -173,7 +189,6 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
       securityGroups: props.vpcPlacement?.securityGroups,
       environment: {
         ...environment,
-        NODE_OPTIONS: '--enable-source-maps',
         // Powertools (lambdas/shared/observability): the stack's name as `service` on every log
         // entry and metric, so deployments sharing an account stay apart; setFunctionLogLevel
         // changes the level.
@@ -182,7 +197,7 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
         POWERTOOLS_LOG_LEVEL: DEFAULT_LOG_LEVEL,
       },
       bundling: {
-        format: OutputFormat.ESM,
+        format: OutputFormat.CJS,
         target: 'node24',
         minify: true,
         sourceMap: true,
@@ -190,11 +205,7 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
         sourcesContent: false,
         // NodejsFunction leaves `@aws-sdk/*` to the runtime unless told otherwise.
         externalModules: [],
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        ...(props.files && Object.keys(props.files).length
-          ? { commandHooks: copyFilesHook(props.files) }
-          : {}),
+        commandHooks: afterBundlingHooks(props.files ?? {}, memorySize),
       },
     });
   }

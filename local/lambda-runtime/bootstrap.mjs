@@ -5,6 +5,7 @@
 // Plain JavaScript because it runs in a bare `node`, as a Lambda runtime does: no loader.
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -43,7 +44,11 @@ try {
   const path = ['.mjs', '.js', '.cjs'].map((ext) => join(root, file + ext)).find((p) => existsSync(p));
   if (!path)
     throw Object.assign(new Error(`Cannot find module '${file}'`), { name: 'Runtime.ImportModuleError' });
-  handler = (await import(pathToFileURL(path).href))[name];
+  // As the runtime interface client loads it: a .js file in a package without "type": "module"
+  // (the functions' index.js) through require, so its module.exports are the exports; .mjs
+  // through import.
+  const loaded = path.endsWith('.mjs') ? await import(pathToFileURL(path).href) : createRequire(path)(path);
+  handler = loaded[name];
   if (typeof handler !== 'function')
     throw Object.assign(new Error(`${handlerSetting} is undefined or not exported`), {
       name: 'Runtime.HandlerNotFound',

@@ -34,8 +34,15 @@ const run = promisify(execFile);
 export interface DeployedFunction {
   /** The directory under lambdas/ of the function's handler (`lambdas/<name>/handler.ts`). */
   name: string;
-  /** The staged bundle: `<outdir>/asset.<hash>/index.mjs`, next to its source map. */
+  /**
+   * What Lambda loads: `<outdir>/asset.<hash>/index.js`, the V8-cache loader of the bundle beside
+   * it (`bundle.js`, its source map and its V8 cache; lib/bundling).
+   */
   file: string;
+  /** The bundle itself, `bundle.js` beside `file`; its source map is `${bundle}.map`. */
+  bundle: string;
+  /** MemorySize of the template: the runtime's V8 flags follow it (lib/bundling/lambda-v8-flags.ts). */
+  memorySize: number;
   /** The function's environment as Lambda sets it, deploy-time references given stand-ins. */
   environment: Record<string, string>;
   /** It builds a Kubernetes client: its environment has the cluster's (lambdas/shared/env.ts kubeEnv). */
@@ -70,9 +77,10 @@ export async function deployedFunctions(
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const key = (resource.Properties.Code as { S3Key?: string }).S3Key;
     if (!key) continue;
-    const file = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
-    if (!existsSync(`${file}.map`)) continue;
-    const { sources } = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+    const asset = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    const bundle = join(asset, 'bundle.js');
+    if (!existsSync(`${bundle}.map`)) continue;
+    const { sources } = JSON.parse(await readFile(`${bundle}.map`, 'utf8')) as { sources: string[] };
     const handler = sources.map((s) => /(?:^|\/)lambdas\/([a-z0-9-]+)\/handler\.ts$/.exec(s)).find(Boolean);
     if (!handler) continue;
     const variables =
@@ -86,7 +94,9 @@ export async function deployedFunctions(
     );
     functions.push({
       name: handler[1],
-      file,
+      file: join(asset, 'index.js'),
+      bundle,
+      memorySize: Number(resource.Properties.MemorySize ?? 128),
       environment,
       talksToKubernetes: 'CLUSTER_NAME' in environment,
       sources,
@@ -225,6 +235,7 @@ export function invokeDeployed(
     environment,
     event,
     functionName: fn.name,
+    memorySize: fn.memorySize,
   });
 }
 

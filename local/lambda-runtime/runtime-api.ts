@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { lambdaV8Flags } from '../../lib/bundling/lambda-v8-flags';
 
 /**
  * A Lambda execution environment on this machine, one cold start per invocation: a fresh
@@ -41,6 +42,12 @@ export interface ColdInvocation {
   environment: Record<string, string>;
   event: unknown;
   functionName?: string;
+  /**
+   * The function's MemorySize: AWS_LAMBDA_FUNCTION_MEMORY_SIZE and the V8 flags the runtime starts
+   * node with (lib/bundling/lambda-v8-flags.ts), which decide whether V8 takes a bundle's cache.
+   * @default 512
+   */
+  memorySize?: number;
   /** @default 30_000 */
   timeoutMs?: number;
   client?: RuntimeClient;
@@ -143,7 +150,9 @@ export async function invokeCold(options: ColdInvocation): Promise<ColdResult> {
   const client = options.client ?? BOOTSTRAP_CLIENT;
   let stderr = '';
   spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...client.args, options.handler], {
+  const memorySize = options.memorySize ?? 512;
+  // Lambda's bootstrap starts node with the V8 flags of the function's memory.
+  const child = spawn(process.execPath, [...lambdaV8Flags(memorySize), ...client.args, options.handler], {
     cwd: options.taskRoot,
     env: {
       PATH: process.env.PATH,
@@ -155,7 +164,7 @@ export async function invokeCold(options: ColdInvocation): Promise<ColdResult> {
       AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,
       AWS_LAMBDA_FUNCTION_NAME: functionName,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       ...options.environment,
     },

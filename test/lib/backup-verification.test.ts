@@ -391,7 +391,6 @@ describe('BackupVerification in the stack', () => {
     // Assess
     expect(Object.keys(env('backup-check-s3'))).toEqual([
       'BACKUP_S3_SOURCES',
-      'NODE_OPTIONS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_LOG_LEVEL',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { lambdaV8Flags } from '../../lib/bundling/lambda-v8-flags';
 import { cachedDefinitions } from '../../lib/definitions-cache';
 import type { SynthesizedDefinitions } from '../../lib/synth';
 import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
@@ -35,6 +36,9 @@ import {
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const OUTDIR = path.join(PROJECT_ROOT, 'cdk.out', `jest-deployed-${process.pid}`);
 const TOKEN = 'deployed-bundles-webhook-token';
+const V8_CACHE_LOADER = path.join(PROJECT_ROOT, 'lib', 'bundling', 'v8-cache-loader.cjs');
+/** Makes the loader say whether V8 took the bundle's cache. */
+const V8_CACHE_REPORT = { EKS_INCIDENT_V8_CACHE_REPORT: '1' };
 const TIME_SCALE = 200;
 const TARGET = { namespace: 'one-data-alldata', name: 'alldata-api' };
 const CONTEXT = {
@@ -65,7 +69,7 @@ beforeAll(async () => {
   synthesized = cachedDefinitions(CONTEXT);
   aws = await startLocalAws();
   scratch = await mkdtemp(path.join(tmpdir(), 'deployed-bundles-'));
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await aws?.stop();
@@ -84,18 +88,20 @@ function recordAnswer(name: string, answer: ColdResult): void {
 }
 
 /**
- * Imports the bundle in a fresh Node 24 (the Lambda runtime's version) with the function's
- * environment, recording every package the bundle loads from outside itself (Node built-ins aside).
+ * Imports the package's entry in a fresh Node 24 (the Lambda runtime's version) started with
+ * Lambda's V8 flags for the function's memory and with its environment, recording every package
+ * the bundle loads from outside itself (Node built-ins aside) and whether V8 took its cache.
  */
 function loadBundle(fn: DeployedFunction): {
   status: number | null;
   stderr: string;
+  v8Cache?: string;
   handler?: string;
   external?: string[];
 } {
-  const url = pathToFileURL(fn.file).href;
+  const url = pathToFileURL(fn.bundle).href;
   const script = [
-    "import { isBuiltin, registerHooks } from 'node:module';",
+    "import { createRequire, isBuiltin, registerHooks } from 'node:module';",
     'const external = new Set();',
     // Only what the bundle itself loads (not what the SDK clients load in turn), and only what
     // resolved: optional dependencies probed inside try/catch are not needed.
@@ -104,18 +110,29 @@ function loadBundle(fn: DeployedFunction): {
     `  if (context.parentURL === ${JSON.stringify(url)} && !isBuiltin(specifier)) external.add(specifier);`,
     '  return resolved;',
     '} });',
-    `const bundle = await import(${JSON.stringify(url)});`,
+    // index.js is CommonJS: the runtime requires it, as here.
+    `const bundle = createRequire(import.meta.url)(${JSON.stringify(fn.file)});`,
     'console.log(JSON.stringify({ handler: typeof bundle.handler, external: [...external].sort() }));',
   ].join('\n');
-  const result = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...fn.environment },
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [...lambdaV8Flags(fn.memorySize), '--input-type=module', '-e', script],
+    {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...fn.environment, ...V8_CACHE_REPORT },
+      timeout: 60_000,
+    },
+  );
   const output =
     result.status === 0 ? (JSON.parse(result.stdout) as { handler: string; external: string[] }) : {};
-  return { status: result.status, stderr: result.stderr, ...output };
+  const report = /^v8-cache: (.*)\n/m.exec(result.stderr);
+  return {
+    status: result.status,
+    stderr: result.stderr.replace(/^v8-cache: .*\n/m, ''),
+    v8Cache: report?.[1],
+    ...output,
+  };
 }
 
 describe('every handler is deployed as a bundle', () => {
@@ -124,15 +141,18 @@ describe('every handler is deployed as a bundle', () => {
   });
 
   describe.each(HANDLERS.map((name) => [name]))('the %s bundle', (name) => {
-    it('is an ES module with a source map and no inlined sources', () => {
+    it('is one CommonJS bundle behind the V8-cache loader, with its cache and a source map without sources', () => {
       // Act
-      const map = JSON.parse(readFileSync(`${bundleOf(name).file}.map`, 'utf8')) as {
+      const fn = bundleOf(name);
+      const map = JSON.parse(readFileSync(`${fn.bundle}.map`, 'utf8')) as {
         sources: string[];
         sourcesContent?: unknown;
       };
 
       // Assess
-      expect(path.basename(bundleOf(name).file)).toBe('index.mjs');
+      expect(path.basename(fn.file)).toBe('index.js');
+      expect(readFileSync(fn.file, 'utf8')).toBe(readFileSync(V8_CACHE_LOADER, 'utf8'));
+      expect(readdirSync(path.dirname(fn.file)).filter((file) => file.endsWith('.v8cache'))).toHaveLength(1);
       expect(map.sources).toContainEqual(expect.stringContaining(`lambdas/${name}/handler.ts`));
       expect(map.sourcesContent).toBeUndefined();
     });
@@ -147,16 +167,17 @@ describe('every handler is deployed as a bundle', () => {
       );
     });
 
-    it('loads in Node 24 with its Lambda environment, needing only the SDK clients Lambda provides', () => {
+    it('loads in Node 24 as Lambda starts it, from its V8 cache, needing only the SDK clients Lambda provides', () => {
       // Act
       const loaded = loadBundle(bundleOf(name));
 
       // Assess
-      expect({ status: loaded.status, stderr: loaded.stderr, handler: loaded.handler }).toEqual({
-        status: 0,
-        stderr: '',
-        handler: 'function',
-      });
+      expect({
+        status: loaded.status,
+        stderr: loaded.stderr,
+        handler: loaded.handler,
+        v8Cache: loaded.v8Cache,
+      }).toEqual({ status: 0, stderr: '', handler: 'function', v8Cache: 'used' });
       expect(
         loaded.external?.filter((specifier) => !/^@aws-sdk\/client-[a-z0-9-]+$/.test(specifier)),
       ).toEqual([]);

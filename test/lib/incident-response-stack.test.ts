@@ -28,9 +28,8 @@ const FULL_CONTEXT = {
   logLevel: 'debug',
 };
 
-/** What function-defaults.ts adds to every function's environment (Node options and Powertools). */
+/** What function-defaults.ts adds to every function's environment (Powertools). */
 const DEFAULT_ENVIRONMENT = [
-  'NODE_OPTIONS',
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
   'POWERTOOLS_LOG_LEVEL',
@@ -370,7 +369,6 @@ describe.each([
         TracingConfig: { Mode: 'Active' },
         Environment: {
           Variables: expect.objectContaining({
-            NODE_OPTIONS: '--enable-source-maps',
             POWERTOOLS_SERVICE_NAME: built.stack.stackName,
             POWERTOOLS_METRICS_NAMESPACE: 'EksIncidentResponse',
             POWERTOOLS_LOG_LEVEL: 'logLevel' in context ? 'DEBUG' : 'INFO',
@@ -378,6 +376,10 @@ describe.each([
         },
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
       });
+      // Source maps are applied by the package's loader (lib/bundling), not by --enable-source-maps.
+      expect((fn.Properties.Environment as { Variables: object }).Variables).not.toHaveProperty(
+        'NODE_OPTIONS',
+      );
       const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(logGroups[logGroupId].Properties.RetentionInDays).toBe(90);
     }
@@ -586,7 +588,6 @@ describe.each([
     expect(environment).toEqual({
       EVIDENCE_BUCKET: { Ref: logicalIdOf(built, built.stack.evidence.bucket) },
       APPROVAL_LINK_SECRET_ARN: { Ref: linkSecretId },
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: built.stack.stackName,
       POWERTOOLS_METRICS_NAMESPACE: 'EksIncidentResponse',
       POWERTOOLS_LOG_LEVEL: 'logLevel' in context ? 'DEBUG' : 'INFO',

@@ -106,8 +106,10 @@ describe('CDK context rulesFile', () => {
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
     const asset = readdirSync(outdir).find((name) => name.startsWith('asset.'))!;
     expect(readdirSync(path.join(outdir, asset)).sort()).toEqual([
-      'index.mjs',
-      'index.mjs.map',
+      'bundle.js',
+      expect.stringMatching(/^bundle\.js\.[0-9a-f]{8}\.v8cache$/),
+      'bundle.js.map',
+      'index.js',
       'rules.yaml',
     ]);
     expect(readFileSync(path.join(outdir, asset, 'rules.yaml'), 'utf8')).toBe(RULES);

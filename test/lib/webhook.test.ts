@@ -240,7 +240,6 @@ describe.each([
         'DRY_RUN',
         'EVIDENCE_BUCKET',
         'KUBE_REQUEST_TIMEOUT_MS',
-        'NODE_OPTIONS',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',
