@@ -1,7 +1,8 @@
-import { Validations } from 'aws-cdk-lib';
+import { Validations, type CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { INCIDENT_STEPS, stepDefinition } from '../../lib/incident-steps';
 import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from '../support/stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -106,6 +107,28 @@ describe.each([
 
   beforeAll(() => {
     built = buildStack(context);
+  });
+
+  it('builds everything in one IncidentResponse construct, one function per registry entry, under logical ids without it', () => {
+    // Prepare
+    const { stack, template } = built;
+    const functions = template.findResources('AWS::Lambda::Function');
+
+    // Act
+    const owner = stack.incidentResponse;
+    const ids = INCIDENT_STEPS.map((step) =>
+      stack.getLogicalId(stack.functions[step].function.node.defaultChild as CfnElement),
+    );
+
+    // Assess: each step's function is the construct's, made from its registry entry, and its
+    // logical id is the one the stack gave it before the construct existed (the construct's id
+    // 'Default' is left out of logical ids), so a deployed stack updates in place.
+    expect(owner.node.id).toBe('Default');
+    for (const [i, step] of INCIDENT_STEPS.entries()) {
+      expect(stack.functions[step].node.scope).toBe(owner);
+      expect(ids[i]).toMatch(new RegExp(`^${stepDefinition(step).id}Function[0-9A-F]{8}$`));
+      expect(functions[ids[i]]).toBeDefined();
+    }
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding, error or warning', () => {
