@@ -67,7 +67,7 @@ function logicalIdOf(built: BuiltStack, construct: IConstruct): string {
 
 /** The statements of the inline policy attached to a step's role. */
 function statementsOf(built: BuiltStack, step: string): Statement[] {
-  return statementsOfRole(built, built.stack.node.findChild(step).node.findChild('Role'));
+  return statementsOfRole(built, built.stack.incidentResponse.node.findChild(step).node.findChild('Role'));
 }
 
 function statementsOfRole(built: BuiltStack, role: IConstruct): Statement[] {
@@ -332,7 +332,7 @@ describe.each([
     const entries = Object.values(resourcesOf(built.template, 'AWS::EKS::AccessEntry'));
     const expected = [
       ...STEPS_WITH_KUBERNETES.map((id) => ({
-        role: built.stack.node.findChild(id).node.findChild('Role'),
+        role: built.stack.incidentResponse.node.findChild(id).node.findChild('Role'),
         group: `${prefix}:${STEP_OF[id]}`,
       })),
       // The webhook intake reads pods and their owners to find an alert's workload.
@@ -416,7 +416,7 @@ describe.each([
     const environmentOf = (step: string) =>
       (
         resourcesOf(built.template, 'AWS::Lambda::Function')[
-          logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Function'))
+          logicalIdOf(built, built.stack.incidentResponse.node.findChild(step).node.findChild('Function'))
         ].Properties.Environment as { Variables: Record<string, unknown> }
       ).Variables;
     const kube = ['CLUSTER_NAME', 'KUBE_REQUEST_TIMEOUT_MS', ...DEFAULT_ENVIRONMENT].concat(
@@ -501,8 +501,9 @@ describe.each([
     // Prepare
     const functions = resourcesOf(built.template, 'AWS::Lambda::Function');
     const vpcConfigOf = (step: string) =>
-      functions[logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Function'))].Properties
-        .VpcConfig;
+      functions[
+        logicalIdOf(built, built.stack.incidentResponse.node.findChild(step).node.findChild('Function'))
+      ].Properties.VpcConfig;
 
     // Assess
     for (const step of STEPS_WITH_KUBERNETES) {
@@ -596,7 +597,10 @@ describe.each([
       }
     ).Variables;
     const statements = statementsOfRole(built, approvals.handler.role);
-    const linkSecretId = logicalIdOf(built, built.stack.node.findChild('ApprovalLinkSecret') as IConstruct);
+    const linkSecretId = logicalIdOf(
+      built,
+      built.stack.incidentResponse.node.findChild('ApprovalLinkSecret') as IConstruct,
+    );
 
     // Assess
     expect(approvalRoutes.map((r) => r.Properties.RouteKey).sort()).toEqual([
@@ -657,7 +661,10 @@ describe.each([
 
   it('generates the approval-link secret, read by the signer (notify) and the verifier (approval routes) only', () => {
     // Prepare
-    const linkSecretId = logicalIdOf(built, built.stack.node.findChild('ApprovalLinkSecret') as IConstruct);
+    const linkSecretId = logicalIdOf(
+      built,
+      built.stack.incidentResponse.node.findChild('ApprovalLinkSecret') as IConstruct,
+    );
     const readers = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
       (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((st) =>
         [st.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify({ Ref: linkSecretId })),
