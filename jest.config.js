@@ -23,6 +23,7 @@ const UNIT = [
   'test/lambdas/shared/kubernetes/(kubectl|eks-token|workload-kinds|step-access)',
   'test/lambdas/shared/notify/(notifier|slack-notifier)',
   'test/lambdas/intake/alertmanager',
+  'test/lambdas/state-documents',
   'test/lambdas/diagnose/(dependencies|secret-reports)',
   'test/lambdas/backup-check-s3/archive',
   'test/lib/(config|execution-input-schema)',

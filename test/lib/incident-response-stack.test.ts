@@ -1,7 +1,8 @@
-import { Validations } from 'aws-cdk-lib';
+import { Validations, type CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { INCIDENT_STEPS, stepDefinition } from '../../lib/incident-steps';
 import { MINIMAL_CONTEXT, buildStack, type BuiltStack } from '../support/stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -66,7 +67,7 @@ function logicalIdOf(built: BuiltStack, construct: IConstruct): string {
 
 /** The statements of the inline policy attached to a step's role. */
 function statementsOf(built: BuiltStack, step: string): Statement[] {
-  return statementsOfRole(built, built.stack.node.findChild(step).node.findChild('Role'));
+  return statementsOfRole(built, built.stack.incidentResponse.node.findChild(step).node.findChild('Role'));
 }
 
 function statementsOfRole(built: BuiltStack, role: IConstruct): Statement[] {
@@ -106,6 +107,28 @@ describe.each([
 
   beforeAll(() => {
     built = buildStack(context);
+  });
+
+  it('builds everything in one IncidentResponse construct, one function per registry entry, under logical ids without it', () => {
+    // Prepare
+    const { stack, template } = built;
+    const functions = template.findResources('AWS::Lambda::Function');
+
+    // Act
+    const owner = stack.incidentResponse;
+    const ids = INCIDENT_STEPS.map((step) =>
+      stack.getLogicalId(stack.functions[step].function.node.defaultChild as CfnElement),
+    );
+
+    // Assess: each step's function is the construct's, made from its registry entry, and its
+    // logical id is the one the stack gave it before the construct existed (the construct's id
+    // 'Default' is left out of logical ids), so a deployed stack updates in place.
+    expect(owner.node.id).toBe('Default');
+    for (const [i, step] of INCIDENT_STEPS.entries()) {
+      expect(stack.functions[step].node.scope).toBe(owner);
+      expect(ids[i]).toMatch(new RegExp(`^${stepDefinition(step).id}Function[0-9A-F]{8}$`));
+      expect(functions[ids[i]]).toBeDefined();
+    }
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding, error or warning', () => {
@@ -309,7 +332,7 @@ describe.each([
     const entries = Object.values(resourcesOf(built.template, 'AWS::EKS::AccessEntry'));
     const expected = [
       ...STEPS_WITH_KUBERNETES.map((id) => ({
-        role: built.stack.node.findChild(id).node.findChild('Role'),
+        role: built.stack.incidentResponse.node.findChild(id).node.findChild('Role'),
         group: `${prefix}:${STEP_OF[id]}`,
       })),
       // The webhook intake reads pods and their owners to find an alert's workload.
@@ -393,7 +416,7 @@ describe.each([
     const environmentOf = (step: string) =>
       (
         resourcesOf(built.template, 'AWS::Lambda::Function')[
-          logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Function'))
+          logicalIdOf(built, built.stack.incidentResponse.node.findChild(step).node.findChild('Function'))
         ].Properties.Environment as { Variables: Record<string, unknown> }
       ).Variables;
     const kube = ['CLUSTER_NAME', 'KUBE_REQUEST_TIMEOUT_MS', ...DEFAULT_ENVIRONMENT].concat(
@@ -478,8 +501,9 @@ describe.each([
     // Prepare
     const functions = resourcesOf(built.template, 'AWS::Lambda::Function');
     const vpcConfigOf = (step: string) =>
-      functions[logicalIdOf(built, built.stack.node.findChild(step).node.findChild('Function'))].Properties
-        .VpcConfig;
+      functions[
+        logicalIdOf(built, built.stack.incidentResponse.node.findChild(step).node.findChild('Function'))
+      ].Properties.VpcConfig;
 
     // Assess
     for (const step of STEPS_WITH_KUBERNETES) {
@@ -573,7 +597,10 @@ describe.each([
       }
     ).Variables;
     const statements = statementsOfRole(built, approvals.handler.role);
-    const linkSecretId = logicalIdOf(built, built.stack.node.findChild('ApprovalLinkSecret') as IConstruct);
+    const linkSecretId = logicalIdOf(
+      built,
+      built.stack.incidentResponse.node.findChild('ApprovalLinkSecret') as IConstruct,
+    );
 
     // Assess
     expect(approvalRoutes.map((r) => r.Properties.RouteKey).sort()).toEqual([
@@ -634,7 +661,10 @@ describe.each([
 
   it('generates the approval-link secret, read by the signer (notify) and the verifier (approval routes) only', () => {
     // Prepare
-    const linkSecretId = logicalIdOf(built, built.stack.node.findChild('ApprovalLinkSecret') as IConstruct);
+    const linkSecretId = logicalIdOf(
+      built,
+      built.stack.incidentResponse.node.findChild('ApprovalLinkSecret') as IConstruct,
+    );
     const readers = Object.values(resourcesOf(built.template, 'AWS::IAM::Policy')).filter((policy) =>
       (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((st) =>
         [st.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify({ Ref: linkSecretId })),
