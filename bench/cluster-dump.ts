@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { lambdaV8Flags } from '../lib/bundling/lambda-v8-flags';
 import { configSchema } from '../lib/config';
+import { stepDefinition } from '../lib/incident-steps';
 import { startLocalAws, type LocalAws } from '../local/aws/local-aws';
 import { types } from '../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../local/kube-sandbox/sandbox';
@@ -24,14 +26,14 @@ const EVENTS_PER_POD = 10;
 /** Lines each pod's container has logged. */
 const LOG_LINES = 40;
 const MiB = 1024;
+/** The Cluster Dump function's memory (lib/incident-steps.ts), which sizes its V8 heap. */
+const FUNCTION_MEMORY_MB = stepDefinition('cluster-dump').memorySize;
 /**
- * V8's heap as Node sizes it in the Cluster Dump function (1,024 MB, lib/incident-response-stack.ts).
- * Node sizes the heap from the machine's memory, or its cgroup's: in a 1 GiB memory cgroup Node
- * 24 gives a heap limit of 560 MiB, an old space of 512 MiB and a new space that grows to 32 MiB
- * (two 16 MiB semi-spaces), which these flags reproduce. On this 24 GiB machine it would give the
- * child 64 MiB semi-spaces: up to 128 MiB of young garbage that the function never holds.
+ * The V8 heap of the Cluster Dump function: the flags Lambda's bootstrap starts node with for its
+ * memory (lib/bundling/lambda-v8-flags.ts: semi-spaces of a twentieth of it, 51 MiB at 1,024 MB).
+ * Without them Node would size the heap from this machine's 24 GiB (64 MiB semi-spaces).
  */
-const FUNCTION_HEAP_FLAGS = ['--max-old-space-size=512', '--max-semi-space-size=16'];
+const FUNCTION_HEAP_FLAGS = lambdaV8Flags(FUNCTION_MEMORY_MB);
 
 /** Lines like a Python worker's, different per pod so no two logs compress alike. */
 function podLog(pod: string, start: number): Array<{ at: number; text: string }> {
@@ -351,7 +353,7 @@ export async function benchClusterDump(): Promise<Section> {
       `The Cluster Dump step (lambdas/cluster-dump logic through ClientNodeKubernetes and S3EvidenceStore, ` +
       `the stack's default DUMP_CONCURRENCY/LOG_LIMIT_BYTES/DUMP_MAX_BYTES/DUMP_LOGS, so the logs go into one ` +
       `\`<ns>/logs.tar.gz\`) runs in a child Node ${process.version} ` +
-      `process bundled like the Lambdas, its V8 heap sized as Node sizes it in the function's 1,024 MB ` +
+      `process bundled like the Lambdas, with the V8 flags Lambda starts a ${FUNCTION_MEMORY_MB} MB function with ` +
       `(\`${FUNCTION_HEAP_FLAGS.join(' ')}\`); kubectl (${'`kubectl cluster-info dump --namespaces NS --output-directory DIR`'}) ` +
       `runs against the same sandbox in the same run. Peak memory: ${method}. At ${COMPARED_PODS} pods ` +
       `${COMPARED_RUNS} runs of each, interleaved (dump, kubectl, dump, ...): median (min–max); one run at the ` +
@@ -381,8 +383,7 @@ export async function benchClusterDump(): Promise<Section> {
         'stays about 30 MiB at every size. Earlier versions of this benchmark measured, at 2,000 pods: 14,108 ms ' +
         "against kubectl's 3,833 and 359 MiB against 170 (an object per pod log, before the per-namespace " +
         "archive); then 4,486 ms against 3,404 and 273 MiB against 158 (each item redacted twice, client-node's " +
-        'model built of every list page, and the child given the V8 heap of this 24 GiB machine, whose young ' +
-        'generation alone may reach 128 MiB).',
+        'model built of every list page, the child on the V8 heap Node gives this 24 GiB machine).',
     ],
   };
 }
