@@ -1,13 +1,11 @@
 import type { BackupStepEvent, CronJobChecks } from '../shared/backup-contracts';
 import { backupCheckCronJobsEnv, parseEnv } from '../shared/env';
 import {
-  awsClientConfig,
   handlerObservability,
   type FunctionEnvironment,
   type HandlerSeams,
 } from '../shared/handler-environment';
-import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { stepKubernetes } from '../shared/kubernetes/step-access';
+import { stepKubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { backupCheckCronJobs, type BackupCheckCronJobsDeps } from './backup-check-cronjobs';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -16,10 +14,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   const dependencies = perContainer<BackupCheckCronJobsDeps>(async () => {
     const env = parseEnv(backupCheckCronJobsEnv, environment);
     return {
-      kube: stepKubernetes(
-        'backup-check-cronjobs',
-        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
-      ),
+      kube: await stepKubernetesFromEnv('backup-check-cronjobs', env, environment, seams),
       cronJobs: env.BACKUP_CRONJOBS,
       now: seams.now ?? (() => new Date()),
     };

@@ -1,13 +1,11 @@
 import type { BackupStepEvent, RestoreProgress, RestoreTests } from '../shared/backup-contracts';
 import { backupRestoreTestEnv, parseEnv } from '../shared/env';
 import {
-  awsClientConfig,
   handlerObservability,
   type FunctionEnvironment,
   type HandlerSeams,
 } from '../shared/handler-environment';
-import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { stepKubernetes } from '../shared/kubernetes/step-access';
+import { stepKubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { backupRestoreTest, type BackupRestoreTestDeps, type RestoreTestAction } from './backup-restore-test';
 import { observedHandler } from '../shared/observability/observed-handler';
@@ -16,10 +14,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   const dependencies = perContainer<BackupRestoreTestDeps>(async () => {
     const env = parseEnv(backupRestoreTestEnv, environment);
     return {
-      kube: stepKubernetes(
-        'backup-restore-test',
-        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
-      ),
+      kube: await stepKubernetesFromEnv('backup-restore-test', env, environment, seams),
       tests: env.BACKUP_RESTORE_TESTS,
       pollSeconds: env.BACKUP_RESTORE_POLL_SECONDS,
       now: seams.now ?? (() => new Date()),

@@ -6,8 +6,7 @@ import {
   type FunctionEnvironment,
   type HandlerSeams,
 } from '../shared/handler-environment';
-import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { stepKubernetes } from '../shared/kubernetes/step-access';
+import { stepKubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { evidenceFromEnv } from '../shared/wiring';
@@ -19,10 +18,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
     const env = parseEnv(clusterDumpEnv, environment);
     const evidence = await evidenceFromEnv(env, { aws: awsClientConfig(environment, 'S3'), now: seams.now });
     return {
-      kube: stepKubernetes(
-        'cluster-dump',
-        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
-      ),
+      kube: await stepKubernetesFromEnv('cluster-dump', env, environment, seams),
       evidence: evidence.store,
       maxBytes: env.DUMP_MAX_BYTES,
       concurrency: env.DUMP_CONCURRENCY,

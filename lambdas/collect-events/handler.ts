@@ -6,8 +6,7 @@ import {
   type FunctionEnvironment,
   type HandlerSeams,
 } from '../shared/handler-environment';
-import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { stepKubernetes } from '../shared/kubernetes/step-access';
+import { stepKubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { evidenceFromEnv } from '../shared/wiring';
@@ -19,10 +18,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
     const env = parseEnv(collectEventsEnv, environment);
     const now = seams.now ?? (() => new Date());
     return {
-      kube: stepKubernetes(
-        'collect-events',
-        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
-      ),
+      kube: await stepKubernetesFromEnv('collect-events', env, environment, seams),
       evidence: (await evidenceFromEnv(env, { aws: awsClientConfig(environment, 'S3'), now })).store,
       now,
     };

@@ -6,8 +6,7 @@ import {
   type FunctionEnvironment,
   type HandlerSeams,
 } from '../shared/handler-environment';
-import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { stepKubernetes } from '../shared/kubernetes/step-access';
+import { stepKubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { loadRules } from '../shared/rules/load-rules';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
@@ -22,10 +21,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
     const env = parseEnv(diagnoseEnv, environment);
     const now = seams.now ?? (() => new Date());
     return {
-      kube: stepKubernetes(
-        'diagnose',
-        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
-      ),
+      kube: await stepKubernetesFromEnv('diagnose', env, environment, seams),
       evidence: (await evidenceFromEnv(env, { aws: awsClientConfig(environment, 'S3'), now })).store,
       tailLines: env.LOG_TAIL_LINES,
       limitBytes: env.LOG_LIMIT_BYTES,

@@ -11,8 +11,7 @@ import {
   type FunctionEnvironment,
   type HandlerSeams,
 } from '../shared/handler-environment';
-import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { stepKubernetes } from '../shared/kubernetes/step-access';
+import { stepKubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { AlertmanagerSilences } from '../shared/alertmanager-silences';
@@ -30,10 +29,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
       ? alertmanagerAuthorization(await secrets(env.ALERTMANAGER_AUTH_SECRET_ARN))
       : undefined;
     return {
-      kube: stepKubernetes(
-        'guard',
-        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
-      ),
+      kube: await stepKubernetesFromEnv('guard', env, environment, seams),
       config: {
         allowedNamespaces: env.ALLOWED_NAMESPACES,
         allowedWorkloads: env.ALLOWED_WORKLOADS,

@@ -1,13 +1,12 @@
 import type { RestartResult, StepEvent } from '../shared/contracts';
 import { parseEnv, remediateEnv } from '../shared/env';
 import {
-  awsClientConfig,
   handlerObservability,
   type FunctionEnvironment,
   type HandlerSeams,
 } from '../shared/handler-environment';
-import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { stepKubernetes, type StepKubernetes } from '../shared/kubernetes/step-access';
+import { stepKubernetesFromEnv } from '../shared/kubernetes-wiring';
+import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import type { RemediateDeps } from '../shared/remediation';
@@ -18,10 +17,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   const dependencies = perContainer<RemediateDeps<StepKubernetes<'restart'>>>(async () => {
     const env = parseEnv(remediateEnv, environment);
     return {
-      kube: stepKubernetes(
-        'restart',
-        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
-      ),
+      kube: await stepKubernetesFromEnv('restart', env, environment, seams),
       allowedNamespaces: env.ALLOWED_NAMESPACES,
       now: seams.now ?? (() => new Date()),
     };

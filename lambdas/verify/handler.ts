@@ -1,13 +1,11 @@
 import type { DependencyWait, HealthCheck, StepEvent, Verification } from '../shared/contracts';
 import { parseEnv, verifyEnv } from '../shared/env';
 import {
-  awsClientConfig,
   handlerObservability,
   type FunctionEnvironment,
   type HandlerSeams,
 } from '../shared/handler-environment';
-import { kubernetesFromEnv } from '../shared/kubernetes-wiring';
-import { stepKubernetes } from '../shared/kubernetes/step-access';
+import { stepKubernetesFromEnv } from '../shared/kubernetes-wiring';
 import { perContainer } from '../shared/per-container';
 import { checkStepState } from '../shared/state-slices';
 import { verifyStep } from './checks';
@@ -18,10 +16,7 @@ export function createHandler(environment: FunctionEnvironment, seams: HandlerSe
   const dependencies = perContainer<VerifyDeps>(async () => {
     const env = parseEnv(verifyEnv, environment);
     return {
-      kube: stepKubernetes(
-        'verify',
-        seams.kubernetes ?? (await kubernetesFromEnv(env, awsClientConfig(environment, 'EKS'))),
-      ),
+      kube: await stepKubernetesFromEnv('verify', env, environment, seams),
       now: seams.now ?? (() => new Date()),
     };
   });
