@@ -70,6 +70,14 @@ function leaseExpiry(lease: V1Lease): number {
   return renewed + (spec.leaseDurationSeconds ?? 0) * 1000;
 }
 
+/** The Lease with one annotation set, everything else (resourceVersion included) as read. */
+function withAnnotation(lease: V1Lease, key: string, value: string): V1Lease {
+  return {
+    ...lease,
+    metadata: { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [key]: value } },
+  };
+}
+
 export class ClientNodeLeaseLock implements LeaseLock {
   constructor(private readonly client: KubeClient) {}
 
@@ -112,22 +120,16 @@ export class ClientNodeLeaseLock implements LeaseLock {
     const current = await this.getLease(namespace, name);
     if (!current) {
       try {
-        const created = await this.client.call(`create leases.coordination.k8s.io ${namespace}/${name}`, () =>
-          this.client.api.coordination.createNamespacedLease({
-            namespace,
-            fieldManager: this.client.fieldManager,
-            body: {
-              metadata: { name, namespace },
-              spec: {
-                holderIdentity: holder,
-                leaseDurationSeconds: ttlSeconds,
-                acquireTime: stamp,
-                renewTime: stamp,
-                leaseTransitions: 0,
-              },
-            },
-          }),
-        );
+        const created = await this.create(namespace, name, {
+          metadata: { name, namespace },
+          spec: {
+            holderIdentity: holder,
+            leaseDurationSeconds: ttlSeconds,
+            acquireTime: stamp,
+            renewTime: stamp,
+            leaseTransitions: 0,
+          },
+        });
         return this.outcome(created, holder);
       } catch (error) {
         if (isConflict(error)) return this.lost(namespace, name, holder);
@@ -153,14 +155,7 @@ export class ClientNodeLeaseLock implements LeaseLock {
     };
     try {
       // The resourceVersion read above is the precondition: of two takers, one gets 409.
-      const updated = await this.client.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
-        this.client.api.coordination.replaceNamespacedLease({
-          namespace,
-          name,
-          body: next,
-          fieldManager: this.client.fieldManager,
-        }),
-      );
+      const updated = await this.replace(namespace, name, next);
       return this.outcome(updated, holder);
     } catch (error) {
       if (isConflict(error)) return this.lost(namespace, name, holder);
@@ -183,25 +178,13 @@ export class ClientNodeLeaseLock implements LeaseLock {
           `the lock ${namespace}/${name} is held by ${current?.spec?.holderIdentity || 'nobody'}, not this execution`,
         );
       }
-      const next: V1Lease = {
-        ...current,
-        metadata: {
-          ...current.metadata,
-          annotations: {
-            ...current.metadata?.annotations,
-            [REMEDIATIONS_ANNOTATION]: JSON.stringify(withRemediation(remediationsOf(current), entry)),
-          },
-        },
-      };
+      const next = withAnnotation(
+        current,
+        REMEDIATIONS_ANNOTATION,
+        JSON.stringify(withRemediation(remediationsOf(current), entry)),
+      );
       try {
-        await this.client.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
-          this.client.api.coordination.replaceNamespacedLease({
-            namespace,
-            name,
-            body: next,
-            fieldManager: this.client.fieldManager,
-          }),
-        );
+        await this.replace(namespace, name, next);
         return;
       } catch (error) {
         if (!isConflict(error) || attempt >= 2) throw error;
@@ -221,30 +204,14 @@ export class ClientNodeLeaseLock implements LeaseLock {
       const { value, result } = update(current?.metadata?.annotations?.[key]);
       try {
         if (!current) {
-          await this.client.call(`create leases.coordination.k8s.io ${namespace}/${name}`, () =>
-            this.client.api.coordination.createNamespacedLease({
-              namespace,
-              fieldManager: this.client.fieldManager,
-              body: { metadata: { name, namespace, annotations: { [key]: value } }, spec: {} },
-            }),
-          );
+          await this.create(namespace, name, {
+            metadata: { name, namespace, annotations: { [key]: value } },
+            spec: {},
+          });
         } else {
-          const next: V1Lease = {
-            ...current,
-            metadata: {
-              ...current.metadata,
-              annotations: { ...current.metadata?.annotations, [key]: value },
-            },
-          };
+          const next = withAnnotation(current, key, value);
           // The resourceVersion read above is the precondition: of two writers, one gets 409.
-          await this.client.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
-            this.client.api.coordination.replaceNamespacedLease({
-              namespace,
-              name,
-              body: next,
-              fieldManager: this.client.fieldManager,
-            }),
-          );
+          await this.replace(namespace, name, next);
         }
         return result;
       } catch (error) {
@@ -274,18 +241,33 @@ export class ClientNodeLeaseLock implements LeaseLock {
       },
     };
     try {
-      await this.client.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
-        this.client.api.coordination.replaceNamespacedLease({
-          namespace,
-          name,
-          body: next,
-          fieldManager: this.client.fieldManager,
-        }),
-      );
+      await this.replace(namespace, name, next);
       return true;
     } catch (error) {
       if (isConflict(error) || isNotFound(error)) return false;
       throw error;
     }
+  }
+
+  private create(namespace: string, name: string, body: V1Lease): Promise<V1Lease> {
+    return this.client.call(`create leases.coordination.k8s.io ${namespace}/${name}`, () =>
+      this.client.api.coordination.createNamespacedLease({
+        namespace,
+        fieldManager: this.client.fieldManager,
+        body,
+      }),
+    );
+  }
+
+  /** A write of the Lease as read: its resourceVersion is the precondition, so a concurrent writer gets 409. */
+  private replace(namespace: string, name: string, body: V1Lease): Promise<V1Lease> {
+    return this.client.call(`update leases.coordination.k8s.io ${namespace}/${name}`, () =>
+      this.client.api.coordination.replaceNamespacedLease({
+        namespace,
+        name,
+        body,
+        fieldManager: this.client.fieldManager,
+      }),
+    );
   }
 }
