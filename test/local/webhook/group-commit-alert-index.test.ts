@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { EvidenceAlertIndex, type IndexedAlert } from '../../../lambdas/intake/alert-index';
 import { IntakeUnavailableError } from '../../../lambdas/intake/errors';
-import type { OwnerLookup } from '../../../lambdas/intake/owner-lookup';
 import type { EvidenceStore } from '../../../lambdas/shared/evidence/evidence-store';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
 import { createLogger } from '../../../lambdas/shared/observability/logger';
@@ -14,6 +11,7 @@ import {
 } from '../../../local/webhook/group-commit-alert-index';
 import { LocalExecutionStarter } from '../../../local/webhook/local-execution-starter';
 import { startWebhookServer } from '../../../local/webhook/serve';
+import { CRASHLOOP_FIRING, nameDerivedOwners } from '../../support/alertmanager';
 
 /*
  * The group commit of `eks-incident serve`'s alert index, on fauxqs over HTTP: what is answered
@@ -23,19 +21,9 @@ import { startWebhookServer } from '../../../local/webhook/serve';
 const TOKEN = 'group-commit-token-5e6f7a8b';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:IncidentResponse';
 
-const firing = JSON.parse(
-  readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'alertmanager', 'crashloop-firing.json'), 'utf8'),
-) as Record<string, unknown>;
+const firing = CRASHLOOP_FIRING;
 
-const owners: OwnerLookup = {
-  async controllerOf(_namespace, kind, name) {
-    if (kind === 'Pod')
-      return { controller: { kind: 'ReplicaSet', name: name.replace(/-[a-z0-9]{5}$/, '') } };
-    if (kind === 'ReplicaSet')
-      return { controller: { kind: 'Deployment', name: name.replace(/-[a-z0-9]+$/, '') } };
-    return undefined;
-  },
-};
+const owners = nameDerivedOwners;
 
 let aws: LocalAws;
 let evidence: S3EvidenceStore;

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { MAX_BODY_BYTES } from '../../../lambdas/intake/intake';
-import type { OwnerLookup } from '../../../lambdas/intake/owner-lookup';
 import type { ExecutionInput } from '../../../lambdas/shared/contracts';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
 import { createLogger } from '../../../lambdas/shared/observability/logger';
@@ -9,6 +6,7 @@ import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import type { IncidentRun } from '../../../local/engine/run-incident';
 import { LocalExecutionStarter, type LocalRun } from '../../../local/webhook/local-execution-starter';
 import { startWebhookServer, type WebhookServer } from '../../../local/webhook/serve';
+import { CRASHLOOP_FIRING, nameDerivedOwners } from '../../support/alertmanager';
 
 /*
  * `eks-incident serve`'s HTTP server, over real HTTP (fetch), with the local starter; the runs
@@ -18,19 +16,9 @@ import { startWebhookServer, type WebhookServer } from '../../../local/webhook/s
 const TOKEN = 'local-webhook-token-1b2c3d4e';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:IncidentResponse';
 
-const firing = JSON.parse(
-  readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'alertmanager', 'crashloop-firing.json'), 'utf8'),
-) as Record<string, unknown>;
+const firing = CRASHLOOP_FIRING;
 
-const owners: OwnerLookup = {
-  async controllerOf(_namespace, kind, name) {
-    if (kind === 'Pod')
-      return { controller: { kind: 'ReplicaSet', name: name.replace(/-[a-z0-9]{5}$/, '') } };
-    if (kind === 'ReplicaSet')
-      return { controller: { kind: 'Deployment', name: name.replace(/-[a-z0-9]+$/, '') } };
-    return undefined;
-  },
-};
+const owners = nameDerivedOwners;
 
 let aws: LocalAws;
 let server: WebhookServer;
