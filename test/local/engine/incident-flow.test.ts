@@ -278,14 +278,17 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     // Prepare: a restart that did not help (it has no earlier revision), so it still fails.
     sandbox.apply([deployment(WORKER.namespace, WORKER.name, { behavior: { app: mysqlDownForGood } })]);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const first = await run(input(WORKER));
+    // A day's cooldown: the first run's waits, rollback and dump pass many sandbox minutes at
+    // 200x (more on a loaded machine), so the default 900 s could lapse before the second run.
+    const config = { cooldownSeconds: 86400 };
+    const first = await run(input(WORKER), config);
     expect(finalState(first).restart).toBeDefined();
     const restartedAt = (
       deploymentOf(WORKER).spec as { template: { metadata: { annotations: Record<string, string> } } }
     ).template.metadata.annotations['kubectl.kubernetes.io/restartedAt'];
 
     // Act
-    const second = await run(input(WORKER));
+    const second = await run(input(WORKER), config);
 
     // Assess
     expect(entered(second)).not.toContain('Restart');

@@ -285,7 +285,10 @@ describe('class 3: a remediation is sent once, and recorded where a rollback can
     // Prepare: a restart that did not help (there is no earlier revision), so it still fails.
     sandbox.apply([deployment(WORKER.namespace, WORKER.name, { behavior: { app: mysqlDownForGood } })]);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const first = await run(WORKER);
+    // A day's cooldown: three runs with waits, rollback and dump pass many sandbox minutes at
+    // 200x (more on a loaded machine), so the default 900 s could lapse before the third.
+    const config = { cooldownSeconds: 86400 };
+    const first = await run(WORKER, { config });
     expect(entered(first)).toContain('Restart');
     // What a rollback does to the template: the restartedAt annotation is gone.
     const erased = await fetch(
@@ -302,8 +305,8 @@ describe('class 3: a remediation is sent once, and recorded where a rollback can
     const writesAfterFirst = sandbox.requests.writes().filter((r) => r.resource === 'deployments').length;
 
     // Act: two more firings, the lock released in between.
-    const second = await run(WORKER);
-    const third = await run(WORKER);
+    const second = await run(WORKER, { config });
+    const third = await run(WORKER, { config });
 
     // Assess
     for (const again of [second, third]) {
