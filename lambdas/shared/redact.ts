@@ -218,13 +218,32 @@ const VALUE_PATTERNS: Array<{ pattern: RegExp; replace: Replacer }> = [
   },
 ];
 
+/*
+ * The non-ASCII parts of the patterns below are plain strings, interpolated into String.raw:
+ * esbuild escapes non-ASCII in a string literal but must keep a String.raw text as written, and
+ * one non-ASCII character makes the whole bundle a two-byte string that every cold start
+ * decodes and V8 holds at twice the size (lib/bundling; eslint.config.mjs enforces it).
+ */
+/** ASCII and fullwidth colons; ASCII and fullwidth equals signs. */
+const COLONS = ':：';
+const EQUALS = '=＝';
+/** "the password is x", "Passwort ist x", "mot de passe était x", "пароль был x". */
+const PROSE_VERBS =
+  'is|was|equals|is set to|was set to|set to|changed to|reset to|became|is now|ist|lautet|war|est|était|es|era|é|è|это|был|была';
+/** "密码是x", "パスワードはx", "비밀번호는 x". */
+const CJK_COPULAS = '是|为|為|は|が|이|가|은|는';
+const OPEN_QUOTES = `"'“‘「『`;
+const CLOSE_QUOTES = `"'”’」』`;
+/** Fullwidth comma, ideographic full stop and comma, fullwidth semicolon and parentheses. */
+const CJK_PUNCTUATION = '，。、；（）';
+
 /**
  * name=value, name: value, "name": "value", --flag=value where the name looks like a
  * credential. A value never starts with { or [: `"serviceAccountToken": {...}` is structure,
  * not a credential.
  */
 const ASSIGNMENT = new RegExp(
-  String.raw`(["']?)(?<![\p{L}\p{N}_.\-])(${NAME_IN_TEXT})\1(\s*(?:[=:：＝]|=>|:=)\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'{}[\]][^\s,;&"'}\]]*)`,
+  String.raw`(["']?)(?<![\p{L}\p{N}_.\-])(${NAME_IN_TEXT})\1(\s*(?:[${COLONS}${EQUALS}]|=>|:=)\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'{}[\]][^\s,;&"'}\]]*)`,
   'gu',
 );
 
@@ -269,9 +288,9 @@ const FLAG_AND_VALUE = /(?<![\w-])(--?[A-Za-z][\w.-]*)([ \t]+)(?![-\s])(["']?)([
 /** Prose: "the password is hunter2", "token was abc", "密码是abc", "Passwort ist x", "пароль: x". */
 const PROSE = new RegExp(
   String.raw`(\b(?:password|passwd|passphrase|passcode|pwd|pin|token|secret|api[ _-]?key|access[ _-]?key|secret[ _-]?key|private[ _-]?key|credentials?)\b|${PASSWORD_WORD_SOURCE})` +
-    String.raw`((?:[ \t]+(?:is|was|equals|is set to|was set to|set to|changed to|reset to|became|is now|ist|lautet|war|est|était|es|era|é|è|это|был|была)(?=[\s:：])[ \t]*[:：]?[ \t]*|[ \t]*[:：=＝][ \t]*|[ \t]*(?:是|为|為|は|が|이|가|은|는)[ \t]*[:：]?[ \t]*))` +
+    String.raw`((?:[ \t]+(?:${PROSE_VERBS})(?=[\s${COLONS}])[ \t]*[${COLONS}]?[ \t]*|[ \t]*[${COLONS}${EQUALS}][ \t]*|[ \t]*(?:${CJK_COPULAS})[ \t]*[${COLONS}]?[ \t]*))` +
     // A quoted value may hold spaces ("correct horse battery staple"); a bare one ends at a space.
-    String.raw`(?:(["'“‘「『])([^"'”’」』\n]{1,200})(["'”’」』])|([^\s，。、；;,"'”’」』（）()<>]+))`,
+    String.raw`(?:([${OPEN_QUOTES}])([^${CLOSE_QUOTES}\n]{1,200})([${CLOSE_QUOTES}])|([^\s${CJK_PUNCTUATION};,${CLOSE_QUOTES}()<>]+))`,
   'giu',
 );
 

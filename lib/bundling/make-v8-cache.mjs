@@ -58,6 +58,7 @@ function pack(directory, v8Flags) {
   );
   writeFileSync(bundle, text);
   if (existsSync(`${index}.map`)) renameSync(`${index}.map`, `${bundle}.map`);
+  if (existsSync(`${index}.LEGAL.txt`)) renameSync(`${index}.LEGAL.txt`, `${bundle}.LEGAL.txt`);
   copyFileSync(join(HERE, 'v8-cache-loader.cjs'), index);
 
   const major = Number(process.versions.node.split('.')[0]);

@@ -13,6 +13,7 @@
 // Stack traces: Node's --enable-source-maps does not apply to code compiled by node:vm (and
 // parses the whole map at every cold start), so the bundle's frames are mapped here, reading the
 // source map only when a stack trace is first formatted.
+const { isAscii } = require('node:buffer');
 const { readFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join, resolve } = require('node:path');
@@ -22,16 +23,16 @@ const { crc32 } = require('node:zlib');
 const BUNDLE = join(__dirname, 'bundle.js');
 const SOURCE_MAP = `${BUNDLE}.map`;
 
-/** `bundle.js.<crc32 of its text>.v8cache`: the name make-v8-cache.mjs gives the cache of that text. */
-function cacheFile(source) {
-  return `${BUNDLE}.${crc32(source).toString(16).padStart(8, '0')}.v8cache`;
+/** `bundle.js.<crc32 of its bytes>.v8cache`: the name make-v8-cache.mjs gives the cache of that text. */
+function cacheFile(bytes) {
+  return `${BUNDLE}.${crc32(bytes).toString(16).padStart(8, '0')}.v8cache`;
 }
 
 /** The cache's payload when it is there and intact (its first 4 bytes: the crc32 of the rest). */
-function readCache(source) {
+function readCache(bytes) {
   let file;
   try {
-    file = readFileSync(cacheFile(source));
+    file = readFileSync(cacheFile(bytes));
   } catch {
     return undefined;
   }
@@ -81,8 +82,11 @@ Error.prepareStackTrace = (error, frames) => {
   return [head, ...frames.map((frame) => `    at ${mappedFrame(frame)}`)].join('\n');
 };
 
-const source = readFileSync(BUNDLE, 'utf8');
-const cachedData = readCache(source);
+// Read as bytes: their crc32 is cheap where a string's needs it encoded again. An ASCII bundle
+// (the build keeps it so) decodes as latin1, a plain copy into the one-byte string V8 wants.
+const bytes = readFileSync(BUNDLE);
+const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+const cachedData = readCache(bytes);
 const script = new vm.Script(Module.wrap(source), {
   filename: BUNDLE,
   cachedData,

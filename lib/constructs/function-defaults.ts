@@ -205,6 +205,9 @@ export class IncidentFunction<S extends z.ZodObject> extends Construct {
         sourcesContent: false,
         // NodejsFunction leaves `@aws-sdk/*` to the runtime unless told otherwise.
         externalModules: [],
+        // The dependencies' licence notices go to bundle.js.LEGAL.txt beside the bundle, which
+        // stays ASCII (some notices are not; see lib/bundling/v8-cache-loader.cjs).
+        esbuildArgs: { '--legal-comments': 'external' },
         commandHooks: afterBundlingHooks(props.files ?? {}, memorySize),
       },
     });
