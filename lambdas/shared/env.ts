@@ -163,11 +163,18 @@ export const backupReportEnv = notifyEnv.extend({
 export type EnvOf<S extends z.ZodObject> = { [K in keyof z.input<S>]: z.input<S>[K] };
 
 /** Parses `process.env` (or any record) with a schema; ConfigurationError names every bad variable. */
+/**
+ * Parse options for what a function checks once per invocation (its environment, the state
+ * document): zod's JIT compiles a parser with `new Function` for each object schema at its first
+ * parse, a cost every cold start pays in full and a parse run once or twice never earns back.
+ */
+export const PARSE_ONCE = { jitless: true } as const;
+
 export function parseEnv<S extends z.ZodObject>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
 ): z.output<S> {
-  const result = schema.safeParse(env);
+  const result = schema.safeParse(env, PARSE_ONCE);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
   throw new ConfigurationError(`invalid function environment: ${problems}`);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { incidentTargetSchema, type StepEvent } from './contracts';
+import { PARSE_ONCE } from './env';
 
 /**
  * The parts of the state document (`$`, contracts.ts WorkflowState) each step reads, checked at
@@ -85,7 +86,7 @@ export type StateSliceStep = keyof typeof STATE_SLICES;
 export function checkStepState<E extends StepEvent<unknown, unknown>>(step: StateSliceStep, event: E): E {
   const params = (event.params ?? {}) as { stage?: unknown };
   if (step === 'notify' && params.stage === 'opened') return event;
-  const result = STATE_SLICES[step].safeParse(event.state);
+  const result = STATE_SLICES[step].safeParse(event.state, PARSE_ONCE);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = ['state', ...issue.path.map(String)].join('.');
