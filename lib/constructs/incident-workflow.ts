@@ -9,6 +9,7 @@ import {
   Fail,
   IntegrationPattern,
   JsonPath,
+  Parallel,
   Pass,
   StateMachine,
   TaskInput,
@@ -193,9 +194,32 @@ export class IncidentWorkflow extends Construct {
     });
 
     // An alert that names no workload still gets its incident: notified, the namespace dumped, escalated.
+    // Quick Diagnostics and Collect Events read the cluster independently (neither reads the
+    // other's result), so they run side by side: one Lambda invocation fewer before the restart,
+    // a cold start fewer on a cold stack. Each branch keeps its own failure (`$.error`) so the
+    // other's evidence survives it; the branches' documents merge back into one, each having
+    // added only its own field.
+    const assess = new Parallel(this, 'Assess', {
+      resultSelector: { merged: JsonPath.jsonMerge(JsonPath.objectAt('$[0]'), JsonPath.objectAt('$[1]')) },
+      outputPath: '$.merged',
+    });
+    assess.branch(
+      quickDiagnostics.addCatch(new Pass(this, 'Diagnostics Failed'), {
+        errors: [Errors.ALL],
+        resultPath: ERROR_PATH,
+      }),
+    );
+    assess.branch(
+      collectEvents.addCatch(new Pass(this, 'Events Failed'), {
+        errors: [Errors.ALL],
+        resultPath: ERROR_PATH,
+      }),
+    );
+    // The Parallel itself fails only if Step Functions does (a branch's result too large, say).
+    assess.addCatch(escalate, { errors: [Errors.ALL], resultPath: ERROR_PATH });
     const workloadTarget = new Choice(this, 'Workload Target?')
       .when(Condition.stringEquals('$.incident.target.kind', 'Namespace'), escalate)
-      .otherwise(quickDiagnostics);
+      .otherwise(assess);
     // Choice rules are tried in order, so the later ones only read a remediation that exists
     // (a missing path fails a Choice at run time). A diagnosis without one restarts, as before.
     const REMEDIATION = '$.diagnostics.remediation';
@@ -281,8 +305,6 @@ export class IncidentWorkflow extends Construct {
     openIncident.addCatch(invalidInput, { errors: ['InvalidInputError'], resultPath: ERROR_PATH });
     catchInto(openIncident, escalate);
     for (const task of [
-      quickDiagnostics,
-      collectEvents,
       guard,
       healthBeforeRestart,
       restart,
@@ -303,8 +325,13 @@ export class IncidentWorkflow extends Construct {
     catchInto(releaseLock, lastResort);
 
     openIncident.next(workloadTarget);
-    quickDiagnostics.next(collectEvents);
-    collectEvents.next(diagnosisCallsFor);
+    // A branch that failed escalates with what the other found; without a diagnosis the next
+    // Choice would otherwise restart.
+    assess.next(
+      new Choice(this, 'Assessed?')
+        .when(Condition.isPresent(ERROR_PATH), escalate)
+        .otherwise(diagnosisCallsFor),
+    );
     guard.next(remediationAllowed);
     healthBeforeRestart.next(healthyBeforeRestart);
     healthBeforeRollback.next(healthyBeforeRollback);

@@ -136,7 +136,9 @@ export class LiveView {
     switch (event.type) {
       case 'StateEntered':
         row.state = event.state.name;
-        if (event.state.type !== 'Choice') this.line(row, event.state.name);
+        // Choices and the Parallel are structure: the Tasks they lead to get the lines.
+        if (event.state.type !== 'Choice' && event.state.type !== 'Parallel')
+          this.line(row, event.state.name);
         break;
       case 'StateExited': {
         const note = noteFor(event.state.name, event.state.output as Partial<WorkflowState> | undefined);

@@ -7,6 +7,7 @@ import {
 } from '../../lambdas/shared/errors';
 import { LAMBDA_SERVICE_ERRORS } from '../../lib/constructs/incident-workflow';
 import { synthesizeDefinitions, type AslDefinition } from '../../lib/synth';
+import { allStates } from '../../local/engine/execute-definition';
 import { MINIMAL_CONTEXT, buildStack } from '../support/stack';
 
 type State = Record<string, unknown>;
@@ -152,9 +153,12 @@ interface Run {
 }
 
 let definition: AslDefinition;
+/** Every state by name, those inside the Parallel's branches included. */
+let states: Record<string, State>;
 
 beforeAll(() => {
   definition = synthesizeDefinitions(MINIMAL_CONTEXT).incidentResponse;
+  states = Object.fromEntries(allStates(definition as never)) as Record<string, State>;
 });
 
 /** Runs the synthesized definition locally, Task handlers bound by state name like the local runner does. */
@@ -204,8 +208,8 @@ describe('IncidentResponse definition (synthesized)', () => {
     expect(Object.fromEntries(Object.entries(definition.States).map(([name, s]) => [name, s.Type]))).toEqual({
       'Open Incident': 'Task',
       'Workload Target?': 'Choice',
-      'Quick Diagnostics': 'Task',
-      'Collect Events': 'Task',
+      Assess: 'Parallel',
+      'Assessed?': 'Choice',
       'Diagnosis Calls For?': 'Choice',
       'Health Before Restart': 'Task',
       'Healthy Before Restart?': 'Choice',
@@ -241,14 +245,40 @@ describe('IncidentResponse definition (synthesized)', () => {
       Failed: 'Fail',
       'Invalid Input': 'Fail',
     });
+    const branches = (definition.States.Assess as { Branches: AslDefinition[] }).Branches;
+    expect(
+      branches.map((b) => ({
+        StartAt: b.StartAt,
+        States: Object.fromEntries(Object.entries(b.States).map(([name, s]) => [name, s.Type])),
+      })),
+    ).toEqual([
+      { StartAt: 'Quick Diagnostics', States: { 'Quick Diagnostics': 'Task', 'Diagnostics Failed': 'Pass' } },
+      { StartAt: 'Collect Events', States: { 'Collect Events': 'Task', 'Events Failed': 'Pass' } },
+    ]);
+  });
+
+  it('runs Quick Diagnostics and Collect Events side by side and merges their results into the one state document', () => {
+    // Assess
+    expect(definition.States.Assess).toMatchObject({
+      Type: 'Parallel',
+      ResultSelector: { 'merged.$': 'States.JsonMerge($[0], $[1], false)' },
+      OutputPath: '$.merged',
+      Next: 'Assessed?',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' }],
+    });
+    expect(definition.States['Assessed?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.error', IsPresent: true, Next: 'Escalate' }],
+      Default: 'Diagnosis Calls For?',
+    });
+    expect(states['Quick Diagnostics']).toMatchObject({ End: true });
+    expect(states['Collect Events']).toMatchObject({ End: true });
   });
 
   it('sends every Lambda Task the uniform event, stores its result at its result path and moves on as specified', () => {
     // Prepare
     const next: Record<string, string> = {
       'Open Incident': 'Workload Target?',
-      'Quick Diagnostics': 'Collect Events',
-      'Collect Events': 'Diagnosis Calls For?',
       Guard: 'Remediation Allowed?',
       'Health Before Restart': 'Healthy Before Restart?',
       Restart: 'Wait',
@@ -268,11 +298,12 @@ describe('IncidentResponse definition (synthesized)', () => {
 
     for (const [name, [step, resultPath, params]] of Object.entries(LAMBDA_TASKS)) {
       // Assess
-      expect({ name, ...definition.States[name] }).toMatchObject({
+      expect({ name, ...states[name] }).toMatchObject({
         name,
         Resource: `arn:aws:lambda:us-east-1:000000000000:function:${step}`,
         ResultPath: resultPath,
-        Next: next[name],
+        // The Parallel's branch Tasks end their branch.
+        ...(next[name] ? { Next: next[name] } : { End: true }),
         Parameters: {
           'state.$': '$',
           execution: {
@@ -283,7 +314,7 @@ describe('IncidentResponse definition (synthesized)', () => {
           params,
         },
       });
-      expect(definition.States[name]).not.toHaveProperty('ResultSelector');
+      expect(states[name]).not.toHaveProperty('ResultSelector');
     }
     expect(definition.States.Wait).toEqual({
       Type: 'Wait',
@@ -301,7 +332,7 @@ describe('IncidentResponse definition (synthesized)', () => {
     for (const name of Object.keys(LAMBDA_TASKS)) {
       // Assess
       const retry = { IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 4, JitterStrategy: 'FULL' };
-      expect({ name, Retry: definition.States[name].Retry }).toEqual({
+      expect({ name, Retry: states[name].Retry }).toEqual({
         name,
         Retry: [
           { ErrorEquals: TRANSIENT_ERRORS, ...retry },
@@ -320,9 +351,11 @@ describe('IncidentResponse definition (synthesized)', () => {
       { ErrorEquals: ['InvalidInputError'], ResultPath: '$.error', Next: 'Invalid Input' },
       ...catchTo('Escalate'),
     ]);
+    // Inside the Parallel a failure ends its branch, recorded; Assessed? then escalates.
+    expect(states['Quick Diagnostics'].Catch).toEqual(catchTo('Diagnostics Failed'));
+    expect(states['Collect Events'].Catch).toEqual(catchTo('Events Failed'));
+    expect(definition.States.Assess.Catch).toEqual(catchTo('Escalate'));
     for (const name of [
-      'Quick Diagnostics',
-      'Collect Events',
       'Guard',
       'Health Before Restart',
       'Restart',
@@ -352,7 +385,7 @@ describe('IncidentResponse definition (synthesized)', () => {
 
     // Assess
     for (const [name, [step]] of Object.entries(LAMBDA_TASKS)) {
-      expect({ name, TimeoutSeconds: definition.States[name].TimeoutSeconds }).toEqual({
+      expect({ name, TimeoutSeconds: states[name].TimeoutSeconds }).toEqual({
         name,
         TimeoutSeconds: (functionTimeout(step) ?? NaN) + 30,
       });
@@ -375,7 +408,7 @@ describe('IncidentResponse definition (synthesized)', () => {
     expect(definition.States['Workload Target?']).toEqual({
       Type: 'Choice',
       Choices: [{ Variable: '$.incident.target.kind', StringEquals: 'Namespace', Next: 'Escalate' }],
-      Default: 'Quick Diagnostics',
+      Default: 'Assess',
     });
     const action = (name: string) => ({ Variable: '$.diagnostics.remediation.action', StringEquals: name });
     expect(definition.States['Diagnosis Calls For?']).toEqual({
@@ -541,8 +574,10 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     expect(result.states).toEqual([
       'Open Incident',
       'Workload Target?',
+      'Assess',
       'Quick Diagnostics',
       'Collect Events',
+      'Assessed?',
       'Diagnosis Calls For?',
       'Health Before Restart',
       'Healthy Before Restart?',
@@ -590,7 +625,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
 
     // Assess
     expect(result.error).toBeUndefined();
-    expect(result.states.slice(9, 19)).toEqual([
+    expect(result.states.slice(11, 21)).toEqual([
       'Restart',
       'Wait',
       'Verify',
@@ -634,7 +669,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
 
     // Assess
     expect(result.error).toBeUndefined();
-    expect(result.states.slice(8)).toEqual([
+    expect(result.states.slice(10)).toEqual([
       'Remediation Allowed?',
       'Escalate',
       'Cluster Dump',
@@ -701,6 +736,35 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     });
     expect(Object.keys(result.inputs)).toEqual(['Open Incident']);
   });
+
+  it.each([
+    ['Quick Diagnostics', 'Diagnostics Failed', 'events', 'diagnostics'],
+    ['Collect Events', 'Events Failed', 'diagnostics', 'events'],
+  ])(
+    'escalates without a write when %s fails, keeping what the other branch found',
+    async (failing, caught, kept, lost) => {
+      // Act
+      const result = await run({
+        [failing]: () => {
+          throw new KubernetesServerError('500 Internal Server Error', 500);
+        },
+        Report: () => ({ outcome: 'escalated', markdown: 'report.md', json: 'report.json' }),
+      });
+
+      // Assess
+      expect(result.states).toContain(caught);
+      expect(
+        result.states.slice(result.states.indexOf('Assessed?'), result.states.indexOf('Assessed?') + 2),
+      ).toEqual(['Assessed?', 'Escalate']);
+      expect(result.states).not.toContain('Guard');
+      const escalated = (result.inputs.Escalate[0] as { state: State }).state;
+      expect(escalated[kept]).toEqual(
+        recoveringHandlers()[kept === 'events' ? 'Collect Events' : 'Quick Diagnostics']({} as never),
+      );
+      expect(escalated).not.toHaveProperty(lost);
+      expect(escalated.error).toMatchObject({ Error: 'KubernetesServerError' });
+    },
+  );
 
   it('retries a throttled Kubernetes call and escalates with the error when a step keeps failing', async () => {
     // Prepare
@@ -771,8 +835,9 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     });
 
     // Assess
-    expect(result.states.slice(3)).toEqual([
+    expect(result.states.slice(4)).toEqual([
       'Collect Events',
+      'Assessed?',
       'Diagnosis Calls For?',
       'Escalate',
       'Cluster Dump',
@@ -793,7 +858,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     });
 
     // Assess
-    expect(result.states.slice(4, 13)).toEqual([
+    expect(result.states.slice(6, 15)).toEqual([
       'Diagnosis Calls For?',
       'Health Before Rollback',
       'Healthy Before Rollback?',
@@ -823,7 +888,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     );
 
     // Assess
-    expect(result.states.slice(4, 6)).toEqual(['Diagnosis Calls For?', 'Escalate']);
+    expect(result.states.slice(6, 8)).toEqual(['Diagnosis Calls For?', 'Escalate']);
     expect(result.inputs.Rollback).toBeUndefined();
     expect(result.inputs.Restart).toBeUndefined();
   });
@@ -839,7 +904,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     });
 
     // Assess
-    expect(result.states.slice(4, 17)).toEqual([
+    expect(result.states.slice(6, 19)).toEqual([
       'Diagnosis Calls For?',
       'Check Dependency',
       'Dependency Ready?',
@@ -867,7 +932,7 @@ describe('IncidentResponse definition run by aws-local-stepfunctions', () => {
     });
 
     // Assess
-    expect(result.states.slice(5, 8)).toEqual(['Check Dependency', 'Dependency Ready?', 'Escalate']);
+    expect(result.states.slice(7, 10)).toEqual(['Check Dependency', 'Dependency Ready?', 'Escalate']);
     expect(result.inputs.Restart).toBeUndefined();
     expect(result.inputs.Guard).toBeUndefined();
     expect(result.states.at(-1)).toBe('Escalated');

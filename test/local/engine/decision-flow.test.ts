@@ -140,7 +140,7 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
     expect(states).not.toContain('Guard');
     expect(states).not.toContain('Restart');
     expect(states).not.toContain('Rollback');
-    expect(states.slice(3, 6)).toEqual(['Collect Events', 'Diagnosis Calls For?', 'Escalate']);
+    expect(states.slice(4, 8)).toEqual(['Collect Events', 'Assessed?', 'Diagnosis Calls For?', 'Escalate']);
     expect(finalState(result).diagnostics.remediation).toMatchObject({ action: 'none', confident: true });
     expect(result.error?.Error).toBe('IncidentEscalated');
     expect(sandbox.requests.writes()).toEqual([]);
@@ -172,7 +172,7 @@ describe('the decision follows the diagnosis (synthesized state machine, sandbox
     const states = entered(result);
     expect(result.status).toBe('SUCCEEDED');
     expect(states).not.toContain('Restart');
-    expect(states.slice(4, 10)).toEqual([
+    expect(states.slice(6, 12)).toEqual([
       'Diagnosis Calls For?',
       'Health Before Rollback',
       'Healthy Before Rollback?',

@@ -139,11 +139,13 @@ describe('the synthesized IncidentResponse state machine, locally', () => {
     // Assess
     const states = entered(result);
     expect(result.status).toBe('SUCCEEDED');
-    expect(states.slice(0, 13)).toEqual([
+    expect(states.slice(0, 15)).toEqual([
       'Open Incident',
       'Workload Target?',
+      'Assess',
       'Quick Diagnostics',
       'Collect Events',
+      'Assessed?',
       'Diagnosis Calls For?',
       'Health Before Restart',
       'Healthy Before Restart?',
