@@ -220,7 +220,7 @@ export async function benchIncidentFlow(): Promise<Section> {
       figure(
         'alert received → restart request at the cluster',
         of((r) => r.alertToRestartMs),
-        'ExecutionStarted → the sandbox receiving the PATCH of the Deployment (request log `at`): Open Incident, Quick Diagnostics, Collect Events, the dependency check (and its wait), Guard (Lease), Restart',
+        'ExecutionStarted → the sandbox receiving the PATCH of the Deployment (request log `at`): Open Incident, Quick Diagnostics beside Collect Events, the dependency check (and its wait), Guard (Lease), Restart',
       ),
       figure(
         'the same, less the waits before the restart',
