@@ -11,6 +11,7 @@ import { localKubeConfig } from '../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../lambdas/shared/kubernetes/kubernetes-port';
 import { createLogger } from '../lambdas/shared/observability/logger';
 import { configSchema } from '../lib/config';
+import { prepareDefinition } from '../local/engine/execute-definition';
 import { synthesizeDefinitions } from '../lib/synth';
 import { startLocalAws } from '../local/aws/local-aws';
 import { runIncident } from '../local/engine/run-incident';
@@ -134,6 +135,8 @@ export async function benchAlertStorm(): Promise<Section> {
       clusterName: 'sandbox',
       allowedNamespaces: namespaces.join(','),
     });
+    // As serve does before it listens.
+    prepareDefinition(synthesized.incidentResponse);
     const config = configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: namespaces });
     const kubeConfig = localKubeConfig({ yaml: sandbox.kubeconfig });
     const kube = new ClientNodeKubernetes(kubeConfig, { requestTimeoutMs: 10_000 });

@@ -13,6 +13,7 @@ import { ClientNodeKubernetes } from '../../lambdas/shared/kubernetes/kubernetes
 import { createLogger } from '../../lambdas/shared/observability/logger';
 import { configSchema } from '../../lib/config';
 import { cachedDefinitions } from '../../lib/definitions-cache';
+import { prepareDefinition } from '../engine/execute-definition';
 import { types } from '../kube-sandbox/runtime';
 import { RUNBOOK_CASES, runbookCase, runbookScenario } from '../kube-sandbox/scenarios/runbook';
 import { startSandbox } from '../kube-sandbox/sandbox';
@@ -98,6 +99,7 @@ export async function runDemo(options: DemoOptions, streams: Streams): Promise<v
     clusterName: 'sandbox',
     allowedNamespaces: namespaces.join(','),
   });
+  prepareDefinition(synthesized.incidentResponse);
   const config = {
     ...configSchema.parse({ clusterName: 'sandbox', allowedNamespaces: namespaces }),
     rulesFile: rulesFileOption(options.rules),

@@ -9,6 +9,7 @@ import { cachedDefinitions } from '../../lib/definitions-cache';
 import type { LocalAws } from '../aws/local-aws';
 import { LocalExecutionRegistry } from '../engine/execution-registry';
 import { approvalStoreOf } from '../engine/local-steps';
+import { prepareDefinition } from '../engine/execute-definition';
 import { runIncident } from '../engine/run-incident';
 import { unheardIncident } from '../engine/unheard';
 import { IntakeActivity } from '../webhook/intake-activity';
@@ -113,6 +114,7 @@ export async function serveCommand(options: ServeCommandOptions, streams: Stream
     allowedNamespaces: config.allowedNamespaces.join(','),
     remediationPolicy: JSON.stringify(config.remediationPolicy),
   });
+  prepareDefinition(synthesized.incidentResponse);
   // Signs this server's approval links: they answer requests of the executions it runs.
   const linkSecret = randomBytes(32).toString('base64url');
   const slackSigningSecret = options.slackSigningSecret ?? process.env[SLACK_SIGNING_SECRET_VARIABLE];
