@@ -63,7 +63,11 @@ const base = {
   },
   // fauxqs exports only an `import` condition; jest resolves CommonJS tests with `require`,
   // and Node 24 loads the ES module through require() once it is found.
-  moduleNameMapper: { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' },
+  // A dynamic import() of our own module names it `.js`, as nodenext asks; jest finds the `.ts`.
+  moduleNameMapper: {
+    '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
 };
 
 /** @type {import('jest').Config} */

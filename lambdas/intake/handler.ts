@@ -1,8 +1,6 @@
-import { EKSClient } from '@aws-sdk/client-eks';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { intakeEnv, parseEnv } from '../shared/env';
-import { eksKubeConfigFromEnv } from '../shared/kubernetes/client';
 import { functionLogger } from '../shared/observability/observed-handler';
 import { perContainer } from '../shared/per-container';
 import { evidenceFromEnv } from '../shared/wiring';
@@ -10,7 +8,7 @@ import { isTransient } from './errors';
 import { SfnExecutionStarter } from './execution-starter';
 import { respond, type HttpAnswer } from './http';
 import type { IntakeDeps } from './intake';
-import { CachingOwnerLookup, ClientNodeOwnerLookup, type OwnerLookup } from './owner-lookup';
+import { CachingOwnerLookup, type OwnerLookup } from './owner-lookup';
 import { secretsManagerToken } from './webhook-token';
 
 /** The parts of an API Gateway HTTP API (payload format 2.0) request the intake reads. */
@@ -24,11 +22,12 @@ const log = functionLogger();
 
 const dependencies = perContainer<IntakeDeps>(async () => {
   const env = parseEnv(intakeEnv);
-  // The cluster is only asked about alerts that name a pod or a ReplicaSet: connect on first use.
-  const cluster = perContainer(async () => {
-    const kubeConfig = await eksKubeConfigFromEnv(env, new EKSClient({}));
-    return new ClientNodeOwnerLookup(kubeConfig, { requestTimeoutMs: env.KUBE_REQUEST_TIMEOUT_MS });
-  });
+  // The cluster is only asked about alerts that name a pod or a ReplicaSet: the Kubernetes and
+  // EKS clients are loaded and connected on first use, so a cold start for a delivery that names
+  // its workload (kube-state-metrics' deployment, statefulset labels) loads neither.
+  const cluster = perContainer(async () =>
+    (await import('./cluster-owner-lookup.js')).connectOwnerLookup(env),
+  );
   const owners: OwnerLookup = {
     controllerOf: async (namespace, kind, name) => (await cluster()).controllerOf(namespace, kind, name),
   };

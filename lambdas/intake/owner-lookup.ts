@@ -1,7 +1,5 @@
-import type { KubeConfig, V1ObjectMeta } from '@kubernetes/client-node';
-import { KubernetesRequestError } from '../shared/errors';
-import { kubernetesApis, type KubernetesApis } from '../shared/kubernetes/client';
-import { request } from '../shared/kubernetes/errors';
+// No import of the Kubernetes client here: the intake's handler loads it (cluster-owner-lookup.ts)
+// only when an alert names a pod or a ReplicaSet, so a delivery naming its workload never pays for it.
 
 /** The kinds whose controller the intake follows from a pod up to its workload. */
 export type OwnedKind = 'Pod' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
@@ -26,64 +24,8 @@ export interface OwnerLookup {
   ): Promise<{ controller?: ControllerRef } | undefined>;
 }
 
-/** The requests ClientNodeOwnerLookup makes, as RBAC sees them (the intake's group is granted them). */
+/** The requests ClientNodeOwnerLookup (cluster-owner-lookup.ts) makes, as RBAC sees them (the intake's group is granted them). */
 export { OWNER_LOOKUP_API_USAGE } from '../shared/kubernetes/api-usage';
-
-const PLURAL: Record<OwnedKind, string> = {
-  Pod: 'pods',
-  ReplicaSet: 'replicasets.apps',
-  StatefulSet: 'statefulsets.apps',
-  DaemonSet: 'daemonsets.apps',
-};
-
-export interface ClientNodeOwnerLookupOptions {
-  /** Client-side timeout of one request: short, the intake answers within Alertmanager's timeout. */
-  requestTimeoutMs: number;
-}
-
-/** OwnerLookup through @kubernetes/client-node, with the workflow's timeout and error mapping. */
-export class ClientNodeOwnerLookup implements OwnerLookup {
-  private readonly api: KubernetesApis;
-  private readonly timeoutMs: number;
-
-  constructor(kubeConfig: KubeConfig, options: ClientNodeOwnerLookupOptions) {
-    this.api = kubernetesApis(kubeConfig, options.requestTimeoutMs);
-    this.timeoutMs = options.requestTimeoutMs;
-  }
-
-  async controllerOf(
-    namespace: string,
-    kind: OwnedKind,
-    name: string,
-  ): Promise<{ controller?: ControllerRef } | undefined> {
-    let metadata: V1ObjectMeta | undefined;
-    try {
-      metadata = (
-        await request(`get ${PLURAL[kind]} ${namespace}/${name}`, this.timeoutMs, () =>
-          this.read(namespace, kind, name),
-        )
-      ).metadata;
-    } catch (error) {
-      if (error instanceof KubernetesRequestError && error.status === 404) return undefined;
-      throw error;
-    }
-    const owner = metadata?.ownerReferences?.find((ref) => ref.controller);
-    return owner ? { controller: { kind: owner.kind, name: owner.name } } : {};
-  }
-
-  private read(namespace: string, kind: OwnedKind, name: string): Promise<{ metadata?: V1ObjectMeta }> {
-    switch (kind) {
-      case 'Pod':
-        return this.api.core.readNamespacedPod({ namespace, name });
-      case 'ReplicaSet':
-        return this.api.apps.readNamespacedReplicaSet({ namespace, name });
-      case 'StatefulSet':
-        return this.api.apps.readNamespacedStatefulSet({ namespace, name });
-      case 'DaemonSet':
-        return this.api.apps.readNamespacedDaemonSet({ namespace, name });
-    }
-  }
-}
 
 export interface CachingOwnerLookupOptions {
   /** How long an answer is reused. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { IntakeResult } from '../../lambdas/intake/intake';
-import { ClientNodeOwnerLookup } from '../../lambdas/intake/owner-lookup';
+import { ClientNodeOwnerLookup } from '../../lambdas/intake/cluster-owner-lookup';
 import type { AlertmanagerPayload } from '../../lambdas/shared/alertmanager';
 import type { ExecutionInput } from '../../lambdas/shared/contracts';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';

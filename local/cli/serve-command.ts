@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { CachingOwnerLookup, ClientNodeOwnerLookup } from '../../lambdas/intake/owner-lookup';
+import { ClientNodeOwnerLookup } from '../../lambdas/intake/cluster-owner-lookup';
+import { CachingOwnerLookup } from '../../lambdas/intake/owner-lookup';
 import { S3EvidenceStore } from '../../lambdas/shared/evidence/s3-evidence-store';
 import { createLogger } from '../../lambdas/shared/observability/logger';
 import { configSchema, type StackConfig } from '../../lib/config';

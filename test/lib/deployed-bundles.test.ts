@@ -10,6 +10,7 @@ import { cachedDefinitions } from '../../lib/definitions-cache';
 import type { SynthesizedDefinitions } from '../../lib/synth';
 import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import { executeDefinition, type LocalExecution } from '../../local/engine/execute-definition';
+import { types } from '../../local/kube-sandbox/runtime';
 import { startSandbox, type Sandbox } from '../../local/kube-sandbox/sandbox';
 import {
   alertmanagerDelivery,
@@ -295,19 +296,27 @@ describe('the deployed bundles run the workflows against the sandbox and the loc
     expect(dump.length).toBeGreaterThan(0);
   }, 180_000);
 
-  it('a workload whose rollout broke it is rolled back through the rollback bundle', async () => {
-    // Prepare
+  it('a pod alert is followed to its Deployment, whose broken rollout is rolled back through the rollback bundle', async () => {
+    // Prepare: an alert naming only a pod, so the intake bundle loads its Kubernetes client on
+    // this first use (cluster-owner-lookup.ts, a lazy import) and follows the owners.
     sandbox.requests.clear();
+    const pod = sandbox.store
+      .list(types.pods, 'one-data-system')
+      .find((p) => p.metadata.name?.startsWith('agent-api-'))!.metadata.name!;
 
     // Act
-    const { entered } = await deliver({
-      alertname: 'KubeDeploymentReplicasMismatch',
+    const { intake, entered } = await deliver({
+      alertname: 'KubePodCrashLooping',
       namespace: 'one-data-system',
-      deployment: 'agent-api',
+      pod,
       severity: 'critical',
     });
 
     // Assess
+    expect(intake).toMatchObject({ ok: true, result: { statusCode: 200 } });
+    expect(
+      sandbox.requests.all().some((r) => r.verb === 'get' && r.resource === 'pods' && r.name === pod),
+    ).toBe(true);
     expect(entered).toEqual(expect.arrayContaining(['Rollback', 'Report']));
     expect((answers.get('rollback') ?? []).map((a) => a.ok)).toEqual([true]);
     const undo = sandbox.requests

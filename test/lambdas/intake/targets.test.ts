@@ -1,8 +1,5 @@
-import {
-  CachingOwnerLookup,
-  ClientNodeOwnerLookup,
-  OWNER_LOOKUP_API_USAGE,
-} from '../../../lambdas/intake/owner-lookup';
+import { ClientNodeOwnerLookup } from '../../../lambdas/intake/cluster-owner-lookup';
+import { CachingOwnerLookup, OWNER_LOOKUP_API_USAGE } from '../../../lambdas/intake/owner-lookup';
 import { resolveTarget, type ResolveOptions } from '../../../lambdas/intake/targets';
 import type { AlertTargetRule } from '../../../lambdas/shared/alert-targets';
 import { KubernetesServerError } from '../../../lambdas/shared/errors';

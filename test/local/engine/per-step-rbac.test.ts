@@ -1,6 +1,6 @@
 import { ApiException, AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { parseAllDocuments, parse as parseYaml, stringify as toYaml } from 'yaml';
-import { ClientNodeOwnerLookup } from '../../../lambdas/intake/owner-lookup';
+import { ClientNodeOwnerLookup } from '../../../lambdas/intake/cluster-owner-lookup';
 import { localKubeConfig } from '../../../lambdas/shared/kubernetes/client';
 import { ClientNodeKubernetes } from '../../../lambdas/shared/kubernetes/kubernetes-port';
 import {

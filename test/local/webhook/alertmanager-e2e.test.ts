@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { stringify } from 'yaml';
 import { IntakeUnavailableError } from '../../../lambdas/intake/errors';
 import type { ExecutionStarter } from '../../../lambdas/intake/execution-starter';
-import { ClientNodeOwnerLookup } from '../../../lambdas/intake/owner-lookup';
+import { ClientNodeOwnerLookup } from '../../../lambdas/intake/cluster-owner-lookup';
 import type { IncidentReport } from '../../../lambdas/report/incident-report';
 import type { ExecutionInput } from '../../../lambdas/shared/contracts';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';

@@ -1,5 +1,5 @@
 import type { RolloutKind, Target } from '../../../../lambdas/shared/contracts';
-import { ClientNodeOwnerLookup } from '../../../../lambdas/intake/owner-lookup';
+import { ClientNodeOwnerLookup } from '../../../../lambdas/intake/cluster-owner-lookup';
 import { localKubeConfig } from '../../../../lambdas/shared/kubernetes/client';
 import { DUMP_RESOURCES, type KubernetesOperation } from '../../../../lambdas/shared/kubernetes/api-usage';
 import {
