@@ -83,6 +83,8 @@ module.exports = {
     { ...base, displayName: 'e2e', testRegex: E2E.map(testFile) },
   ],
   testTimeout: 60000,
+  // A clean clone has no timing cache: the files known to be slow still start first.
+  testSequencer: '<rootDir>/test/support/slowest-first-sequencer.js',
   // Two workers on the 2-core machines CI runs on: most tests wait on a sandbox clock, a child
   // process or a socket, so the suite takes about half the time it takes in one worker.
   maxWorkers: 2,

@@ -58,7 +58,8 @@ const BUNDLING_STACKS = 'aws:cdk:bundling-stacks';
  * Synthesizes the real stack with `context` (the same keys as `cdk synth -c`, e.g.
  * `{ clusterName: 'demo', allowedNamespaces: 'apps' }`) through the same code path as
  * bin/app.ts, cdk-nag included, and returns its state machine definitions for the local runner.
- * Only asset bundling is skipped: the definition does not depend on the bundles.
+ * Only asset bundling and CDK's built-in CloudFormation validation of the template are skipped:
+ * the definition depends on neither.
  *
  * Throws ConfigurationError for bad context, and an Error naming any CloudFormation intrinsic
  * in a definition that it does not know how to replace.
@@ -66,7 +67,13 @@ const BUNDLING_STACKS = 'aws:cdk:bundling-stacks';
 export function synthesizeDefinitions(context: Record<string, unknown>): SynthesizedDefinitions {
   const outdir = mkdtempSync(path.join(tmpdir(), 'eks-incident-synth-'));
   try {
-    const app = appWithContext({ ...context, [BUNDLING_STACKS]: [] }, { outdir });
+    // Nor does it depend on CDK's built-in CloudFormation validation of the template, which costs
+    // seconds (a rules engine loaded per process, then a second a synth): `cdk synth` and the stack
+    // tests (test/support/stack.ts) run it; the local runner needs only the definitions.
+    const app = appWithContext(
+      { ...context, [BUNDLING_STACKS]: [] },
+      { outdir, builtinCloudFormationValidation: false },
+    );
     const stack = buildApp(app);
     const template = app.synth().getStackArtifact(stack.artifactId).template as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;

@@ -67,7 +67,9 @@ export async function deployedFunctions(
   outdir: string,
   context: Record<string, unknown>,
 ): Promise<DeployedFunction[]> {
-  const app = appWithContext(context, { outdir });
+  // CDK's built-in CloudFormation validation of the template leaves the bundles as they are and
+  // costs seconds: the stack tests (test/support/stack.ts) run it.
+  const app = appWithContext(context, { outdir, builtinCloudFormationValidation: false });
   const stack = buildApp(app);
   const template = app.synth().getStackArtifact(stack.artifactId).template as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
