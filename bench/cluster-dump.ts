@@ -379,14 +379,17 @@ export async function benchClusterDump(): Promise<Section> {
         'loading the bundle before the dump starts (this child has no V8 code cache), 0.4 s writing requests to ' +
         'sockets (the kernel), 0.3 s of garbage collection, 0.2 s gzip; kubectl redacts nothing and compresses ' +
         'nothing. Memory: the child holds about 110–115 MiB before the dump starts (bare Node 24 holds 45: the S3 ' +
-        'client adds about 27, client-node about 41); the dump adds about 50 at every size, most of it the young ' +
-        'generation (held at 2×8 MiB, lambdas/shared/young-generation.ts) and the old generation between full GCs.',
+        'client adds about 27, client-node about 41); the dump adds about 40 at every size, most of it the young ' +
+        'generation (shrunk to 2×1 MiB and held there, lambdas/shared/young-generation.ts: at 2×8 MiB, the size the ' +
+        'loading leaves, the peak was about 13 MiB higher for 0.1–0.3 s less CPU) and the old generation between ' +
+        'full GCs.',
       "Earlier versions of this benchmark measured, at 2,000 pods: 14,108 ms against kubectl's 3,833 and 359 MiB " +
         'against 170 (an object per pod log, before the per-namespace archive); 4,486 ms against 3,404 and 273 MiB ' +
         "against 158 (each item redacted twice, client-node's model built of every list page); 4,424 ms against " +
         "3,636 and 260 MiB against 167 (each log read through client-node's fetch, about three times the CPU and " +
         "allocation of undici's request(); V8 left to grow the young generation to the 2×64 MiB Lambda's flags " +
-        'allow, where it only held garbage). Tried and not kept: a worker with `resourceLimits.' +
+        'allow, where it only held garbage); 3,460 ms against 3,772 and 168.1 MiB against 167.8 (the young ' +
+        'generation held at the 2×8 MiB the loading leaves, not shrunk first). Tried and not kept: a worker with `resourceLimits.' +
         "maxYoungGenerationSizeMb` (Lambda's `--max-semi-space-size` overrides it: 257–261 MiB at 8, 16 or 32); a " +
         "shrinking full GC (`gc({flavor: 'last-resort'})`) every 250–500 ms (152 MiB, but 1.5–2 s more CPU); " +
         'list items parsed one by one from the page text (2–3 MiB less, within the noise); DUMP_CONCURRENCY 2 or 8 ' +
