@@ -380,9 +380,9 @@ export async function benchClusterDump(): Promise<Section> {
         'sockets (the kernel), 0.3 s of garbage collection, 0.2 s gzip; kubectl redacts nothing and compresses ' +
         'nothing. Memory: the child holds about 110–115 MiB before the dump starts (bare Node 24 holds 45: the S3 ' +
         'client adds about 27, client-node about 41); the dump adds about 40 at every size, most of it the young ' +
-        'generation (shrunk to 2×1 MiB and held there, lambdas/shared/young-generation.ts: at 2×8 MiB, the size the ' +
-        'loading leaves, the peak was about 13 MiB higher for 0.1–0.3 s less CPU) and the old generation between ' +
-        'full GCs.',
+        'generation (shrunk and held at 2×4 MiB, lambdas/shared/young-generation.ts: held at the 2×8 MiB the loading ' +
+        'leaves, the peak was about 8 MiB higher for 0.15 s less CPU; at 2×1 MiB about 4 MiB lower for 0.3 s more) ' +
+        'and the old generation between full GCs.',
       "Earlier versions of this benchmark measured, at 2,000 pods: 14,108 ms against kubectl's 3,833 and 359 MiB " +
         'against 170 (an object per pod log, before the per-namespace archive); 4,486 ms against 3,404 and 273 MiB ' +
         "against 158 (each item redacted twice, client-node's model built of every list page); 4,424 ms against " +

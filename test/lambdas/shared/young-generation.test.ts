@@ -13,12 +13,13 @@ const SCRIPT = `
 const { withYoungGenerationHeld } = (await import(${JSON.stringify(MODULE)})).default;
 const { getHeapSpaceStatistics } = await import('node:v8');
 const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+// The job yields to the event loop often, as the dump does between reads and writes.
 async function churn() {
   const alive = [];
   for (let i = 0; i < 6000; i++) {
     alive.push(new Array(2000).fill(i));
     if (alive.length > 150) alive.shift();
-    if (i % 500 === 0) await new Promise((next) => setImmediate(next));
+    if (i % 20 === 0) await new Promise((next) => setImmediate(next));
   }
 }
 const before = newSpace();
@@ -29,7 +30,7 @@ console.log(JSON.stringify({ before, held, after: newSpace() }));
 `;
 
 describe('withYoungGenerationHeld', () => {
-  it('shrinks the young generation and keeps it there under Lambda`s flags, and lets it grow again after', () => {
+  it('keeps the young generation at 2×4 MiB under Lambda`s flags, and lets it grow again after', () => {
     // Act
     const output = execFileSync(
       process.execPath,
@@ -39,7 +40,8 @@ describe('withYoungGenerationHeld', () => {
 
     // Assess
     const { before, held, after } = JSON.parse(output) as Record<string, number>;
-    expect(held).toBeLessThanOrEqual(before);
+    expect(before).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(8 * 2 ** 20);
     expect(after).toBeGreaterThan(held);
   });
 });
