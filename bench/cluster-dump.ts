@@ -220,9 +220,8 @@ function goalNote(
   const peaks = bySize.map((d) => mib(d.usage.maxRssKiB));
   return (
     `Goal (issue 13) at ${COMPARED_PODS} pods: wall time no longer than kubectl's: ${met(wall)}; peak RSS no ` +
-    `higher than kubectl's: ${met(rss)}. From ${SIZES[0]} to ${SIZES[SIZES.length - 1]} pods the heap the dump ` +
-    `keeps alive stays flat (${live.join(', ')} MiB after a full GC) while the peak RSS grows (${peaks.join(', ')} MiB): ` +
-    'the growth is garbage V8 collects later as the run gets longer, not data the dump holds.'
+    `higher than kubectl's: ${met(rss)}. From ${SIZES[0]} to ${SIZES[SIZES.length - 1]} pods the peak RSS is ` +
+    `${peaks.join(', ')} MiB and the heap the dump keeps alive ${live.join(', ')} MiB after a full GC.`
   );
 }
 
@@ -375,15 +374,27 @@ export async function benchClusterDump(): Promise<Section> {
         'peak. "Peak heap after a full GC" is the largest heap V8 reported (`--trace-gc`) right after a ' +
         'mark-compact collection during the dump: what the dump keeps alive, the figure that stays flat when it ' +
         'streams; the rest of the peak is garbage V8 had not needed to collect yet.',
-      'Where the rest goes (a V8 CPU profile of the child at 2,000 pods, `node --cpu-prof`, under load): about ' +
-        '1.2 s of CPU redacting (each list item once, as the JSON line the store writes, and every log), 0.4–0.6 s ' +
-        'loading the bundle before the dump starts, 0.4–0.7 s of garbage collection, gzip, then HTTP (undici to the ' +
-        'API server, the SDK to S3); kubectl redacts nothing and compresses nothing. Memory: the child holds about ' +
-        '115 MiB before the dump starts (the loaded bundle: client-node and the AWS SDK); what the dump keeps alive ' +
-        'stays about 30 MiB at every size. Earlier versions of this benchmark measured, at 2,000 pods: 14,108 ms ' +
-        "against kubectl's 3,833 and 359 MiB against 170 (an object per pod log, before the per-namespace " +
-        "archive); then 4,486 ms against 3,404 and 273 MiB against 158 (each item redacted twice, client-node's " +
-        'model built of every list page, the child on the V8 heap Node gives this 24 GiB machine).',
+      'Where the time goes (a V8 CPU profile of the child at 2,000 pods, `node --cpu-prof`, under load): about ' +
+        '0.9 s of CPU redacting (each list item once, as the JSON line the store writes, and every log), 0.6–0.7 s ' +
+        'loading the bundle before the dump starts (this child has no V8 code cache), 0.4 s writing requests to ' +
+        'sockets (the kernel), 0.3 s of garbage collection, 0.2 s gzip; kubectl redacts nothing and compresses ' +
+        'nothing. Memory: the child holds about 110–115 MiB before the dump starts (bare Node 24 holds 45: the S3 ' +
+        'client adds about 27, client-node about 41); the dump adds about 40 at every size, most of it the young ' +
+        'generation (shrunk and held at 2×4 MiB, lambdas/shared/young-generation.ts: held at the 2×8 MiB the loading ' +
+        'leaves, the peak was about 8 MiB higher for 0.15 s less CPU; at 2×1 MiB about 4 MiB lower for 0.3 s more) ' +
+        'and the old generation between full GCs.',
+      "Earlier versions of this benchmark measured, at 2,000 pods: 14,108 ms against kubectl's 3,833 and 359 MiB " +
+        'against 170 (an object per pod log, before the per-namespace archive); 4,486 ms against 3,404 and 273 MiB ' +
+        "against 158 (each item redacted twice, client-node's model built of every list page); 4,424 ms against " +
+        "3,636 and 260 MiB against 167 (each log read through client-node's fetch, about three times the CPU and " +
+        "allocation of undici's request(); V8 left to grow the young generation to the 2×64 MiB Lambda's flags " +
+        'allow, where it only held garbage); 3,460 ms against 3,772 and 168.1 MiB against 167.8 (the young ' +
+        'generation held at the 2×8 MiB the loading leaves, not shrunk first). Tried and not kept: a worker with `resourceLimits.' +
+        "maxYoungGenerationSizeMb` (Lambda's `--max-semi-space-size` overrides it: 257–261 MiB at 8, 16 or 32); a " +
+        "shrinking full GC (`gc({flavor: 'last-resort'})`) every 250–500 ms (152 MiB, but 1.5–2 s more CPU); " +
+        'list items parsed one by one from the page text (2–3 MiB less, within the noise); DUMP_CONCURRENCY 2 or 8 ' +
+        "and MALLOC_ARENA_MAX=1 (no change); smaller upload parts (S3's minimum part is 5 MiB and every object of " +
+        'this dump compresses below it, so each is one PutObject already, one part in flight).',
     ],
   };
 }

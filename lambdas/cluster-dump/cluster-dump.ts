@@ -7,6 +7,7 @@ import type { DumpResource } from '../shared/kubernetes/api-usage';
 import type { StepKubernetes } from '../shared/kubernetes/step-access';
 import { withoutManagedFields, type JsonObject } from '../shared/kubernetes/served-json';
 import { RedactedText } from '../shared/redact';
+import { withYoungGenerationHeld } from '../shared/young-generation';
 
 export interface ClusterDumpDeps {
   kube: StepKubernetes<'cluster-dump'>;
@@ -119,8 +120,14 @@ interface PodLogs {
  * `<ns>/<pod>/logs.txt`), each object gzip-streamed to S3 page by page so the dump never sits
  * in memory whole. Objects are written as the API server served them (minus managedFields, as
  * kubectl shows them), redacted; ConfigMaps appear by name, Secrets by name, type and key names.
+ * V8's young generation is held at its size meanwhile (young-generation.ts): the dump streams,
+ * and the space Lambda's flags let V8 grow it to would only hold garbage.
  */
-export async function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Promise<ClusterDump> {
+export function clusterDump(event: StepEvent, deps: ClusterDumpDeps): Promise<ClusterDump> {
+  return withYoungGenerationHeld(() => dumpNamespace(event, deps));
+}
+
+async function dumpNamespace(event: StepEvent, deps: ClusterDumpDeps): Promise<ClusterDump> {
   const { target, evidencePrefix } = event.state.incident;
   const namespace = target.namespace;
   const prefix = evidenceKeys.clusterDump(evidencePrefix);

@@ -27,7 +27,7 @@ import { rereadableBodyMiddleware } from './served-json';
 
 /** The auth-provider name that selects the EKS token authenticator for a kubeconfig user. */
 const EKS_AUTH_PROVIDER = 'eks-incident-response/iam-token';
-const USER_AGENT = 'eks-incident-response';
+export const USER_AGENT = 'eks-incident-response';
 
 /** client-node's Authenticator interface (not exported by name). */
 type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];

@@ -17,17 +17,16 @@ export class ClientNodePodLogs implements PodLogs {
   constructor(private readonly client: KubeClient) {}
 
   readLog(namespace: string, pod: string, container: string, options: LogOptions = {}): Promise<string> {
-    return this.client.call(
+    // The request client-node's readNamespacedPodLog makes, read as the text it is (KubeClient.getText).
+    return this.client.getText(
       `get pods/log ${namespace}/${pod} -c ${container}${options.previous ? ' --previous' : ''}`,
-      () =>
-        this.client.api.core.readNamespacedPodLog({
-          namespace,
-          name: pod,
-          container,
-          previous: options.previous,
-          tailLines: options.tailLines,
-          limitBytes: options.limitBytes,
-        }),
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+      {
+        container,
+        limitBytes: options.limitBytes,
+        previous: options.previous,
+        tailLines: options.tailLines,
+      },
     );
   }
 }

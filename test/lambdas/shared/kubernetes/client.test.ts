@@ -13,6 +13,8 @@ import {
   localKubeConfig,
 } from '../../../../lambdas/shared/kubernetes/client';
 import { EksTokenCache, type AwsCredentials } from '../../../../lambdas/shared/kubernetes/eks-token';
+import { ClientNodePodLogs } from '../../../../lambdas/shared/kubernetes/ports/pod-logs';
+import { KubeClient } from '../../../../lambdas/shared/kubernetes/ports/kube-client';
 
 const CREDENTIALS: AwsCredentials = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -223,6 +225,55 @@ describe('kubernetesApis', () => {
       // undici may open a second connection while the first is being released; never one per request.
       expect(connections).toBeLessThanOrEqual(2);
       expect([...userAgents]).toEqual(['eks-incident-response']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('ClientNodePodLogs', () => {
+  it('reads a log as client-node asks for it, with the kubeconfig`s token, on kept-alive connections', async () => {
+    // Prepare
+    let connections = 0;
+    const seen: Array<{ url?: string; authorization?: string; userAgent?: string }> = [];
+    const server = createServer((req, res) => {
+      seen.push({
+        url: req.url,
+        authorization: req.headers.authorization,
+        userAgent: req.headers['user-agent'],
+      });
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      // A byte-order mark, as a container may write one: fetch's text() drops it, so does the read.
+      res.end('\ufeffstarting\nready 密码 no\n');
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const kc = localKubeConfig({
+      yaml: `{clusters: [{name: c, cluster: {server: '${url}', insecure-skip-tls-verify: true}}], users: [{name: u, user: {token: t0ken}}], contexts: [{name: c, context: {cluster: c, user: u}}], current-context: c}`,
+    });
+    const logs = new ClientNodePodLogs(new KubeClient(kc, { requestTimeoutMs: 5000 }));
+
+    try {
+      // Act
+      const texts: string[] = [];
+      for (let i = 0; i < 10; i++)
+        texts.push(await logs.readLog('team', 'web-0', 'app', { previous: i === 0, limitBytes: 1024 }));
+      await logs.readLog('team', 'web-0', 'app');
+
+      // Assess
+      expect(new Set(texts)).toEqual(new Set(['starting\nready 密码 no\n']));
+      expect(seen[0].url).toBe(
+        '/api/v1/namespaces/team/pods/web-0/log?container=app&limitBytes=1024&previous=true',
+      );
+      expect(seen[1].url).toBe(
+        '/api/v1/namespaces/team/pods/web-0/log?container=app&limitBytes=1024&previous=false',
+      );
+      expect(seen[10].url).toBe('/api/v1/namespaces/team/pods/web-0/log?container=app');
+      expect(new Set(seen.map((s) => s.authorization))).toEqual(new Set(['Bearer t0ken']));
+      expect(new Set(seen.map((s) => s.userAgent))).toEqual(new Set(['eks-incident-response']));
+      expect(connections).toBeLessThanOrEqual(2);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -86,6 +86,18 @@ describe('transient failures become the errors the state machine retries', () =>
     expect(error.message).toBe('list events one-data-alldata: no answer within 300 ms');
   });
 
+  it('a log slower than KUBE_REQUEST_TIMEOUT_MS is KubernetesTimeoutError', async () => {
+    // Prepare
+    t.sandbox.faults.add({ verb: 'get', resource: 'pods/log', latencyMs: 2000, times: 1 });
+
+    // Act
+    const error = await failure(t.kube.logs.readLog(NS, 'alldata-api-0', 'app'));
+
+    // Assess
+    expect(error).toBeInstanceOf(KubernetesTimeoutError);
+    expect(error.message).toBe('get pods/log one-data-alldata/alldata-api-0 -c app: no answer within 300 ms');
+  });
+
   it('a refused connection is KubernetesTimeoutError', async () => {
     // Prepare
     await t.sandbox.stop();
