@@ -1,6 +1,8 @@
 import { main } from '../../local/cli/main';
 import { synthesizeDefinitions } from '../../lib/synth';
 import { recordingStreams } from '../support/cli';
+import type { AslDefinition } from '../../lib/synth';
+import { allStates } from '../../local/engine/execute-definition';
 
 async function asl(...args: string[]) {
   const streams = recordingStreams();
@@ -32,9 +34,10 @@ describe('eks-incident asl', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    const definition = JSON.parse(result.stdout) as { States: Record<string, { Resource?: string }> };
-    const lambdaResources = Object.values(definition.States)
-      .map((state) => state.Resource)
+    const definition = JSON.parse(result.stdout) as AslDefinition;
+    // The Assess Parallel's branch Tasks included.
+    const lambdaResources = allStates(definition as never)
+      .map(([, state]) => state.Resource as string | undefined)
       .filter((resource) => resource?.startsWith('arn:aws:lambda:'));
     expect(lambdaResources.length).toBeGreaterThan(0);
     for (const resource of lambdaResources)

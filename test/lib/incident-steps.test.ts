@@ -6,6 +6,7 @@ import { loadConfig } from '../../lib/config';
 import { cachedDefinitions } from '../../lib/definitions-cache';
 import { INCIDENT_STEPS, INCIDENT_STEP_REGISTRY, stepDefinition } from '../../lib/incident-steps';
 import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
+import { allStates } from '../../local/engine/execute-definition';
 import { localFunctionEnvironments } from '../../local/engine/local-steps';
 import { buildStack, MINIMAL_CONTEXT, type BuiltStack } from '../support/stack';
 
@@ -53,7 +54,8 @@ describe('the step registry', () => {
 
     // Act
     const served: Record<string, string> = {};
-    for (const [name, state] of Object.entries(synthesized.incidentResponse.States)) {
+    // The Assess Parallel's branch states included.
+    for (const [name, state] of allStates(synthesized.incidentResponse as never)) {
       // A plain Lambda Task names its function as its Resource; a callback Task in its Parameters.
       const parameters = state.Parameters as { FunctionName?: string } | undefined;
       const step = stepOfArn.get(parameters?.FunctionName ?? String(state.Resource));

@@ -108,6 +108,7 @@ describe('CDK context rulesFile', () => {
     expect(readdirSync(path.join(outdir, asset)).sort()).toEqual([
       'bundle.js',
       expect.stringMatching(/^bundle\.js\.[0-9a-f]{8}\.v8cache$/),
+      'bundle.js.LEGAL.txt',
       'bundle.js.map',
       'index.js',
       'rules.yaml',

@@ -24,7 +24,9 @@ describe('synthesizeDefinitions', () => {
       ),
       topicArn: 'arn:aws:sns:eu-west-1:000000000000:eks-incident-response-notifications',
     });
-    const resources = Object.values(incidentResponse.States)
+    // The Assess Parallel's branch Tasks included.
+    const resources = allStates(incidentResponse as never)
+      .map(([, state]) => state)
       .filter((state) => state.Type === 'Task')
       .map((state) => state.Resource);
     expect(new Set(resources)).toEqual(
