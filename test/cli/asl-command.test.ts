@@ -1,8 +1,7 @@
 import { main } from '../../local/cli/main';
-import { synthesizeDefinitions } from '../../lib/synth';
-import { recordingStreams } from '../support/cli';
-import type { AslDefinition } from '../../lib/synth';
+import { synthesizeDefinitions, type AslDefinition } from '../../lib/synth';
 import { allStates } from '../../local/engine/execute-definition';
+import { recordingStreams } from '../support/cli';
 
 async function asl(...args: string[]) {
   const streams = recordingStreams();
