@@ -10,11 +10,12 @@ import { NS, deployment, startKube, type KubeUnderTest } from './sandbox-kube';
 import { eventually } from '../../../support/polling';
 
 // What the state machine's Retry/Catch see when the API server misbehaves: faults are
-// injected at the sandbox, the adapter's client-side timeout is 300 ms.
+// injected at the sandbox, the adapter's client-side timeout is 1,000 ms (a dropped connection
+// must fail before it, even on a loaded machine).
 let t: KubeUnderTest;
 
 beforeEach(async () => {
-  t = await startKube({ objects: [deployment('alldata-api')] }, 300);
+  t = await startKube({ objects: [deployment('alldata-api')] }, 1000);
 });
 
 afterEach(async () => {
@@ -76,26 +77,28 @@ describe('transient failures become the errors the state machine retries', () =>
 
   it('an answer slower than KUBE_REQUEST_TIMEOUT_MS is KubernetesTimeoutError', async () => {
     // Prepare
-    t.sandbox.faults.add({ verb: 'list', resource: 'events', latencyMs: 2000, times: 1 });
+    t.sandbox.faults.add({ verb: 'list', resource: 'events', latencyMs: 5000, times: 1 });
 
     // Act
     const error = await failure(t.kube.events.listEvents(NS, [{ kind: 'Deployment', name: 'alldata-api' }]));
 
     // Assess
     expect(error).toBeInstanceOf(KubernetesTimeoutError);
-    expect(error.message).toBe('list events one-data-alldata: no answer within 300 ms');
+    expect(error.message).toBe('list events one-data-alldata: no answer within 1000 ms');
   });
 
   it('a log slower than KUBE_REQUEST_TIMEOUT_MS is KubernetesTimeoutError', async () => {
     // Prepare
-    t.sandbox.faults.add({ verb: 'get', resource: 'pods/log', latencyMs: 2000, times: 1 });
+    t.sandbox.faults.add({ verb: 'get', resource: 'pods/log', latencyMs: 5000, times: 1 });
 
     // Act
     const error = await failure(t.kube.logs.readLog(NS, 'alldata-api-0', 'app'));
 
     // Assess
     expect(error).toBeInstanceOf(KubernetesTimeoutError);
-    expect(error.message).toBe('get pods/log one-data-alldata/alldata-api-0 -c app: no answer within 300 ms');
+    expect(error.message).toBe(
+      'get pods/log one-data-alldata/alldata-api-0 -c app: no answer within 1000 ms',
+    );
   });
 
   it('a refused connection is KubernetesTimeoutError', async () => {
