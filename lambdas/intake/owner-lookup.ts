@@ -24,7 +24,10 @@ export interface OwnerLookup {
   ): Promise<{ controller?: ControllerRef } | undefined>;
 }
 
-/** The requests ClientNodeOwnerLookup (cluster-owner-lookup.ts) makes, as RBAC sees them (the intake's group is granted them). */
+/**
+ * The requests ClientNodeOwnerLookup (cluster-owner-lookup.ts) makes, as RBAC sees them (the
+ * intake's group is granted them).
+ */
 export { OWNER_LOOKUP_API_USAGE } from '../shared/kubernetes/api-usage';
 
 export interface CachingOwnerLookupOptions {

@@ -162,7 +162,6 @@ export const backupReportEnv = notifyEnv.extend({
 /** The environment record CDK must pass for a schema (all values are strings). */
 export type EnvOf<S extends z.ZodObject> = { [K in keyof z.input<S>]: z.input<S>[K] };
 
-/** Parses `process.env` (or any record) with a schema; ConfigurationError names every bad variable. */
 /**
  * Parse options for what a function checks once per invocation (its environment, the state
  * document): zod's JIT compiles a parser with `new Function` for each object schema at its first
@@ -170,6 +169,7 @@ export type EnvOf<S extends z.ZodObject> = { [K in keyof z.input<S>]: z.input<S>
  */
 export const PARSE_ONCE = { jitless: true } as const;
 
+/** Parses `process.env` (or any record) with a schema; ConfigurationError names every bad variable. */
 export function parseEnv<S extends z.ZodObject>(
   schema: S,
   env: Record<string, string | undefined> = process.env,

@@ -95,7 +95,7 @@ export class IncidentWorkflow extends Construct {
       resultPath: string,
       params: Record<string, string> = {},
     ): LambdaInvoke => lambdaStepTask(this, name, { fn, resultPath, params, timeoutMargin: margin });
-    const catchInto = (task: TaskStateBase, next: Parameters<TaskStateBase['addCatch']>[0]) =>
+    const catchInto = (task: TaskStateBase | Parallel, next: Parameters<TaskStateBase['addCatch']>[0]) =>
       task.addCatch(next, { errors: [Errors.ALL], resultPath: ERROR_PATH });
 
     const openIncident = lambdaTask('Open Incident', functions.notify, '$.incident', { stage: 'opened' });
@@ -193,7 +193,6 @@ export class IncidentWorkflow extends Construct {
       failed,
     });
 
-    // An alert that names no workload still gets its incident: notified, the namespace dumped, escalated.
     // Quick Diagnostics and Collect Events read the cluster independently (neither reads the
     // other's result), so they run side by side: one Lambda invocation fewer before the restart,
     // a cold start fewer on a cold stack. Each branch keeps its own failure (`$.error`) so the
@@ -203,20 +202,11 @@ export class IncidentWorkflow extends Construct {
       resultSelector: { merged: JsonPath.jsonMerge(JsonPath.objectAt('$[0]'), JsonPath.objectAt('$[1]')) },
       outputPath: '$.merged',
     });
-    assess.branch(
-      quickDiagnostics.addCatch(new Pass(this, 'Diagnostics Failed'), {
-        errors: [Errors.ALL],
-        resultPath: ERROR_PATH,
-      }),
-    );
-    assess.branch(
-      collectEvents.addCatch(new Pass(this, 'Events Failed'), {
-        errors: [Errors.ALL],
-        resultPath: ERROR_PATH,
-      }),
-    );
+    assess.branch(catchInto(quickDiagnostics, new Pass(this, 'Diagnostics Failed')));
+    assess.branch(catchInto(collectEvents, new Pass(this, 'Events Failed')));
     // The Parallel itself fails only if Step Functions does (a branch's result too large, say).
-    assess.addCatch(escalate, { errors: [Errors.ALL], resultPath: ERROR_PATH });
+    catchInto(assess, escalate);
+    // An alert that names no workload still gets its incident: notified, the namespace dumped, escalated.
     const workloadTarget = new Choice(this, 'Workload Target?')
       .when(Condition.stringEquals('$.incident.target.kind', 'Namespace'), escalate)
       .otherwise(assess);
