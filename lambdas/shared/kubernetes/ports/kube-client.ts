@@ -16,7 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { KubernetesRequestError } from '../../errors';
-import { USER_AGENT, kubernetesApis, type KubernetesApis } from '../client';
+import { USER_AGENT, kubernetesApis, reuseConnectionsMiddleware, type KubernetesApis } from '../client';
 import { request } from '../errors';
 import { isControlledBy, labelSelectorString } from '../kubectl';
 import { servedJson, type JsonObject } from '../served-json';
@@ -78,8 +78,8 @@ export class KubeClient {
   private readonly timeoutMs: number;
   private readonly kubeConfig: KubeConfig;
   private servedOnlyApi?: KubernetesApis;
-  /** The first dispatcher client-node made for a text read: every later one reuses its connections. */
-  private textDispatcher?: Dispatcher;
+  /** Text reads share one connection pool, as the API clients' requests do. */
+  private readonly textConnections = reuseConnectionsMiddleware();
 
   constructor(kubeConfig: KubeConfig, options: KubeClientOptions) {
     this.api = kubernetesApis(kubeConfig, options.requestTimeoutMs);
@@ -118,14 +118,11 @@ export class KubeClient {
       }
       context.setHeaderParam('User-Agent', USER_AGENT);
       await this.kubeConfig.applySecurityAuthentication(context);
-      // client-node makes a new Agent per request when the cluster has TLS settings (see
-      // reuseConnectionsMiddleware): the first one is kept, the others never connect.
-      const made = context.getDispatcher() as Dispatcher | undefined;
-      if (made) this.textDispatcher ??= made;
+      await this.textConnections.pre(context);
       const response = await undiciRequest(context.getUrl(), {
         method: 'GET',
         headers: context.getHeaders(),
-        dispatcher: made ? this.textDispatcher : undefined,
+        dispatcher: context.getDispatcher() as Dispatcher | undefined,
         // Covers the body too: a server that stalls mid-answer is cut off, as timeoutMiddleware does.
         signal: AbortSignal.timeout(this.timeoutMs),
       });
