@@ -6,6 +6,7 @@ import {
   type StepEvent,
   type Target,
 } from '../shared/contracts';
+import { allInOrder, mapLimited } from '../shared/concurrency';
 import { KubernetesRequestError } from '../shared/errors';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { evidenceKeys } from '../shared/evidence/layout';
@@ -191,35 +192,52 @@ async function readLogIfAny(read: () => Promise<string>): Promise<string | undef
   }
 }
 
-async function collectLogs(pods: V1Pod[], deps: DiagnoseDeps): Promise<LogText[]> {
-  const logs: LogText[] = [];
+/** Log reads at once: enough to overlap their round trips, few enough for a busy API server. */
+const LOG_READS_AT_ONCE = 4;
+
+interface LogRead {
+  pod: V1Pod;
+  container: string;
+  previous: boolean;
+  init: boolean;
+}
+
+/** The logs worth reading, in evidence order: each container's current log, then its previous one. */
+function logReads(pods: V1Pod[]): LogRead[] {
+  const reads: LogRead[] = [];
   for (const pod of pods.slice(0, PODS_WITH_LOGS)) {
-    const namespace = pod.metadata?.namespace ?? '';
-    const name = pod.metadata?.name ?? '';
     const statuses = [
       ...(pod.status?.initContainerStatuses ?? []).map((status) => ({ status, init: true })),
       ...(pod.status?.containerStatuses ?? []).map((status) => ({ status, init: false })),
     ];
     for (const { status, init } of statuses) {
-      const options = { tailLines: deps.tailLines, limitBytes: deps.limitBytes };
-      const started = !status.state?.waiting || status.restartCount > 0;
       // A healthy init container that finished long ago has nothing to say about the incident.
       if (init && status.state?.terminated?.exitCode === 0 && status.restartCount === 0) continue;
-      const current = started
-        ? await readLogIfAny(() => deps.kube.logs.readLog(namespace, name, status.name, options))
-        : undefined;
-      if (current !== undefined)
-        logs.push({ pod: name, container: status.name, previous: false, init, text: current });
-      if (status.restartCount > 0 || status.lastState?.terminated) {
-        const previous = await readLogIfAny(() =>
-          deps.kube.logs.readLog(namespace, name, status.name, { ...options, previous: true }),
-        );
-        if (previous !== undefined)
-          logs.push({ pod: name, container: status.name, previous: true, init, text: previous });
-      }
+      const started = !status.state?.waiting || status.restartCount > 0;
+      if (started) reads.push({ pod, container: status.name, previous: false, init });
+      if (status.restartCount > 0 || status.lastState?.terminated)
+        reads.push({ pod, container: status.name, previous: true, init });
     }
   }
-  return logs;
+  return reads;
+}
+
+async function collectLogs(pods: V1Pod[], deps: DiagnoseDeps): Promise<LogText[]> {
+  const options = { tailLines: deps.tailLines, limitBytes: deps.limitBytes };
+  const texts = await mapLimited(logReads(pods), LOG_READS_AT_ONCE, async (read) => {
+    const namespace = read.pod.metadata?.namespace ?? '';
+    const name = read.pod.metadata?.name ?? '';
+    const text = await readLogIfAny(() =>
+      deps.kube.logs.readLog(namespace, name, read.container, {
+        ...options,
+        ...(read.previous ? { previous: true } : {}),
+      }),
+    );
+    return text === undefined
+      ? []
+      : [{ pod: name, container: read.container, previous: read.previous, init: read.init, text }];
+  });
+  return texts.flat();
 }
 
 interface TargetRead {
@@ -236,8 +254,10 @@ async function readTarget(target: Target, kube: StepKubernetes<'diagnose'>): Pro
     const batch = await readBatchTarget(target, kube);
     return { ...batch, revisions: [] };
   }
-  const workload = await kube.workloads.getWorkload(target);
-  const revisions = await kube.workloads.revisions(target);
+  const [workload, revisions] = await allInOrder([
+    kube.workloads.getWorkload(target),
+    kube.workloads.revisions(target),
+  ]);
   const revision =
     revisions.find((r) => r.current)?.revision ?? Math.max(0, ...revisions.map((r) => r.revision));
   const pods = await kube.workloads.listPods(target.namespace, workload.object.spec?.selector ?? {});
@@ -260,35 +280,46 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
   const { incident } = event.state;
   const { evidencePrefix: prefix } = incident;
   const target = workloadTarget(incident.target);
-  const subject = await readTarget(target, deps.kube);
+  // Reads that do not need each other's answers go side by side (lambdas/shared/concurrency.ts):
+  // the workload with its pods, and the objects its events are about.
+  const [subject, eventSubjects] = await allInOrder([
+    readTarget(target, deps.kube),
+    deps.kube.events.eventSubjects(target),
+  ]);
   const { revisions, pods } = subject;
   // Unhealthy pods first, most restarted first: their logs are the evidence.
   const ordered = [...pods].sort(
     (a, b) => Number(isReady(a)) - Number(isReady(b)) || restartsOf(b) - restartsOf(a),
   );
-  const logs = await collectLogs(ordered, deps);
   const nodeNames = [...new Set(ordered.map((p) => p.spec?.nodeName).filter((n): n is string => !!n))];
-  const nodeObjects = await deps.kube.workloads.getNodes(nodeNames);
+  // Then what the pods lead to: their logs, nodes, events and Services.
+  const [logs, nodeObjects, eventList, services] = await allInOrder([
+    collectLogs(ordered, deps),
+    deps.kube.workloads.getNodes(nodeNames),
+    deps.kube.events.listEvents(target.namespace, eventSubjects),
+    servicesOf(deps.kube, target.namespace, ordered),
+  ]);
   const nodes = nodeObjects.map(nodeSummary);
   const revisionOf = (pod: V1Pod) => revisionOfPod(pod, revisions, target.name);
   const containers = containersOf(ordered, revisionOf);
-  const events = eventsOf(
-    await deps.kube.events.listEvents(target.namespace, await deps.kube.events.eventSubjects(target)),
-  );
-  const references = await checkReferences(
-    deps.kube,
-    target.namespace,
-    referencesOf(subject.template, `${target.kind} ${target.name}`),
-    [...containers.flatMap((c) => c.waitingMessage ?? []), ...events.map((e) => e.message)],
-  );
+  const events = eventsOf(eventList);
   const logEvidence = logs.map((l) => ({ ...l }));
-  const dependencies = await resolveDependencies(
-    deps.kube,
-    target.namespace,
-    dependencyHosts(logEvidence, containers),
-    target.name,
-    unaddressedTechnologies(logEvidence),
-  );
+  // Last, what the evidence names: the references the kubelet reported on, the dependencies the logs do.
+  const [references, dependencies] = await allInOrder([
+    checkReferences(
+      deps.kube,
+      target.namespace,
+      referencesOf(subject.template, `${target.kind} ${target.name}`),
+      [...containers.flatMap((c) => c.waitingMessage ?? []), ...events.map((e) => e.message)],
+    ),
+    resolveDependencies(
+      deps.kube,
+      target.namespace,
+      dependencyHosts(logEvidence, containers),
+      target.name,
+      unaddressedTechnologies(logEvidence),
+    ),
+  ]);
   const evidence: DiagnosisEvidence = {
     target: { namespace: target.namespace, kind: target.kind, name: target.name },
     containers,
@@ -298,17 +329,17 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
     revisions: revisionsOf(revisions, ordered, revisionOf),
     references,
     dependencies,
-    services: await servicesOf(deps.kube, target.namespace, ordered),
+    services,
     ...(subject.facts ? { workload: subject.facts } : {}),
   };
   const { hypotheses, remediation, probableCause } = diagnoseEvidence(evidence, deps.rules);
 
-  const logKeys: string[] = [];
-  for (const log of logs) {
+  // The logs first, so that diagnostics.json never names a log that is not there.
+  const logKeys = await mapLimited(logs, LOG_READS_AT_ONCE, async (log) => {
     const key = evidenceKeys.log(prefix, log.pod, log.container, log.previous);
     await deps.evidence.putText(key, log.text);
-    logKeys.push(key);
-  }
+    return key;
+  });
   const diagnosticsKey = evidenceKeys.diagnostics(prefix);
   const summaries = ordered.map(podSummary);
   const diagnostics: Diagnostics = {

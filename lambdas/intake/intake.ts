@@ -7,6 +7,7 @@ import {
   type AlertmanagerPayload,
   type ResolvedAlertRecord,
 } from '../shared/alertmanager';
+import { mapLimited } from '../shared/concurrency';
 import {
   parseExecutionInput,
   targetText,
@@ -225,24 +226,6 @@ export function executionInput(
     options,
     correlation: { groupKey: payload.groupKey, fingerprint: alert.fingerprint },
   });
-}
-
-/** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 const byStart = (a: AlertmanagerAlert, b: AlertmanagerAlert): number =>

@@ -1,4 +1,5 @@
 import type { CoreV1Event, V1Job } from '@kubernetes/client-node';
+import { allInOrder } from '../../concurrency';
 import type { Target } from '../../contracts';
 import { isControlledBy, sortEvents, toCoreEvent } from '../kubectl';
 import { servedEventSubject, servedEventTime, type JsonObject } from '../served-json';
@@ -77,12 +78,14 @@ export class ClientNodeEventReader implements EventReader {
   }
 
   async listEvents(namespace: string, subjects: EventSubject[]): Promise<CoreV1Event[]> {
-    const core = await this.client.listAll(`list events ${namespace}`, (params) =>
-      this.client.api.core.listNamespacedEvent({ namespace, ...params }),
-    );
-    const v1 = await this.client.listAll(`list events.events.k8s.io ${namespace}`, (params) =>
-      this.client.api.events.listNamespacedEvent({ namespace, ...params }),
-    );
+    const [core, v1] = await allInOrder([
+      this.client.listAll(`list events ${namespace}`, (params) =>
+        this.client.api.core.listNamespacedEvent({ namespace, ...params }),
+      ),
+      this.client.listAll(`list events.events.k8s.io ${namespace}`, (params) =>
+        this.client.api.events.listNamespacedEvent({ namespace, ...params }),
+      ),
+    ]);
     // On a real server both lists hold the same objects; the uid keeps each event once.
     const byUid = new Map<string, CoreV1Event>();
     for (const event of [...core, ...v1.map(toCoreEvent)]) {
@@ -101,12 +104,14 @@ export class ClientNodeEventReader implements EventReader {
   }
 
   async listServedEvents(namespace: string, subjects: EventSubject[]): Promise<JsonObject[]> {
-    const core = await this.client.listAllServed(`list events ${namespace}`, (params) =>
-      this.client.api.core.listNamespacedEventWithHttpInfo({ namespace, ...params }),
-    );
-    const v1 = await this.client.listAllServed(`list events.events.k8s.io ${namespace}`, (params) =>
-      this.client.api.events.listNamespacedEventWithHttpInfo({ namespace, ...params }),
-    );
+    const [core, v1] = await allInOrder([
+      this.client.listAllServed(`list events ${namespace}`, (params) =>
+        this.client.api.core.listNamespacedEventWithHttpInfo({ namespace, ...params }),
+      ),
+      this.client.listAllServed(`list events.events.k8s.io ${namespace}`, (params) =>
+        this.client.api.events.listNamespacedEventWithHttpInfo({ namespace, ...params }),
+      ),
+    ]);
     // List items carry no apiVersion/kind; each event says which version it is, as kubectl prints it.
     const byUid = new Map<string, JsonObject>();
     const add = (apiVersion: string) => (event: JsonObject) => {

@@ -7,6 +7,7 @@ import {
   type V1Pod,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
+import { allInOrder } from '../../concurrency';
 import { ROLLOUT_KINDS, type RolloutKind, type Target } from '../../contracts';
 import { ActionNotAllowedError, WorkloadNotFoundError } from '../../errors';
 import type { KubernetesApis } from '../client';
@@ -150,8 +151,10 @@ const deployments: RolloutStrategy<V1Deployment> = {
   },
 
   async eventSubjects(client, d) {
-    const pods = await client.listPods(d.metadata!.namespace!, d.spec?.selector ?? {});
-    const owned = await client.ownedReplicaSets(d);
+    const [pods, owned] = await allInOrder([
+      client.listPods(d.metadata!.namespace!, d.spec?.selector ?? {}),
+      client.ownedReplicaSets(d),
+    ]);
     const subjects: EventSubject[] = [
       { kind: 'Deployment', name: d.metadata?.name ?? '' },
       ...owned.map((rs) => ({ kind: 'ReplicaSet', name: rs.metadata?.name ?? '' })),
@@ -221,8 +224,10 @@ function controllerRevisionStrategy<O extends V1StatefulSet | V1DaemonSet>(
 
     async eventSubjects(client, object) {
       const name = object.metadata?.name ?? '';
-      const pods = await client.listPods(object.metadata!.namespace!, object.spec?.selector ?? {});
-      const history = await client.ownedHistory(object);
+      const [pods, history] = await allInOrder([
+        client.listPods(object.metadata!.namespace!, object.spec?.selector ?? {}),
+        client.ownedHistory(object),
+      ]);
       return [
         { kind: own.kind, name },
         ...history.map((cr) => ({ kind: 'ControllerRevision', name: cr.metadata?.name ?? '' })),

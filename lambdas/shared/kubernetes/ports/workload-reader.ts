@@ -7,11 +7,15 @@ import type {
   V1PodTemplateSpec,
   V1StatefulSet,
 } from '@kubernetes/client-node';
+import { mapLimited } from '../../concurrency';
 import type { Target } from '../../contracts';
 import { isNotFound, type KubeClient } from './kube-client';
 import { isBatchKind, readWorkload } from './workload-kinds';
 
 /** Reads of the target workload, its pods, their nodes and its revisions. */
+
+/** The nodes of a workload's pods are read a few at a time: usually one to three. */
+const NODE_READS_AT_ONCE = 4;
 
 export type Workload =
   | { kind: 'Deployment'; object: V1Deployment }
@@ -56,17 +60,15 @@ export class ClientNodeWorkloadReader implements WorkloadReader {
   }
 
   async getNodes(names: string[]): Promise<V1Node[]> {
-    const nodes: V1Node[] = [];
-    for (const name of new Set(names)) {
+    const nodes = await mapLimited([...new Set(names)], NODE_READS_AT_ONCE, async (name) => {
       try {
-        nodes.push(
-          await this.client.call(`get nodes ${name}`, () => this.client.api.core.readNode({ name })),
-        );
+        return [await this.client.call(`get nodes ${name}`, () => this.client.api.core.readNode({ name }))];
       } catch (error) {
         if (!isNotFound(error)) throw error;
+        return [];
       }
-    }
-    return nodes;
+    });
+    return nodes.flat();
   }
 
   async revisions(target: Target): Promise<WorkloadRevision[]> {
