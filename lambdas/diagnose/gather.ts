@@ -8,7 +8,7 @@ import type {
   V1Service,
 } from '@kubernetes/client-node';
 import {
-  classifyLog,
+  classifiedLines,
   DEPENDENCY_CLASSES,
   impliedHosts,
   namesTechnology,
@@ -370,7 +370,7 @@ export function dependencyHosts(logs: LogEvidence[], containers: ContainerEviden
   };
   for (const log of logs) {
     const raw = log.text.split('\n');
-    for (const line of classifyLog(log.text)) {
+    for (const line of classifiedLines(log)) {
       if (!DEPENDENCY_CLASSES.has(line.class)) continue;
       impliedHosts(raw, line.index, line.hosts)?.hosts.forEach(add);
       line.hosts.forEach(add);
@@ -408,7 +408,7 @@ export function unaddressedTechnologies(logs: LogEvidence[]): Technology[] {
   const out = new Set<Technology>();
   for (const log of logs) {
     const raw = log.text.split('\n');
-    for (const line of classifyLog(log.text)) {
+    for (const line of classifiedLines(log)) {
       if (line.technologyFrom !== 'wording' || !line.technology || !SERVER_TECHNOLOGIES.has(line.technology))
         continue;
       if (line.hosts.length || impliedHosts(raw, line.index, line.hosts)) continue;

@@ -483,6 +483,23 @@ export function classifyLog(text: string): ClassifiedLine[] {
   return out;
 }
 
+/** Each log's classification, kept as long as the log object is (see classifiedLines). */
+const CLASSIFIED = new WeakMap<object, { text: string; lines: ClassifiedLine[] }>();
+
+/**
+ * classifyLog of a log's text, computed once per log object: a diagnosis reads every log's
+ * classified lines three times (the hosts the logs name, the technologies they name, the rules),
+ * and classifying 1,000 lines against every pattern is most of a cold diagnosis's own work.
+ * The lines are shared between those readers: read them, do not change them.
+ */
+export function classifiedLines(log: { readonly text: string }): ClassifiedLine[] {
+  const known = CLASSIFIED.get(log);
+  if (known?.text === log.text) return known.lines;
+  const lines = classifyLog(log.text);
+  CLASSIFIED.set(log, { text: log.text, lines });
+  return lines;
+}
+
 /**
  * The line that explains why the process stopped: the last line of the highest rank. A root
  * cause outranks the crash or "startup failed" it led to, and of two root causes the one

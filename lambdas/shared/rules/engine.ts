@@ -1,6 +1,6 @@
 import type { Hypothesis, Remediation, RemediationDecision } from '../contracts';
 import {
-  classifyLog,
+  classifiedLines,
   decisiveLine,
   DEPENDENCY_CLASSES,
   hostsIn,
@@ -96,7 +96,7 @@ interface LogView {
 }
 
 function view(log: LogEvidence, runtime = false): LogView {
-  const lines = classifyLog(log.text);
+  const lines = classifiedLines(log);
   const raw = log.text.split('\n');
   const implied = new Map<number, ImpliedHosts>();
   for (const l of lines) {

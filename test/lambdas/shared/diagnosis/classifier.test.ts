@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
+  classifiedLines,
   classifyLine,
   classifyLog,
   decisiveLine,
@@ -109,5 +110,39 @@ describe('decisiveLine', () => {
 
     // Assess
     expect(decisive).toMatchObject({ class: 'auth-failure', index: 2 });
+  });
+});
+
+describe('classifiedLines', () => {
+  const text = [
+    'INFO starting',
+    'psycopg2.OperationalError: connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused',
+  ].join('\n');
+
+  it("is classifyLog of the log's text, classified once for the three readers of a diagnosis", () => {
+    // Prepare
+    const log = { pod: 'api-1', text };
+
+    // Act
+    const first = classifiedLines(log);
+    const again = classifiedLines(log);
+
+    // Assess
+    expect(first).toEqual(classifyLog(text));
+    expect(again).toBe(first);
+  });
+
+  it('classifies again when the log object now holds another text', () => {
+    // Prepare
+    const log = { text };
+    const before = classifiedLines(log);
+
+    // Act
+    log.text = 'panic: runtime error: invalid memory address or nil pointer dereference';
+    const after = classifiedLines(log);
+
+    // Assess
+    expect(after).not.toBe(before);
+    expect(after).toEqual(classifyLog(log.text));
   });
 });
