@@ -8,6 +8,7 @@ import {
   type StormRoster,
   type Target,
 } from '../shared/contracts';
+import { allInOrder } from '../shared/concurrency';
 import { ConfigurationError } from '../shared/errors';
 import type { ExecutionLiveness } from '../shared/execution-liveness';
 import type { StepKubernetes } from '../shared/kubernetes/step-access';
@@ -131,7 +132,12 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
       policy,
     };
   }
-  const workload = await deps.kube.workloads.getWorkload(target);
+  const name = lockName(target);
+  // Two reads, side by side: the workload (paused? restarted by hand?) and its lock.
+  const [workload, current] = await allInOrder([
+    deps.kube.workloads.getWorkload(target),
+    deps.kube.lock.getLease(target.namespace, name),
+  ]);
   if (workload.kind === 'Deployment' && workload.object.spec?.paused) {
     return {
       allowed: false,
@@ -140,8 +146,6 @@ export async function acquire(event: StepEvent, deps: GuardDeps): Promise<GuardD
     };
   }
   const now = deps.now();
-  const name = lockName(target);
-  const current = await deps.kube.lock.getLease(target.namespace, name);
   const cooldown = cooldownRefusal(
     workload.object.spec?.template?.metadata?.annotations,
     current,
