@@ -279,6 +279,17 @@ export async function benchColdStack(): Promise<Section> {
         "other's result, so their cold starts overlap and one hop is off this path. Each branch adds only its " +
         'own field to the state document, and the branches merge back with States.JsonMerge; a branch that ' +
         "fails records $.error and the other's evidence is kept (docs/workflow.md).",
+      // Measured once by hand (2026-12-03), not by this bench: a CPU profile needs the inspector in bootstrap.mjs.
+      "Where a hop's time goes: a CPU profile of one Quick Diagnostics cold start (the inspector started in " +
+        "bootstrap.mjs, 1.05 s from there to the answer) shows 452 ms running the bundle's JavaScript (its " +
+        "modules' top level, then the step: client-node's and undici's request path, zod, the AWS SDK, the log " +
+        'classifier), 99 ms of garbage collection, 98 ms deserializing the V8 cache, and only 58 ms idle, ' +
+        'waiting for the API server and S3. A cold hop is CPU-bound. The steps now read side by side what does ' +
+        'not depend on another answer (lambdas/shared/concurrency.ts), which shortens Quick Diagnostics in the ' +
+        'warm local flow (80 → 65 ms) but a cold hop hardly at all; each log is classified once instead of ' +
+        'three times. A V8 cache made after a first invocation, so that it also holds the bytecode of what the ' +
+        'invocation compiled, was tried and did not shorten the hops (Quick Diagnostics 1054 ms spawn → answer ' +
+        'against 1009 ms without): the time goes to running the code, not compiling it, so it is not kept.',
     ],
   };
 }
