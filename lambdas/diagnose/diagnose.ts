@@ -192,8 +192,11 @@ async function readLogIfAny(read: () => Promise<string>): Promise<string | undef
   }
 }
 
-/** Log reads at once: enough to overlap their round trips, few enough for a busy API server. */
-const LOG_READS_AT_ONCE = 4;
+/**
+ * Logs read (and then written to S3) at once: enough to overlap their round trips, few enough for
+ * a busy API server.
+ */
+const LOGS_AT_ONCE = 4;
 
 interface LogRead {
   pod: V1Pod;
@@ -224,7 +227,7 @@ function logReads(pods: V1Pod[]): LogRead[] {
 
 async function collectLogs(pods: V1Pod[], deps: DiagnoseDeps): Promise<LogText[]> {
   const options = { tailLines: deps.tailLines, limitBytes: deps.limitBytes };
-  const texts = await mapLimited(logReads(pods), LOG_READS_AT_ONCE, async (read) => {
+  const texts = await mapLimited(logReads(pods), LOGS_AT_ONCE, async (read) => {
     const namespace = read.pod.metadata?.namespace ?? '';
     const name = read.pod.metadata?.name ?? '';
     const text = await readLogIfAny(() =>
@@ -335,7 +338,7 @@ export async function diagnose(event: StepEvent, deps: DiagnoseDeps): Promise<Di
   const { hypotheses, remediation, probableCause } = diagnoseEvidence(evidence, deps.rules);
 
   // The logs first, so that diagnostics.json never names a log that is not there.
-  const logKeys = await mapLimited(logs, LOG_READS_AT_ONCE, async (log) => {
+  const logKeys = await mapLimited(logs, LOGS_AT_ONCE, async (log) => {
     const key = evidenceKeys.log(prefix, log.pod, log.container, log.previous);
     await deps.evidence.putText(key, log.text);
     return key;
