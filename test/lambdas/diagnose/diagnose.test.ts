@@ -1,5 +1,6 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { diagnose } from '../../../lambdas/diagnose/diagnose';
+import { KubernetesServerError } from '../../../lambdas/shared/errors';
 import { S3EvidenceStore } from '../../../lambdas/shared/evidence/s3-evidence-store';
 import { startLocalAws, type LocalAws } from '../../support/aws';
 import {
@@ -109,6 +110,38 @@ describe('diagnose', () => {
         { revision: 1, current: true, images: ['api=registry.example.com/one-data/alldata-api:1.4.2'] },
       ],
     });
+  });
+
+  it('fails with the earliest failed read in its order, not the first to fail, and writes no evidence', async () => {
+    // Prepare: reads that run side by side fail in the reverse of their order. The event listing
+    // is refused at once; the log read, which comes before it, fails after 300 ms.
+    s = await startStepSandbox([
+      deployment('alldata-api', {
+        behavior: { api: { mode: 'crash', logs: ['INFO  Starting alldata-api 1.4.2', MYSQL_DOWN] } },
+      }),
+    ]);
+    await s.advance(40);
+    s.sandbox.faults.add({ verb: 'list', resource: 'events', status: 403, times: 4 });
+    s.sandbox.faults.add({ verb: 'get', resource: 'pods/log', status: 500, latencyMs: 300, times: 8 });
+    const inc = incident(target('alldata-api'));
+    // The bucket is shared by this file's tests, and they diagnose the same incident.
+    const evidence = async () =>
+      (
+        (await aws.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: inc.evidencePrefix })))
+          .Contents ?? []
+      ).map((object) => `${object.Key} ${object.ETag}`);
+    const before = await evidence();
+
+    // Act
+    const error = await diagnose(stepEvent({ incident: inc }), deps()).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(KubernetesServerError);
+    expect(error!.message).toMatch(/^get pods\/log one-data-alldata\/alldata-api-/);
+    expect(await evidence()).toEqual(before);
   });
 
   it('names the revision before the current one as the rollback target', async () => {
